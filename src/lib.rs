@@ -1,0 +1,10 @@
+//! syncscope: predicts what the next Microsoft Entra Connect sync does to every object, and why.
+//!
+//! The engine is pure and deterministic: model → index → plan → apply. Importers turn files into
+//! the model; the command line and the TUI only call this library.
+
+pub mod anchor;
+pub mod bundle;
+pub mod error;
+pub mod model;
+pub mod settings;

@@ -1,0 +1,568 @@
+//! The two directories, the tenant and the Connect settings: what a snapshot bundle holds
+//! (interfaces §1). Pure data plus the small derived facts the rule book defines on it
+//! (primary SMTP P1, discarded values P2, mail-enabled groups M4, anchors A2).
+
+use crate::anchor::Anchor;
+use crate::settings::Settings;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// AD `objectClass` / Entra object type.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum ObjectKind {
+    User,
+    Group,
+    Contact,
+}
+
+impl ObjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::User => "user",
+            ObjectKind::Group => "group",
+            ObjectKind::Contact => "contact",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "user" | "inetorgperson" | "#microsoft.graph.user" => Some(ObjectKind::User),
+            "group" | "#microsoft.graph.group" => Some(ObjectKind::Group),
+            "contact" | "orgcontact" | "#microsoft.graph.orgcontact" => Some(ObjectKind::Contact),
+            _ => None,
+        }
+    }
+}
+
+/// An AD user, group or contact.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OnPremObject {
+    pub object_class: ObjectKind,
+    pub object_guid: Uuid,
+    pub distinguished_name: String,
+    pub sam_account_name: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub mail: Option<String>,
+    pub proxy_addresses: Vec<String>,
+    pub display_name: Option<String>,
+    /// `mS-DS-ConsistencyGuid` as bytes (A2).
+    pub consistency_guid: Option<Anchor>,
+    pub group_type: Option<i64>,
+    pub object_sid: Option<String>,
+    pub mail_nickname: Option<String>,
+    /// Every other attribute of the export, kept for display and written back unchanged.
+    pub extra: Map<String, Value>,
+}
+
+/// An Entra user, group or orgContact.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CloudObject {
+    pub id: Uuid,
+    pub object_type: ObjectKind,
+    pub display_name: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub mail: Option<String>,
+    pub mail_nickname: Option<String>,
+    pub proxy_addresses: Vec<String>,
+    /// ImmutableID text. Compared as text, case-sensitively (A3).
+    pub on_premises_immutable_id: Option<String>,
+    pub on_premises_sync_enabled: Option<bool>,
+    pub on_premises_security_identifier: Option<String>,
+    pub on_premises_object_identifier: Option<String>,
+    pub assigned_licenses: Vec<String>,
+    pub directory_roles: Vec<String>,
+    pub eligible_directory_roles: Vec<String>,
+    pub deleted_date_time: Option<String>,
+    pub on_premises_provisioning_errors: Vec<ProvisioningError>,
+    pub mail_enabled: Option<bool>,
+    pub security_enabled: Option<bool>,
+    pub group_types: Vec<String>,
+    pub extra: Map<String, Value>,
+}
+
+/// Which uniqueness namespace a conflicting value belongs to (P4, Q1).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum PropertyName {
+    UserPrincipalName,
+    ProxyAddresses,
+}
+
+impl PropertyName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PropertyName::UserPrincipalName => "UserPrincipalName",
+            PropertyName::ProxyAddresses => "ProxyAddresses",
+        }
+    }
+
+    /// Exact, case-sensitive spelling, as the cmdlet's `-PropertyName` takes it (§7).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "UserPrincipalName" => Some(PropertyName::UserPrincipalName),
+            "ProxyAddresses" => Some(PropertyName::ProxyAddresses),
+            _ => None,
+        }
+    }
+}
+
+/// Graph `onPremisesProvisioningError`: a quarantined value (Q1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProvisioningError {
+    pub category: String,
+    pub property_causing_error: String,
+    pub value: String,
+    pub occurred_date_time: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AuthenticationType {
+    Managed,
+    Federated,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Domain {
+    pub id: String,
+    pub authentication_type: AuthenticationType,
+    pub is_verified: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tenant {
+    pub initial_domain: String,
+    pub domains: Vec<Domain>,
+}
+
+/// Connect's `sourceAnchor` attribute (A2).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SourceAnchorAttribute {
+    ObjectGuid,
+    ConsistencyGuid,
+}
+
+impl SourceAnchorAttribute {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceAnchorAttribute::ObjectGuid => "objectGUID",
+            SourceAnchorAttribute::ConsistencyGuid => "mS-DS-ConsistencyGuid",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConnectSettings {
+    pub source_anchor: SourceAnchorAttribute,
+    /// `None`: the whole directory is in scope (Q6).
+    pub included_ous: Option<Vec<String>>,
+    pub deletion_threshold: u32,
+}
+
+impl Default for ConnectSettings {
+    fn default() -> Self {
+        ConnectSettings {
+            source_anchor: SourceAnchorAttribute::ConsistencyGuid,
+            included_ous: None,
+            deletion_threshold: 500,
+        }
+    }
+}
+
+/// A snapshot of both directories, the tenant and the Connect settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bundle {
+    pub tenant: Tenant,
+    /// Tenant features and rule-book switches, effective values.
+    pub settings: Settings,
+    pub connect: ConnectSettings,
+    pub on_premises: Vec<OnPremObject>,
+    pub cloud: Vec<CloudObject>,
+    /// When the snapshot was taken; simulated provisioning errors carry this time.
+    pub captured_date_time: Option<String>,
+    /// Top-level keys this version does not read, written back unchanged.
+    pub extra: Map<String, Value>,
+}
+
+/// Why an address or UPN takes no part in matching (P2).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Discard {
+    SpaceAfterColon,
+    ContainsSpace,
+    OnMicrosoftDomain,
+    NotAnAddress,
+}
+
+impl Discard {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Discard::SpaceAfterColon => "a space after the colon",
+            Discard::ContainsSpace => "a space inside the address",
+            Discard::OnMicrosoftDomain => "an @*.onmicrosoft.com address (the service assigns those)",
+            Discard::NotAnAddress => "not of the form local@domain",
+        }
+    }
+}
+
+/// One SMTP proxy address, split into its parts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SmtpProxy<'a> {
+    /// The full value as written, prefix included.
+    pub raw: &'a str,
+    /// The address without its prefix.
+    pub address: &'a str,
+    /// `SMTP:` (upper case) marks the primary (P1).
+    pub primary: bool,
+}
+
+/// The SMTP proxies of a proxyAddresses list (X500:, SIP: and other prefixes are not SMTP).
+pub fn smtp_proxies(proxies: &[String]) -> impl Iterator<Item = SmtpProxy<'_>> {
+    proxies.iter().filter_map(|raw| {
+        let (prefix, rest) = raw.split_at_checked(5)?;
+        if !prefix.eq_ignore_ascii_case("smtp:") {
+            return None;
+        }
+        Some(SmtpProxy {
+            raw,
+            address: rest,
+            primary: prefix == "SMTP:",
+        })
+    })
+}
+
+/// P2: whether the service would discard this address (as written after the prefix).
+pub fn discarded_address(address: &str) -> Option<Discard> {
+    if address.starts_with(' ') {
+        return Some(Discard::SpaceAfterColon);
+    }
+    if address.contains(char::is_whitespace) {
+        return Some(Discard::ContainsSpace);
+    }
+    let (local, domain) = address.rsplit_once('@')?;
+    if local.is_empty() || domain.is_empty() {
+        return Some(Discard::NotAnAddress);
+    }
+    if domain.to_ascii_lowercase().ends_with(".onmicrosoft.com") {
+        return Some(Discard::OnMicrosoftDomain);
+    }
+    None
+}
+
+/// P1 primary SMTP of a proxy list, with `mail` as the fallback when there are no proxies.
+fn primary_smtp_of<'a>(proxies: &'a [String], mail: Option<&'a str>) -> Option<&'a str> {
+    if proxies.is_empty() {
+        return mail.filter(|m| !m.is_empty());
+    }
+    smtp_proxies(proxies)
+        .find(|p| p.primary)
+        .map(|p| p.address)
+        .or_else(|| {
+            // Proxies without any SMTP: value (X500 only, say) fall back to mail as well.
+            smtp_proxies(proxies)
+                .next()
+                .is_none()
+                .then_some(mail)
+                .flatten()
+        })
+}
+
+/// The domain part of a UPN or address.
+pub fn domain_of(value: &str) -> Option<&str> {
+    value.rsplit_once('@').map(|(_, d)| d)
+}
+
+/// The part before the `@`.
+pub fn local_part(value: &str) -> &str {
+    value.split_once('@').map_or(value, |(l, _)| l)
+}
+
+impl OnPremObject {
+    /// P1: the primary SMTP address.
+    pub fn primary_smtp(&self) -> Option<&str> {
+        primary_smtp_of(&self.proxy_addresses, self.mail.as_deref())
+    }
+
+    /// Every SMTP address this object would hold in the cloud: its SMTP proxies, or `mail`
+    /// alone when it has no proxies (P1, P4).
+    pub fn smtp_addresses(&self) -> Vec<SmtpProxy<'_>> {
+        if self.proxy_addresses.is_empty() {
+            return self
+                .mail
+                .as_deref()
+                .filter(|m| !m.is_empty())
+                .map(|m| SmtpProxy {
+                    raw: m,
+                    address: m,
+                    primary: true,
+                })
+                .into_iter()
+                .collect();
+        }
+        smtp_proxies(&self.proxy_addresses).collect()
+    }
+
+    /// M4: mail-enabled when it has `mail` or an SMTP proxy.
+    pub fn is_mail_enabled(&self) -> bool {
+        self.mail.as_deref().is_some_and(|m| !m.is_empty())
+            || smtp_proxies(&self.proxy_addresses).next().is_some()
+    }
+
+    /// A2: the sourceAnchor this object is synced with.
+    pub fn source_anchor(&self, attribute: SourceAnchorAttribute) -> Anchor {
+        match (attribute, self.object_class, self.consistency_guid) {
+            (SourceAnchorAttribute::ConsistencyGuid, ObjectKind::User, Some(cg)) => cg,
+            _ => Anchor::from_guid(self.object_guid),
+        }
+    }
+
+    /// A name for people: displayName, else the DN's first RDN value.
+    pub fn name(&self) -> &str {
+        self.display_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| rdn_value(&self.distinguished_name))
+    }
+
+    /// The identifier people recognise: UPN for users, primary SMTP otherwise.
+    pub fn principal(&self) -> Option<&str> {
+        match self.object_class {
+            ObjectKind::User => self
+                .user_principal_name
+                .as_deref()
+                .or_else(|| self.primary_smtp()),
+            _ => self.primary_smtp(),
+        }
+    }
+
+    /// M9: MailNickName = mailNickname, else primary SMTP prefix, else mail prefix, else UPN prefix.
+    pub fn mail_nickname_for_cloud(&self) -> Option<&str> {
+        self.mail_nickname
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .or_else(|| self.primary_smtp().map(local_part))
+            .or_else(|| self.mail.as_deref().map(local_part))
+            .or_else(|| self.user_principal_name.as_deref().map(local_part))
+            .or(self.sam_account_name.as_deref())
+    }
+}
+
+impl CloudObject {
+    /// P1 on the cloud side.
+    pub fn primary_smtp(&self) -> Option<&str> {
+        primary_smtp_of(&self.proxy_addresses, self.mail.as_deref())
+    }
+
+    /// Every SMTP address this object holds (P4): its SMTP proxies, or `mail` without proxies.
+    pub fn smtp_addresses(&self) -> Vec<&str> {
+        if self.proxy_addresses.is_empty() {
+            return self
+                .mail
+                .as_deref()
+                .filter(|m| !m.is_empty())
+                .into_iter()
+                .collect();
+        }
+        smtp_proxies(&self.proxy_addresses)
+            .map(|p| p.address)
+            .collect()
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_date_time.is_some()
+    }
+
+    pub fn is_synced(&self) -> bool {
+        self.on_premises_sync_enabled == Some(true)
+    }
+
+    /// Assigned or eligible directory role (M3 hardening, M6).
+    pub fn has_directory_role(&self) -> bool {
+        !self.directory_roles.is_empty() || !self.eligible_directory_roles.is_empty()
+    }
+
+    pub fn all_roles(&self) -> impl Iterator<Item = &String> {
+        self.directory_roles
+            .iter()
+            .chain(self.eligible_directory_roles.iter())
+    }
+
+    /// M4: Microsoft 365 groups are never soft-match targets.
+    pub fn is_unified_group(&self) -> bool {
+        self.object_type == ObjectKind::Group
+            && self
+                .group_types
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case("Unified"))
+    }
+
+    pub fn is_licensed(&self) -> bool {
+        !self.assigned_licenses.is_empty()
+    }
+
+    pub fn name(&self) -> &str {
+        self.display_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .or(self.user_principal_name.as_deref())
+            .or(self.mail.as_deref())
+            .unwrap_or("(no name)")
+    }
+
+    pub fn principal(&self) -> Option<&str> {
+        match self.object_type {
+            ObjectKind::User => self.user_principal_name.as_deref(),
+            _ => self.primary_smtp(),
+        }
+    }
+
+    /// A new, empty cloud object of a kind (used when a sync provisions one).
+    pub fn new(id: Uuid, object_type: ObjectKind) -> Self {
+        CloudObject {
+            id,
+            object_type,
+            display_name: None,
+            user_principal_name: None,
+            mail: None,
+            mail_nickname: None,
+            proxy_addresses: Vec::new(),
+            on_premises_immutable_id: None,
+            on_premises_sync_enabled: None,
+            on_premises_security_identifier: None,
+            on_premises_object_identifier: None,
+            assigned_licenses: Vec::new(),
+            directory_roles: Vec::new(),
+            eligible_directory_roles: Vec::new(),
+            deleted_date_time: None,
+            on_premises_provisioning_errors: Vec::new(),
+            mail_enabled: None,
+            security_enabled: None,
+            group_types: Vec::new(),
+            extra: Map::new(),
+        }
+    }
+}
+
+impl Tenant {
+    pub fn domain(&self, name: &str) -> Option<&Domain> {
+        self.domains
+            .iter()
+            .find(|d| d.id.eq_ignore_ascii_case(name))
+    }
+
+    /// M9: a UPN suffix is usable when it is a verified domain of the tenant (the initial
+    /// `*.onmicrosoft.com` domain always is).
+    pub fn is_verified_suffix(&self, domain: &str) -> bool {
+        domain.eq_ignore_ascii_case(&self.initial_domain)
+            || self.domain(domain).is_some_and(|d| d.is_verified)
+    }
+
+    pub fn is_federated(&self, domain: &str) -> bool {
+        self.domain(domain)
+            .is_some_and(|d| d.authentication_type == AuthenticationType::Federated)
+    }
+}
+
+impl ConnectSettings {
+    /// Q6: whether a DN lies in one of the included OUs (case-insensitive, on RDN boundaries).
+    pub fn in_scope(&self, dn: &str) -> bool {
+        let Some(ous) = &self.included_ous else {
+            return true;
+        };
+        ous.iter().any(|ou| dn_is_under(dn, ou))
+    }
+}
+
+/// Whether `dn` equals `container` or lies below it.
+pub fn dn_is_under(dn: &str, container: &str) -> bool {
+    let dn = normalise_dn(dn);
+    let container = normalise_dn(container);
+    dn == container || dn.ends_with(&format!(",{container}"))
+}
+
+fn normalise_dn(dn: &str) -> String {
+    dn.split(',')
+        .map(|rdn| rdn.trim().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The value of a DN's first RDN (`Alice Ng` of `CN=Alice Ng,OU=…`).
+pub fn rdn_value(dn: &str) -> &str {
+    let first = dn.split(',').next().unwrap_or(dn);
+    first.split_once('=').map_or(first, |(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(proxies: &[&str], mail: Option<&str>) -> OnPremObject {
+        OnPremObject {
+            object_class: ObjectKind::User,
+            object_guid: Uuid::nil(),
+            distinguished_name: "CN=X,OU=Corp,DC=contoso,DC=com".into(),
+            sam_account_name: None,
+            user_principal_name: None,
+            mail: mail.map(Into::into),
+            proxy_addresses: proxies.iter().map(|s| s.to_string()).collect(),
+            display_name: None,
+            consistency_guid: None,
+            group_type: None,
+            object_sid: None,
+            mail_nickname: None,
+            extra: Map::new(),
+        }
+    }
+
+    #[test]
+    fn p1_primary_is_the_upper_case_prefix_else_mail() {
+        let u = user(&["smtp:b@contoso.com", "SMTP:a@contoso.com"], Some("m@contoso.com"));
+        assert_eq!(u.primary_smtp(), Some("a@contoso.com"));
+        let u = user(&[], Some("m@contoso.com"));
+        assert_eq!(u.primary_smtp(), Some("m@contoso.com"));
+        // Only secondaries: no primary, and mail does not stand in once proxies exist.
+        let u = user(&["smtp:b@contoso.com"], Some("m@contoso.com"));
+        assert_eq!(u.primary_smtp(), None);
+        let u = user(&["X500:/o=ExchangeLabs/cn=a"], Some("m@contoso.com"));
+        assert_eq!(u.primary_smtp(), Some("m@contoso.com"));
+    }
+
+    #[test]
+    fn p2_discarded_values() {
+        assert_eq!(discarded_address(" bob@contoso.com"), Some(Discard::SpaceAfterColon));
+        assert_eq!(discarded_address("bob smith@contoso.com"), Some(Discard::ContainsSpace));
+        assert_eq!(
+            discarded_address("bob@contoso.onmicrosoft.com"),
+            Some(Discard::OnMicrosoftDomain)
+        );
+        assert_eq!(discarded_address("bob@contoso.com"), None);
+    }
+
+    #[test]
+    fn q6_scope_follows_rdn_boundaries() {
+        let c = ConnectSettings {
+            included_ous: Some(vec!["OU=Corp,DC=contoso,DC=com".into()]),
+            ..ConnectSettings::default()
+        };
+        assert!(c.in_scope("CN=A,OU=Staff,OU=Corp,DC=contoso,DC=com"));
+        assert!(c.in_scope("cn=a, ou=corp, dc=contoso, dc=com"));
+        assert!(!c.in_scope("CN=A,OU=NotCorp,DC=contoso,DC=com"));
+        assert!(!c.in_scope("CN=A,OU=Disabled,DC=contoso,DC=com"));
+    }
+
+    #[test]
+    fn a2_consistency_guid_only_for_users() {
+        let mut u = user(&[], None);
+        u.object_guid = Uuid::parse_str("88666888-0101-1111-bbbb-1234567890ab").unwrap();
+        let cg = Anchor::parse_immutable_id("GGhsjYwBEU+buBsE4sqhtg==").unwrap();
+        u.consistency_guid = Some(cg);
+        assert_eq!(u.source_anchor(SourceAnchorAttribute::ConsistencyGuid), cg);
+        assert_eq!(
+            u.source_anchor(SourceAnchorAttribute::ObjectGuid).immutable_id(),
+            "iGhmiAEBERG7uxI0VniQqw=="
+        );
+        u.object_class = ObjectKind::Group;
+        assert_eq!(
+            u.source_anchor(SourceAnchorAttribute::ConsistencyGuid).immutable_id(),
+            "iGhmiAEBERG7uxI0VniQqw=="
+        );
+    }
+}
