@@ -218,7 +218,13 @@ mod tests {
         for (guid, immutable) in VECTORS {
             let a = Anchor::parse_guid(guid).unwrap();
             assert_eq!(a.immutable_id(), immutable, "{guid}");
-            assert_eq!(Anchor::parse_immutable_id(immutable).unwrap().guid().to_string(), guid);
+            assert_eq!(
+                Anchor::parse_immutable_id(immutable)
+                    .unwrap()
+                    .guid()
+                    .to_string(),
+                guid
+            );
         }
         // Big-endian bytes give a different, wrong ImmutableID (A1).
         let be = BASE64.encode(Uuid::parse_str(VECTORS[0].0).unwrap().as_bytes());
@@ -258,7 +264,13 @@ mod tests {
     fn a4_rejects_the_seed_articles_23_character_example() {
         let err = Anchor::parse_any("xMf1FXx9RIcbcAbDlqeOA==").unwrap_err();
         assert!(err.0.contains("16 bytes"), "{err}");
-        for bad in ["", "not-a-guid", "\\88\\68", "CN={51}", "88666888-0101-1111-bbbb-1234567890"] {
+        for bad in [
+            "",
+            "not-a-guid",
+            "\\88\\68",
+            "CN={51}",
+            "88666888-0101-1111-bbbb-1234567890",
+        ] {
             assert!(Anchor::parse_any(bad).is_err(), "{bad:?} must be rejected");
         }
     }

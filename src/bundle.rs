@@ -8,8 +8,8 @@ use crate::anchor::{Anchor, parse_guid_text};
 use crate::error::InputError;
 use crate::model::*;
 use crate::settings::{Setting, SettingScope, Settings};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::fmt;
@@ -18,7 +18,8 @@ use uuid::Uuid;
 /// Parses a bundle from JSON text. `file` is only used in error messages.
 pub fn parse_bundle(file: &str, text: &[u8]) -> Result<Bundle, InputError> {
     let mut de = serde_json::Deserializer::from_slice(text);
-    let raw: RawBundle = serde_path_to_error::deserialize(&mut de).map_err(|e| json_error(file, e))?;
+    let raw: RawBundle =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| json_error(file, e))?;
     de.end().map_err(|e| {
         InputError::new(
             file,
@@ -159,7 +160,10 @@ macro_rules! object_visitor {
                     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                         f.write_str($expecting)
                     }
-                    fn visit_map<A: MapAccess<'de>>(self, mut $map: A) -> Result<$target, A::Error> {
+                    fn visit_map<A: MapAccess<'de>>(
+                        self,
+                        mut $map: A,
+                    ) -> Result<$target, A::Error> {
                         let mut $acc = $init;
                         while let Some($key) = $map.next_key::<String>()? {
                             $body
@@ -182,7 +186,8 @@ object_visitor!(
             "tenant" => b.tenant = Some(map.next_value()?),
             "connect" => b.connect = Some(map.next_value()?),
             "simulation" => {
-                b.simulation = Some(map.next_value_seed(SettingsSeed(SettingScope::RuleBookSwitch))?)
+                b.simulation =
+                    Some(map.next_value_seed(SettingsSeed(SettingScope::RuleBookSwitch))?)
             }
             "onPremises" => b.on_premises = map.next_value::<Option<Vec<_>>>()?.unwrap_or_default(),
             "cloud" => b.cloud = map.next_value::<Option<Vec<_>>>()?.unwrap_or_default(),
@@ -213,7 +218,9 @@ object_visitor!(
         match key.as_str() {
             "initialDomain" => t.initial_domain = map.next_value()?,
             "domains" => t.domains = map.next_value::<Option<Vec<_>>>()?.unwrap_or_default(),
-            "features" => t.features = map.next_value_seed(SettingsSeed(SettingScope::TenantFeature))?,
+            "features" => {
+                t.features = map.next_value_seed(SettingsSeed(SettingScope::TenantFeature))?
+            }
             _ => {
                 let _: de::IgnoredAny = map.next_value()?;
             }
@@ -305,7 +312,9 @@ object_visitor!(
                 let s: Option<String> = map.next_value()?;
                 c.source_anchor = match s.as_deref() {
                     None => SourceAnchorAttribute::ConsistencyGuid,
-                    Some(a) if a.eq_ignore_ascii_case("objectGUID") => SourceAnchorAttribute::ObjectGuid,
+                    Some(a) if a.eq_ignore_ascii_case("objectGUID") => {
+                        SourceAnchorAttribute::ObjectGuid
+                    }
                     Some(a) if a.eq_ignore_ascii_case("mS-DS-ConsistencyGuid") => {
                         SourceAnchorAttribute::ConsistencyGuid
                     }
@@ -428,7 +437,9 @@ object_visitor!(
             "mail" => a.o.mail = map.next_value()?,
             "proxyaddresses" => a.o.proxy_addresses = string_list(&mut map)?,
             "displayname" => a.o.display_name = map.next_value()?,
-            "ms-ds-consistencyguid" => a.o.consistency_guid = map.next_value::<ConsistencyGuidText>()?.0,
+            "ms-ds-consistencyguid" => {
+                a.o.consistency_guid = map.next_value::<ConsistencyGuidText>()?.0
+            }
             "grouptype" => a.o.group_type = map.next_value()?,
             "objectsid" => a.o.object_sid = map.next_value()?,
             "mailnickname" => a.o.mail_nickname = map.next_value()?,
@@ -459,9 +470,9 @@ object_visitor!(
     },
     |a: OnPremAcc| {
         let mut o = a.o;
-        o.object_class = a
-            .class
-            .ok_or_else(|| de::Error::custom("missing objectClass: expected \"user\", \"group\" or \"contact\""))?;
+        o.object_class = a.class.ok_or_else(|| {
+            de::Error::custom("missing objectClass: expected \"user\", \"group\" or \"contact\"")
+        })?;
         o.object_guid = a
             .guid
             .ok_or_else(|| de::Error::custom("missing objectGUID: expected a GUID string"))?;
@@ -513,9 +524,13 @@ object_visitor!(
             "mail" => a.c.mail = map.next_value()?,
             "mailNickname" => a.c.mail_nickname = map.next_value()?,
             "proxyAddresses" => a.c.proxy_addresses = string_list(&mut map)?,
-            "onPremisesImmutableId" => a.c.on_premises_immutable_id = map.next_value::<ImmutableIdText>()?.0,
+            "onPremisesImmutableId" => {
+                a.c.on_premises_immutable_id = map.next_value::<ImmutableIdText>()?.0
+            }
             "onPremisesSyncEnabled" => a.c.on_premises_sync_enabled = map.next_value()?,
-            "onPremisesSecurityIdentifier" => a.c.on_premises_security_identifier = map.next_value()?,
+            "onPremisesSecurityIdentifier" => {
+                a.c.on_premises_security_identifier = map.next_value()?
+            }
             "onPremisesObjectIdentifier" => a.c.on_premises_object_identifier = map.next_value()?,
             "assignedLicenses" => {
                 a.c.assigned_licenses = map
@@ -557,9 +572,12 @@ object_visitor!(
     },
     |a: CloudAcc| {
         let mut c = a.c;
-        c.id = a.id.ok_or_else(|| de::Error::custom("missing id: expected the object's GUID"))?;
+        c.id =
+            a.id.ok_or_else(|| de::Error::custom("missing id: expected the object's GUID"))?;
         c.object_type = a.kind.ok_or_else(|| {
-            de::Error::custom("missing objectType (or @odata.type): expected \"user\", \"group\" or \"contact\"")
+            de::Error::custom(
+                "missing objectType (or @odata.type): expected \"user\", \"group\" or \"contact\"",
+            )
         })?;
         Ok(c)
     }
@@ -730,7 +748,8 @@ mod tests {
         parse_bundle("t.json", text.as_bytes()).unwrap_err()
     }
 
-    const MINIMAL: &str = r#"{"tenant":{"initialDomain":"contoso.onmicrosoft.com"},"onPremises":[],"cloud":[]}"#;
+    const MINIMAL: &str =
+        r#"{"tenant":{"initialDomain":"contoso.onmicrosoft.com"},"onPremises":[],"cloud":[]}"#;
 
     #[test]
     fn minimal_bundle_takes_the_documented_defaults() {
@@ -741,21 +760,38 @@ mod tests {
 
     #[test]
     fn errors_name_the_json_path_and_the_expectation() {
-        let e = err(r#"{"tenant":{"initialDomain":"c.onmicrosoft.com"},"onPremises":[{"objectClass":"user","objectGUID":"nope","distinguishedName":"CN=a"}]}"#);
+        let e = err(
+            r#"{"tenant":{"initialDomain":"c.onmicrosoft.com"},"onPremises":[{"objectClass":"user","objectGUID":"nope","distinguishedName":"CN=a"}]}"#,
+        );
         assert_eq!(e.file, "t.json");
         assert!(e.position.starts_with("onPremises[0].objectGUID"), "{e}");
         assert!(e.message.contains("expected a GUID"), "{e}");
 
-        let e = err(r#"{"tenant":{"initialDomain":"c.onmicrosoft.com"},"cloud":[{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","objectType":"user","onPremisesImmutableId":"xMf1FXx9RIcbcAbDlqeOA=="}]}"#);
-        assert!(e.position.starts_with("cloud[0].onPremisesImmutableId"), "{e}");
+        let e = err(
+            r#"{"tenant":{"initialDomain":"c.onmicrosoft.com"},"cloud":[{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","objectType":"user","onPremisesImmutableId":"xMf1FXx9RIcbcAbDlqeOA=="}]}"#,
+        );
+        assert!(
+            e.position.starts_with("cloud[0].onPremisesImmutableId"),
+            "{e}"
+        );
         assert!(e.message.contains("16 bytes"), "{e}");
 
-        let e = err(r#"{"tenant":{"initialDomain":"c.onmicrosoft.com","features":{"blockSoftMatch":true}}}"#);
+        let e = err(
+            r#"{"tenant":{"initialDomain":"c.onmicrosoft.com","features":{"blockSoftMatch":true}}}"#,
+        );
         assert!(e.position.starts_with("tenant.features"), "{e}");
-        assert!(e.message.contains("unknown feature \"blockSoftMatch\""), "{e}");
+        assert!(
+            e.message.contains("unknown feature \"blockSoftMatch\""),
+            "{e}"
+        );
 
-        let e = err(r#"{"tenant":{"initialDomain":"c.onmicrosoft.com"},"onPremises":[{"objectClass":"user","objectGUID":"88666888-0101-1111-bbbb-1234567890ab","distinguishedName":"CN=a","proxyAddresses":"SMTP:a@b.c"}]}"#);
-        assert!(e.position.starts_with("onPremises[0].proxyAddresses"), "{e}");
+        let e = err(
+            r#"{"tenant":{"initialDomain":"c.onmicrosoft.com"},"onPremises":[{"objectClass":"user","objectGUID":"88666888-0101-1111-bbbb-1234567890ab","distinguishedName":"CN=a","proxyAddresses":"SMTP:a@b.c"}]}"#,
+        );
+        assert!(
+            e.position.starts_with("onPremises[0].proxyAddresses"),
+            "{e}"
+        );
 
         let e = err(r#"{"tenant": {"initialDomain": "c"}, "onPremises": [ {"#);
         assert!(e.message.contains("truncated"), "{e}");
@@ -785,7 +821,9 @@ mod tests {
         assert_eq!(o.extra["department"], "Sales");
         let again = parse_bundle(
             "t.json",
-            serde_json::to_string(&bundle_to_json(&b)).unwrap().as_bytes(),
+            serde_json::to_string(&bundle_to_json(&b))
+                .unwrap()
+                .as_bytes(),
         )
         .unwrap();
         assert_eq!(again, b);

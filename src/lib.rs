@@ -4,7 +4,12 @@
 //! the model; the command line and the TUI only call this library.
 
 pub mod anchor;
+pub mod apply;
 pub mod bundle;
 pub mod error;
+pub mod index;
 pub mod model;
+pub mod outcome;
+pub mod plan;
 pub mod settings;
+pub mod trace;

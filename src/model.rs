@@ -196,7 +196,9 @@ impl Discard {
         match self {
             Discard::SpaceAfterColon => "a space after the colon",
             Discard::ContainsSpace => "a space inside the address",
-            Discard::OnMicrosoftDomain => "an @*.onmicrosoft.com address (the service assigns those)",
+            Discard::OnMicrosoftDomain => {
+                "an @*.onmicrosoft.com address (the service assigns those)"
+            }
             Discard::NotAnAddress => "not of the form local@domain",
         }
     }
@@ -262,6 +264,14 @@ fn primary_smtp_of<'a>(proxies: &'a [String], mail: Option<&'a str>) -> Option<&
                 .then_some(mail)
                 .flatten()
         })
+}
+
+/// An address without its `SMTP:` / `smtp:` prefix (quarantined values keep the prefix).
+pub fn strip_smtp_prefix(value: &str) -> &str {
+    match value.split_at_checked(5) {
+        Some((prefix, rest)) if prefix.eq_ignore_ascii_case("smtp:") => rest,
+        _ => value,
+    }
 }
 
 /// The domain part of a UPN or address.
@@ -514,7 +524,10 @@ mod tests {
 
     #[test]
     fn p1_primary_is_the_upper_case_prefix_else_mail() {
-        let u = user(&["smtp:b@contoso.com", "SMTP:a@contoso.com"], Some("m@contoso.com"));
+        let u = user(
+            &["smtp:b@contoso.com", "SMTP:a@contoso.com"],
+            Some("m@contoso.com"),
+        );
         assert_eq!(u.primary_smtp(), Some("a@contoso.com"));
         let u = user(&[], Some("m@contoso.com"));
         assert_eq!(u.primary_smtp(), Some("m@contoso.com"));
@@ -527,8 +540,14 @@ mod tests {
 
     #[test]
     fn p2_discarded_values() {
-        assert_eq!(discarded_address(" bob@contoso.com"), Some(Discard::SpaceAfterColon));
-        assert_eq!(discarded_address("bob smith@contoso.com"), Some(Discard::ContainsSpace));
+        assert_eq!(
+            discarded_address(" bob@contoso.com"),
+            Some(Discard::SpaceAfterColon)
+        );
+        assert_eq!(
+            discarded_address("bob smith@contoso.com"),
+            Some(Discard::ContainsSpace)
+        );
         assert_eq!(
             discarded_address("bob@contoso.onmicrosoft.com"),
             Some(Discard::OnMicrosoftDomain)
@@ -556,12 +575,14 @@ mod tests {
         u.consistency_guid = Some(cg);
         assert_eq!(u.source_anchor(SourceAnchorAttribute::ConsistencyGuid), cg);
         assert_eq!(
-            u.source_anchor(SourceAnchorAttribute::ObjectGuid).immutable_id(),
+            u.source_anchor(SourceAnchorAttribute::ObjectGuid)
+                .immutable_id(),
             "iGhmiAEBERG7uxI0VniQqw=="
         );
         u.object_class = ObjectKind::Group;
         assert_eq!(
-            u.source_anchor(SourceAnchorAttribute::ConsistencyGuid).immutable_id(),
+            u.source_anchor(SourceAnchorAttribute::ConsistencyGuid)
+                .immutable_id(),
             "iGhmiAEBERG7uxI0VniQqw=="
         );
     }

@@ -257,7 +257,11 @@ impl Settings {
             format!(
                 "unknown feature {:?}; expected one of: {}",
                 key.trim(),
-                SETTINGS.iter().map(|s| s.key).collect::<Vec<_>>().join(", ")
+                SETTINGS
+                    .iter()
+                    .map(|s| s.key)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })?;
         let value = match value.trim() {

@@ -1,0 +1,579 @@
+//! Actions that change the state (rule book §5): a sync cycle applies the plan to the cloud side;
+//! admin actions edit roles, objects and settings. An action the service would refuse (X1, X2) is
+//! refused with the reason and changes nothing.
+
+use crate::anchor::Anchor;
+use crate::index::{CloudIdx, CloudIndex, fold};
+use crate::model::*;
+use crate::outcome::{Outcome, SyncResult};
+use crate::plan::{Plan, plan};
+use crate::settings::Setting;
+use uuid::Uuid;
+
+/// An on-prem attribute an admin can edit (§5).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OnPremAttribute {
+    UserPrincipalName,
+    Mail,
+    ProxyAddresses,
+    ConsistencyGuid,
+    DisplayName,
+    MailNickname,
+}
+
+impl OnPremAttribute {
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "userprincipalname" => OnPremAttribute::UserPrincipalName,
+            "mail" => OnPremAttribute::Mail,
+            "proxyaddresses" => OnPremAttribute::ProxyAddresses,
+            "ms-ds-consistencyguid" => OnPremAttribute::ConsistencyGuid,
+            "displayname" => OnPremAttribute::DisplayName,
+            "mailnickname" => OnPremAttribute::MailNickname,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnPremAttribute::UserPrincipalName => "userPrincipalName",
+            OnPremAttribute::Mail => "mail",
+            OnPremAttribute::ProxyAddresses => "proxyAddresses",
+            OnPremAttribute::ConsistencyGuid => "mS-DS-ConsistencyGuid",
+            OnPremAttribute::DisplayName => "displayName",
+            OnPremAttribute::MailNickname => "mailNickname",
+        }
+    }
+
+    pub const NAMES: &'static str =
+        "userPrincipalName, mail, proxyAddresses, mS-DS-ConsistencyGuid, displayName, mailNickname";
+}
+
+/// A new value for an on-prem attribute.
+#[derive(Clone, PartialEq, Debug)]
+pub enum OnPremValue {
+    Text(Option<String>),
+    List(Vec<String>),
+    Anchor(Option<Anchor>),
+}
+
+/// One action, with its objects already resolved to ids.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Action {
+    Sync,
+    ResolveQuarantines,
+    RemoveRole {
+        cloud: Uuid,
+        role: String,
+    },
+    AddRole {
+        cloud: Uuid,
+        role: String,
+    },
+    SoftDelete {
+        cloud: Uuid,
+    },
+    Restore {
+        cloud: Uuid,
+    },
+    HardDelete {
+        cloud: Uuid,
+    },
+    SetImmutableId {
+        cloud: Uuid,
+        value: Anchor,
+    },
+    ClearImmutableId {
+        cloud: Uuid,
+    },
+    ClearOnPremisesObjectIdentifier {
+        cloud: Uuid,
+    },
+    SetOnPrem {
+        object_guid: Uuid,
+        attribute: OnPremAttribute,
+        value: OnPremValue,
+    },
+    MoveOnPrem {
+        object_guid: Uuid,
+        dn: String,
+    },
+    SetFeature {
+        setting: Setting,
+        value: bool,
+    },
+}
+
+impl Action {
+    /// The scenario file's name for this action (interfaces §5).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Sync => "sync",
+            Action::ResolveQuarantines => "resolveQuarantines",
+            Action::RemoveRole { .. } => "removeRole",
+            Action::AddRole { .. } => "addRole",
+            Action::SoftDelete { .. } => "softDelete",
+            Action::Restore { .. } => "restore",
+            Action::HardDelete { .. } => "hardDelete",
+            Action::SetImmutableId { .. } => "setImmutableId",
+            Action::ClearImmutableId { .. } => "clearImmutableId",
+            Action::ClearOnPremisesObjectIdentifier { .. } => "clearOnPremisesObjectIdentifier",
+            Action::SetOnPrem { .. } => "setOnPrem",
+            Action::MoveOnPrem { .. } => "moveOnPrem",
+            Action::SetFeature { .. } => "setFeature",
+        }
+    }
+}
+
+/// What an applied action did.
+#[derive(Clone, Debug)]
+pub struct Applied {
+    /// One line for people.
+    pub summary: String,
+    /// For `sync`: the plan that was applied.
+    pub plan: Option<Plan>,
+}
+
+/// Why the service refuses an action; the state is unchanged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused(pub String);
+
+/// Applies one action to the state. `now` stamps soft-deletes and new provisioning errors.
+pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Applied, Refused> {
+    let done = |summary: String| {
+        Ok(Applied {
+            summary,
+            plan: None,
+        })
+    };
+    match action {
+        Action::Sync => {
+            let plan = sync_cycle(b, now);
+            let summary = if plan.export_blocked {
+                format!(
+                    "sync cycle stopped: {} pending deletions exceed the threshold of {} (Q6); nothing was written",
+                    plan.deletions.len(),
+                    b.connect.deletion_threshold
+                )
+            } else {
+                let counts: Vec<String> = plan
+                    .counts()
+                    .iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(r, n)| format!("{n} {}", r.as_str()))
+                    .collect();
+                format!("sync cycle: {}", counts.join(", "))
+            };
+            Ok(Applied {
+                summary,
+                plan: Some(plan),
+            })
+        }
+        Action::ResolveQuarantines => {
+            let n = resolve_quarantines(b);
+            done(format!("quarantine resolution: {n} value(s) restored (Q3)"))
+        }
+        Action::RemoveRole { cloud, role } => {
+            let c = cloud_mut(b, *cloud)?;
+            let before = c.directory_roles.len() + c.eligible_directory_roles.len();
+            c.directory_roles.retain(|r| !r.eq_ignore_ascii_case(role));
+            c.eligible_directory_roles
+                .retain(|r| !r.eq_ignore_ascii_case(role));
+            if before == c.directory_roles.len() + c.eligible_directory_roles.len() {
+                return Err(Refused(format!(
+                    "{} does not hold the role {role:?}",
+                    describe_cloud(c)
+                )));
+            }
+            done(format!("removed {role} from {}", describe_cloud(c)))
+        }
+        Action::AddRole { cloud, role } => {
+            let c = cloud_mut(b, *cloud)?;
+            if c.is_deleted() {
+                return Err(Refused(format!(
+                    "{} is in the recycle bin; restore it first",
+                    describe_cloud(c)
+                )));
+            }
+            if c.directory_roles
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(role))
+            {
+                return Err(Refused(format!(
+                    "{} already holds the role {role:?}",
+                    describe_cloud(c)
+                )));
+            }
+            c.directory_roles.push(role.clone());
+            done(format!("added {role} to {}", describe_cloud(c)))
+        }
+        Action::SoftDelete { cloud } => {
+            let c = cloud_mut(b, *cloud)?;
+            if c.is_deleted() {
+                return Err(Refused(format!(
+                    "{} is already in the recycle bin",
+                    describe_cloud(c)
+                )));
+            }
+            c.deleted_date_time = Some(now.unwrap_or("simulated").to_string());
+            done(format!("soft-deleted {}", describe_cloud(c)))
+        }
+        Action::Restore { cloud } => {
+            let c = cloud_mut(b, *cloud)?;
+            if !c.is_deleted() {
+                return Err(Refused(format!(
+                    "{} is not in the recycle bin",
+                    describe_cloud(c)
+                )));
+            }
+            c.deleted_date_time = None;
+            // Restoring a synced object by hand makes it cloud-managed (X2's way out).
+            let was_synced = c.is_synced();
+            if was_synced {
+                c.on_premises_sync_enabled = Some(false);
+            }
+            let extra = if was_synced {
+                "; it is now cloud-managed (onPremisesSyncEnabled false), its ImmutableID kept"
+            } else {
+                ""
+            };
+            done(format!("restored {}{extra}", describe_cloud(c)))
+        }
+        Action::HardDelete { cloud } => {
+            let i = cloud_index(b, *cloud)?;
+            let c = b.cloud.remove(i);
+            done(format!(
+                "deleted and purged {} from the recycle bin",
+                describe_cloud(&c)
+            ))
+        }
+        Action::SetImmutableId { cloud, value } => {
+            let initial = b.tenant.initial_domain.clone();
+            let federated = {
+                let c = cloud_ref(b, *cloud)?;
+                c.user_principal_name
+                    .as_deref()
+                    .and_then(domain_of)
+                    .filter(|d| b.tenant.is_federated(d))
+                    .map(str::to_string)
+            };
+            let c = cloud_mut(b, *cloud)?;
+            if let Some(domain) = federated {
+                // X1
+                return Err(Refused(format!(
+                    "FederatedDomainChangeError: {} has a UPN in the federated domain {domain}; change its UPN to the initial domain ({initial}) first (X1)",
+                    describe_cloud(c)
+                )));
+            }
+            if c.is_synced() {
+                return Err(Refused(format!(
+                    "{} is synced: its ImmutableID is managed by Entra Connect",
+                    describe_cloud(c)
+                )));
+            }
+            c.on_premises_immutable_id = Some(value.immutable_id());
+            done(format!(
+                "set the ImmutableID of {} to {}",
+                describe_cloud(c),
+                value.immutable_id()
+            ))
+        }
+        Action::ClearImmutableId { cloud } => {
+            let c = cloud_mut(b, *cloud)?;
+            if c.is_synced() {
+                // X2
+                return Err(Refused(format!(
+                    "{} is synced: the ImmutableID can be cleared only when the user is not synced (move it out of scope and sync, then restore it, or disable directory sync) (X2)",
+                    describe_cloud(c)
+                )));
+            }
+            c.on_premises_immutable_id = None;
+            done(format!("cleared the ImmutableID of {}", describe_cloud(c)))
+        }
+        Action::ClearOnPremisesObjectIdentifier { cloud } => {
+            let c = cloud_mut(b, *cloud)?;
+            c.on_premises_object_identifier = None;
+            done(format!(
+                "cleared onPremisesObjectIdentifier of {}",
+                describe_cloud(c)
+            ))
+        }
+        Action::SetOnPrem {
+            object_guid,
+            attribute,
+            value,
+        } => {
+            let o = on_prem_mut(b, *object_guid)?;
+            match (attribute, value.clone()) {
+                (OnPremAttribute::UserPrincipalName, OnPremValue::Text(v)) => {
+                    o.user_principal_name = v
+                }
+                (OnPremAttribute::Mail, OnPremValue::Text(v)) => o.mail = v,
+                (OnPremAttribute::DisplayName, OnPremValue::Text(v)) => o.display_name = v,
+                (OnPremAttribute::MailNickname, OnPremValue::Text(v)) => o.mail_nickname = v,
+                (OnPremAttribute::ProxyAddresses, OnPremValue::List(v)) => o.proxy_addresses = v,
+                (OnPremAttribute::ConsistencyGuid, OnPremValue::Anchor(v)) => {
+                    o.consistency_guid = v
+                }
+                (a, v) => {
+                    return Err(Refused(format!(
+                        "{} cannot take the value {v:?}",
+                        a.as_str()
+                    )));
+                }
+            }
+            done(format!(
+                "set {} of on-prem {:?}",
+                attribute.as_str(),
+                o.name()
+            ))
+        }
+        Action::MoveOnPrem { object_guid, dn } => {
+            let o = on_prem_mut(b, *object_guid)?;
+            let old = std::mem::replace(&mut o.distinguished_name, dn.clone());
+            done(format!("moved on-prem {:?} from {old} to {dn}", o.name()))
+        }
+        Action::SetFeature { setting, value } => {
+            b.settings.set(*setting, *value);
+            let warn = if *value && setting.info().irreversible_once_enabled {
+                " (X3: irreversible once enabled in a real tenant)"
+            } else {
+                ""
+            };
+            done(format!("set {setting} to {value}{warn}"))
+        }
+    }
+}
+
+fn describe_cloud(c: &CloudObject) -> String {
+    match c.principal() {
+        Some(p) => format!("cloud {} {:?} <{p}>", c.object_type.as_str(), c.name()),
+        None => format!("cloud {} {:?}", c.object_type.as_str(), c.name()),
+    }
+}
+
+fn cloud_index(b: &Bundle, id: Uuid) -> Result<usize, Refused> {
+    b.cloud
+        .iter()
+        .position(|c| c.id == id)
+        .ok_or_else(|| Refused(format!("no cloud object has id {id}")))
+}
+
+fn cloud_ref(b: &Bundle, id: Uuid) -> Result<&CloudObject, Refused> {
+    cloud_index(b, id).map(|i| &b.cloud[i])
+}
+
+fn cloud_mut(b: &mut Bundle, id: Uuid) -> Result<&mut CloudObject, Refused> {
+    cloud_index(b, id).map(|i| &mut b.cloud[i])
+}
+
+fn on_prem_mut(b: &mut Bundle, guid: Uuid) -> Result<&mut OnPremObject, Refused> {
+    b.on_premises
+        .iter_mut()
+        .find(|o| o.object_guid == guid)
+        .ok_or_else(|| Refused(format!("no on-prem object has objectGUID {guid}")))
+}
+
+/// Namespace for ids of objects a simulated sync creates: derived from the objectGUID so the same
+/// scenario always gives the same ids (interfaces §5).
+const PROVISION_NAMESPACE: Uuid = Uuid::from_u128(0x5e7c_5c09_e000_4d1b_9a3c_7f1e_2b6d_0c11);
+
+/// Applies one sync cycle's plan to the cloud side and returns that plan.
+pub fn sync_cycle(b: &mut Bundle, now: Option<&str>) -> Plan {
+    let plan = plan(b);
+    if plan.export_blocked {
+        return plan;
+    }
+    for out in &plan.outcomes {
+        let o = &b.on_premises[out.on_prem as usize];
+        match out.result {
+            SyncResult::Linked => {
+                let c = &mut b.cloud[out.cloud.expect("linked has a cloud object") as usize];
+                write_attributes(c, o, out, now);
+            }
+            r if r.is_takeover() => {
+                let c = &mut b.cloud[out.cloud.expect("a match has a cloud object") as usize];
+                c.deleted_date_time = None;
+                c.on_premises_sync_enabled = Some(true);
+                c.on_premises_immutable_id = Some(out.source_anchor.clone());
+                c.on_premises_object_identifier = Some(o.object_guid.to_string());
+                write_attributes(c, o, out, now);
+            }
+            SyncResult::Provision => {
+                let mut id = Uuid::new_v5(&PROVISION_NAMESPACE, o.object_guid.as_bytes());
+                while b.cloud.iter().any(|c| c.id == id) {
+                    id = Uuid::new_v5(&PROVISION_NAMESPACE, id.as_bytes());
+                }
+                let mut c = CloudObject::new(id, o.object_class);
+                c.on_premises_sync_enabled = Some(true);
+                c.on_premises_immutable_id = Some(out.source_anchor.clone());
+                c.on_premises_object_identifier = Some(o.object_guid.to_string());
+                if o.object_class == ObjectKind::Group {
+                    c.mail_enabled = Some(o.is_mail_enabled());
+                    // groupType bit 0x80000000 marks a security group.
+                    c.security_enabled = Some(o.group_type.is_some_and(|t| t & 0x8000_0000 != 0));
+                }
+                write_attributes(&mut c, o, out, now);
+                b.cloud.push(c);
+            }
+            SyncResult::OutOfScope => {
+                if let Some(ci) = out.cloud {
+                    let c = &mut b.cloud[ci as usize];
+                    c.deleted_date_time = Some(now.unwrap_or("simulated").to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    plan
+}
+
+/// M7: every on-prem value overwrites the cloud value; quarantined values are kept out and
+/// recorded as provisioning errors (Q1).
+fn write_attributes(c: &mut CloudObject, o: &OnPremObject, out: &Outcome, now: Option<&str>) {
+    if o.display_name.is_some() {
+        c.display_name = o.display_name.clone();
+    }
+    if o.mail.is_some() {
+        c.mail = o.mail.clone();
+    }
+    if o.object_class != ObjectKind::User || o.mail_nickname.is_some() {
+        c.mail_nickname = o.mail_nickname_for_cloud().map(str::to_string);
+    }
+    if let Some(upn) = &out.cloud_upn {
+        c.user_principal_name = Some(upn.clone());
+    }
+    if let (Some(sid), ObjectKind::Group) = (&o.object_sid, o.object_class) {
+        c.on_premises_security_identifier = Some(sid.clone());
+    }
+    let held_back = |value: &str| {
+        out.quarantines(PropertyName::ProxyAddresses, value)
+            || c.on_premises_provisioning_errors.iter().any(|e| {
+                e.property_causing_error == PropertyName::ProxyAddresses.as_str()
+                    && strip_smtp_prefix(&e.value).eq_ignore_ascii_case(value)
+            })
+    };
+    let proxies: Vec<String> = if o.proxy_addresses.is_empty() {
+        o.mail
+            .iter()
+            .filter(|m| !m.is_empty() && discarded_address(m).is_none() && !held_back(m))
+            .map(|m| format!("SMTP:{m}"))
+            .collect()
+    } else {
+        o.proxy_addresses
+            .iter()
+            .filter(
+                |raw| match smtp_proxies(std::slice::from_ref(*raw)).next() {
+                    Some(p) => discarded_address(p.address).is_none() && !held_back(p.address),
+                    None => true,
+                },
+            )
+            .cloned()
+            .collect()
+    };
+    c.proxy_addresses = proxies;
+    for q in &out.quarantined {
+        c.on_premises_provisioning_errors.push(ProvisioningError {
+            category: "PropertyConflict".into(),
+            property_causing_error: q.property.as_str().into(),
+            value: q.value.clone(),
+            occurred_date_time: now.map(str::to_string),
+        });
+    }
+}
+
+/// Q3: the resolution timer. A quarantined value whose conflict is gone is restored to its
+/// object and the error removed; a placeholder UPN stays while the real suffix is unverified.
+/// Returns how many values were restored.
+pub fn resolve_quarantines(b: &mut Bundle) -> usize {
+    let index = CloudIndex::build(b);
+    let mut restored = 0;
+    // Values restored in this run, so two objects do not both get the same value back.
+    let mut given: std::collections::HashSet<(PropertyName, Box<str>)> = Default::default();
+    let anchors: std::collections::HashMap<String, usize> = b
+        .on_premises
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.source_anchor(b.connect.source_anchor).immutable_id(), i))
+        .collect();
+    for ci in 0..b.cloud.len() {
+        if b.cloud[ci].is_deleted() || b.cloud[ci].on_premises_provisioning_errors.is_empty() {
+            continue;
+        }
+        let errors = std::mem::take(&mut b.cloud[ci].on_premises_provisioning_errors);
+        let mut kept = Vec::new();
+        for e in errors {
+            let Some(ns) = PropertyName::parse(&e.property_causing_error) else {
+                kept.push(e);
+                continue;
+            };
+            let bare = strip_smtp_prefix(&e.value).to_string();
+            let key = fold(&bare);
+            let held_elsewhere = index.holders(ns, &key).iter().any(|h| *h as usize != ci)
+                || given.contains(&(ns, key.clone()));
+            let unverified = ns == PropertyName::UserPrincipalName
+                && domain_of(&bare).is_some_and(|d| !b.tenant.is_verified_suffix(d));
+            if held_elsewhere || unverified {
+                kept.push(e);
+                continue;
+            }
+            let c = &mut b.cloud[ci];
+            match ns {
+                PropertyName::UserPrincipalName => c.user_principal_name = Some(e.value.clone()),
+                PropertyName::ProxyAddresses => {
+                    // Restore with the prefix the on-prem source has, else as a secondary.
+                    let source = c
+                        .on_premises_immutable_id
+                        .as_ref()
+                        .and_then(|a| anchors.get(a))
+                        .map(|&i| &b.on_premises[i]);
+                    let raw = source
+                        .and_then(|o| {
+                            smtp_proxies(&o.proxy_addresses)
+                                .find(|p| p.address.eq_ignore_ascii_case(&bare))
+                                .map(|p| p.raw.to_string())
+                        })
+                        .unwrap_or_else(|| {
+                            if bare == e.value {
+                                format!("smtp:{bare}")
+                            } else {
+                                e.value.clone()
+                            }
+                        });
+                    if raw.starts_with("SMTP:") {
+                        // A restored primary demotes the current one.
+                        for p in &mut c.proxy_addresses {
+                            if p.starts_with("SMTP:") {
+                                p.replace_range(..5, "smtp:");
+                            }
+                        }
+                        c.proxy_addresses.insert(0, raw);
+                    } else {
+                        c.proxy_addresses.push(raw);
+                    }
+                }
+            }
+            given.insert((ns, key));
+            restored += 1;
+        }
+        b.cloud[ci].on_premises_provisioning_errors = kept;
+    }
+    restored
+}
+
+/// The cloud object an on-prem object is linked to now (M1), for `linkedTo` references.
+pub fn linked_cloud(b: &Bundle, object_guid: Uuid) -> Option<CloudIdx> {
+    let o = b
+        .on_premises
+        .iter()
+        .find(|o| o.object_guid == object_guid)?;
+    let anchor = o.source_anchor(b.connect.source_anchor).immutable_id();
+    b.cloud
+        .iter()
+        .position(|c| {
+            c.is_synced()
+                && !c.is_deleted()
+                && c.on_premises_immutable_id.as_deref() == Some(&anchor)
+        })
+        .map(|i| i as CloudIdx)
+}

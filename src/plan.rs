@@ -1,0 +1,847 @@
+//! The plan: what the next sync cycle does to each on-prem object, in input order (Q2), following
+//! the rule book §3–§4. Pure and deterministic: the same bundle always gives the same plan.
+
+use crate::index::{CloudIdx, CloudIndex, fold};
+use crate::model::*;
+use crate::outcome::*;
+use crate::settings::{Setting, Settings};
+use crate::trace::{Note, Refusal, Step};
+use std::collections::HashMap;
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// One outcome per on-prem object, in `Bundle::on_premises` order.
+    pub outcomes: Vec<Outcome>,
+    /// Cloud objects this cycle soft-deletes (linked objects that left the scope, Q6).
+    pub deletions: Vec<CloudIdx>,
+    /// Q6: more pending deletions than `deletionThreshold`: the export stops, nothing is written.
+    pub export_blocked: bool,
+}
+
+impl Plan {
+    /// Counts per result, in the order of [`SyncResult::ALL`].
+    pub fn counts(&self) -> [(SyncResult, usize); 8] {
+        let mut n = [0usize; 8];
+        for o in &self.outcomes {
+            n[o.result as usize] += 1;
+        }
+        SyncResult::ALL.map(|r| (r, n[r as usize]))
+    }
+
+    /// For each cloud object, the outcomes that name it (linked, matched, conflicting,
+    /// quarantined against): the reverse of `Outcome::cloud`, built in one pass.
+    pub fn cloud_references(&self, cloud_len: usize) -> Vec<Vec<u32>> {
+        let mut refs = vec![Vec::new(); cloud_len];
+        for (i, o) in self.outcomes.iter().enumerate() {
+            if let Some(c) = o.cloud {
+                refs[c as usize].push(i as u32);
+            }
+            for q in &o.quarantined {
+                if let Holder::Cloud(c) = q.conflicts_with {
+                    if o.cloud != Some(c) {
+                        refs[c as usize].push(i as u32);
+                    }
+                }
+            }
+        }
+        for r in &mut refs {
+            r.dedup();
+        }
+        refs
+    }
+}
+
+/// Plans the next sync cycle of a bundle with its own settings.
+pub fn plan(bundle: &Bundle) -> Plan {
+    let index = CloudIndex::build(bundle);
+    plan_with(bundle, &index, &bundle.settings)
+}
+
+/// Plans with explicit settings (what-if) over a prebuilt index of the same bundle.
+pub fn plan_with(bundle: &Bundle, index: &CloudIndex, settings: &Settings) -> Plan {
+    let mut p = Planner {
+        b: bundle,
+        ix: index,
+        s: settings,
+        claims: HashMap::new(),
+        taken: HashMap::new(),
+        deletions: Vec::new(),
+    };
+    let mut outcomes: Vec<Outcome> = (0..bundle.on_premises.len() as u32)
+        .map(|i| p.plan_object(i))
+        .collect();
+    let threshold = bundle.connect.deletion_threshold;
+    let export_blocked = p.deletions.len() > threshold as usize;
+    if export_blocked {
+        let pending = p.deletions.len();
+        for o in &mut outcomes {
+            o.flag(Flag::DeletionThresholdExceeded);
+            o.steps.push(Step {
+                rule: "Q6",
+                note: Note::DeletionThreshold { pending, threshold },
+            });
+        }
+    }
+    Plan {
+        outcomes,
+        deletions: p.deletions,
+        export_blocked,
+    }
+}
+
+/// How an object's values reach the cloud.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Linked object: only changed values are written (M1).
+    Update(CloudIdx),
+    /// Matched or restored object taken over (M7).
+    Takeover(CloudIdx),
+    /// A new object; a refused soft-match candidate changes the error code (M6).
+    Provision(Option<(CloudIdx, Refusal)>),
+}
+
+impl Mode {
+    fn target(self) -> Option<CloudIdx> {
+        match self {
+            Mode::Update(c) | Mode::Takeover(c) => Some(c),
+            Mode::Provision(_) => None,
+        }
+    }
+}
+
+/// A value someone already holds.
+enum Conflict {
+    Active(Holder),
+    /// Q5: a soft-deleted synced object holds it.
+    RecycleBin(CloudIdx),
+}
+
+struct Planner<'a> {
+    b: &'a Bundle,
+    ix: &'a CloudIndex,
+    s: &'a Settings,
+    /// Values claimed earlier in this cycle (Q2), over the index's holders.
+    claims: HashMap<(PropertyName, Box<str>), Holder>,
+    /// Cloud objects already linked or taken over in this cycle, and by whom.
+    taken: HashMap<CloudIdx, u32>,
+    deletions: Vec<CloudIdx>,
+}
+
+impl<'a> Planner<'a> {
+    fn cloud(&self, i: CloudIdx) -> &'a CloudObject {
+        &self.b.cloud[i as usize]
+    }
+
+    fn plan_object(&mut self, i: u32) -> Outcome {
+        let o = &self.b.on_premises[i as usize];
+        let attribute = self.b.connect.source_anchor;
+        let anchor = o.source_anchor(attribute).immutable_id();
+        let mut out = Outcome::new(i, anchor);
+        out.steps.push(Step {
+            rule: "A2",
+            note: Note::Anchor {
+                attribute,
+                consistency_guid_used: attribute == SourceAnchorAttribute::ConsistencyGuid
+                    && o.object_class == ObjectKind::User
+                    && o.consistency_guid.is_some(),
+            },
+        });
+        let linked = self.find_linked(o, &out.source_anchor);
+
+        // Q6: sync scope first; a linked object leaving the scope is soft-deleted in the cloud.
+        if !self.b.connect.in_scope(&o.distinguished_name) {
+            out.result = SyncResult::OutOfScope;
+            let note = match linked {
+                Some(c) => {
+                    out.cloud = Some(c);
+                    out.flag(Flag::SoftDeleteOnSync);
+                    self.deletions.push(c);
+                    Note::OutOfScopeLinked(c)
+                }
+                None => Note::OutOfScope,
+            };
+            out.steps.push(Step { rule: "Q6", note });
+            return out;
+        }
+        if self.b.connect.included_ous.is_some() {
+            out.steps.push(Step {
+                rule: "Q6",
+                note: Note::InScope,
+            });
+        }
+
+        // M1: linked objects are updates, never matched again.
+        if let Some(c) = linked {
+            if self.claim_target(&mut out, c, "M1") {
+                out.result = SyncResult::Linked;
+                out.cloud = Some(c);
+                out.steps.push(Step {
+                    rule: "M1",
+                    note: Note::Linked(c),
+                });
+                self.write_values(&mut out, o, Mode::Update(c));
+            }
+            return out;
+        }
+
+        // M2: hard match, then soft match on SMTP, then on UPN, then provision.
+        match self.hard_match(&mut out, o) {
+            HardMatch::Decided => return out,
+            HardMatch::Take(c, restore) => {
+                out.result = if restore {
+                    SyncResult::Restore
+                } else {
+                    SyncResult::HardMatch
+                };
+                out.cloud = Some(c);
+                out.steps.push(Step {
+                    rule: "M7",
+                    note: Note::Takeover(c),
+                });
+                self.write_values(&mut out, o, Mode::Takeover(c));
+                return out;
+            }
+            HardMatch::None => {}
+        }
+
+        let mut refused = None;
+        if let Some((c, via)) = self.soft_match_candidate(&mut out, o) {
+            let cand = self.cloud(c);
+            if cand.object_type != o.object_class {
+                out.result = SyncResult::Error;
+                out.error = Some(ErrorCode::ObjectTypeMismatch);
+                out.cloud = Some(c);
+                out.steps.push(Step {
+                    rule: "M6",
+                    note: Note::TypeMismatch(c),
+                });
+                return out;
+            }
+            if cand
+                .on_premises_immutable_id
+                .as_deref()
+                .is_some_and(|id| id != out.source_anchor)
+            {
+                refused = Some((c, Refusal::SyncedFromOther));
+            } else if cand.object_type == ObjectKind::User && cand.has_directory_role() {
+                out.flag(Flag::ExistingAdminRoleConflict);
+                refused = Some((c, Refusal::AdminRole));
+            }
+            match refused {
+                Some((c, why)) => out.steps.push(Step {
+                    rule: "M6",
+                    note: Note::Refused(c, why),
+                }),
+                None => {
+                    self.taken.insert(c, i);
+                    out.result = via;
+                    out.cloud = Some(c);
+                    out.steps.push(Step {
+                        rule: "M7",
+                        note: Note::Takeover(c),
+                    });
+                    self.write_values(&mut out, o, Mode::Takeover(c));
+                    return out;
+                }
+            }
+        }
+
+        out.result = SyncResult::Provision;
+        out.steps.push(Step {
+            rule: "M2",
+            note: Note::ProvisionNew,
+        });
+        self.write_values(&mut out, o, Mode::Provision(refused));
+        out
+    }
+
+    /// A5: a cloud object is joined by one on-prem object per cycle; a second one is an error.
+    fn claim_target(&mut self, out: &mut Outcome, c: CloudIdx, rule: &'static str) -> bool {
+        if let Some(&first) = self.taken.get(&c) {
+            out.result = SyncResult::Error;
+            out.error = Some(ErrorCode::DuplicateSourceAnchor);
+            out.cloud = Some(c);
+            out.conflicting_on_prem = Some(first);
+            out.steps.push(Step {
+                rule,
+                note: Note::DuplicateAnchor { first, cloud: c },
+            });
+            return false;
+        }
+        self.taken.insert(c, out.on_prem);
+        true
+    }
+
+    /// M1: an active synced cloud object carrying the anchor (groups: or the objectSid).
+    fn find_linked(&self, o: &OnPremObject, anchor: &str) -> Option<CloudIdx> {
+        let active_synced = |c: &&CloudIdx| {
+            let c = self.cloud(**c);
+            c.is_synced() && !c.is_deleted()
+        };
+        if let Some(&c) = self.ix.with_immutable_id(anchor).iter().find(active_synced) {
+            return Some(c);
+        }
+        if o.object_class == ObjectKind::Group {
+            if let Some(sid) = &o.object_sid {
+                return self
+                    .ix
+                    .with_sid(sid)
+                    .iter()
+                    .filter(|c| self.cloud(**c).object_type == ObjectKind::Group)
+                    .find(active_synced)
+                    .copied();
+            }
+        }
+        None
+    }
+
+    /// M3: hard match on the ImmutableID, with the takeover block and the 2026 hardening.
+    fn hard_match(&mut self, out: &mut Outcome, o: &OnPremObject) -> HardMatch {
+        let candidates = self.ix.with_immutable_id(&out.source_anchor);
+        // Prefer an active object over one in the recycle bin.
+        let Some(&c) = candidates
+            .iter()
+            .find(|c| !self.cloud(**c).is_deleted())
+            .or_else(|| candidates.first())
+        else {
+            out.steps.push(Step {
+                rule: "M3",
+                note: Note::HardMatchNone,
+            });
+            return HardMatch::None;
+        };
+        let kind_matches = match o.object_class {
+            ObjectKind::User => true,
+            ObjectKind::Group => self.s.get(Setting::GroupHardMatch),
+            ObjectKind::Contact => false,
+        };
+        if !kind_matches {
+            out.steps.push(Step {
+                rule: "M3",
+                note: Note::HardMatchKindOff(c),
+            });
+            return HardMatch::None;
+        }
+        let cand = self.cloud(c);
+        let error = |out: &mut Outcome, code, note| {
+            out.result = SyncResult::Error;
+            out.error = Some(code);
+            out.cloud = Some(c);
+            out.steps.push(Step { rule: "M3", note });
+            HardMatch::Decided
+        };
+        if cand.object_type != o.object_class {
+            return error(
+                out,
+                ErrorCode::ObjectTypeMismatch,
+                Note::HardMatchTypeMismatch(c),
+            );
+        }
+        out.steps.push(Step {
+            rule: "M3",
+            note: Note::HardMatchFound(c),
+        });
+        if !cand.is_synced()
+            && self
+                .s
+                .get(Setting::BlockCloudObjectTakeoverThroughHardMatch)
+        {
+            return error(out, ErrorCode::InvalidHardMatch, Note::TakeoverBlocked(c));
+        }
+        if self.s.get(Setting::HardMatchHardening) {
+            if cand.has_directory_role() {
+                return error(out, ErrorCode::InvalidHardMatch, Note::HardeningRole(c));
+            }
+            let remapped = cand
+                .on_premises_object_identifier
+                .as_deref()
+                .is_some_and(|id| !id.trim().eq_ignore_ascii_case(&o.object_guid.to_string()));
+            if remapped
+                && !self
+                    .s
+                    .get(Setting::AllowOnPremUpdateOfOnPremisesObjectIdentifier)
+            {
+                return error(
+                    out,
+                    ErrorCode::AttributeUpdateNotAllowed,
+                    Note::HardeningObjectIdentifier(c),
+                );
+            }
+        }
+        if !self.claim_target(out, c, "M3") {
+            return HardMatch::Decided;
+        }
+        if cand.is_deleted() {
+            out.steps.push(Step {
+                rule: "M3",
+                note: Note::Restore(c),
+            });
+            return HardMatch::Take(c, true);
+        }
+        HardMatch::Take(c, false)
+    }
+
+    /// M4, M5: the soft-match candidate and how it was found, or `None` with the reason traced.
+    fn soft_match_candidate(
+        &self,
+        out: &mut Outcome,
+        o: &OnPremObject,
+    ) -> Option<(CloudIdx, SyncResult)> {
+        if self.s.get(Setting::BlockSoftMatch) {
+            out.steps.push(Step {
+                rule: "M4",
+                note: Note::SoftMatchBlocked,
+            });
+            return None;
+        }
+        if o.object_class != ObjectKind::User && !o.is_mail_enabled() {
+            out.steps.push(Step {
+                rule: "M4",
+                note: Note::SoftMatchNotEligible(
+                    "groups and contacts soft match only when mail-enabled",
+                ),
+            });
+            return None;
+        }
+        // M5 step 1: primary SMTP (P2-discarded addresses take no part).
+        let primary = o.primary_smtp().filter(|a| discarded_address(a).is_none());
+        match primary {
+            None => out.steps.push(Step {
+                rule: "M5",
+                note: Note::NoPrimarySmtp,
+            }),
+            Some(addr) => {
+                let key = fold(addr);
+                let any_proxy = self.s.get(Setting::SmtpMatchAnyProxy);
+                let found = if any_proxy {
+                    self.ix.holders(PropertyName::ProxyAddresses, &key)
+                } else {
+                    self.ix.with_primary_smtp(&key)
+                };
+                if let Some(c) = self.first_eligible(out, found) {
+                    out.steps.push(Step {
+                        rule: "M5",
+                        note: Note::SmtpCandidate {
+                            cloud: c,
+                            any_proxy,
+                            others: found.len().saturating_sub(1),
+                        },
+                    });
+                    return Some((c, SyncResult::SoftMatchSmtp));
+                }
+                out.steps.push(Step {
+                    rule: "M5",
+                    note: Note::SmtpNone(addr.to_string()),
+                });
+            }
+        }
+        // M5 step 2: UPN, users only, only when enabled and SMTP found nobody.
+        if o.object_class != ObjectKind::User {
+            return None;
+        }
+        if !self.s.get(Setting::SoftMatchOnUpn) {
+            out.steps.push(Step {
+                rule: "M5",
+                note: Note::UpnFeatureOff,
+            });
+            return None;
+        }
+        let upn = o.user_principal_name.as_deref()?;
+        let found = self.ix.holders(PropertyName::UserPrincipalName, &fold(upn));
+        if let Some(c) = self.first_eligible(out, found) {
+            out.steps.push(Step {
+                rule: "M5",
+                note: Note::UpnCandidate(c),
+            });
+            return Some((c, SyncResult::SoftMatchUpn));
+        }
+        out.steps.push(Step {
+            rule: "M5",
+            note: Note::UpnNone(upn.to_string()),
+        });
+        None
+    }
+
+    /// The first candidate that may be a soft-match target: not a Microsoft 365 group (M4) and
+    /// not already taken over in this cycle (Q2).
+    fn first_eligible(&self, out: &mut Outcome, found: &[CloudIdx]) -> Option<CloudIdx> {
+        for &c in found {
+            if self.cloud(c).is_unified_group() {
+                out.steps.push(Step {
+                    rule: "M4",
+                    note: Note::UnifiedGroupSkipped(c),
+                });
+            } else if let Some(&by) = self.taken.get(&c) {
+                out.steps.push(Step {
+                    rule: "Q2",
+                    note: Note::TargetTaken { cloud: c, by },
+                });
+            } else {
+                return Some(c);
+            }
+        }
+        None
+    }
+
+    /// Who else holds a value (P4), looking at this cycle's claims first (Q2).
+    fn conflict(&self, ns: PropertyName, key: &str, me: Holder, mode: Mode) -> Option<Conflict> {
+        if let Some(&h) = self.claims.get(&(ns, Box::from(key))) {
+            return (h != me).then_some(Conflict::Active(h));
+        }
+        let target = mode.target();
+        if let Some(&c) = self
+            .ix
+            .holders(ns, key)
+            .iter()
+            .find(|c| Some(**c) != target)
+        {
+            return Some(Conflict::Active(Holder::Cloud(c)));
+        }
+        // Q5 applies to new objects.
+        if matches!(mode, Mode::Provision(_)) && self.s.get(Setting::RecycleBinHoldsValues) {
+            if let Some(&c) = self.ix.deleted_holders(ns, key).first() {
+                return Some(Conflict::RecycleBin(c));
+            }
+        }
+        None
+    }
+
+    fn upn_taken(&self, upn: &str) -> bool {
+        let key = fold(upn);
+        self.claims
+            .contains_key(&(PropertyName::UserPrincipalName, key.clone()))
+            || !self
+                .ix
+                .holders(PropertyName::UserPrincipalName, &key)
+                .is_empty()
+    }
+
+    /// Q1: `<prefix><4 digits>@<initial domain>`, digits deterministic per object and unique.
+    fn placeholder_upn(&self, o: &OnPremObject, upn: &str) -> String {
+        let prefix: String = local_part(upn).chars().filter(|c| *c != '+').collect();
+        let mut n = fnv1a(o.object_guid.as_bytes()) % 10_000;
+        for _ in 0..10_000 {
+            let candidate = format!("{prefix}{n:04}@{}", self.b.tenant.initial_domain);
+            if !self.upn_taken(&candidate) {
+                return candidate;
+            }
+            n = (n + 1) % 10_000;
+        }
+        format!(
+            "{prefix}{}@{}",
+            o.object_guid.simple(),
+            self.b.tenant.initial_domain
+        )
+    }
+
+    /// M9: the UPN the cloud object should have.
+    fn wanted_upn(&self, out: &mut Outcome, o: &OnPremObject) -> Option<String> {
+        let upn = o.user_principal_name.as_deref().filter(|u| !u.is_empty());
+        let suffix = upn.and_then(domain_of);
+        if let (Some(upn), Some(suffix)) = (upn, suffix) {
+            if self.b.tenant.is_verified_suffix(suffix) {
+                return Some(upn.to_string());
+            }
+        }
+        let nickname = o.mail_nickname_for_cloud()?;
+        let cloud_upn = format!("{nickname}@{}", self.b.tenant.initial_domain);
+        out.flag(Flag::UnverifiedUpnSuffix);
+        out.steps.push(Step {
+            rule: "M9",
+            note: Note::UnverifiedSuffix {
+                suffix: suffix.unwrap_or("(none)").to_string(),
+                upn: cloud_upn.clone(),
+            },
+        });
+        Some(cloud_upn)
+    }
+
+    /// M8: whether a UPN change on an existing cloud user is blocked.
+    fn upn_change_blocked(&self, c: &CloudObject) -> bool {
+        let Some(domain) = c.user_principal_name.as_deref().and_then(domain_of) else {
+            return false;
+        };
+        !self.b.tenant.is_federated(domain)
+            && c.is_licensed()
+            && !self.s.get(Setting::SynchronizeUpnForManagedUsers)
+    }
+
+    /// Decides which UPN and SMTP values reach the cloud, quarantining or failing on conflicts
+    /// (P2, P4, Q1, Q2, Q4, Q5, M8, M9); claims the values written for later objects (Q2).
+    fn write_values(&mut self, out: &mut Outcome, o: &OnPremObject, mode: Mode) {
+        let me = match mode.target() {
+            Some(c) => Holder::Cloud(c),
+            None => Holder::OnPrem(out.on_prem),
+        };
+        let target = mode.target().map(|c| self.cloud(c));
+        let already_quarantined = |ns: PropertyName, v: &str| {
+            target.is_some_and(|t| {
+                t.on_premises_provisioning_errors.iter().any(|e| {
+                    e.property_causing_error == ns.as_str()
+                        && strip_smtp_prefix(&e.value).eq_ignore_ascii_case(v)
+                })
+            })
+        };
+        // Values to check: (namespace, value compared, value as recorded, is_primary).
+        let mut values: Vec<(PropertyName, String, String, bool)> = Vec::new();
+
+        if o.object_class == ObjectKind::User {
+            if let Some(wanted) = self.wanted_upn(out, o) {
+                let current = target.and_then(|t| t.user_principal_name.as_deref());
+                match current {
+                    Some(cur) if cur.eq_ignore_ascii_case(&wanted) => {
+                        out.cloud_upn = Some(cur.to_string())
+                    }
+                    Some(cur) if already_quarantined(PropertyName::UserPrincipalName, &wanted) => {
+                        out.cloud_upn = Some(cur.to_string());
+                        out.steps.push(Step {
+                            rule: "Q3",
+                            note: Note::AlreadyQuarantined {
+                                property: PropertyName::UserPrincipalName,
+                                value: wanted,
+                            },
+                        });
+                    }
+                    Some(cur)
+                        if self.upn_change_blocked(target.expect("current implies target")) =>
+                    {
+                        out.cloud_upn = Some(cur.to_string());
+                        out.flag(Flag::UpnUpdateBlocked);
+                        out.steps.push(Step {
+                            rule: "M8",
+                            note: Note::UpnBlocked {
+                                kept: cur.to_string(),
+                                wanted,
+                            },
+                        });
+                    }
+                    cur => {
+                        if let Some(cur) = cur {
+                            out.steps.push(Step {
+                                rule: "M8",
+                                note: Note::UpnChange {
+                                    from: cur.to_string(),
+                                    to: wanted.clone(),
+                                },
+                            });
+                        }
+                        out.cloud_upn = Some(wanted.clone());
+                        values.push((
+                            PropertyName::UserPrincipalName,
+                            wanted.clone(),
+                            wanted,
+                            true,
+                        ));
+                    }
+                }
+            }
+        }
+
+        let target_smtp: Vec<Box<str>> = target
+            .map(|t| t.smtp_addresses().into_iter().map(fold).collect())
+            .unwrap_or_default();
+        for p in o.smtp_addresses() {
+            if let Some(reason) = discarded_address(p.address) {
+                out.flag(Flag::DiscardedValue);
+                out.steps.push(Step {
+                    rule: "P2",
+                    note: Note::Discarded {
+                        value: p.raw.to_string(),
+                        reason,
+                    },
+                });
+                continue;
+            }
+            let unchanged = matches!(mode, Mode::Update(_))
+                && target_smtp.iter().any(|a| **a == *fold(p.address));
+            if unchanged {
+                continue;
+            }
+            if already_quarantined(PropertyName::ProxyAddresses, p.address) {
+                out.steps.push(Step {
+                    rule: "Q3",
+                    note: Note::AlreadyQuarantined {
+                        property: PropertyName::ProxyAddresses,
+                        value: p.address.to_string(),
+                    },
+                });
+                continue;
+            }
+            // Quarantined proxies are recorded with their prefix, as the service shows them.
+            let recorded = if p.raw == p.address {
+                format!("SMTP:{}", p.address)
+            } else {
+                p.raw.to_string()
+            };
+            values.push((
+                PropertyName::ProxyAddresses,
+                p.address.to_string(),
+                recorded,
+                p.primary,
+            ));
+        }
+
+        // Decide every value before claiming any: an error means nothing is written.
+        let mut claims: Vec<(PropertyName, Box<str>)> = Vec::with_capacity(values.len());
+        for (ns, value, recorded, primary) in values {
+            let key = fold(&value);
+            let conflict = self.conflict(ns, &key, me, mode);
+            let holder = match conflict {
+                None => {
+                    claims.push((ns, key));
+                    continue;
+                }
+                Some(Conflict::RecycleBin(c)) => {
+                    self.fail(out, ErrorCode::AttributeValueMustBeUnique, Holder::Cloud(c));
+                    out.steps.push(Step {
+                        rule: "Q5",
+                        note: Note::RecycleBin {
+                            property: ns,
+                            value,
+                            cloud: c,
+                        },
+                    });
+                    return;
+                }
+                Some(Conflict::Active(h)) => h,
+            };
+            if let Some(note) = self.quirk(o, ns, &value, primary, holder, mode) {
+                self.fail(out, ErrorCode::AttributeValueMustBeUnique, holder);
+                out.steps.push(Step { rule: "Q4", note });
+                return;
+            }
+            let resilient = match ns {
+                PropertyName::UserPrincipalName => Setting::QuarantineUponUpnConflict,
+                PropertyName::ProxyAddresses => Setting::QuarantineUponProxyAddressesConflict,
+            };
+            if !self.s.get(resilient) {
+                // M6: a refused candidate synced from another object is InvalidSoftMatch.
+                let code = match mode {
+                    Mode::Provision(Some((c, Refusal::SyncedFromOther)))
+                        if holder == Holder::Cloud(c) =>
+                    {
+                        ErrorCode::InvalidSoftMatch
+                    }
+                    _ => ErrorCode::AttributeValueMustBeUnique,
+                };
+                self.fail(out, code, holder);
+                out.steps.push(Step {
+                    rule: "Q1",
+                    note: Note::ConflictError {
+                        property: ns,
+                        value,
+                        holder,
+                    },
+                });
+                return;
+            }
+            let placeholder = (ns == PropertyName::UserPrincipalName).then(|| {
+                let p = self.placeholder_upn(o, &value);
+                claims.push((ns, fold(&p)));
+                p
+            });
+            if placeholder.is_some() {
+                out.cloud_upn = placeholder.clone();
+            }
+            out.steps.push(Step {
+                rule: if matches!(holder, Holder::OnPrem(_)) {
+                    "Q2"
+                } else {
+                    "Q1"
+                },
+                note: Note::Quarantined {
+                    property: ns,
+                    value: recorded.clone(),
+                    holder,
+                    placeholder: placeholder.clone(),
+                },
+            });
+            out.quarantined.push(Quarantine {
+                property: ns,
+                value: recorded,
+                placeholder,
+                conflicts_with: holder,
+            });
+        }
+        for key in claims {
+            self.claims.insert(key, me);
+        }
+    }
+
+    /// Q4: the documented quirks that give an export error instead of a quarantine.
+    fn quirk(
+        &self,
+        o: &OnPremObject,
+        ns: PropertyName,
+        value: &str,
+        primary: bool,
+        holder: Holder,
+        mode: Mode,
+    ) -> Option<Note> {
+        if !self.s.get(Setting::ServiceQuirks)
+            || ns != PropertyName::ProxyAddresses
+            || !matches!(mode, Mode::Provision(_))
+        {
+            return None;
+        }
+        let folded = fold(value);
+        match (o.object_class, holder) {
+            (ObjectKind::User, Holder::Cloud(c)) if !primary => {
+                let h = self.cloud(c);
+                let group_primary = h.object_type == ObjectKind::Group
+                    && h.primary_smtp().is_some_and(|p| *fold(p) == *folded);
+                group_primary.then(|| Note::QuirkSecondarySmtp {
+                    value: value.to_string(),
+                    holder,
+                })
+            }
+            (ObjectKind::User, Holder::OnPrem(j)) if !primary => {
+                let h = &self.b.on_premises[j as usize];
+                let group_primary = h.object_class == ObjectKind::Group
+                    && h.primary_smtp().is_some_and(|p| *fold(p) == *folded);
+                group_primary.then(|| Note::QuirkSecondarySmtp {
+                    value: value.to_string(),
+                    holder,
+                })
+            }
+            (ObjectKind::Group, Holder::OnPrem(j))
+                if self.b.on_premises[j as usize].object_class == ObjectKind::Group =>
+            {
+                Some(Note::QuirkNewGroups {
+                    value: value.to_string(),
+                    holder,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn fail(&self, out: &mut Outcome, code: ErrorCode, holder: Holder) {
+        out.result = SyncResult::Error;
+        out.error = Some(code);
+        out.quarantined.clear();
+        match holder {
+            Holder::Cloud(c) => out.cloud = Some(c),
+            Holder::OnPrem(j) => {
+                out.cloud = None;
+                out.conflicting_on_prem = Some(j);
+            }
+        }
+    }
+}
+
+enum HardMatch {
+    /// No hard match; go on with soft match.
+    None,
+    /// The outcome is decided (an error).
+    Decided,
+    /// Take over this object (`true`: restore it from the recycle bin).
+    Take(CloudIdx, bool),
+}
+
+/// FNV-1a: a small, stable hash for deterministic placeholder digits.
+fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    })
+}

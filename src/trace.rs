@@ -1,0 +1,364 @@
+//! The explanation trace: each step the planner takes, with the rule id that made it. Steps are
+//! small values; the sentences are rendered only when someone reads them (the JSON output, the
+//! detail pane), so planning 400,000 objects formats no text.
+
+use crate::index::CloudIdx;
+use crate::model::{Bundle, Discard, PropertyName, SourceAnchorAttribute};
+use crate::outcome::Holder;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub rule: &'static str,
+    pub note: Note,
+}
+
+/// Why a soft-match candidate was not taken over (M6).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Refusal {
+    SyncedFromOther,
+    AdminRole,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Note {
+    Anchor {
+        attribute: SourceAnchorAttribute,
+        consistency_guid_used: bool,
+    },
+    InScope,
+    OutOfScope,
+    OutOfScopeLinked(CloudIdx),
+    DeletionThreshold {
+        pending: usize,
+        threshold: u32,
+    },
+    Linked(CloudIdx),
+    DuplicateAnchor {
+        first: u32,
+        cloud: CloudIdx,
+    },
+    HardMatchNone,
+    HardMatchFound(CloudIdx),
+    HardMatchKindOff(CloudIdx),
+    HardMatchTypeMismatch(CloudIdx),
+    TakeoverBlocked(CloudIdx),
+    HardeningRole(CloudIdx),
+    HardeningObjectIdentifier(CloudIdx),
+    Restore(CloudIdx),
+    SoftMatchBlocked,
+    SoftMatchNotEligible(&'static str),
+    NoPrimarySmtp,
+    SmtpNone(String),
+    SmtpCandidate {
+        cloud: CloudIdx,
+        any_proxy: bool,
+        others: usize,
+    },
+    UnifiedGroupSkipped(CloudIdx),
+    TargetTaken {
+        cloud: CloudIdx,
+        by: u32,
+    },
+    UpnFeatureOff,
+    UpnNone(String),
+    UpnCandidate(CloudIdx),
+    TypeMismatch(CloudIdx),
+    Refused(CloudIdx, Refusal),
+    Takeover(CloudIdx),
+    ProvisionNew,
+    Discarded {
+        value: String,
+        reason: Discard,
+    },
+    Quarantined {
+        property: PropertyName,
+        value: String,
+        holder: Holder,
+        placeholder: Option<String>,
+    },
+    ConflictError {
+        property: PropertyName,
+        value: String,
+        holder: Holder,
+    },
+    QuirkSecondarySmtp {
+        value: String,
+        holder: Holder,
+    },
+    QuirkNewGroups {
+        value: String,
+        holder: Holder,
+    },
+    RecycleBin {
+        property: PropertyName,
+        value: String,
+        cloud: CloudIdx,
+    },
+    AlreadyQuarantined {
+        property: PropertyName,
+        value: String,
+    },
+    UpnBlocked {
+        kept: String,
+        wanted: String,
+    },
+    UpnChange {
+        from: String,
+        to: String,
+    },
+    UnverifiedSuffix {
+        suffix: String,
+        upn: String,
+    },
+}
+
+/// "Alice Ng" <alice@contoso.com> style reference to a cloud object.
+pub fn cloud_ref(b: &Bundle, i: CloudIdx) -> String {
+    let c = &b.cloud[i as usize];
+    match c.principal() {
+        Some(p) if p != c.name() => {
+            format!("cloud {} \"{}\" <{}>", c.object_type.as_str(), c.name(), p)
+        }
+        _ => format!(
+            "cloud {} \"{}\" ({})",
+            c.object_type.as_str(),
+            c.name(),
+            c.id
+        ),
+    }
+}
+
+pub fn on_prem_ref(b: &Bundle, i: u32) -> String {
+    let o = &b.on_premises[i as usize];
+    match o.principal() {
+        Some(p) => format!(
+            "on-prem {} \"{}\" <{}>",
+            o.object_class.as_str(),
+            o.name(),
+            p
+        ),
+        None => format!("on-prem {} \"{}\"", o.object_class.as_str(), o.name()),
+    }
+}
+
+pub fn holder_ref(b: &Bundle, h: Holder) -> String {
+    match h {
+        Holder::Cloud(c) => cloud_ref(b, c),
+        Holder::OnPrem(o) => format!("{} (earlier in this sync cycle)", on_prem_ref(b, o)),
+    }
+}
+
+fn roles(b: &Bundle, i: CloudIdx) -> String {
+    let c = &b.cloud[i as usize];
+    let mut out: Vec<String> = c.directory_roles.clone();
+    out.extend(
+        c.eligible_directory_roles
+            .iter()
+            .map(|r| format!("{r} (eligible)")),
+    );
+    out.join(", ")
+}
+
+impl Step {
+    /// The step as a sentence, prefixed with its rule id.
+    pub fn describe(&self, b: &Bundle, source_anchor: &str) -> String {
+        format!("{}: {}", self.rule, self.note.describe(b, source_anchor))
+    }
+}
+
+impl Note {
+    pub fn describe(&self, b: &Bundle, anchor: &str) -> String {
+        let c = |i: &CloudIdx| cloud_ref(b, *i);
+        match self {
+            Note::Anchor {
+                attribute,
+                consistency_guid_used,
+            } => match (attribute, consistency_guid_used) {
+                (SourceAnchorAttribute::ConsistencyGuid, true) => {
+                    format!(
+                        "sourceAnchor is mS-DS-ConsistencyGuid, which is set: ImmutableID {anchor}"
+                    )
+                }
+                (SourceAnchorAttribute::ConsistencyGuid, false) => format!(
+                    "sourceAnchor is mS-DS-ConsistencyGuid; not set (or not a user), so objectGUID is used: ImmutableID {anchor}"
+                ),
+                (SourceAnchorAttribute::ObjectGuid, _) => {
+                    format!("sourceAnchor is objectGUID: ImmutableID {anchor}")
+                }
+            },
+            Note::InScope => "in an included OU: in sync scope".into(),
+            Note::OutOfScope => {
+                "not under any included OU: out of sync scope, nothing is exported".into()
+            }
+            Note::OutOfScopeLinked(i) => format!(
+                "out of sync scope but linked to {}: the sync soft-deletes that cloud object",
+                c(i)
+            ),
+            Note::DeletionThreshold { pending, threshold } => format!(
+                "{pending} pending deletions exceed the deletion threshold of {threshold}: the whole export stops and nothing is written"
+            ),
+            Note::Linked(i) => format!(
+                "already linked: {} is synced and carries ImmutableID {anchor}; this is an update, never a new match",
+                c(i)
+            ),
+            Note::DuplicateAnchor { first, cloud } => format!(
+                "{} already joins {} with the same sourceAnchor in this cycle",
+                on_prem_ref(b, *first),
+                c(cloud)
+            ),
+            Note::HardMatchNone => format!("hard match: no cloud object has ImmutableID {anchor}"),
+            Note::HardMatchFound(i) => format!("hard match: {} has ImmutableID {anchor}", c(i)),
+            Note::HardMatchKindOff(i) => format!(
+                "hard match: {} has this ImmutableID, but only users hard match (groupHardMatch is off)",
+                c(i)
+            ),
+            Note::HardMatchTypeMismatch(i) => {
+                format!(
+                    "hard match: {} carries this ImmutableID but is another object type",
+                    c(i)
+                )
+            }
+            Note::TakeoverBlocked(i) => format!(
+                "{} is cloud-managed and blockCloudObjectTakeoverThroughHardMatchEnabled is on: \"Another cloud created object with the same source anchor already exists in Azure Active Directory\"",
+                c(i)
+            ),
+            Note::HardeningRole(i) => format!(
+                "hard match hardening (since 2026-07-01): {} holds a directory role ({}), so it cannot be taken over",
+                c(i),
+                roles(b, *i)
+            ),
+            Note::HardeningObjectIdentifier(i) => format!(
+                "\"Hard match operation blocked due to security hardening. Review OnPremisesObjectIdentifier mapping.\": {} is mapped to on-prem object {}",
+                c(i),
+                b.cloud[*i as usize]
+                    .on_premises_object_identifier
+                    .as_deref()
+                    .unwrap_or("?")
+            ),
+            Note::Restore(i) => {
+                format!("{} is in the recycle bin: the hard match restores it", c(i))
+            }
+            Note::SoftMatchBlocked => "soft match is skipped: blockSoftMatchEnabled is on".into(),
+            Note::SoftMatchNotEligible(why) => format!("soft match does not apply: {why}"),
+            Note::NoPrimarySmtp => {
+                "SMTP soft match: the object has no usable primary SMTP address".into()
+            }
+            Note::SmtpNone(a) => {
+                format!("SMTP soft match: no active cloud object has primary SMTP {a}")
+            }
+            Note::SmtpCandidate {
+                cloud,
+                any_proxy,
+                others,
+            } => {
+                let how = if *any_proxy {
+                    "an SMTP proxy"
+                } else {
+                    "the primary SMTP"
+                };
+                let more = if *others > 0 {
+                    format!(" ({others} more candidates; the first in tenant order is used)")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "SMTP soft match candidate: {} has {how} address{more}",
+                    c(cloud)
+                )
+            }
+            Note::UnifiedGroupSkipped(i) => format!(
+                "{} is a Microsoft 365 group, never a soft match target",
+                c(i)
+            ),
+            Note::TargetTaken { cloud, by } => format!(
+                "{} is already taken over by {} in this cycle",
+                c(cloud),
+                on_prem_ref(b, *by)
+            ),
+            Note::UpnFeatureOff => "UPN soft match is off (softMatchOnUpnEnabled is false)".into(),
+            Note::UpnNone(u) => format!("UPN soft match: no active cloud user has UPN {u}"),
+            Note::UpnCandidate(i) => format!("UPN soft match candidate: {} has the same UPN", c(i)),
+            Note::TypeMismatch(i) => format!(
+                "the candidate {} is of another object type: ObjectTypeMismatch, retried every cycle",
+                c(i)
+            ),
+            Note::Refused(i, Refusal::SyncedFromOther) => format!(
+                "the candidate {} is synced from another on-prem object (ImmutableID {}): no match",
+                c(i),
+                b.cloud[*i as usize]
+                    .on_premises_immutable_id
+                    .as_deref()
+                    .unwrap_or("?")
+            ),
+            Note::Refused(i, Refusal::AdminRole) => format!(
+                "the candidate {} holds a directory role ({}): soft match is refused, a new object is created and its values are quarantined (ExistingAdminRoleConflict; fix with W1)",
+                c(i),
+                roles(b, *i)
+            ),
+            Note::Takeover(i) => format!(
+                "{} is taken over: it becomes synced with ImmutableID {anchor} and on-prem values overwrite cloud values",
+                c(i)
+            ),
+            Note::ProvisionNew => "no match: a new cloud object is created".into(),
+            Note::Discarded { value, reason } => {
+                format!(
+                    "{value:?} is discarded by the service ({}) and takes no part in matching",
+                    reason.describe()
+                )
+            }
+            Note::Quarantined {
+                property,
+                value,
+                holder,
+                placeholder,
+            } => {
+                let instead = placeholder
+                    .as_ref()
+                    .map(|p| format!("; the object gets the placeholder UPN {p}"))
+                    .unwrap_or_default();
+                format!(
+                    "{} {value} is already held by {}: quarantined{instead}",
+                    property.as_str(),
+                    holder_ref(b, *holder)
+                )
+            }
+            Note::ConflictError {
+                property,
+                value,
+                holder,
+            } => format!(
+                "{} {value} is already held by {} and quarantine is off: AttributeValueMustBeUnique, the object is not created and is retried every cycle",
+                property.as_str(),
+                holder_ref(b, *holder)
+            ),
+            Note::QuirkSecondarySmtp { value, holder } => format!(
+                "documented quirk: the secondary address smtp:{value} equals the primary SMTP of {}: export error instead of quarantine, retried every cycle",
+                holder_ref(b, *holder)
+            ),
+            Note::QuirkNewGroups { value, holder } => format!(
+                "documented quirk: {} with the same SMTP {value} is also new in this cycle: this group fails now and is quarantined in the next cycle",
+                holder_ref(b, *holder)
+            ),
+            Note::RecycleBin {
+                property,
+                value,
+                cloud,
+            } => format!(
+                "{} {value} is held by the soft-deleted synced {}: \"A synchronized object with the same proxy address already exists in your Microsoft Entra ID directory\"; purge it from the recycle bin",
+                property.as_str(),
+                c(cloud)
+            ),
+            Note::AlreadyQuarantined { property, value } => format!(
+                "{} {value} is already quarantined on the cloud object; the resolution timer restores it once the conflict is gone (Q3)",
+                property.as_str()
+            ),
+            Note::UpnBlocked { kept, wanted } => format!(
+                "UPN change to {wanted} is blocked: Managed domain, licensed user, synchronizeUpnForManagedUsersEnabled off; the cloud keeps {kept}"
+            ),
+            Note::UpnChange { from, to } => format!("the cloud UPN changes from {from} to {to}"),
+            Note::UnverifiedSuffix { suffix, upn } => format!(
+                "UPN suffix {suffix} is not a verified domain of the tenant: the cloud UPN becomes {upn}"
+            ),
+        }
+    }
+}
