@@ -149,21 +149,7 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
     match action {
         Action::Sync => {
             let plan = sync_cycle(b, now);
-            let summary = if plan.export_blocked {
-                format!(
-                    "sync cycle stopped: {} pending deletions exceed the threshold of {} (Q6); nothing was written",
-                    plan.deletions.len(),
-                    b.connect.deletion_threshold
-                )
-            } else {
-                let counts: Vec<String> = plan
-                    .counts()
-                    .iter()
-                    .filter(|(_, n)| *n > 0)
-                    .map(|(r, n)| format!("{n} {}", r.as_str()))
-                    .collect();
-                format!("sync cycle: {}", counts.join(", "))
-            };
+            let summary = sync_summary(&plan, b.connect.deletion_threshold);
             Ok(Applied {
                 summary,
                 plan: Some(plan),
@@ -345,6 +331,23 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
     }
 }
 
+/// One line on what a sync cycle did.
+pub fn sync_summary(plan: &Plan, deletion_threshold: u32) -> String {
+    if plan.export_blocked {
+        return format!(
+            "sync cycle stopped: {} pending deletions exceed the threshold of {deletion_threshold} (Q6); nothing was written",
+            plan.deletions.len()
+        );
+    }
+    let counts: Vec<String> = plan
+        .counts()
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| format!("{n} {}", r.as_str()))
+        .collect();
+    format!("sync cycle: {}", counts.join(", "))
+}
+
 fn describe_cloud(c: &CloudObject) -> String {
     match c.principal() {
         Some(p) => format!("cloud {} {:?} <{p}>", c.object_type.as_str(), c.name()),
@@ -381,8 +384,14 @@ const PROVISION_NAMESPACE: Uuid = Uuid::from_u128(0x5e7c_5c09_e000_4d1b_9a3c_7f1
 /// Applies one sync cycle's plan to the cloud side and returns that plan.
 pub fn sync_cycle(b: &mut Bundle, now: Option<&str>) -> Plan {
     let plan = plan(b);
+    apply_plan(b, &plan, now);
+    plan
+}
+
+/// Applies a plan made from this very state (a plan of another state is meaningless here).
+pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
     if plan.export_blocked {
-        return plan;
+        return;
     }
     for out in &plan.outcomes {
         let o = &b.on_premises[out.on_prem as usize];
@@ -425,7 +434,6 @@ pub fn sync_cycle(b: &mut Bundle, now: Option<&str>) -> Plan {
             _ => {}
         }
     }
-    plan
 }
 
 /// M7: every on-prem value overwrites the cloud value; quarantined values are kept out and
@@ -446,31 +454,7 @@ fn write_attributes(c: &mut CloudObject, o: &OnPremObject, out: &Outcome, now: O
     if let (Some(sid), ObjectKind::Group) = (&o.object_sid, o.object_class) {
         c.on_premises_security_identifier = Some(sid.clone());
     }
-    let held_back = |value: &str| {
-        out.quarantines(PropertyName::ProxyAddresses, value)
-            || c.on_premises_provisioning_errors.iter().any(|e| {
-                e.property_causing_error == PropertyName::ProxyAddresses.as_str()
-                    && strip_smtp_prefix(&e.value).eq_ignore_ascii_case(value)
-            })
-    };
-    let proxies: Vec<String> = if o.proxy_addresses.is_empty() {
-        o.mail
-            .iter()
-            .filter(|m| !m.is_empty() && discarded_address(m).is_none() && !held_back(m))
-            .map(|m| format!("SMTP:{m}"))
-            .collect()
-    } else {
-        o.proxy_addresses
-            .iter()
-            .filter(
-                |raw| match smtp_proxies(std::slice::from_ref(*raw)).next() {
-                    Some(p) => discarded_address(p.address).is_none() && !held_back(p.address),
-                    None => true,
-                },
-            )
-            .cloned()
-            .collect()
-    };
+    let proxies = written_proxies(o, out, c);
     c.proxy_addresses = proxies;
     for q in &out.quarantined {
         c.on_premises_provisioning_errors.push(ProvisioningError {
@@ -480,6 +464,37 @@ fn write_attributes(c: &mut CloudObject, o: &OnPremObject, out: &Outcome, now: O
             occurred_date_time: now.map(str::to_string),
         });
     }
+}
+
+/// The proxyAddresses a sync writes to `c` for `o` (M7): the on-prem proxies (or `SMTP:mail`
+/// without proxies), less values the service discards (P2) and values quarantined now or
+/// before (Q1).
+pub fn written_proxies(o: &OnPremObject, out: &Outcome, c: &CloudObject) -> Vec<String> {
+    let held_back = |value: &str| {
+        out.quarantines(PropertyName::ProxyAddresses, value)
+            || c.on_premises_provisioning_errors.iter().any(|e| {
+                e.property_causing_error == PropertyName::ProxyAddresses.as_str()
+                    && strip_smtp_prefix(&e.value).eq_ignore_ascii_case(value)
+            })
+    };
+    if o.proxy_addresses.is_empty() {
+        return o
+            .mail
+            .iter()
+            .filter(|m| !m.is_empty() && discarded_address(m).is_none() && !held_back(m))
+            .map(|m| format!("SMTP:{m}"))
+            .collect();
+    }
+    o.proxy_addresses
+        .iter()
+        .filter(
+            |raw| match smtp_proxies(std::slice::from_ref(*raw)).next() {
+                Some(p) => discarded_address(p.address).is_none() && !held_back(p.address),
+                None => true,
+            },
+        )
+        .cloned()
+        .collect()
 }
 
 /// Q3: the resolution timer. A quarantined value whose conflict is gone is restored to its

@@ -1,1 +1,435 @@
-fn main() {}
+//! The `syncscope` binary: parses arguments, calls the library, prints. Exit status 0 on
+//! success, 1 for bad input (the message names file, position and expectation), 2 for bad usage.
+
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use syncscope::anchor::Anchor;
+use syncscope::apply::sync_cycle;
+use syncscope::bundle::{bundle_to_json, parse_bundle};
+use syncscope::error::InputError;
+use syncscope::model::{Bundle, PropertyName};
+use syncscope::outcome::SyncResult;
+use syncscope::plan::plan;
+use syncscope::query::{
+    ErrorQuery, Limit, SortDirection, SortField, error_rows, error_rows_after_sync, row_json,
+};
+use syncscope::report;
+use syncscope::sanitize::display_safe;
+use syncscope::scenario::{load_scenario, run_scenario, scenario_json};
+use syncscope::settings::{Setting, Settings};
+
+/// The tenant bundled with syncscope, opened when no snapshot is named.
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/contoso.json");
+
+#[derive(Parser)]
+#[command(
+    name = "syncscope",
+    version,
+    about = "See what the next Microsoft Entra Connect sync does to every object, and why.",
+    long_about = "See what the next Microsoft Entra Connect sync does to every object, and why.\n\n\
+        With no command, opens the explorer on SNAPSHOT (default: the bundled sample tenant).",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Snapshot bundle to explore (default: the bundled sample tenant).
+    snapshot: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SetArgs {
+    /// Override a tenant feature or rule-book switch for this run: FEATURE=true|false.
+    #[arg(long = "set", value_name = "FEATURE=BOOL", value_parser = parse_set)]
+    set: Vec<(Setting, bool)>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// What the next sync cycle would do, per on-prem object.
+    Plan {
+        snapshot: PathBuf,
+        #[command(flatten)]
+        set: SetArgs,
+        /// One JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Print each object's explanation trace under its row.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Apply N sync cycles and write the resulting bundle.
+    Sync {
+        snapshot: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        cycles: u32,
+        #[command(flatten)]
+        set: SetArgs,
+        /// Where to write the resulting bundle (written atomically).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Provisioning errors, like Get-MsolDirSyncProvisioningError (rule book §7).
+    Errors(ErrorsArgs),
+    /// Run a scenario (a bundle plus a list of actions) step by step.
+    Scenario {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every form of a source anchor from any one form (GUID, ImmutableID, hex, LDAP, DN).
+    Immutableid {
+        value: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct ErrorsArgs {
+    snapshot: PathBuf,
+    /// Include the errors the next sync cycle would add (marked as such).
+    #[arg(long)]
+    after_sync: bool,
+    /// UserPrincipalName or ProxyAddresses (case-sensitive, as the cmdlet).
+    #[arg(long, value_parser = ["UserPrincipalName", "ProxyAddresses"])]
+    property_name: Option<String>,
+    /// The conflicting value (only with --property-name).
+    #[arg(long, requires = "property_name")]
+    property_value: Option<String>,
+    /// Prefix of the display name, UPN or value (case-sensitive).
+    #[arg(long)]
+    search_string: Option<String>,
+    #[arg(long, value_parser = ["DisplayName", "UserPrincipalName", "None"])]
+    sort_field: Option<String>,
+    #[arg(long, value_parser = ["Ascending", "Descending"])]
+    sort_direction: Option<String>,
+    /// At most N errors (default 500, as the cmdlet).
+    #[arg(long, conflicts_with = "all")]
+    max_results: Option<usize>,
+    /// Every error.
+    #[arg(long)]
+    all: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_set(text: &str) -> Result<(Setting, bool), String> {
+    Settings::parse_assignment(text)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => explore(cli.snapshot.as_deref().unwrap_or(Path::new(SAMPLE))),
+        Some(cmd) => run(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(e)) => {
+            eprintln!("syncscope: {e}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Io(e)) => {
+            eprintln!("syncscope: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+enum Failure {
+    Input(InputError),
+    Io(std::io::Error),
+}
+
+impl From<InputError> for Failure {
+    fn from(e: InputError) -> Self {
+        Failure::Input(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+fn load(path: &Path) -> Result<Bundle, InputError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| InputError::new(&file, "", format!("cannot read the snapshot: {e}")))?;
+    parse_bundle(&file, &bytes)
+}
+
+fn load_with(path: &Path, set: &SetArgs) -> Result<Bundle, InputError> {
+    let mut b = load(path)?;
+    for (s, v) in &set.set {
+        b.settings.set(*s, *v);
+    }
+    Ok(b)
+}
+
+fn explore(snapshot: &Path) -> Result<(), Failure> {
+    // The explorer arrives with the TUI; until then, the plan summary of the snapshot.
+    let b = load(snapshot)?;
+    let p = plan(&b);
+    println!("{}", report::summary_line(&p));
+    Ok(())
+}
+
+fn run(cmd: Command) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match cmd {
+        Command::Plan {
+            snapshot,
+            set,
+            json,
+            explain,
+        } => {
+            let b = load_with(&snapshot, &set)?;
+            let p = plan(&b);
+            if json {
+                serde_json::to_writer(&mut stdout, &report::plan_json(&b, &p))
+                    .map_err(std::io::Error::from)?;
+                writeln!(stdout)?;
+            } else if explain {
+                for out in &p.outcomes {
+                    let o = &b.on_premises[out.on_prem as usize];
+                    writeln!(
+                        stdout,
+                        "{} — {}",
+                        display_safe(o.name()),
+                        out.result.as_str()
+                    )?;
+                    for s in &out.steps {
+                        writeln!(
+                            stdout,
+                            "    {}",
+                            display_safe(&s.describe(&b, &out.source_anchor))
+                        )?;
+                    }
+                }
+                writeln!(stdout, "\n{}", report::summary_line(&p))?;
+            } else {
+                write!(
+                    stdout,
+                    "{}",
+                    report::plan_table(&b, &p, 0..p.outcomes.len())
+                )?;
+            }
+        }
+        Command::Sync {
+            snapshot,
+            cycles,
+            set,
+            out,
+        } => {
+            let mut b = load_with(&snapshot, &set)?;
+            let now = b.captured_date_time.clone();
+            for cycle in 1..=cycles {
+                let p = sync_cycle(&mut b, now.as_deref());
+                writeln!(
+                    stdout,
+                    "cycle {cycle}: {}",
+                    syncscope::apply::sync_summary(&p, b.connect.deletion_threshold)
+                )?;
+            }
+            let text =
+                serde_json::to_vec_pretty(&bundle_to_json(&b)).map_err(std::io::Error::from)?;
+            write_atomically(&out, &text)?;
+            writeln!(stdout, "wrote {}", out.display())?;
+        }
+        Command::Errors(args) => errors(args, &mut stdout)?,
+        Command::Scenario { file, json } => {
+            let s = load_scenario(&file)?;
+            let (reports, final_state) = run_scenario(&s)?;
+            if json {
+                serde_json::to_writer(&mut stdout, &scenario_json(&reports, &final_state))
+                    .map_err(std::io::Error::from)?;
+                writeln!(stdout)?;
+            } else {
+                print_scenario(&mut stdout, &reports)?;
+            }
+        }
+        Command::Immutableid { value, json } => {
+            let (a, form) = Anchor::parse_any(&value)
+                .map_err(|e| InputError::new("argument VALUE", "", e.0))?;
+            if json {
+                let v = serde_json::json!({
+                    "guid": a.guid().to_string(),
+                    "immutableId": a.immutable_id(),
+                    "hex": a.hex(),
+                    "ldapFilter": a.ldap_filter(),
+                    "connectorSpaceDn": a.connector_space_dn(),
+                    "inputForm": format!("{form:?}"),
+                });
+                writeln!(stdout, "{v}")?;
+            } else {
+                writeln!(stdout, "GUID (objectGUID)    {}", a.guid())?;
+                writeln!(stdout, "ImmutableID          {}", a.immutable_id())?;
+                writeln!(stdout, "hex bytes            {}", a.hex())?;
+                writeln!(stdout, "LDAP filter escape   {}", a.ldap_filter())?;
+                writeln!(stdout, "connector-space DN   {}", a.connector_space_dn())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn errors(args: ErrorsArgs, stdout: &mut impl Write) -> Result<(), Failure> {
+    let query = ErrorQuery {
+        property_name: args.property_name.as_deref().and_then(PropertyName::parse),
+        property_value: args.property_value,
+        search_string: args.search_string,
+        sort_field: args
+            .sort_field
+            .as_deref()
+            .and_then(SortField::parse)
+            .unwrap_or_default(),
+        sort_direction: args
+            .sort_direction
+            .as_deref()
+            .and_then(SortDirection::parse)
+            .unwrap_or_default(),
+        limit: match (args.max_results, args.all) {
+            (_, true) => Limit::All,
+            (Some(n), false) => Limit::MaxResults(n),
+            (None, false) => Limit::Default,
+        },
+    };
+    let b = load(&args.snapshot)?;
+    let rows = if args.after_sync {
+        error_rows_after_sync(&b)
+    } else {
+        error_rows(&b)
+    };
+    let (hits, total) = query.run(&rows);
+    if args.json {
+        let v = serde_json::json!({"errors": hits.iter().map(|r| row_json(r)).collect::<Vec<_>>()});
+        serde_json::to_writer(&mut *stdout, &v).map_err(std::io::Error::from)?;
+        writeln!(stdout)?;
+        return Ok(());
+    }
+    writeln!(stdout, "# {}", query.cmdlet_line())?;
+    write!(stdout, "{}", report::errors_table(&hits, args.after_sync))?;
+    let new = hits.iter().filter(|r| r.new_in_next_sync).count();
+    write!(
+        stdout,
+        "\n{} of {total} provisioning errors shown",
+        hits.len()
+    )?;
+    if args.after_sync {
+        write!(stdout, " ({new} added by the next sync)")?;
+    }
+    writeln!(stdout)?;
+    if hits.len() < total {
+        writeln!(stdout, "(use --all or --max-results N to see more)")?;
+    }
+    writeln!(stdout, "Graph equivalent: {}", query.graph_powershell())?;
+    Ok(())
+}
+
+fn print_scenario(
+    out: &mut impl Write,
+    reports: &[syncscope::scenario::StepReport],
+) -> std::io::Result<()> {
+    // Focus on the objects the steps name, the on-prem objects whose outcome touches them, and
+    // (once shown) those same objects in every later step.
+    let mut focus: Vec<String> = reports
+        .iter()
+        .flat_map(|r| r.named.iter().map(|u| u.to_string()))
+        .collect();
+    for (i, r) in reports.iter().enumerate() {
+        let status = if r.ok { "ok" } else { "REFUSED" };
+        writeln!(
+            out,
+            "step {}  {:<18} {status:<8} {}",
+            i + 1,
+            r.action,
+            display_safe(&r.summary)
+        )?;
+        let Some(outcomes) = &r.outcomes else {
+            continue;
+        };
+        let mut shown = 0;
+        for o in outcomes {
+            let in_focus =
+                |v: &serde_json::Value| v.as_str().is_some_and(|v| focus.iter().any(|n| n == v));
+            let quarantined_against = o["quarantined"]
+                .as_array()
+                .is_some_and(|qs| qs.iter().any(|q| in_focus(&q["conflictsWith"])));
+            if !(in_focus(&o["objectGUID"]) || in_focus(&o["cloudId"]) || quarantined_against) {
+                continue;
+            }
+            if let Some(g) = o["objectGUID"].as_str() {
+                if !focus.iter().any(|n| n == g) {
+                    focus.push(g.to_string());
+                }
+            }
+            shown += 1;
+            let name = o["displayName"].as_str().unwrap_or("?");
+            let mut detail: Vec<String> = Vec::new();
+            if let Some(e) = o["error"].as_str() {
+                detail.push(e.to_string());
+            }
+            for f in o["flags"].as_array().into_iter().flatten() {
+                detail.push(f.as_str().unwrap_or("").to_string());
+            }
+            for q in o["quarantined"].as_array().into_iter().flatten() {
+                let v = q["value"].as_str().unwrap_or("");
+                match q["placeholder"].as_str() {
+                    Some(p) => detail.push(format!("UPN {v} quarantined → {p}")),
+                    None => detail.push(format!("{v} quarantined")),
+                }
+            }
+            let cloud = match (o["cloudId"].as_str(), o["cloudUserPrincipalName"].as_str()) {
+                (Some(id), Some(upn)) if o["result"] != "error" => format!(" → {upn} ({id})"),
+                (Some(id), _) => format!(" → cloud {id}"),
+                (None, Some(upn)) => format!(" → new object {upn}"),
+                (None, None) => String::new(),
+            };
+            writeln!(
+                out,
+                "        {}: {}{}{}",
+                display_safe(name),
+                o["result"].as_str().unwrap_or("?"),
+                display_safe(&cloud),
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", display_safe(&detail.join("; ")))
+                }
+            )?;
+            if let Some(why) = o["why"].as_str() {
+                writeln!(out, "          why: {}", display_safe(why))?;
+            }
+        }
+        let changed = outcomes
+            .iter()
+            .filter(|o| o["result"] != SyncResult::Linked.as_str())
+            .count();
+        if shown == 0 || changed > shown {
+            writeln!(
+                out,
+                "        ({changed} object(s) not plainly linked in this cycle; --json shows every outcome)"
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a file by writing a temporary file beside it and renaming it into place, so a reader
+/// never sees half a bundle.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map(|_| ()).map_err(|e| e.error)
+}

@@ -201,6 +201,20 @@ impl Outcome {
         out
     }
 
+    /// The step that decided the result, for one-line explanations: the link (M1), the refused
+    /// candidate (M6), or the last step taken.
+    pub fn key_step(&self) -> Option<&Step> {
+        let by_rule = |rule: &str| self.steps.iter().find(|s| s.rule == rule);
+        match self.result {
+            SyncResult::Linked => by_rule("M1"),
+            SyncResult::Provision if self.has_flag(Flag::ExistingAdminRoleConflict) => {
+                by_rule("M6")
+            }
+            _ => None,
+        }
+        .or(self.steps.last())
+    }
+
     pub fn has_flag(&self, f: Flag) -> bool {
         self.flags.contains(&f)
     }
