@@ -19,3 +19,4 @@ pub mod sanitize;
 pub mod scenario;
 pub mod settings;
 pub mod trace;
+pub mod tui;

@@ -132,6 +132,7 @@ fn main() -> ExitCode {
             eprintln!("syncscope: {e}");
             ExitCode::from(1)
         }
+        Err(Failure::Usage) => ExitCode::from(2),
         Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(Failure::Io(e)) => {
             eprintln!("syncscope: {e}");
@@ -142,6 +143,8 @@ fn main() -> ExitCode {
 
 enum Failure {
     Input(InputError),
+    /// Bad usage; the message is already printed.
+    Usage,
     Io(std::io::Error),
 }
 
@@ -173,10 +176,21 @@ fn load_with(path: &Path, set: &SetArgs) -> Result<Bundle, InputError> {
 }
 
 fn explore(snapshot: &Path) -> Result<(), Failure> {
-    // The explorer arrives with the TUI; until then, the plan summary of the snapshot.
+    use std::io::IsTerminal;
     let b = load(snapshot)?;
-    let p = plan(&b);
-    println!("{}", report::summary_line(&p));
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "syncscope: the explorer needs a terminal; for text output use `syncscope plan {}`",
+            snapshot.display()
+        );
+        return Err(Failure::Usage);
+    }
+    let shown = if snapshot == Path::new(SAMPLE) {
+        "sample-data/contoso.json (bundled sample)".to_string()
+    } else {
+        snapshot.display().to_string()
+    };
+    syncscope::tui::run(shown, b)?;
     Ok(())
 }
 

@@ -1,0 +1,42 @@
+//! Everything the explorer can be asked to do. Keys, mouse and resize events become actions
+//! (through the keymap); `update` is the only place that changes state.
+
+use super::state::Filter;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    /// Close what is open (help, search, filter, detail focus); quit when nothing is.
+    Back,
+    MoveUp,
+    MoveDown,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    NextPane,
+    PrevPane,
+    ToggleDetail,
+    StartSearch,
+    SearchInput(char),
+    SearchBackspace,
+    SearchAccept,
+    SearchCancel,
+    NextMatch,
+    PrevMatch,
+    SetFilter(Filter),
+    CycleFilter,
+    ToggleHelp,
+    Copy,
+    ToggleMouse,
+    Resize(u16, u16),
+    Click {
+        column: u16,
+        row: u16,
+    },
+    Scroll {
+        column: u16,
+        row: u16,
+        down: bool,
+    },
+}

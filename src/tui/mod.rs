@@ -1,0 +1,115 @@
+//! The explorer: a ratatui TUI over one snapshot. `Action` + keymap table + pure `update` +
+//! render functions that only read the state (the gitui / television pattern).
+
+pub mod action;
+pub mod detail;
+pub mod keymap;
+pub mod state;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+use crate::model::Bundle;
+use action::Action;
+use ratatui::crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseEventKind,
+};
+use ratatui::crossterm::execute;
+use ratatui::layout::Rect;
+use state::State;
+use std::io::Write;
+use std::time::Duration;
+
+/// Restores the terminal on every way out: normal return, error and panic. ratatui's own hook
+/// restores raw mode and the alternate screen but not mouse capture, so that is undone here too.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        ratatui::restore();
+        previous(info);
+    }));
+}
+
+/// Turns a terminal event into an action for the current mode.
+pub fn action_for(state: &State, ev: Event) -> Option<Action> {
+    match ev {
+        Event::Key(k) if k.kind == KeyEventKind::Press => keymap::dispatch(state.mode, k),
+        Event::Resize(w, h) => Some(Action::Resize(w, h)),
+        Event::Mouse(m) if state.mouse => match m.kind {
+            MouseEventKind::Down(_) => Some(Action::Click {
+                column: m.column,
+                row: m.row,
+            }),
+            MouseEventKind::ScrollDown => Some(Action::Scroll {
+                column: m.column,
+                row: m.row,
+                down: true,
+            }),
+            MouseEventKind::ScrollUp => Some(Action::Scroll {
+                column: m.column,
+                row: m.row,
+                down: false,
+            }),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Runs the explorer until the user quits.
+pub fn run(source: String, bundle: Bundle) -> std::io::Result<()> {
+    let theme = theme::Theme::from_env();
+    // ratatui::init installs its own panic hook first; ours runs before it.
+    let mut terminal = ratatui::try_init()?;
+    install_panic_hook();
+    let _guard = TerminalGuard;
+    execute!(std::io::stdout(), EnableMouseCapture)?;
+    let size = terminal.size()?;
+    let mut state = State::new(
+        source,
+        bundle,
+        theme,
+        Rect::new(0, 0, size.width, size.height),
+    );
+    let mut mouse = state.mouse;
+    loop {
+        terminal.draw(|f| view::draw(f, &state))?;
+        if let Some(text) = state.clipboard.take() {
+            let mut out = std::io::stdout();
+            out.write_all(update::osc52(&text).as_bytes())?;
+            out.flush()?;
+        }
+        // Wait for an event, then take everything already queued before drawing again, so a
+        // burst of keys or wheel ticks costs one frame.
+        let mut ev = Some(event::read()?);
+        while let Some(e) = ev.take() {
+            if let Some(a) = action_for(&state, e) {
+                update::update(&mut state, a);
+            }
+            if state.quit {
+                return Ok(());
+            }
+            if event::poll(Duration::ZERO)? {
+                ev = Some(event::read()?);
+            }
+        }
+        if state.mouse != mouse {
+            mouse = state.mouse;
+            if mouse {
+                execute!(std::io::stdout(), EnableMouseCapture)?;
+            } else {
+                execute!(std::io::stdout(), DisableMouseCapture)?;
+            }
+        }
+    }
+}

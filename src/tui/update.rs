@@ -1,0 +1,424 @@
+//! `update(&mut State, Action)`: the only place the explorer's state changes. No I/O: the
+//! clipboard request is left in `State::clipboard` for the runner.
+
+use super::action::Action;
+use super::detail;
+use super::state::{Filter, Hit, Mode, Pane, State, list_page};
+use base64::Engine as _;
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+pub fn update(s: &mut State, action: Action) {
+    // A status message lasts until the next action.
+    s.status = None;
+    match action {
+        Action::Quit => s.quit = true,
+        Action::Back => back(s),
+        Action::MoveUp => move_by(s, -1),
+        Action::MoveDown => move_by(s, 1),
+        Action::PageUp => move_by(s, -(s.page(s.focus).max(1) as isize)),
+        Action::PageDown => move_by(s, s.page(s.focus).max(1) as isize),
+        Action::Top => move_by(s, isize::MIN / 2),
+        Action::Bottom => move_by(s, isize::MAX / 2),
+        Action::NextPane => {
+            let next = match s.focus {
+                Pane::OnPrem => Pane::Cloud,
+                Pane::Cloud => Pane::Detail,
+                Pane::Detail => Pane::OnPrem,
+            };
+            focus(s, next);
+        }
+        Action::PrevPane => {
+            let prev = match s.focus {
+                Pane::OnPrem => Pane::Detail,
+                Pane::Cloud => Pane::OnPrem,
+                Pane::Detail => Pane::Cloud,
+            };
+            focus(s, prev);
+        }
+        Action::ToggleDetail => {
+            let target = if s.focus == Pane::Detail {
+                s.subject
+            } else {
+                Pane::Detail
+            };
+            focus(s, target);
+        }
+        Action::StartSearch => {
+            s.mode = Mode::Search;
+            let cursor = match s.subject {
+                Pane::Cloud => s.cloud.selected,
+                _ => s.on_prem.selected,
+            };
+            s.search.origin = Some((s.subject, cursor, s.filter as usize));
+            s.search.query.clear();
+            s.search.hits.clear();
+            s.search.current = 0;
+        }
+        Action::SearchInput(c) => {
+            s.search.query.push(c);
+            run_search(s);
+        }
+        Action::SearchBackspace => {
+            s.search.query.pop();
+            run_search(s);
+        }
+        Action::SearchAccept => {
+            s.mode = Mode::Normal;
+            s.status = Some(match s.search.hits.len() {
+                0 => format!("no match for {:?}", s.search.query),
+                n => format!(
+                    "{n} matches for {:?}: n / N for the next / previous",
+                    s.search.query
+                ),
+            });
+        }
+        Action::SearchCancel => {
+            s.mode = Mode::Normal;
+            if let Some((pane, cursor, filter)) = s.search.origin.take() {
+                s.filter = Filter::ALL[filter];
+                s.rebuild_rows();
+                s.subject = pane;
+                s.focus = pane;
+                let (len, page) = list_len_page(s, pane);
+                match pane {
+                    Pane::Cloud => s.cloud.select(cursor, len, page),
+                    _ => s.on_prem.select(cursor, len, page),
+                }
+                s.follow_selection();
+            }
+            s.search.query.clear();
+            s.search.hits.clear();
+        }
+        Action::NextMatch => step_match(s, 1),
+        Action::PrevMatch => step_match(s, -1),
+        Action::SetFilter(f) => set_filter(s, f),
+        Action::CycleFilter => {
+            let i = Filter::ALL.iter().position(|f| *f == s.filter).unwrap_or(0);
+            set_filter(s, Filter::ALL[(i + 1) % Filter::ALL.len()]);
+        }
+        Action::ToggleHelp => {
+            s.mode = if s.mode == Mode::Help {
+                Mode::Normal
+            } else {
+                Mode::Help
+            };
+            s.help_scroll = 0;
+        }
+        Action::Copy => copy(s),
+        Action::ToggleMouse => {
+            s.mouse = !s.mouse;
+            s.status = Some(if s.mouse {
+                "mouse on: click selects, the wheel scrolls".into()
+            } else {
+                "mouse off: the terminal selects text (m turns the mouse back on)".into()
+            });
+        }
+        Action::Resize(w, h) => {
+            s.size = ratatui::layout::Rect::new(0, 0, w, h);
+            let (pp, cp) = (s.page(Pane::OnPrem), s.page(Pane::Cloud));
+            let (on_len, cloud_len) = (s.on_prem_rows.len(), s.cloud_rows.len());
+            let (on_sel, cloud_sel) = (s.on_prem.selected, s.cloud.selected);
+            s.on_prem.select(on_sel, on_len, pp);
+            s.cloud.select(cloud_sel, cloud_len, cp);
+        }
+        Action::Click { column, row } => click(s, column, row),
+        Action::Scroll { column, row, down } => {
+            let a = s.areas();
+            let at = ratatui::layout::Position::new(column, row);
+            let pane = if a.on_prem.contains(at) {
+                Pane::OnPrem
+            } else if a.cloud.contains(at) {
+                Pane::Cloud
+            } else if a.detail.contains(at) {
+                Pane::Detail
+            } else {
+                return;
+            };
+            if s.mode == Mode::Help {
+                scroll_help(s, if down { 3 } else { -3 });
+                return;
+            }
+            focus(s, pane);
+            move_by(s, if down { 3 } else { -3 });
+        }
+    }
+}
+
+fn list_len_page(s: &State, pane: Pane) -> (usize, usize) {
+    match pane {
+        Pane::Cloud => (s.cloud_rows.len(), s.page(Pane::Cloud)),
+        _ => (s.on_prem_rows.len(), s.page(Pane::OnPrem)),
+    }
+}
+
+fn focus(s: &mut State, pane: Pane) {
+    s.focus = pane;
+    if pane != Pane::Detail && s.subject != pane {
+        s.subject = pane;
+        s.detail_scroll = 0;
+    }
+}
+
+fn back(s: &mut State) {
+    if !s.search.hits.is_empty() || !s.search.query.is_empty() {
+        s.search.query.clear();
+        s.search.hits.clear();
+        s.status = Some("search cleared".into());
+    } else if s.focus == Pane::Detail {
+        s.focus = s.subject;
+    } else if s.filter != Filter::All {
+        set_filter(s, Filter::All);
+    } else {
+        s.quit = true;
+    }
+}
+
+fn move_by(s: &mut State, delta: isize) {
+    if s.mode == Mode::Help {
+        scroll_help(s, delta);
+        return;
+    }
+    match s.focus {
+        Pane::OnPrem => {
+            let (len, page) = list_len_page(s, Pane::OnPrem);
+            s.on_prem.move_by(delta, len, page);
+            s.follow_selection();
+        }
+        Pane::Cloud => {
+            let (len, page) = list_len_page(s, Pane::Cloud);
+            s.cloud.move_by(delta, len, page);
+            s.follow_selection();
+        }
+        Pane::Detail => {
+            let lines = detail::lines(s).len();
+            let max = lines.saturating_sub(s.page(Pane::Detail)) as isize;
+            s.detail_scroll = (s.detail_scroll as isize + delta).clamp(0, max.max(0)) as u16;
+        }
+    }
+}
+
+fn scroll_help(s: &mut State, delta: isize) {
+    s.help_scroll = (s.help_scroll as isize + delta).clamp(0, 200) as u16;
+}
+
+fn set_filter(s: &mut State, f: Filter) {
+    s.filter = f;
+    s.rebuild_rows();
+    s.follow_selection();
+    s.status = Some(format!(
+        "filter: {} ({} on-prem, {} cloud objects)",
+        f.label(),
+        s.on_prem_rows.len(),
+        s.cloud_rows.len()
+    ));
+}
+
+/// What a search looks through: names, UPNs, addresses, DNs, ids and anchors.
+fn build_haystacks(s: &State) -> (Vec<String>, Vec<String>) {
+    let on_prem = s
+        .plan
+        .outcomes
+        .iter()
+        .map(|out| {
+            let o = &s.bundle.on_premises[out.on_prem as usize];
+            let mut h = String::with_capacity(128);
+            for part in [
+                Some(o.name()),
+                o.user_principal_name.as_deref(),
+                o.mail.as_deref(),
+                o.sam_account_name.as_deref(),
+                Some(o.distinguished_name.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                h.push_str(part);
+                h.push(' ');
+            }
+            for p in &o.proxy_addresses {
+                h.push_str(p);
+                h.push(' ');
+            }
+            h.push_str(&o.object_guid.to_string());
+            h.push(' ');
+            h.push_str(&out.source_anchor);
+            h
+        })
+        .collect();
+    let cloud = s
+        .bundle
+        .cloud
+        .iter()
+        .map(|c| {
+            let mut h = String::with_capacity(128);
+            for part in [
+                Some(c.name()),
+                c.user_principal_name.as_deref(),
+                c.mail.as_deref(),
+                c.on_premises_immutable_id.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                h.push_str(part);
+                h.push(' ');
+            }
+            for p in &c.proxy_addresses {
+                h.push_str(p);
+                h.push(' ');
+            }
+            h.push_str(&c.id.to_string());
+            h
+        })
+        .collect();
+    (on_prem, cloud)
+}
+
+fn run_search(s: &mut State) {
+    if s.haystacks.is_none() {
+        s.haystacks = Some(build_haystacks(s));
+    }
+    let (on_prem, cloud) = s.haystacks.as_ref().expect("built above");
+    let q = s.search.query.trim();
+    let mut hits: Vec<Hit> = Vec::new();
+    if !q.is_empty() {
+        let matcher = SkimMatcherV2::default();
+        for (i, h) in on_prem.iter().enumerate() {
+            if let Some(score) = matcher.fuzzy_match(h, q) {
+                hits.push(Hit {
+                    pane: Pane::OnPrem,
+                    index: i as u32,
+                    score,
+                });
+            }
+        }
+        for (i, h) in cloud.iter().enumerate() {
+            if let Some(score) = matcher.fuzzy_match(h, q) {
+                hits.push(Hit {
+                    pane: Pane::Cloud,
+                    index: i as u32,
+                    score,
+                });
+            }
+        }
+        // Best first; ties in pane and input order, so the result is stable.
+        hits.sort_by(|a, b| {
+            b.score
+                .cmp(&a.score)
+                .then((a.pane as u8).cmp(&(b.pane as u8)))
+                .then(a.index.cmp(&b.index))
+        });
+    }
+    s.search.hits = hits;
+    s.search.current = 0;
+    if !s.search.hits.is_empty() {
+        jump_to_hit(s);
+    }
+}
+
+fn step_match(s: &mut State, delta: isize) {
+    let n = s.search.hits.len();
+    if n == 0 {
+        s.status = Some(if s.search.query.is_empty() {
+            "no search: / starts one".into()
+        } else {
+            format!("no match for {:?}", s.search.query)
+        });
+        return;
+    }
+    s.search.current = (s.search.current as isize + delta).rem_euclid(n as isize) as usize;
+    jump_to_hit(s);
+    if s.mode == Mode::Normal {
+        s.status = Some(format!(
+            "match {} of {n} for {:?}",
+            s.search.current + 1,
+            s.search.query
+        ));
+    }
+}
+
+fn jump_to_hit(s: &mut State) {
+    let hit = s.search.hits[s.search.current];
+    match hit.pane {
+        Pane::Cloud => {
+            let pos = s.reveal_cloud(hit.index);
+            let page = s.page(Pane::Cloud);
+            s.cloud.center_on(pos, s.cloud_rows.len(), page);
+            s.subject = Pane::Cloud;
+            s.focus = Pane::Cloud;
+        }
+        _ => {
+            let pos = s.reveal_outcome(hit.index);
+            let page = s.page(Pane::OnPrem);
+            s.on_prem.center_on(pos, s.on_prem_rows.len(), page);
+            s.subject = Pane::OnPrem;
+            s.focus = Pane::OnPrem;
+        }
+    }
+    s.follow_selection();
+}
+
+fn copy(s: &mut State) {
+    let text = match s.subject {
+        Pane::Cloud => s
+            .selected_cloud()
+            .map(|c| ("object id", s.bundle.cloud[c as usize].id.to_string())),
+        _ => s.selected_outcome().map(|o| {
+            (
+                "ImmutableID",
+                s.plan.outcomes[o as usize].source_anchor.clone(),
+            )
+        }),
+    };
+    match text {
+        Some((what, value)) => {
+            s.status = Some(format!("copied {what} {value} to the clipboard (OSC 52)"));
+            s.clipboard = Some(value);
+        }
+        None => s.status = Some("nothing selected to copy".into()),
+    }
+}
+
+/// The escape sequence that asks the terminal to put text on the clipboard (OSC 52). The text
+/// is base64, so nothing in it can act as a control sequence.
+pub fn osc52(text: &str) -> String {
+    format!(
+        "\u{1b}]52;c;{}\u{7}",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
+}
+
+fn click(s: &mut State, column: u16, row: u16) {
+    if s.mode == Mode::Help {
+        s.mode = Mode::Normal;
+        return;
+    }
+    let a = s.areas();
+    let at = ratatui::layout::Position::new(column, row);
+    // Rows start below the border and the column header.
+    let list_row = |r: ratatui::layout::Rect| row.checked_sub(r.y + 2).map(usize::from);
+    if a.on_prem.contains(at) {
+        focus(s, Pane::OnPrem);
+        if let Some(i) = list_row(a.on_prem).filter(|i| *i < list_page(a.on_prem)) {
+            let (len, page) = list_len_page(s, Pane::OnPrem);
+            let target = s.on_prem.offset + i;
+            if target < len {
+                s.on_prem.select(target, len, page);
+                s.follow_selection();
+            }
+        }
+    } else if a.cloud.contains(at) {
+        focus(s, Pane::Cloud);
+        if let Some(i) = list_row(a.cloud).filter(|i| *i < list_page(a.cloud)) {
+            let (len, page) = list_len_page(s, Pane::Cloud);
+            let target = s.cloud.offset + i;
+            if target < len {
+                s.cloud.select(target, len, page);
+                s.follow_selection();
+            }
+        }
+    } else if a.detail.contains(at) {
+        focus(s, Pane::Detail);
+    }
+}
