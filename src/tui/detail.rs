@@ -19,6 +19,12 @@ fn safe(text: &str) -> String {
     display_safe(text).into_owned()
 }
 
+/// Rows the lines take when wrapped to `width` (an upper bound for scrolling).
+pub fn wrapped_height(lines: &[Line], width: u16) -> usize {
+    let w = usize::from(width.max(1));
+    lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum()
+}
+
 /// The detail lines for the current selection.
 pub fn lines(s: &State) -> Vec<Line<'static>> {
     match s.subject {
@@ -46,10 +52,13 @@ fn compare_row(
     left: Option<String>,
     right: Option<String>,
     width: usize,
+    compare: bool,
 ) -> Line<'static> {
     let norm = |v: &Option<String>| v.as_deref().map(str::to_lowercase);
-    let differ = left.is_some() && right.is_some() && norm(&left) != norm(&right)
-        || left.is_some() != right.is_some();
+    // Compared only when there is a cloud object: a new object has nothing to differ from.
+    let differ = compare
+        && (left.is_some() && right.is_some() && norm(&left) != norm(&right)
+            || left.is_some() != right.is_some());
     let cell = |v: Option<String>| {
         let t = v.map(|v| safe(&v)).unwrap_or_else(|| "—".into());
         crate::report::truncate(&t, width)
@@ -105,6 +114,27 @@ fn on_prem_lines(s: &State, oi: u32) -> Vec<Line<'static>> {
         safe(&o.distinguished_name),
         s.theme.dim(),
     )));
+    // The verdict first: the step that decided it, and the first thing to do about it.
+    if let Some(step) = out.key_step() {
+        v.push(Line::from(vec![
+            Span::styled("why    ", s.theme.key()),
+            Span::styled(
+                safe(&step.describe(b, &out.source_anchor)),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+        ]));
+    }
+    let first_fix = if out.has_flag(Flag::ExistingAdminRoleConflict) {
+        Some("run the admin-role workaround (W1) before the next sync — steps under What to do")
+    } else {
+        out.error.and_then(|e| e.fixes().first().copied())
+    };
+    if let Some(fix) = first_fix {
+        v.push(Line::from(vec![
+            Span::styled("fix    ", s.theme.key()),
+            Span::raw(fix),
+        ]));
+    }
     v.push(Line::default());
 
     // Side by side.
@@ -132,7 +162,7 @@ fn on_prem_lines(s: &State, oi: u32) -> Vec<Line<'static>> {
             format!("{:<width$}   ", "On-premises AD"),
             s.theme.heading(),
         ),
-        Span::styled(cloud_title, s.theme.heading()),
+        Span::styled(crate::report::truncate(&cloud_title, width), s.theme.heading()),
     ]));
     let c = |f: fn(&CloudObject) -> Option<String>| cloud.and_then(f);
     let rows: Vec<(&str, Option<String>, Option<String>)> = vec![
@@ -164,7 +194,7 @@ fn on_prem_lines(s: &State, oi: u32) -> Vec<Line<'static>> {
         ),
     ];
     for (label, l, r) in rows {
-        v.push(compare_row(s, label, l, r, width));
+        v.push(compare_row(s, label, l, r, width, cloud.is_some()));
     }
     if let Some(c) = cloud {
         let sync = match (c.is_synced(), c.is_deleted()) {

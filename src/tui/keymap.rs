@@ -24,6 +24,8 @@ pub struct Binding {
     pub keys: &'static [Key],
     pub action: Action,
     pub help: &'static str,
+    /// Bindings of one group share a line in the help ("0-7  views: …").
+    pub group: Option<&'static str>,
     /// Shown in the hint bar of its modes.
     pub hint: Option<&'static str>,
 }
@@ -39,6 +41,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[ctrl('c')],
         action: Action::Quit,
         help: "quit at once",
+        group: None,
         hint: None,
     },
     Binding {
@@ -46,6 +49,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('q'), code(KeyCode::Esc)],
         action: Action::Back,
         help: "back (close search, filter or details); quit at the top",
+        group: None,
         hint: Some("quit"),
     },
     Binding {
@@ -53,6 +57,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::Up), k('k')],
         action: Action::MoveUp,
         help: "previous object (details: scroll up)",
+        group: None,
         hint: None,
     },
     Binding {
@@ -60,6 +65,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::Down), k('j')],
         action: Action::MoveDown,
         help: "next object (details: scroll down)",
+        group: None,
         hint: Some("move"),
     },
     Binding {
@@ -67,6 +73,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::PageUp), ctrl('u')],
         action: Action::PageUp,
         help: "page up",
+        group: None,
         hint: None,
     },
     Binding {
@@ -74,6 +81,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::PageDown), ctrl('d')],
         action: Action::PageDown,
         help: "page down",
+        group: None,
         hint: None,
     },
     Binding {
@@ -81,6 +89,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::Home), k('g')],
         action: Action::Top,
         help: "first object",
+        group: None,
         hint: None,
     },
     Binding {
@@ -92,6 +101,7 @@ pub const KEYMAP: &[Binding] = &[
         ],
         action: Action::Bottom,
         help: "last object",
+        group: None,
         hint: None,
     },
     Binding {
@@ -99,6 +109,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::Tab)],
         action: Action::NextPane,
         help: "next pane (on-prem → cloud → details)",
+        group: None,
         hint: Some("pane"),
     },
     Binding {
@@ -109,6 +120,7 @@ pub const KEYMAP: &[Binding] = &[
         ],
         action: Action::PrevPane,
         help: "previous pane",
+        group: None,
         hint: None,
     },
     Binding {
@@ -116,6 +128,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::Enter)],
         action: Action::ToggleDetail,
         help: "focus the details of the selection (again: back)",
+        group: None,
         hint: Some("details"),
     },
     Binding {
@@ -123,6 +136,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('/')],
         action: Action::StartSearch,
         help: "fuzzy search: name, UPN, addresses, DN, ids, anchors",
+        group: None,
         hint: Some("search"),
     },
     Binding {
@@ -130,6 +144,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('n')],
         action: Action::NextMatch,
         help: "next search match",
+        group: None,
         hint: None,
     },
     Binding {
@@ -137,6 +152,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('N'), Key(KeyCode::Char('N'), KeyModifiers::SHIFT)],
         action: Action::PrevMatch,
         help: "previous search match",
+        group: None,
         hint: None,
     },
     Binding {
@@ -144,6 +160,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('f')],
         action: Action::CycleFilter,
         help: "next quick filter",
+        group: None,
         hint: Some("filter"),
     },
     Binding {
@@ -151,6 +168,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('0')],
         action: Action::SetFilter(Filter::All),
         help: "filter: everything",
+        group: Some("quick filters (views)"),
         hint: None,
     },
     Binding {
@@ -158,6 +176,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('1')],
         action: Action::SetFilter(Filter::Attention),
         help: "filter: needs attention (not a plain update)",
+        group: Some("quick filters (views)"),
         hint: None,
     },
     Binding {
@@ -165,6 +184,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('2')],
         action: Action::SetFilter(Filter::Errors),
         help: "filter: errors",
+        group: Some("quick filters (views)"),
         hint: None,
     },
     Binding {
@@ -172,6 +192,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('3')],
         action: Action::SetFilter(Filter::AdminConflicts),
         help: "filter: admin-role conflicts",
+        group: Some("quick filters (views)"),
         hint: None,
     },
     Binding {
@@ -179,6 +200,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('4')],
         action: Action::SetFilter(Filter::Quarantines),
         help: "filter: quarantined values",
+        group: Some("quick filters (views)"),
         hint: None,
     },
     Binding {
@@ -186,6 +208,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('5')],
         action: Action::SetFilter(Filter::Takeovers),
         help: "filter: takeovers (hard/soft match, restore)",
+        group: Some("quick filters (views)"),
         hint: None,
     },
     Binding {
@@ -193,6 +216,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('6')],
         action: Action::SetFilter(Filter::New),
         help: "filter: new objects",
+        group: Some("quick filters (views)"),
         hint: None,
     },
     Binding {
@@ -200,6 +224,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('7')],
         action: Action::SetFilter(Filter::OutOfScope),
         help: "filter: out of scope",
+        group: Some("quick filters (views)"),
         hint: None,
     },
     Binding {
@@ -207,6 +232,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('y')],
         action: Action::Copy,
         help: "copy the ImmutableID (on-prem) or object id (cloud) to the clipboard (OSC 52)",
+        group: None,
         hint: Some("copy"),
     },
     Binding {
@@ -214,6 +240,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('m')],
         action: Action::ToggleMouse,
         help: "mouse on/off (off: the terminal selects text)",
+        group: None,
         hint: None,
     },
     Binding {
@@ -221,6 +248,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[k('?')],
         action: Action::ToggleHelp,
         help: "this help",
+        group: None,
         hint: Some("help"),
     },
     Binding {
@@ -228,6 +256,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::Enter)],
         action: Action::SearchAccept,
         help: "keep the match and leave search (n/N move on)",
+        group: None,
         hint: Some("keep"),
     },
     Binding {
@@ -235,6 +264,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::Esc)],
         action: Action::SearchCancel,
         help: "cancel the search",
+        group: None,
         hint: Some("cancel"),
     },
     Binding {
@@ -242,6 +272,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::Backspace)],
         action: Action::SearchBackspace,
         help: "delete a character",
+        group: None,
         hint: None,
     },
     Binding {
@@ -249,6 +280,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::Down), ctrl('n')],
         action: Action::NextMatch,
         help: "next match",
+        group: None,
         hint: Some("next"),
     },
     Binding {
@@ -256,6 +288,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::Up), ctrl('p')],
         action: Action::PrevMatch,
         help: "previous match",
+        group: None,
         hint: None,
     },
     Binding {
@@ -263,6 +296,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::Esc), k('q'), k('?')],
         action: Action::ToggleHelp,
         help: "close the help",
+        group: None,
         hint: Some("close"),
     },
     Binding {
@@ -270,6 +304,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::Down), k('j')],
         action: Action::MoveDown,
         help: "scroll down",
+        group: None,
         hint: None,
     },
     Binding {
@@ -277,6 +312,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[code(KeyCode::Up), k('k')],
         action: Action::MoveUp,
         help: "scroll up",
+        group: None,
         hint: None,
     },
 ];
@@ -353,8 +389,9 @@ pub fn keys_label(b: &Binding) -> String {
     names.join("/")
 }
 
-/// Help sections: (title, [(keys, description)]), straight from the table.
-pub fn help_sections() -> Vec<(&'static str, Vec<(String, &'static str)>)> {
+/// Help sections: (title, [(keys, description)]), straight from the table. Bindings of a
+/// group become one line: their keys joined, their descriptions listed.
+pub fn help_sections() -> Vec<(&'static str, Vec<(String, String)>)> {
     [
         (Mode::Normal, "Explorer"),
         (Mode::Search, "While searching"),
@@ -362,11 +399,35 @@ pub fn help_sections() -> Vec<(&'static str, Vec<(String, &'static str)>)> {
     ]
     .into_iter()
     .map(|(mode, title)| {
-        let rows = KEYMAP
-            .iter()
-            .filter(|b| b.modes.contains(&mode))
-            .map(|b| (keys_label(b), b.help))
-            .collect();
+        let mut rows: Vec<(String, String)> = Vec::new();
+        let mut groups: Vec<&str> = Vec::new();
+        for b in KEYMAP.iter().filter(|b| b.modes.contains(&mode)) {
+            match b.group {
+                None => rows.push((keys_label(b), b.help.to_string())),
+                Some(g) if groups.contains(&g) => {}
+                Some(g) => {
+                    groups.push(g);
+                    let members: Vec<&Binding> = KEYMAP
+                        .iter()
+                        .filter(|m| m.group == Some(g) && m.modes.contains(&mode))
+                        .collect();
+                    let keys: Vec<String> = members.iter().map(|m| keys_label(m)).collect();
+                    let items: Vec<String> = members
+                        .iter()
+                        .zip(&keys)
+                        .map(|(m, k)| {
+                            let what = m.help.split_once(": ").map_or(m.help, |(_, w)| w);
+                            format!("{k} {what}")
+                        })
+                        .collect();
+                    let label = match (keys.first(), keys.last()) {
+                        (Some(a), Some(z)) if keys.len() > 2 => format!("{a}-{z}"),
+                        _ => keys.join("/"),
+                    };
+                    rows.push((label, format!("{g}: {}", items.join(", "))));
+                }
+            }
+        }
         (title, rows)
     })
     .collect()
@@ -408,10 +469,16 @@ mod tests {
 
     #[test]
     fn every_binding_is_in_the_help_and_no_key_is_bound_twice_in_a_mode() {
-        let sections = help_sections();
-        let total: usize = sections.iter().map(|(_, rows)| rows.len()).sum();
-        let expected: usize = KEYMAP.iter().map(|b| b.modes.len()).sum();
-        assert_eq!(total, expected);
+        let help: String = help_sections()
+            .iter()
+            .flat_map(|(_, rows)| rows.iter().map(|(k, h)| format!("{k} {h}\n")))
+            .collect();
+        for b in KEYMAP {
+            let what = b.help.split_once(": ").map_or(b.help, |(_, w)| w);
+            assert!(help.contains(what), "help lacks {:?}", b.help);
+            let keys = keys_label(b);
+            assert!(help.contains(&keys) || b.group.is_some(), "help lacks the keys of {:?}", b.help);
+        }
         for mode in [Mode::Normal, Mode::Search, Mode::Help] {
             let mut seen = Vec::new();
             for b in KEYMAP.iter().filter(|b| b.modes.contains(&mode)) {

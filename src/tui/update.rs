@@ -191,7 +191,8 @@ fn move_by(s: &mut State, delta: isize) {
             s.follow_selection();
         }
         Pane::Detail => {
-            let lines = detail::lines(s).len();
+            let width = s.areas().detail.width.saturating_sub(2);
+            let lines = detail::wrapped_height(&detail::lines(s), width);
             let max = lines.saturating_sub(s.page(Pane::Detail)) as isize;
             s.detail_scroll = (s.detail_scroll as isize + delta).clamp(0, max.max(0)) as u16;
         }

@@ -300,6 +300,7 @@ fn draw_detail(f: &mut Frame, s: &State, area: Rect) {
     f.render_widget(
         Paragraph::new(lines)
             .block(block)
+            .wrap(Wrap { trim: false })
             .scroll((s.detail_scroll, 0)),
         area,
     );
@@ -347,38 +348,71 @@ fn draw_hints(f: &mut Frame, s: &State, area: Rect) {
 
 fn draw_help(f: &mut Frame, s: &State, area: Rect) {
     let t = &s.theme;
-    let popup = area.centered(Constraint::Percentage(80), Constraint::Percentage(85));
-    let mut lines: Vec<Line> = Vec::new();
-    lines.push(Line::from(
-        "Each row shows a symbol and a word for what the next sync does; colours only repeat them.",
-    ));
-    lines.push(Line::from(vec![
-        Span::styled("= linked  H hard match  R restore  S/U soft match on SMTP/UPN  + new  ! error  - out of scope  ⚠ flags or quarantine", t.dim()),
-    ]));
-    for (title, rows) in keymap::help_sections() {
-        lines.push(Line::default());
-        lines.push(Line::from(Span::styled(title, t.heading())));
+    let popup = area.centered(Constraint::Percentage(90), Constraint::Percentage(90));
+    let inner_width = popup.width.saturating_sub(2) as usize;
+    let section = |title: &'static str, rows: Vec<(String, String)>, key_w: usize| {
+        let mut lines = vec![Line::from(Span::styled(title, t.heading()))];
         for (keys, help) in rows {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<22}"), t.key()),
+                Span::styled(format!("  {keys:<key_w$}"), t.key()),
                 Span::raw(help),
             ]));
         }
+        lines.push(Line::default());
+        lines
+    };
+    let mut sections = keymap::help_sections().into_iter();
+    let (title, explorer) = sections.next().expect("the explorer section");
+    let mut left = section(title, explorer, 14);
+    let mut right: Vec<Line> = Vec::new();
+    for (title, rows) in sections {
+        right.extend(section(title, rows, 12));
     }
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled(
-        "Mouse: click selects, the wheel scrolls (m turns it off to select text).",
+    right.push(Line::from(Span::styled("Symbols", t.heading())));
+    for (sym, meaning) in [
+        ("= H R S U + ! -", "linked, hard match, restore, soft match SMTP/UPN, new, error, out of scope"),
+        ("» x ⚠ ·", "cloud: taken over, soft-deleted, holds a value, untouched"),
+        ("▶ ◆", "the selection; its counterpart in the other pane"),
+        ("≠", "the two directories differ on this attribute"),
+    ] {
+        right.push(Line::from(vec![
+            Span::styled(format!("  {sym:<16}"), t.key()),
+            Span::raw(meaning),
+        ]));
+    }
+    right.push(Line::from("Colours only repeat the symbols."));
+    right.push(Line::default());
+    right.push(Line::from(Span::styled(
+        "Mouse: click selects, the wheel scrolls; m turns it off so the terminal can select text.",
         t.dim(),
     )));
     f.render_widget(Clear, popup);
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(
-                Block::bordered()
-                    .border_style(t.border(true))
-                    .title(Span::styled(" Keys · ? or Esc closes ", t.heading())),
-            )
-            .scroll((s.help_scroll, 0)),
-        popup,
-    );
+    let block = Block::bordered()
+        .border_style(t.border(true))
+        .title(Span::styled(" Keys · ? or Esc closes ", t.heading()));
+    let inner = block.inner(popup);
+    f.render_widget(block, popup);
+    // Two columns when there is room, one scrolling column otherwise.
+    if inner_width >= 100 {
+        let [l, r] = ratatui::layout::Layout::horizontal([
+            Constraint::Percentage(55),
+            Constraint::Percentage(45),
+        ])
+        .spacing(2)
+        .areas(inner);
+        f.render_widget(
+            Paragraph::new(left).wrap(Wrap { trim: false }).scroll((s.help_scroll, 0)),
+            l,
+        );
+        f.render_widget(
+            Paragraph::new(right).wrap(Wrap { trim: false }).scroll((s.help_scroll, 0)),
+            r,
+        );
+    } else {
+        left.extend(right);
+        f.render_widget(
+            Paragraph::new(left).wrap(Wrap { trim: false }).scroll((s.help_scroll, 0)),
+            inner,
+        );
+    }
 }

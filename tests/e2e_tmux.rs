@@ -1,0 +1,119 @@
+//! End to end: the real binary in a real pseudo-terminal (tmux): start, see both panes, search,
+//! open the help, resize to 40x12 and back, quit with status 0.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    /// Waits until the screen shows `text` (the app draws asynchronously).
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("timed out waiting for {text:?}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn type_text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+#[test]
+fn explorer_in_a_real_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is required in CI (.ci/run installs it)"
+        );
+        eprintln!("skipped: tmux not installed (apt-get install tmux)");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_syncscope");
+    let t = Tmux {
+        socket: format!("syncscope-e2e-{}", std::process::id()),
+    };
+    let cmd = format!("{bin}; echo EXIT=$?; sleep 60");
+    t.run(&[
+        "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", "-e", "TERM=xterm-256color",
+        &cmd,
+    ]);
+
+    // Start: header, both panes, details.
+    let screen = t.wait_for("Entra ID · 60 of 60");
+    assert!(screen.contains("On-premises AD · 62 of 62"), "{screen}");
+    assert!(screen.contains("26 linked"), "{screen}");
+    assert!(screen.contains("ExistingAdminRoleConflict"), "{screen}");
+
+    // Navigate, then search by a typo'd name: the match and its counterpart are selected.
+    t.keys(&["j", "j", "Tab", "Tab", "Tab"]);
+    t.keys(&["/"]);
+    t.type_text("hanah schmid");
+    let screen = t.wait_for("1 of");
+    assert!(screen.contains("▶ H hard      Hannah Schmidt"), "{screen}");
+    assert!(screen.contains("◆ » takeover  Hannah Schmidt (Events"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait_for("n / N for the next");
+
+    // Quick filter: errors only.
+    t.keys(&["2"]);
+    let screen = t.wait_for("filter: errors");
+    assert!(screen.contains("On-premises AD · 6 of 62"), "{screen}");
+    t.keys(&["0"]);
+    t.wait_for("On-premises AD · 62 of 62");
+
+    // Help, generated from the keymap.
+    t.keys(&["?"]);
+    let screen = t.wait_for("Keys · ? or Esc closes");
+    assert!(screen.contains("fuzzy search"), "{screen}");
+    t.keys(&["Escape"]);
+
+    // Resize below the minimum and back.
+    t.run(&["resize-window", "-t", "e2e", "-x", "40", "-y", "12"]);
+    t.wait_for("Terminal too small");
+    t.run(&["resize-window", "-t", "e2e", "-x", "100", "-y", "30"]);
+    t.wait_for("On-premises AD · 62 of 62");
+
+    // Quit: q clears the search, q again quits; the shell prints the status.
+    t.keys(&["q", "q"]);
+    let screen = t.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+}

@@ -1,0 +1,264 @@
+//! The explorer: state updates, rendering snapshots on ratatui's TestBackend, NO_COLOR,
+//! hostile attribute values and wide characters.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier};
+use syncscope::bundle::parse_bundle;
+use syncscope::model::Bundle;
+use syncscope::outcome::SyncResult;
+use syncscope::tui::action::Action;
+use syncscope::tui::state::{Filter, Mode, Pane, State};
+use syncscope::tui::theme::Theme;
+use syncscope::tui::update::{osc52, update};
+use syncscope::tui::view::draw;
+
+fn sample() -> Bundle {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/contoso.json");
+    parse_bundle(path, &std::fs::read(path).unwrap()).unwrap()
+}
+
+fn state(b: Bundle, w: u16, h: u16, color: bool) -> State {
+    State::new(
+        "sample-data/contoso.json".into(),
+        b,
+        Theme { color },
+        Rect::new(0, 0, w, h),
+    )
+}
+
+fn render(s: &State) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(s.size.width, s.size.height)).unwrap();
+    t.draw(|f| draw(f, s)).unwrap();
+    t.backend().buffer().clone()
+}
+
+/// The screen as text; the cell after a double-width character is its continuation, not a space.
+fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            out.push_str(sym);
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn name_of_selected(s: &State) -> String {
+    let o = s.selected_outcome().unwrap();
+    s.bundle.on_premises[o as usize].name().to_string()
+}
+
+fn search(s: &mut State, q: &str) {
+    update(s, Action::StartSearch);
+    for c in q.chars() {
+        update(s, Action::SearchInput(c));
+    }
+    update(s, Action::SearchAccept);
+}
+
+#[test]
+fn selecting_an_on_prem_object_selects_its_cloud_counterpart_and_back() {
+    let mut s = state(sample(), 120, 40, true);
+    search(&mut s, "Hannah Schmidt");
+    assert_eq!(name_of_selected(&s), "Hannah Schmidt");
+    let out = &s.plan.outcomes[s.selected_outcome().unwrap() as usize];
+    assert_eq!(out.result, SyncResult::HardMatch);
+    assert_eq!(s.selected_cloud(), out.cloud, "the matched cloud object is selected");
+
+    // From the cloud side: a linked cloud object selects its on-prem source.
+    update(&mut s, Action::NextPane);
+    assert_eq!(s.focus, Pane::Cloud);
+    update(&mut s, Action::MoveDown);
+    let c = s.selected_cloud().unwrap();
+    let o = s.selected_outcome().unwrap();
+    assert!(s.cloud_refs[c as usize].contains(&o) || s.cloud_refs[c as usize].is_empty());
+}
+
+#[test]
+fn filters_narrow_both_panes_and_back_clears_them() {
+    let mut s = state(sample(), 120, 40, true);
+    update(&mut s, Action::SetFilter(Filter::Errors));
+    assert!(!s.on_prem_rows.is_empty());
+    for o in &s.on_prem_rows {
+        assert_eq!(s.plan.outcomes[*o as usize].result, SyncResult::Error);
+    }
+    assert!(s.cloud_rows.len() < s.bundle.cloud.len());
+    update(&mut s, Action::SetFilter(Filter::AdminConflicts));
+    let names: Vec<String> = s
+        .on_prem_rows
+        .iter()
+        .map(|o| s.bundle.on_premises[*o as usize].name().to_string())
+        .collect();
+    assert!(names.contains(&"Alice Ng".to_string()), "{names:?}");
+    assert!(names.contains(&"Oliver Grant".to_string()), "hardening role block too: {names:?}");
+    update(&mut s, Action::Back);
+    assert_eq!(s.filter, Filter::All);
+    assert!(!s.quit);
+    update(&mut s, Action::Back);
+    assert!(s.quit, "Back at the top level quits");
+}
+
+#[test]
+fn search_finds_by_name_upn_address_and_anchor_and_esc_restores() {
+    let mut s = state(sample(), 120, 40, true);
+    update(&mut s, Action::MoveDown);
+    update(&mut s, Action::MoveDown);
+    let before = name_of_selected(&s);
+    update(&mut s, Action::StartSearch);
+    for c in "taro.yamada".chars() {
+        update(&mut s, Action::SearchInput(c));
+    }
+    assert_eq!(name_of_selected(&s), "山田 太郎");
+    update(&mut s, Action::SearchCancel);
+    assert_eq!(name_of_selected(&s), before);
+    assert_eq!(s.mode, Mode::Normal);
+
+    // By ImmutableID text, which people paste from portals.
+    let alice = s.plan.outcomes[0].source_anchor.clone();
+    search(&mut s, &alice);
+    assert_eq!(name_of_selected(&s), "Alice Ng");
+    // n / N cycle through the matches.
+    search(&mut s, "john smith");
+    let first = s.selected_outcome();
+    update(&mut s, Action::NextMatch);
+    assert_ne!(s.selected_outcome(), first);
+}
+
+#[test]
+fn paging_clamps_and_keeps_the_selection_visible() {
+    let mut s = state(sample(), 80, 24, true);
+    update(&mut s, Action::Bottom);
+    assert_eq!(s.on_prem.selected, s.on_prem_rows.len() - 1);
+    let page = s.page(Pane::OnPrem);
+    assert!(s.on_prem.offset + page > s.on_prem.selected);
+    update(&mut s, Action::PageDown);
+    assert_eq!(s.on_prem.selected, s.on_prem_rows.len() - 1);
+    update(&mut s, Action::Top);
+    assert_eq!((s.on_prem.selected, s.on_prem.offset), (0, 0));
+    // Resizing smaller keeps the selection on screen.
+    update(&mut s, Action::Bottom);
+    update(&mut s, Action::Resize(120, 40));
+    update(&mut s, Action::Resize(80, 24));
+    let page = s.page(Pane::OnPrem);
+    assert!((s.on_prem.offset..s.on_prem.offset + page).contains(&s.on_prem.selected));
+}
+
+#[test]
+fn click_selects_the_row_under_the_mouse_and_copy_requests_osc52() {
+    let mut s = state(sample(), 120, 40, true);
+    let a = s.areas();
+    // Third visible row of the cloud pane: border + header + 2.
+    update(&mut s, Action::Click { column: a.cloud.x + 5, row: a.cloud.y + 4 });
+    assert_eq!(s.focus, Pane::Cloud);
+    assert_eq!(s.cloud.selected, 2);
+    update(&mut s, Action::Copy);
+    let id = s.bundle.cloud[s.selected_cloud().unwrap() as usize].id.to_string();
+    assert_eq!(s.clipboard.as_deref(), Some(id.as_str()));
+    assert_eq!(osc52("hi"), "\u{1b}]52;c;aGk=\u{7}");
+}
+
+#[test]
+fn renders_at_80x24_and_120x40() {
+    let mut s = state(sample(), 80, 24, true);
+    insta::assert_snapshot!("explorer_80x24", text(&render(&s)));
+    update(&mut s, Action::Resize(120, 40));
+    search(&mut s, "Alice Ng");
+    update(&mut s, Action::ToggleDetail);
+    insta::assert_snapshot!("explorer_120x40_admin_conflict", text(&render(&s)));
+}
+
+#[test]
+fn too_small_terminal_gets_a_message_not_a_panic() {
+    for (w, h) in [(40, 12), (1, 1), (59, 30), (200, 3)] {
+        let s = state(sample(), w, h, true);
+        let t = text(&render(&s));
+        assert!(t.contains("too small") || h < 2, "{w}x{h}:\n{t}");
+    }
+}
+
+#[test]
+fn help_is_generated_from_the_keymap() {
+    let mut s = state(sample(), 120, 40, true);
+    update(&mut s, Action::ToggleHelp);
+    let t = text(&render(&s));
+    for (_, rows) in syncscope::tui::keymap::help_sections() {
+        for (_, help) in rows.iter().take(3) {
+            assert!(t.contains(&help[..help.len().min(30)]), "missing {help:?}");
+        }
+    }
+    insta::assert_snapshot!("help_120x40", t);
+}
+
+#[test]
+fn no_color_keeps_highlight_by_modifiers_only() {
+    let s = state(sample(), 120, 40, false);
+    let buf = render(&s);
+    for cell in buf.content() {
+        assert_eq!(cell.fg, Color::Reset, "colour under NO_COLOR at {:?}", cell.symbol());
+        assert_eq!(cell.bg, Color::Reset);
+    }
+    let a = s.areas();
+    // The selected row (first data row) is reversed.
+    let y = a.on_prem.y + 2;
+    let reversed = (a.on_prem.x + 1..a.on_prem.x + 20)
+        .filter(|x| buf[(*x, y)].modifier.contains(Modifier::REVERSED))
+        .count();
+    assert!(reversed > 10, "selected row must stay visible under NO_COLOR");
+    insta::assert_snapshot!("explorer_120x40_no_color", text(&buf));
+}
+
+fn hostile_bundle() -> Bundle {
+    let text = r#"{
+      "tenant": {"initialDomain": "contoso.onmicrosoft.com",
+                 "domains": [{"id": "contoso.com", "authenticationType": "Managed", "isVerified": true}]},
+      "onPremises": [
+        {"objectClass": "user", "objectGUID": "88666888-0101-1111-bbbb-1234567890ab",
+         "distinguishedName": "CN=Eve,DC=contoso,DC=com", "userPrincipalName": "eve@contoso.com",
+         "displayName": "Eve\u001b[2J\u001b]52;c;cm0gLXJmIH4=\u0007\r\nPWNED\u009b31m\u202e",
+         "proxyAddresses": ["SMTP:eve@contoso.com\u001b[31m"]},
+        {"objectClass": "user", "objectGUID": "8d6c6818-018c-4f11-9bb8-1b04e2caa1b6",
+         "distinguishedName": "CN=Yamada,DC=contoso,DC=com", "userPrincipalName": "taro@contoso.com",
+         "displayName": "山田 太郎 Ｔａｒｏ e\u0301\u0301"}
+      ],
+      "cloud": [
+        {"id": "6e7b768e-07e2-4810-8459-485f84f8f204", "objectType": "user",
+         "displayName": "\u001b]0;owned\u0007Mallory", "userPrincipalName": "eve@contoso.com"}
+      ]}"#;
+    parse_bundle("hostile.json", text.as_bytes()).unwrap()
+}
+
+#[test]
+fn hostile_values_never_reach_the_terminal_raw_and_wide_text_lays_out() {
+    let mut s = state(hostile_bundle(), 120, 40, true);
+    for _ in 0..2 {
+        let buf = render(&s);
+        for cell in buf.content() {
+            assert!(
+                !cell.symbol().chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "raw control character reached the screen: {:?}",
+                cell.symbol()
+            );
+        }
+        let t = text(&buf);
+        assert!(t.contains("Eve\\e[2J\\e]52;c;"), "escape shown escaped:\n{t}");
+        update(&mut s, Action::MoveDown);
+    }
+    let t = text(&render(&s));
+    assert!(t.contains("山田 太郎"), "{t}");
+    insta::assert_snapshot!("hostile_and_cjk_120x40", t);
+    // The backend's own output (what a terminal would receive) has no raw ESC from values.
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| draw(f, &s)).unwrap();
+    assert!(!format!("{}", term.backend()).contains('\u{1b}'));
+}
