@@ -93,6 +93,8 @@ struct ErrorsArgs {
     /// Include the errors the next sync cycle would add (marked as such).
     #[arg(long)]
     after_sync: bool,
+    #[command(flatten)]
+    set: SetArgs,
     /// UserPrincipalName or ProxyAddresses (case-sensitive, as the cmdlet).
     #[arg(long, value_parser = ["UserPrincipalName", "ProxyAddresses"])]
     property_name: Option<String>,
@@ -314,7 +316,7 @@ fn errors(args: ErrorsArgs, stdout: &mut impl Write) -> Result<(), Failure> {
             (None, false) => Limit::Default,
         },
     };
-    let b = load(&args.snapshot)?;
+    let b = load_with(&args.snapshot, &args.set)?;
     let rows = if args.after_sync {
         error_rows_after_sync(&b)
     } else {

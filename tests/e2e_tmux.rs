@@ -73,7 +73,16 @@ fn explorer_in_a_real_terminal() {
     };
     let cmd = format!("{bin}; echo EXIT=$?; sleep 60");
     t.run(&[
-        "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", "-e", "TERM=xterm-256color",
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-e",
+        "TERM=xterm-256color",
         &cmd,
     ]);
 
@@ -89,7 +98,10 @@ fn explorer_in_a_real_terminal() {
     t.type_text("hanah schmid");
     let screen = t.wait_for("1 of");
     assert!(screen.contains("▶ H hard      Hannah Schmidt"), "{screen}");
-    assert!(screen.contains("◆ » takeover  Hannah Schmidt (Events"), "{screen}");
+    assert!(
+        screen.contains("◆ » takeover  Hannah Schmidt (Events"),
+        "{screen}"
+    );
     t.keys(&["Enter"]);
     t.wait_for("n / N for the next");
 

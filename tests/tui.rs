@@ -74,7 +74,11 @@ fn selecting_an_on_prem_object_selects_its_cloud_counterpart_and_back() {
     assert_eq!(name_of_selected(&s), "Hannah Schmidt");
     let out = &s.plan.outcomes[s.selected_outcome().unwrap() as usize];
     assert_eq!(out.result, SyncResult::HardMatch);
-    assert_eq!(s.selected_cloud(), out.cloud, "the matched cloud object is selected");
+    assert_eq!(
+        s.selected_cloud(),
+        out.cloud,
+        "the matched cloud object is selected"
+    );
 
     // From the cloud side: a linked cloud object selects its on-prem source.
     update(&mut s, Action::NextPane);
@@ -101,7 +105,10 @@ fn filters_narrow_both_panes_and_back_clears_them() {
         .map(|o| s.bundle.on_premises[*o as usize].name().to_string())
         .collect();
     assert!(names.contains(&"Alice Ng".to_string()), "{names:?}");
-    assert!(names.contains(&"Oliver Grant".to_string()), "hardening role block too: {names:?}");
+    assert!(
+        names.contains(&"Oliver Grant".to_string()),
+        "hardening role block too: {names:?}"
+    );
     update(&mut s, Action::Back);
     assert_eq!(s.filter, Filter::All);
     assert!(!s.quit);
@@ -159,11 +166,19 @@ fn click_selects_the_row_under_the_mouse_and_copy_requests_osc52() {
     let mut s = state(sample(), 120, 40, true);
     let a = s.areas();
     // Third visible row of the cloud pane: border + header + 2.
-    update(&mut s, Action::Click { column: a.cloud.x + 5, row: a.cloud.y + 4 });
+    update(
+        &mut s,
+        Action::Click {
+            column: a.cloud.x + 5,
+            row: a.cloud.y + 4,
+        },
+    );
     assert_eq!(s.focus, Pane::Cloud);
     assert_eq!(s.cloud.selected, 2);
     update(&mut s, Action::Copy);
-    let id = s.bundle.cloud[s.selected_cloud().unwrap() as usize].id.to_string();
+    let id = s.bundle.cloud[s.selected_cloud().unwrap() as usize]
+        .id
+        .to_string();
     assert_eq!(s.clipboard.as_deref(), Some(id.as_str()));
     assert_eq!(osc52("hi"), "\u{1b}]52;c;aGk=\u{7}");
 }
@@ -205,7 +220,12 @@ fn no_color_keeps_highlight_by_modifiers_only() {
     let s = state(sample(), 120, 40, false);
     let buf = render(&s);
     for cell in buf.content() {
-        assert_eq!(cell.fg, Color::Reset, "colour under NO_COLOR at {:?}", cell.symbol());
+        assert_eq!(
+            cell.fg,
+            Color::Reset,
+            "colour under NO_COLOR at {:?}",
+            cell.symbol()
+        );
         assert_eq!(cell.bg, Color::Reset);
     }
     let a = s.areas();
@@ -214,7 +234,10 @@ fn no_color_keeps_highlight_by_modifiers_only() {
     let reversed = (a.on_prem.x + 1..a.on_prem.x + 20)
         .filter(|x| buf[(*x, y)].modifier.contains(Modifier::REVERSED))
         .count();
-    assert!(reversed > 10, "selected row must stay visible under NO_COLOR");
+    assert!(
+        reversed > 10,
+        "selected row must stay visible under NO_COLOR"
+    );
     insta::assert_snapshot!("explorer_120x40_no_color", text(&buf));
 }
 
@@ -245,13 +268,19 @@ fn hostile_values_never_reach_the_terminal_raw_and_wide_text_lays_out() {
         let buf = render(&s);
         for cell in buf.content() {
             assert!(
-                !cell.symbol().chars().any(|c| c.is_control() || c == '\u{202e}'),
+                !cell
+                    .symbol()
+                    .chars()
+                    .any(|c| c.is_control() || c == '\u{202e}'),
                 "raw control character reached the screen: {:?}",
                 cell.symbol()
             );
         }
         let t = text(&buf);
-        assert!(t.contains("Eve\\e[2J\\e]52;c;"), "escape shown escaped:\n{t}");
+        assert!(
+            t.contains("Eve\\e[2J\\e]52;c;"),
+            "escape shown escaped:\n{t}"
+        );
         update(&mut s, Action::MoveDown);
     }
     let t = text(&render(&s));

@@ -162,7 +162,10 @@ fn on_prem_lines(s: &State, oi: u32) -> Vec<Line<'static>> {
             format!("{:<width$}   ", "On-premises AD"),
             s.theme.heading(),
         ),
-        Span::styled(crate::report::truncate(&cloud_title, width), s.theme.heading()),
+        Span::styled(
+            crate::report::truncate(&cloud_title, width),
+            s.theme.heading(),
+        ),
     ]));
     let c = |f: fn(&CloudObject) -> Option<String>| cloud.and_then(f);
     let rows: Vec<(&str, Option<String>, Option<String>)> = vec![

@@ -477,7 +477,11 @@ mod tests {
             let what = b.help.split_once(": ").map_or(b.help, |(_, w)| w);
             assert!(help.contains(what), "help lacks {:?}", b.help);
             let keys = keys_label(b);
-            assert!(help.contains(&keys) || b.group.is_some(), "help lacks the keys of {:?}", b.help);
+            assert!(
+                help.contains(&keys) || b.group.is_some(),
+                "help lacks the keys of {:?}",
+                b.help
+            );
         }
         for mode in [Mode::Normal, Mode::Search, Mode::Help] {
             let mut seen = Vec::new();

@@ -370,8 +370,14 @@ fn draw_help(f: &mut Frame, s: &State, area: Rect) {
     }
     right.push(Line::from(Span::styled("Symbols", t.heading())));
     for (sym, meaning) in [
-        ("= H R S U + ! -", "linked, hard match, restore, soft match SMTP/UPN, new, error, out of scope"),
-        ("» x ⚠ ·", "cloud: taken over, soft-deleted, holds a value, untouched"),
+        (
+            "= H R S U + ! -",
+            "linked, hard match, restore, soft match SMTP/UPN, new, error, out of scope",
+        ),
+        (
+            "» x ⚠ ·",
+            "cloud: taken over, soft-deleted, holds a value, untouched",
+        ),
         ("▶ ◆", "the selection; its counterpart in the other pane"),
         ("≠", "the two directories differ on this attribute"),
     ] {
@@ -401,17 +407,23 @@ fn draw_help(f: &mut Frame, s: &State, area: Rect) {
         .spacing(2)
         .areas(inner);
         f.render_widget(
-            Paragraph::new(left).wrap(Wrap { trim: false }).scroll((s.help_scroll, 0)),
+            Paragraph::new(left)
+                .wrap(Wrap { trim: false })
+                .scroll((s.help_scroll, 0)),
             l,
         );
         f.render_widget(
-            Paragraph::new(right).wrap(Wrap { trim: false }).scroll((s.help_scroll, 0)),
+            Paragraph::new(right)
+                .wrap(Wrap { trim: false })
+                .scroll((s.help_scroll, 0)),
             r,
         );
     } else {
         left.extend(right);
         f.render_widget(
-            Paragraph::new(left).wrap(Wrap { trim: false }).scroll((s.help_scroll, 0)),
+            Paragraph::new(left)
+                .wrap(Wrap { trim: false })
+                .scroll((s.help_scroll, 0)),
             inner,
         );
     }
