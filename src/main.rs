@@ -187,8 +187,9 @@ fn explore(snapshot: &Path) -> Result<(), Failure> {
         );
         return Err(Failure::Usage);
     }
+    // The path as the user would type it (commands the explorer generates reuse it).
     let shown = if snapshot == Path::new(SAMPLE) {
-        "sample-data/contoso.json (bundled sample)".to_string()
+        "sample-data/contoso.json".to_string()
     } else {
         snapshot.display().to_string()
     };
@@ -380,10 +381,10 @@ fn print_scenario(
             if !(in_focus(&o["objectGUID"]) || in_focus(&o["cloudId"]) || quarantined_against) {
                 continue;
             }
-            if let Some(g) = o["objectGUID"].as_str() {
-                if !focus.iter().any(|n| n == g) {
-                    focus.push(g.to_string());
-                }
+            if let Some(g) = o["objectGUID"].as_str()
+                && !focus.iter().any(|n| n == g)
+            {
+                focus.push(g.to_string());
             }
             shown += 1;
             let name = o["displayName"].as_str().unwrap_or("?");

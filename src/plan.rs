@@ -37,10 +37,10 @@ impl Plan {
                 refs[c as usize].push(i as u32);
             }
             for q in &o.quarantined {
-                if let Holder::Cloud(c) = q.conflicts_with {
-                    if o.cloud != Some(c) {
-                        refs[c as usize].push(i as u32);
-                    }
+                if let Holder::Cloud(c) = q.conflicts_with
+                    && o.cloud != Some(c)
+                {
+                    refs[c as usize].push(i as u32);
                 }
             }
         }
@@ -59,8 +59,20 @@ pub fn plan(bundle: &Bundle) -> Plan {
 
 /// Plans with explicit settings (what-if) over a prebuilt index of the same bundle.
 pub fn plan_with(bundle: &Bundle, index: &CloudIndex, settings: &Settings) -> Plan {
+    plan_what_if(bundle, index, settings, &bundle.connect)
+}
+
+/// Plans with explicit settings and Connect settings (source anchor, scope, threshold); the
+/// index covers the cloud side only, so it stays valid for any of them.
+pub fn plan_what_if(
+    bundle: &Bundle,
+    index: &CloudIndex,
+    settings: &Settings,
+    connect: &ConnectSettings,
+) -> Plan {
     let mut p = Planner {
         b: bundle,
+        connect,
         ix: index,
         s: settings,
         claims: HashMap::new(),
@@ -70,7 +82,7 @@ pub fn plan_with(bundle: &Bundle, index: &CloudIndex, settings: &Settings) -> Pl
     let mut outcomes: Vec<Outcome> = (0..bundle.on_premises.len() as u32)
         .map(|i| p.plan_object(i))
         .collect();
-    let threshold = bundle.connect.deletion_threshold;
+    let threshold = connect.deletion_threshold;
     let export_blocked = p.deletions.len() > threshold as usize;
     if export_blocked {
         let pending = p.deletions.len();
@@ -118,6 +130,7 @@ enum Conflict {
 
 struct Planner<'a> {
     b: &'a Bundle,
+    connect: &'a ConnectSettings,
     ix: &'a CloudIndex,
     s: &'a Settings,
     /// Values claimed earlier in this cycle (Q2), over the index's holders.
@@ -134,7 +147,7 @@ impl<'a> Planner<'a> {
 
     fn plan_object(&mut self, i: u32) -> Outcome {
         let o = &self.b.on_premises[i as usize];
-        let attribute = self.b.connect.source_anchor;
+        let attribute = self.connect.source_anchor;
         let anchor = o.source_anchor(attribute).immutable_id();
         let mut out = Outcome::new(i, anchor);
         out.steps.push(Step {
@@ -149,7 +162,7 @@ impl<'a> Planner<'a> {
         let linked = self.find_linked(o, &out.source_anchor);
 
         // Q6: sync scope first; a linked object leaving the scope is soft-deleted in the cloud.
-        if !self.b.connect.in_scope(&o.distinguished_name) {
+        if !self.connect.in_scope(&o.distinguished_name) {
             out.result = SyncResult::OutOfScope;
             let note = match linked {
                 Some(c) => {
@@ -163,7 +176,7 @@ impl<'a> Planner<'a> {
             out.steps.push(Step { rule: "Q6", note });
             return out;
         }
-        if self.b.connect.included_ous.is_some() {
+        if self.connect.included_ous.is_some() {
             out.steps.push(Step {
                 rule: "Q6",
                 note: Note::InScope,
@@ -281,16 +294,16 @@ impl<'a> Planner<'a> {
         if let Some(&c) = self.ix.with_immutable_id(anchor).iter().find(active_synced) {
             return Some(c);
         }
-        if o.object_class == ObjectKind::Group {
-            if let Some(sid) = &o.object_sid {
-                return self
-                    .ix
-                    .with_sid(sid)
-                    .iter()
-                    .filter(|c| self.cloud(**c).object_type == ObjectKind::Group)
-                    .find(active_synced)
-                    .copied();
-            }
+        if o.object_class == ObjectKind::Group
+            && let Some(sid) = &o.object_sid
+        {
+            return self
+                .ix
+                .with_sid(sid)
+                .iter()
+                .filter(|c| self.cloud(**c).object_type == ObjectKind::Group)
+                .find(active_synced)
+                .copied();
         }
         None
     }
@@ -498,10 +511,11 @@ impl<'a> Planner<'a> {
             return Some(Conflict::Active(Holder::Cloud(c)));
         }
         // Q5 applies to new objects.
-        if matches!(mode, Mode::Provision(_)) && self.s.get(Setting::RecycleBinHoldsValues) {
-            if let Some(&c) = self.ix.deleted_holders(ns, key).first() {
-                return Some(Conflict::RecycleBin(c));
-            }
+        if matches!(mode, Mode::Provision(_))
+            && self.s.get(Setting::RecycleBinHoldsValues)
+            && let Some(&c) = self.ix.deleted_holders(ns, key).first()
+        {
+            return Some(Conflict::RecycleBin(c));
         }
         None
     }
@@ -538,10 +552,10 @@ impl<'a> Planner<'a> {
     fn wanted_upn(&self, out: &mut Outcome, o: &OnPremObject) -> Option<String> {
         let upn = o.user_principal_name.as_deref().filter(|u| !u.is_empty());
         let suffix = upn.and_then(domain_of);
-        if let (Some(upn), Some(suffix)) = (upn, suffix) {
-            if self.b.tenant.is_verified_suffix(suffix) {
-                return Some(upn.to_string());
-            }
+        if let (Some(upn), Some(suffix)) = (upn, suffix)
+            && self.b.tenant.is_verified_suffix(suffix)
+        {
+            return Some(upn.to_string());
         }
         let nickname = o.mail_nickname_for_cloud()?;
         let cloud_upn = format!("{nickname}@{}", self.b.tenant.initial_domain);
@@ -585,54 +599,52 @@ impl<'a> Planner<'a> {
         // Values to check: (namespace, value compared, value as recorded, is_primary).
         let mut values: Vec<(PropertyName, String, String, bool)> = Vec::new();
 
-        if o.object_class == ObjectKind::User {
-            if let Some(wanted) = self.wanted_upn(out, o) {
-                let current = target.and_then(|t| t.user_principal_name.as_deref());
-                match current {
-                    Some(cur) if cur.eq_ignore_ascii_case(&wanted) => {
-                        out.cloud_upn = Some(cur.to_string())
-                    }
-                    Some(cur) if already_quarantined(PropertyName::UserPrincipalName, &wanted) => {
-                        out.cloud_upn = Some(cur.to_string());
-                        out.steps.push(Step {
-                            rule: "Q3",
-                            note: Note::AlreadyQuarantined {
-                                property: PropertyName::UserPrincipalName,
-                                value: wanted,
-                            },
-                        });
-                    }
-                    Some(cur)
-                        if self.upn_change_blocked(target.expect("current implies target")) =>
-                    {
-                        out.cloud_upn = Some(cur.to_string());
-                        out.flag(Flag::UpnUpdateBlocked);
+        if o.object_class == ObjectKind::User
+            && let Some(wanted) = self.wanted_upn(out, o)
+        {
+            let current = target.and_then(|t| t.user_principal_name.as_deref());
+            match current {
+                Some(cur) if cur.eq_ignore_ascii_case(&wanted) => {
+                    out.cloud_upn = Some(cur.to_string())
+                }
+                Some(cur) if already_quarantined(PropertyName::UserPrincipalName, &wanted) => {
+                    out.cloud_upn = Some(cur.to_string());
+                    out.steps.push(Step {
+                        rule: "Q3",
+                        note: Note::AlreadyQuarantined {
+                            property: PropertyName::UserPrincipalName,
+                            value: wanted,
+                        },
+                    });
+                }
+                Some(cur) if self.upn_change_blocked(target.expect("current implies target")) => {
+                    out.cloud_upn = Some(cur.to_string());
+                    out.flag(Flag::UpnUpdateBlocked);
+                    out.steps.push(Step {
+                        rule: "M8",
+                        note: Note::UpnBlocked {
+                            kept: cur.to_string(),
+                            wanted,
+                        },
+                    });
+                }
+                cur => {
+                    if let Some(cur) = cur {
                         out.steps.push(Step {
                             rule: "M8",
-                            note: Note::UpnBlocked {
-                                kept: cur.to_string(),
-                                wanted,
+                            note: Note::UpnChange {
+                                from: cur.to_string(),
+                                to: wanted.clone(),
                             },
                         });
                     }
-                    cur => {
-                        if let Some(cur) = cur {
-                            out.steps.push(Step {
-                                rule: "M8",
-                                note: Note::UpnChange {
-                                    from: cur.to_string(),
-                                    to: wanted.clone(),
-                                },
-                            });
-                        }
-                        out.cloud_upn = Some(wanted.clone());
-                        values.push((
-                            PropertyName::UserPrincipalName,
-                            wanted.clone(),
-                            wanted,
-                            true,
-                        ));
-                    }
+                    out.cloud_upn = Some(wanted.clone());
+                    values.push((
+                        PropertyName::UserPrincipalName,
+                        wanted.clone(),
+                        wanted,
+                        true,
+                    ));
                 }
             }
         }

@@ -47,14 +47,14 @@ pub fn preview(b: &Bundle, out: &Outcome) -> Option<SyncPreview> {
     let o = &b.on_premises[out.on_prem as usize];
     let mut p = SyncPreview::default();
     let mut attr = |attribute: &'static str, cloud: Option<&str>, on_prem: Option<&str>| {
-        if let Some(v) = on_prem {
-            if cloud != Some(v) {
-                p.overwritten.push(AttributeChange {
-                    attribute,
-                    cloud: cloud.map(str::to_string),
-                    on_prem: Some(v.to_string()),
-                });
-            }
+        if let Some(v) = on_prem
+            && cloud != Some(v)
+        {
+            p.overwritten.push(AttributeChange {
+                attribute,
+                cloud: cloud.map(str::to_string),
+                on_prem: Some(v.to_string()),
+            });
         }
     };
     attr(

@@ -125,10 +125,10 @@ impl ErrorQuery {
     }
 
     fn matches(&self, row: &ErrorRow) -> bool {
-        if let Some(p) = self.property_name {
-            if row.property_name != p.as_str() {
-                return false;
-            }
+        if let Some(p) = self.property_name
+            && row.property_name != p.as_str()
+        {
+            return false;
         }
         if let Some(v) = &self.property_value {
             // Exact and case-sensitive; a proxy value also matches without its prefix.
@@ -152,10 +152,12 @@ impl ErrorQuery {
         true
     }
 
-    /// Runs the query over rows in input order; returns the selected rows and how many matched
-    /// before `-MaxResults` cut them.
-    pub fn run<'a>(&self, rows: &'a [ErrorRow]) -> (Vec<&'a ErrorRow>, usize) {
-        let mut hits: Vec<&ErrorRow> = rows.iter().filter(|r| self.matches(r)).collect();
+    /// Runs the query over items in input order; returns the indices of the selected items
+    /// in the query's order and how many matched before `-MaxResults` cut them.
+    pub fn select<T>(&self, items: &[T], row: impl Fn(&T) -> &ErrorRow) -> (Vec<usize>, usize) {
+        let mut hits: Vec<usize> = (0..items.len())
+            .filter(|i| self.matches(row(&items[*i])))
+            .collect();
         let key = |r: &ErrorRow| -> String {
             match self.sort_field {
                 SortField::None => String::new(),
@@ -168,15 +170,21 @@ impl ErrorQuery {
             }
         };
         if self.sort_field != SortField::None {
-            hits.sort_by_cached_key(|r| key(r));
-        }
-        // The direction orders a sort field; without one the input order stands.
-        if self.sort_field != SortField::None && self.sort_direction == SortDirection::Descending {
-            hits.reverse();
+            hits.sort_by_cached_key(|i| key(row(&items[*i])));
+            // The direction orders a sort field; without one the input order stands.
+            if self.sort_direction == SortDirection::Descending {
+                hits.reverse();
+            }
         }
         let total = hits.len();
         hits.truncate(self.limit.count());
         (hits, total)
+    }
+
+    /// [`select`](Self::select) over plain rows, returning the rows.
+    pub fn run<'a>(&self, rows: &'a [ErrorRow]) -> (Vec<&'a ErrorRow>, usize) {
+        let (hits, total) = self.select(rows, |r| r);
+        (hits.into_iter().map(|i| &rows[i]).collect(), total)
     }
 
     /// The equivalent MSOnline command line (retired, but what admins remember).

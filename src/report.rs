@@ -73,10 +73,10 @@ pub fn outcome_json(b: &Bundle, out: &Outcome) -> Value {
     if let Some(err) = out.error {
         v["fixes"] = json!(err.fixes());
     }
-    if out.result.is_takeover() {
-        if let Some(p) = preview(b, out) {
-            v["takeover"] = preview_json(&p);
-        }
+    if out.result.is_takeover()
+        && let Some(p) = preview(b, out)
+    {
+        v["takeover"] = preview_json(&p);
     }
     v
 }
@@ -125,20 +125,20 @@ pub fn detail_text(b: &Bundle, out: &Outcome) -> String {
             None => parts.push(format!("{} quarantined", q.value)),
         }
     }
-    if out.result == SyncResult::Linked && parts.is_empty() {
-        if let Some(p) = preview(b, out) {
-            if !p.is_empty() {
-                parts.push(format!(
-                    "update: {}",
-                    p.overwritten
-                        .iter()
-                        .map(|c| c.attribute)
-                        .chain((!p.proxies_added.is_empty()).then_some("proxyAddresses"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-        }
+    if out.result == SyncResult::Linked
+        && parts.is_empty()
+        && let Some(p) = preview(b, out)
+        && !p.is_empty()
+    {
+        parts.push(format!(
+            "update: {}",
+            p.overwritten
+                .iter()
+                .map(|c| c.attribute)
+                .chain((!p.proxies_added.is_empty()).then_some("proxyAddresses"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     parts.join("; ")
 }

@@ -204,14 +204,27 @@ fn too_small_terminal_gets_a_message_not_a_panic() {
 
 #[test]
 fn help_is_generated_from_the_keymap() {
+    use syncscope::tui::keymap::help_rows;
+    use syncscope::tui::state::{Context, View};
     let mut s = state(sample(), 120, 40, true);
+    for (view, contexts) in [
+        (View::Errors, [Context::Errors, Context::Edit]),
+        (View::WhatIf, [Context::WhatIf, Context::Help]),
+        (View::Explorer, [Context::Explorer, Context::Search]),
+    ] {
+        update(&mut s, Action::SwitchView(view));
+        update(&mut s, Action::ToggleHelp);
+        let t = text(&render(&s));
+        for ctx in contexts {
+            for (_, help) in help_rows(ctx).iter().take(3) {
+                let start: String = help.chars().take(24).collect();
+                assert!(t.contains(&start), "{view:?} help misses {help:?}:\n{t}");
+            }
+        }
+        update(&mut s, Action::ToggleHelp);
+    }
     update(&mut s, Action::ToggleHelp);
     let t = text(&render(&s));
-    for (_, rows) in syncscope::tui::keymap::help_sections() {
-        for (_, help) in rows.iter().take(3) {
-            assert!(t.contains(&help[..help.len().min(30)]), "missing {help:?}");
-        }
-    }
     insta::assert_snapshot!("help_120x40", t);
 }
 
@@ -290,4 +303,149 @@ fn hostile_values_never_reach_the_terminal_raw_and_wide_text_lays_out() {
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     term.draw(|f| draw(f, &s)).unwrap();
     assert!(!format!("{}", term.backend()).contains('\u{1b}'));
+}
+
+#[test]
+fn errors_view_queries_like_the_cmdlet_and_enter_shows_the_object() {
+    use syncscope::tui::errors::Field;
+    use syncscope::tui::state::View;
+    let mut s = state(sample(), 120, 40, true);
+    update(&mut s, Action::SwitchView(View::Errors));
+    assert_eq!(s.errors.hits.len(), 11);
+    let new = s
+        .errors
+        .lines
+        .iter()
+        .filter(|l| l.row.new_in_next_sync)
+        .count();
+    assert_eq!(
+        new, 9,
+        "two errors are in the snapshot, nine come with the next sync"
+    );
+
+    // -PropertyValue is refused without -PropertyName, with the reason.
+    update(&mut s, Action::EditField(Field::PropertyValue));
+    assert_eq!(s.mode, Mode::Normal);
+    assert!(s.status.as_deref().unwrap().contains("needs -PropertyName"));
+
+    update(&mut s, Action::CyclePropertyName);
+    update(&mut s, Action::EditField(Field::PropertyValue));
+    assert_eq!(s.mode, Mode::Edit);
+    for c in "alice@contoso.com".chars() {
+        update(&mut s, Action::EditInput(c));
+    }
+    update(&mut s, Action::EditAccept);
+    assert_eq!(s.errors.hits.len(), 1);
+    assert!(
+        s.errors
+            .query
+            .cmdlet_line()
+            .ends_with("-PropertyName UserPrincipalName -PropertyValue 'alice@contoso.com'")
+    );
+    insta::assert_snapshot!("errors_view_120x40", text(&render(&s)));
+
+    // Case-sensitive, as the cmdlet: ALICE@ finds nothing.
+    update(&mut s, Action::EditField(Field::PropertyValue));
+    for _ in 0.."alice@contoso.com".len() {
+        update(&mut s, Action::EditBackspace);
+    }
+    for c in "ALICE@contoso.com".chars() {
+        update(&mut s, Action::EditInput(c));
+    }
+    update(&mut s, Action::EditAccept);
+    assert!(s.errors.hits.is_empty());
+    update(&mut s, Action::CyclePropertyName);
+    update(&mut s, Action::CyclePropertyName);
+    assert_eq!(
+        s.errors.query.property_value, None,
+        "no PropertyValue without PropertyName"
+    );
+
+    // Enter on Alice's new error: the explorer with the on-prem Alice selected.
+    let alice = s
+        .errors
+        .hits
+        .iter()
+        .position(|i| s.errors.lines[*i as usize].row.display_name == "Alice Ng")
+        .unwrap();
+    s.errors.cursor.selected = alice;
+    update(&mut s, Action::Activate);
+    assert_eq!(s.view, View::Explorer);
+    assert_eq!(name_of_selected(&s), "Alice Ng");
+}
+
+#[test]
+fn what_if_flips_replan_without_touching_the_snapshot_and_reset_returns() {
+    use syncscope::settings::Setting;
+    use syncscope::tui::state::View;
+    use syncscope::tui::whatif::{Item, items};
+    let mut s = state(sample(), 120, 40, true);
+    let snapshot = s.bundle.clone();
+    update(&mut s, Action::SwitchView(View::WhatIf));
+    let pos = |s: &State, item: Item| {
+        items(&s.bundle.connect)
+            .iter()
+            .position(|i| *i == item)
+            .unwrap()
+    };
+    s.whatif.selected = pos(&s, Item::Setting(Setting::SoftMatchOnUpn));
+    update(&mut s, Action::Flip);
+    assert_eq!(
+        s.bundle, snapshot,
+        "a flip never alters the loaded snapshot"
+    );
+    assert_eq!(s.diff.count(), 3);
+    assert_eq!(
+        s.diff.transitions,
+        vec![(
+            "soft-match-upn".to_string(),
+            "provision (UPN quarantined)".to_string(),
+            3
+        )]
+    );
+    assert!(
+        !s.status.as_deref().unwrap().contains("X3"),
+        "turning it off needs no X3 warning"
+    );
+    insta::assert_snapshot!("whatif_120x40", text(&render(&s)));
+
+    // Pin A, flip BlockSoftMatch as B: the diff is against A.
+    update(&mut s, Action::TogglePin);
+    s.whatif.selected = pos(&s, Item::Setting(Setting::BlockSoftMatch));
+    update(&mut s, Action::Flip);
+    assert!(
+        s.diff
+            .transitions
+            .iter()
+            .all(|(from, _, _)| !from.starts_with("soft-match-upn"))
+    );
+    assert_eq!(
+        s.diff.count(),
+        9,
+        "6 SMTP matches, 2 admin conflicts, 1 type mismatch"
+    );
+
+    // The explorer marks and filters what changed.
+    update(&mut s, Action::ShowChanged);
+    assert_eq!(s.view, View::Explorer);
+    assert_eq!(s.on_prem_rows.len(), 9);
+
+    update(&mut s, Action::SwitchView(View::WhatIf));
+    update(&mut s, Action::ResetWhatIf);
+    assert_eq!(s.config.settings, snapshot.settings);
+    assert_eq!(s.diff.count(), 0);
+    assert_eq!(s.plan.counts(), s.baseline.counts());
+
+    // Scope: dropping the only included OU puts everything out of scope, and the deletions
+    // of linked objects exceed nothing here (threshold 500) but are counted.
+    s.whatif.selected = pos(&s, Item::IncludedOu(0));
+    update(&mut s, Action::Flip);
+    let out = s
+        .plan
+        .counts()
+        .iter()
+        .find(|(r, _)| *r == SyncResult::OutOfScope)
+        .unwrap()
+        .1;
+    assert_eq!(out, s.bundle.on_premises.len());
 }

@@ -1,7 +1,8 @@
 //! Everything the explorer can be asked to do. Keys, mouse and resize events become actions
 //! (through the keymap); `update` is the only place that changes state.
 
-use super::state::Filter;
+use super::errors::Field;
+use super::state::{Filter, View};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -39,4 +40,26 @@ pub enum Action {
         row: u16,
         down: bool,
     },
+    SwitchView(View),
+    NextView,
+    /// Enter on an error row: show its object in the explorer.
+    Activate,
+    // What-if panel.
+    Flip,
+    ResetWhatIf,
+    TogglePin,
+    ShowChanged,
+    // Errors view query bar.
+    CyclePropertyName,
+    EditField(Field),
+    EditInput(char),
+    EditBackspace,
+    EditAccept,
+    EditCancel,
+    CycleSortField,
+    ToggleSortDirection,
+    ToggleAll,
+    CopyCmdlet,
+    CopyGraph,
+    CopyCommand,
 }

@@ -1,8 +1,9 @@
 //! The keymap: one table that both dispatches keys and writes the help screen and the hint bar,
-//! so what the help says is what the keys do.
+//! so what the help says is what the keys do. Each binding names the contexts it applies in.
 
 use super::action::Action;
-use super::state::{Filter, Mode};
+use super::errors::Field;
+use super::state::{Context, Filter, View};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// A key as bound: a code plus the modifiers that must be held.
@@ -20,306 +21,405 @@ const fn ctrl(c: char) -> Key {
 }
 
 pub struct Binding {
-    pub modes: &'static [Mode],
+    pub contexts: &'static [Context],
     pub keys: &'static [Key],
     pub action: Action,
     pub help: &'static str,
-    /// Bindings of one group share a line in the help ("0-7  views: …").
+    /// Bindings of one group share a line in the help ("0-8  views: …").
     pub group: Option<&'static str>,
-    /// Shown in the hint bar of its modes.
+    /// Shown in the hint bar of its contexts.
     pub hint: Option<&'static str>,
 }
 
-const NORMAL: &[Mode] = &[Mode::Normal];
-const SEARCH: &[Mode] = &[Mode::Search];
-const HELP: &[Mode] = &[Mode::Help];
-const ALL: &[Mode] = &[Mode::Normal, Mode::Search, Mode::Help];
+use Context::{Edit, Errors, Explorer, Help, Search, WhatIf};
+const EXPLORER: &[Context] = &[Explorer];
+const ERRORS: &[Context] = &[Errors];
+const WHATIF: &[Context] = &[WhatIf];
+const VIEWS: &[Context] = &[Explorer, Errors, WhatIf];
+const LISTS: &[Context] = &[Explorer, Errors, WhatIf];
+const SEARCH: &[Context] = &[Search];
+const EDIT: &[Context] = &[Edit];
+const HELP: &[Context] = &[Help];
+const EVERYWHERE: &[Context] = &[Explorer, Errors, WhatIf, Search, Edit, Help];
+
+const fn bind(
+    contexts: &'static [Context],
+    keys: &'static [Key],
+    action: Action,
+    help: &'static str,
+    hint: Option<&'static str>,
+) -> Binding {
+    Binding {
+        contexts,
+        keys,
+        action,
+        help,
+        group: None,
+        hint,
+    }
+}
+
+const fn view(keys: &'static [Key], f: Filter, help: &'static str) -> Binding {
+    Binding {
+        contexts: EXPLORER,
+        keys,
+        action: Action::SetFilter(f),
+        help,
+        group: Some("quick filters (views)"),
+        hint: None,
+    }
+}
+
+const SHIFT_G: Key = Key(KeyCode::Char('G'), KeyModifiers::SHIFT);
+const SHIFT_N: Key = Key(KeyCode::Char('N'), KeyModifiers::SHIFT);
+const SHIFT_Y: Key = Key(KeyCode::Char('Y'), KeyModifiers::SHIFT);
 
 pub const KEYMAP: &[Binding] = &[
-    Binding {
-        modes: ALL,
-        keys: &[ctrl('c')],
-        action: Action::Quit,
-        help: "quit at once",
-        group: None,
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('q'), code(KeyCode::Esc)],
-        action: Action::Back,
-        help: "back (close search, filter or details); quit at the top",
-        group: None,
-        hint: Some("quit"),
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[code(KeyCode::Up), k('k')],
-        action: Action::MoveUp,
-        help: "previous object (details: scroll up)",
-        group: None,
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[code(KeyCode::Down), k('j')],
-        action: Action::MoveDown,
-        help: "next object (details: scroll down)",
-        group: None,
-        hint: Some("move"),
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[code(KeyCode::PageUp), ctrl('u')],
-        action: Action::PageUp,
-        help: "page up",
-        group: None,
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[code(KeyCode::PageDown), ctrl('d')],
-        action: Action::PageDown,
-        help: "page down",
-        group: None,
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[code(KeyCode::Home), k('g')],
-        action: Action::Top,
-        help: "first object",
-        group: None,
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[
-            code(KeyCode::End),
-            Key(KeyCode::Char('G'), KeyModifiers::SHIFT),
-            k('G'),
-        ],
-        action: Action::Bottom,
-        help: "last object",
-        group: None,
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[code(KeyCode::Tab)],
-        action: Action::NextPane,
-        help: "next pane (on-prem → cloud → details)",
-        group: None,
-        hint: Some("pane"),
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[
+    bind(EVERYWHERE, &[ctrl('c')], Action::Quit, "quit at once", None),
+    bind(
+        VIEWS,
+        &[k('q'), code(KeyCode::Esc)],
+        Action::Back,
+        "back (close search, filter or details; then the explorer); quit at the top",
+        Some("quit"),
+    ),
+    bind(
+        VIEWS,
+        &[k('x')],
+        Action::SwitchView(View::Explorer),
+        "the explorer: both directories side by side",
+        None,
+    ),
+    bind(
+        VIEWS,
+        &[k('e')],
+        Action::SwitchView(View::Errors),
+        "provisioning errors (Get-MsolDirSyncProvisioningError)",
+        Some("errors"),
+    ),
+    bind(
+        VIEWS,
+        &[k('w')],
+        Action::SwitchView(View::WhatIf),
+        "what-if: flip features and settings",
+        Some("what-if"),
+    ),
+    bind(VIEWS, &[k(']')], Action::NextView, "next view", None),
+    bind(
+        LISTS,
+        &[code(KeyCode::Up), k('k')],
+        Action::MoveUp,
+        "previous row (details: scroll up)",
+        None,
+    ),
+    bind(
+        LISTS,
+        &[code(KeyCode::Down), k('j')],
+        Action::MoveDown,
+        "next row (details: scroll down)",
+        Some("move"),
+    ),
+    bind(
+        LISTS,
+        &[code(KeyCode::PageUp), ctrl('u')],
+        Action::PageUp,
+        "page up",
+        None,
+    ),
+    bind(
+        LISTS,
+        &[code(KeyCode::PageDown), ctrl('d')],
+        Action::PageDown,
+        "page down",
+        None,
+    ),
+    bind(
+        LISTS,
+        &[code(KeyCode::Home), k('g')],
+        Action::Top,
+        "first row",
+        None,
+    ),
+    bind(
+        LISTS,
+        &[code(KeyCode::End), SHIFT_G, k('G')],
+        Action::Bottom,
+        "last row",
+        None,
+    ),
+    bind(
+        EXPLORER,
+        &[code(KeyCode::Tab)],
+        Action::NextPane,
+        "next pane (on-prem → cloud → details)",
+        Some("pane"),
+    ),
+    bind(
+        EXPLORER,
+        &[
             code(KeyCode::BackTab),
             Key(KeyCode::BackTab, KeyModifiers::SHIFT),
         ],
-        action: Action::PrevPane,
-        help: "previous pane",
-        group: None,
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[code(KeyCode::Enter)],
-        action: Action::ToggleDetail,
-        help: "focus the details of the selection (again: back)",
-        group: None,
-        hint: Some("details"),
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('/')],
-        action: Action::StartSearch,
-        help: "fuzzy search: name, UPN, addresses, DN, ids, anchors",
-        group: None,
-        hint: Some("search"),
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('n')],
-        action: Action::NextMatch,
-        help: "next search match",
-        group: None,
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('N'), Key(KeyCode::Char('N'), KeyModifiers::SHIFT)],
-        action: Action::PrevMatch,
-        help: "previous search match",
-        group: None,
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('f')],
-        action: Action::CycleFilter,
-        help: "next quick filter",
-        group: None,
-        hint: Some("filter"),
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('0')],
-        action: Action::SetFilter(Filter::All),
-        help: "filter: everything",
-        group: Some("quick filters (views)"),
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('1')],
-        action: Action::SetFilter(Filter::Attention),
-        help: "filter: needs attention (not a plain update)",
-        group: Some("quick filters (views)"),
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('2')],
-        action: Action::SetFilter(Filter::Errors),
-        help: "filter: errors",
-        group: Some("quick filters (views)"),
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('3')],
-        action: Action::SetFilter(Filter::AdminConflicts),
-        help: "filter: admin-role conflicts",
-        group: Some("quick filters (views)"),
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('4')],
-        action: Action::SetFilter(Filter::Quarantines),
-        help: "filter: quarantined values",
-        group: Some("quick filters (views)"),
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('5')],
-        action: Action::SetFilter(Filter::Takeovers),
-        help: "filter: takeovers (hard/soft match, restore)",
-        group: Some("quick filters (views)"),
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('6')],
-        action: Action::SetFilter(Filter::New),
-        help: "filter: new objects",
-        group: Some("quick filters (views)"),
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('7')],
-        action: Action::SetFilter(Filter::OutOfScope),
-        help: "filter: out of scope",
-        group: Some("quick filters (views)"),
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('y')],
-        action: Action::Copy,
-        help: "copy the ImmutableID (on-prem) or object id (cloud) to the clipboard (OSC 52)",
-        group: None,
-        hint: Some("copy"),
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('m')],
-        action: Action::ToggleMouse,
-        help: "mouse on/off (off: the terminal selects text)",
-        group: None,
-        hint: None,
-    },
-    Binding {
-        modes: NORMAL,
-        keys: &[k('?')],
-        action: Action::ToggleHelp,
-        help: "this help",
-        group: None,
-        hint: Some("help"),
-    },
-    Binding {
-        modes: SEARCH,
-        keys: &[code(KeyCode::Enter)],
-        action: Action::SearchAccept,
-        help: "keep the match and leave search (n/N move on)",
-        group: None,
-        hint: Some("keep"),
-    },
-    Binding {
-        modes: SEARCH,
-        keys: &[code(KeyCode::Esc)],
-        action: Action::SearchCancel,
-        help: "cancel the search",
-        group: None,
-        hint: Some("cancel"),
-    },
-    Binding {
-        modes: SEARCH,
-        keys: &[code(KeyCode::Backspace)],
-        action: Action::SearchBackspace,
-        help: "delete a character",
-        group: None,
-        hint: None,
-    },
-    Binding {
-        modes: SEARCH,
-        keys: &[code(KeyCode::Down), ctrl('n')],
-        action: Action::NextMatch,
-        help: "next match",
-        group: None,
-        hint: Some("next"),
-    },
-    Binding {
-        modes: SEARCH,
-        keys: &[code(KeyCode::Up), ctrl('p')],
-        action: Action::PrevMatch,
-        help: "previous match",
-        group: None,
-        hint: None,
-    },
-    Binding {
-        modes: HELP,
-        keys: &[code(KeyCode::Esc), k('q'), k('?')],
-        action: Action::ToggleHelp,
-        help: "close the help",
-        group: None,
-        hint: Some("close"),
-    },
-    Binding {
-        modes: HELP,
-        keys: &[code(KeyCode::Down), k('j')],
-        action: Action::MoveDown,
-        help: "scroll down",
-        group: None,
-        hint: None,
-    },
-    Binding {
-        modes: HELP,
-        keys: &[code(KeyCode::Up), k('k')],
-        action: Action::MoveUp,
-        help: "scroll up",
-        group: None,
-        hint: None,
-    },
+        Action::PrevPane,
+        "previous pane",
+        None,
+    ),
+    bind(
+        EXPLORER,
+        &[code(KeyCode::Enter)],
+        Action::ToggleDetail,
+        "focus the details of the selection (again: back)",
+        Some("details"),
+    ),
+    bind(
+        EXPLORER,
+        &[k('/')],
+        Action::StartSearch,
+        "fuzzy search: name, UPN, addresses, DN, ids, anchors",
+        Some("search"),
+    ),
+    bind(
+        EXPLORER,
+        &[k('n')],
+        Action::NextMatch,
+        "next search match",
+        None,
+    ),
+    bind(
+        EXPLORER,
+        &[k('N'), SHIFT_N],
+        Action::PrevMatch,
+        "previous search match",
+        None,
+    ),
+    bind(
+        EXPLORER,
+        &[k('f')],
+        Action::CycleFilter,
+        "next quick filter",
+        Some("filter"),
+    ),
+    view(&[k('0')], Filter::All, "filter: everything"),
+    view(&[k('1')], Filter::Attention, "filter: needs attention"),
+    view(&[k('2')], Filter::Errors, "filter: errors"),
+    view(
+        &[k('3')],
+        Filter::AdminConflicts,
+        "filter: admin-role conflicts",
+    ),
+    view(&[k('4')], Filter::Quarantines, "filter: quarantines"),
+    view(&[k('5')], Filter::Takeovers, "filter: takeovers"),
+    view(&[k('6')], Filter::New, "filter: new objects"),
+    view(&[k('7')], Filter::OutOfScope, "filter: out of scope"),
+    view(&[k('8')], Filter::Changed, "filter: changed by what-if"),
+    bind(
+        EXPLORER,
+        &[k('y')],
+        Action::Copy,
+        "copy the ImmutableID (on-prem) or object id (cloud) to the clipboard (OSC 52)",
+        Some("copy"),
+    ),
+    bind(
+        EXPLORER,
+        &[k('m')],
+        Action::ToggleMouse,
+        "mouse on/off (off: the terminal selects text)",
+        None,
+    ),
+    bind(
+        ERRORS,
+        &[code(KeyCode::Enter)],
+        Action::Activate,
+        "show the object in the explorer, conflict explained",
+        Some("show"),
+    ),
+    bind(
+        ERRORS,
+        &[k('p')],
+        Action::CyclePropertyName,
+        "-PropertyName: any → UserPrincipalName → ProxyAddresses",
+        Some("property"),
+    ),
+    bind(
+        ERRORS,
+        &[k('v')],
+        Action::EditField(Field::PropertyValue),
+        "-PropertyValue (needs -PropertyName; case-sensitive)",
+        None,
+    ),
+    bind(
+        ERRORS,
+        &[k('s')],
+        Action::EditField(Field::SearchString),
+        "-SearchString: prefix of name, UPN or value (case-sensitive)",
+        Some("search"),
+    ),
+    bind(
+        ERRORS,
+        &[k('o')],
+        Action::CycleSortField,
+        "-SortField: None → DisplayName → UserPrincipalName",
+        Some("sort"),
+    ),
+    bind(
+        ERRORS,
+        &[k('d')],
+        Action::ToggleSortDirection,
+        "-SortDirection: Ascending ↔ Descending",
+        None,
+    ),
+    bind(
+        ERRORS,
+        &[k('l')],
+        Action::EditField(Field::MaxResults),
+        "-MaxResults N (empty: the default 500)",
+        None,
+    ),
+    bind(
+        ERRORS,
+        &[k('a')],
+        Action::ToggleAll,
+        "-All ↔ -MaxResults",
+        None,
+    ),
+    bind(
+        ERRORS,
+        &[k('y')],
+        Action::CopyCmdlet,
+        "copy the Get-MsolDirSyncProvisioningError line",
+        Some("copy"),
+    ),
+    bind(
+        ERRORS,
+        &[k('Y'), SHIFT_Y],
+        Action::CopyGraph,
+        "copy the Microsoft Graph PowerShell line",
+        None,
+    ),
+    bind(
+        ERRORS,
+        &[k('c')],
+        Action::CopyCommand,
+        "copy the syncscope errors command",
+        None,
+    ),
+    bind(
+        WHATIF,
+        &[code(KeyCode::Enter), k(' ')],
+        Action::Flip,
+        "flip the setting: the plan is recomputed at once",
+        Some("flip"),
+    ),
+    bind(
+        WHATIF,
+        &[k('r')],
+        Action::ResetWhatIf,
+        "reset to the snapshot's real settings",
+        Some("reset"),
+    ),
+    bind(
+        WHATIF,
+        &[k('c')],
+        Action::TogglePin,
+        "pin these settings as A and compare what you flip next (B) against them",
+        Some("pin A"),
+    ),
+    bind(
+        WHATIF,
+        &[k('v')],
+        Action::ShowChanged,
+        "show the changed objects in the explorer",
+        Some("show changed"),
+    ),
+    bind(
+        VIEWS,
+        &[k('?')],
+        Action::ToggleHelp,
+        "this help",
+        Some("help"),
+    ),
+    bind(
+        SEARCH,
+        &[code(KeyCode::Enter)],
+        Action::SearchAccept,
+        "keep the match and leave search (n/N move on)",
+        Some("keep"),
+    ),
+    bind(
+        SEARCH,
+        &[code(KeyCode::Esc)],
+        Action::SearchCancel,
+        "cancel the search",
+        Some("cancel"),
+    ),
+    bind(
+        SEARCH,
+        &[code(KeyCode::Backspace)],
+        Action::SearchBackspace,
+        "delete a character",
+        None,
+    ),
+    bind(
+        SEARCH,
+        &[code(KeyCode::Down), ctrl('n')],
+        Action::NextMatch,
+        "next match",
+        Some("next"),
+    ),
+    bind(
+        SEARCH,
+        &[code(KeyCode::Up), ctrl('p')],
+        Action::PrevMatch,
+        "previous match",
+        None,
+    ),
+    bind(
+        EDIT,
+        &[code(KeyCode::Enter)],
+        Action::EditAccept,
+        "apply the value",
+        Some("apply"),
+    ),
+    bind(
+        EDIT,
+        &[code(KeyCode::Esc)],
+        Action::EditCancel,
+        "leave the value as it was",
+        Some("cancel"),
+    ),
+    bind(
+        EDIT,
+        &[code(KeyCode::Backspace)],
+        Action::EditBackspace,
+        "delete a character",
+        None,
+    ),
+    bind(
+        HELP,
+        &[code(KeyCode::Esc), k('q'), k('?')],
+        Action::ToggleHelp,
+        "close the help",
+        Some("close"),
+    ),
+    bind(
+        HELP,
+        &[code(KeyCode::Down), k('j')],
+        Action::MoveDown,
+        "scroll down",
+        None,
+    ),
+    bind(
+        HELP,
+        &[code(KeyCode::Up), k('k')],
+        Action::MoveUp,
+        "scroll up",
+        None,
+    ),
 ];
 
-/// The action a key stands for in a mode. In search mode any other printable character is
-/// typed into the query.
-pub fn dispatch(mode: Mode, ev: KeyEvent) -> Option<Action> {
+/// The action a key stands for in a context. While searching or editing, any other printable
+/// character is typed.
+pub fn dispatch(ctx: Context, ev: KeyEvent) -> Option<Action> {
     // Shift is implied by upper-case characters; compare without it for them.
     let mods = match ev.code {
         KeyCode::Char(c) if !c.is_ascii_lowercase() => ev.modifiers - KeyModifiers::SHIFT,
@@ -328,7 +428,7 @@ pub fn dispatch(mode: Mode, ev: KeyEvent) -> Option<Action> {
     let pressed = Key(ev.code, mods);
     let found = KEYMAP
         .iter()
-        .filter(|b| b.modes.contains(&mode))
+        .filter(|b| b.contexts.contains(&ctx))
         .find(|b| {
             b.keys
                 .iter()
@@ -338,14 +438,12 @@ pub fn dispatch(mode: Mode, ev: KeyEvent) -> Option<Action> {
     if found.is_some() {
         return found;
     }
-    match (mode, ev.code) {
-        (Mode::Search, KeyCode::Char(c))
-            if !ev
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-        {
-            Some(Action::SearchInput(c))
-        }
+    let typed = !ev
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    match (ctx, ev.code) {
+        (Context::Search, KeyCode::Char(c)) if typed => Some(Action::SearchInput(c)),
+        (Context::Edit, KeyCode::Char(c)) if typed => Some(Action::EditInput(c)),
         _ => None,
     }
 }
@@ -389,55 +487,56 @@ pub fn keys_label(b: &Binding) -> String {
     names.join("/")
 }
 
-/// Help sections: (title, [(keys, description)]), straight from the table. Bindings of a
-/// group become one line: their keys joined, their descriptions listed.
-pub fn help_sections() -> Vec<(&'static str, Vec<(String, String)>)> {
-    [
-        (Mode::Normal, "Explorer"),
-        (Mode::Search, "While searching"),
-        (Mode::Help, "In this help"),
-    ]
-    .into_iter()
-    .map(|(mode, title)| {
-        let mut rows: Vec<(String, String)> = Vec::new();
-        let mut groups: Vec<&str> = Vec::new();
-        for b in KEYMAP.iter().filter(|b| b.modes.contains(&mode)) {
-            match b.group {
-                None => rows.push((keys_label(b), b.help.to_string())),
-                Some(g) if groups.contains(&g) => {}
-                Some(g) => {
-                    groups.push(g);
-                    let members: Vec<&Binding> = KEYMAP
-                        .iter()
-                        .filter(|m| m.group == Some(g) && m.modes.contains(&mode))
-                        .collect();
-                    let keys: Vec<String> = members.iter().map(|m| keys_label(m)).collect();
-                    let items: Vec<String> = members
-                        .iter()
-                        .zip(&keys)
-                        .map(|(m, k)| {
-                            let what = m.help.split_once(": ").map_or(m.help, |(_, w)| w);
-                            format!("{k} {what}")
-                        })
-                        .collect();
-                    let label = match (keys.first(), keys.last()) {
-                        (Some(a), Some(z)) if keys.len() > 2 => format!("{a}-{z}"),
-                        _ => keys.join("/"),
-                    };
-                    rows.push((label, format!("{g}: {}", items.join(", "))));
-                }
+/// The help's sections, in order, with their titles.
+pub const SECTIONS: [(Context, &str); 6] = [
+    (Context::Explorer, "Explorer"),
+    (Context::Errors, "Provisioning errors"),
+    (Context::WhatIf, "What-if"),
+    (Context::Search, "While searching"),
+    (Context::Edit, "While editing a query value"),
+    (Context::Help, "In this help"),
+];
+
+/// Help rows of a context: (keys, description), straight from the table. Bindings of a group
+/// become one line: their keys joined, their descriptions listed.
+pub fn help_rows(ctx: Context) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut groups: Vec<&str> = Vec::new();
+    for b in KEYMAP.iter().filter(|b| b.contexts.contains(&ctx)) {
+        match b.group {
+            None => rows.push((keys_label(b), b.help.to_string())),
+            Some(g) if groups.contains(&g) => {}
+            Some(g) => {
+                groups.push(g);
+                let members: Vec<&Binding> = KEYMAP
+                    .iter()
+                    .filter(|m| m.group == Some(g) && m.contexts.contains(&ctx))
+                    .collect();
+                let keys: Vec<String> = members.iter().map(|m| keys_label(m)).collect();
+                let items: Vec<String> = members
+                    .iter()
+                    .zip(&keys)
+                    .map(|(m, k)| {
+                        let what = m.help.split_once(": ").map_or(m.help, |(_, w)| w);
+                        format!("{k} {what}")
+                    })
+                    .collect();
+                let label = match (keys.first(), keys.last()) {
+                    (Some(a), Some(z)) if keys.len() > 2 => format!("{a}-{z}"),
+                    _ => keys.join("/"),
+                };
+                rows.push((label, format!("{g}: {}", items.join(", "))));
             }
         }
-        (title, rows)
-    })
-    .collect()
+    }
+    rows
 }
 
-/// Hint-bar entries of a mode: (first key, word).
-pub fn hints(mode: Mode) -> Vec<(String, &'static str)> {
+/// Hint-bar entries of a context: (first key, word).
+pub fn hints(ctx: Context) -> Vec<(String, &'static str)> {
     KEYMAP
         .iter()
-        .filter(|b| b.modes.contains(&mode))
+        .filter(|b| b.contexts.contains(&ctx))
         .filter_map(|b| b.hint.map(|h| (key_name(&b.keys[0]), h)))
         .collect()
 }
@@ -451,43 +550,45 @@ mod tests {
     }
 
     #[test]
-    fn keys_dispatch_per_mode() {
+    fn keys_dispatch_per_context() {
         let j = press(KeyCode::Char('j'), KeyModifiers::NONE);
-        assert_eq!(dispatch(Mode::Normal, j), Some(Action::MoveDown));
-        assert_eq!(dispatch(Mode::Search, j), Some(Action::SearchInput('j')));
+        assert_eq!(dispatch(Context::Explorer, j), Some(Action::MoveDown));
+        assert_eq!(dispatch(Context::Search, j), Some(Action::SearchInput('j')));
+        assert_eq!(dispatch(Context::Edit, j), Some(Action::EditInput('j')));
         let big_g = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(dispatch(Mode::Normal, big_g), Some(Action::Bottom));
+        assert_eq!(dispatch(Context::Explorer, big_g), Some(Action::Bottom));
         let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        for mode in [Mode::Normal, Mode::Search, Mode::Help] {
-            assert_eq!(dispatch(mode, ctrl_c), Some(Action::Quit));
+        for (ctx, _) in SECTIONS {
+            assert_eq!(dispatch(ctx, ctrl_c), Some(Action::Quit), "{ctx:?}");
         }
+        let p = press(KeyCode::Char('p'), KeyModifiers::NONE);
         assert_eq!(
-            dispatch(Mode::Search, press(KeyCode::Char('?'), KeyModifiers::SHIFT)),
-            Some(Action::SearchInput('?'))
+            dispatch(Context::Errors, p),
+            Some(Action::CyclePropertyName)
         );
+        assert_eq!(dispatch(Context::Explorer, p), None);
+        let space = press(KeyCode::Char(' '), KeyModifiers::NONE);
+        assert_eq!(dispatch(Context::WhatIf, space), Some(Action::Flip));
     }
 
     #[test]
-    fn every_binding_is_in_the_help_and_no_key_is_bound_twice_in_a_mode() {
-        let help: String = help_sections()
-            .iter()
-            .flat_map(|(_, rows)| rows.iter().map(|(k, h)| format!("{k} {h}\n")))
-            .collect();
-        for b in KEYMAP {
-            let what = b.help.split_once(": ").map_or(b.help, |(_, w)| w);
-            assert!(help.contains(what), "help lacks {:?}", b.help);
-            let keys = keys_label(b);
-            assert!(
-                help.contains(&keys) || b.group.is_some(),
-                "help lacks the keys of {:?}",
-                b.help
-            );
-        }
-        for mode in [Mode::Normal, Mode::Search, Mode::Help] {
+    fn every_binding_is_in_the_help_and_no_key_is_bound_twice_in_a_context() {
+        for (ctx, _) in SECTIONS {
+            let help: String = help_rows(ctx)
+                .iter()
+                .map(|(k, h)| format!("{k} {h}\n"))
+                .collect();
             let mut seen = Vec::new();
-            for b in KEYMAP.iter().filter(|b| b.modes.contains(&mode)) {
+            for b in KEYMAP.iter().filter(|b| b.contexts.contains(&ctx)) {
+                let what = b.help.split_once(": ").map_or(b.help, |(_, w)| w);
+                assert!(help.contains(what), "help lacks {:?}", b.help);
+                assert!(
+                    help.contains(&keys_label(b)) || b.group.is_some(),
+                    "help lacks the keys of {:?}",
+                    b.help
+                );
                 for key in b.keys {
-                    assert!(!seen.contains(key), "{key:?} bound twice in {mode:?}");
+                    assert!(!seen.contains(key), "{key:?} bound twice in {ctx:?}");
                     seen.push(*key);
                 }
             }

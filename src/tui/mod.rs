@@ -3,11 +3,13 @@
 
 pub mod action;
 pub mod detail;
+pub mod errors;
 pub mod keymap;
 pub mod state;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod whatif;
 
 use crate::model::Bundle;
 use action::Action;
@@ -43,7 +45,7 @@ fn install_panic_hook() {
 /// Turns a terminal event into an action for the current mode.
 pub fn action_for(state: &State, ev: Event) -> Option<Action> {
     match ev {
-        Event::Key(k) if k.kind == KeyEventKind::Press => keymap::dispatch(state.mode, k),
+        Event::Key(k) if k.kind == KeyEventKind::Press => keymap::dispatch(state.context(), k),
         Event::Resize(w, h) => Some(Action::Resize(w, h)),
         Event::Mouse(m) if state.mouse => match m.kind {
             MouseEventKind::Down(_) => Some(Action::Click {
@@ -94,7 +96,13 @@ pub fn run(source: String, bundle: Bundle) -> std::io::Result<()> {
         let mut ev = Some(event::read()?);
         while let Some(e) = ev.take() {
             if let Some(a) = action_for(&state, e) {
+                // update is pure; the runner measures how long a replan took.
+                let generation = state.plan_generation;
+                let started = std::time::Instant::now();
                 update::update(&mut state, a);
+                if state.plan_generation != generation {
+                    state.replan_time = Some(started.elapsed());
+                }
             }
             if state.quit {
                 return Ok(());

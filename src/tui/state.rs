@@ -2,12 +2,13 @@
 //! is looking. Derived views (visible rows, the counterpart of the selection) are recomputed
 //! by `update` when what they derive from changes.
 
+use super::errors::ErrorsView;
 use super::theme::Theme;
+use super::whatif::{self, Config, Diff};
 use crate::index::CloudIndex;
 use crate::model::Bundle;
 use crate::outcome::{Flag, Holder, Outcome, SyncResult};
-use crate::plan::{Plan, plan_with};
-use crate::settings::Settings;
+use crate::plan::{Plan, plan_what_if};
 use ratatui::layout::{Constraint, Layout, Rect};
 
 /// Below this the explorer shows a "terminal too small" message instead of a garbled screen.
@@ -18,6 +19,39 @@ pub const MIN_HEIGHT: u16 = 16;
 pub enum Mode {
     Normal,
     Search,
+    /// Typing into a field of the errors view's query bar.
+    Edit,
+    Help,
+}
+
+/// The three views, each a tab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Explorer,
+    Errors,
+    WhatIf,
+}
+
+impl View {
+    pub const ALL: [View; 3] = [View::Explorer, View::Errors, View::WhatIf];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Explorer => "Explorer",
+            View::Errors => "Provisioning errors",
+            View::WhatIf => "What-if",
+        }
+    }
+}
+
+/// Which keys apply: the view in normal mode, else the mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    Explorer,
+    Errors,
+    WhatIf,
+    Search,
+    Edit,
     Help,
 }
 
@@ -40,10 +74,12 @@ pub enum Filter {
     Takeovers,
     New,
     OutOfScope,
+    /// Outcomes the what-if settings change.
+    Changed,
 }
 
 impl Filter {
-    pub const ALL: [Filter; 8] = [
+    pub const ALL: [Filter; 9] = [
         Filter::All,
         Filter::Attention,
         Filter::Errors,
@@ -52,6 +88,7 @@ impl Filter {
         Filter::Takeovers,
         Filter::New,
         Filter::OutOfScope,
+        Filter::Changed,
     ];
 
     pub fn label(self) -> &'static str {
@@ -64,11 +101,14 @@ impl Filter {
             Filter::Takeovers => "takeovers",
             Filter::New => "new objects",
             Filter::OutOfScope => "out of scope",
+            Filter::Changed => "changed by what-if",
         }
     }
 
-    pub fn keeps(self, o: &Outcome) -> bool {
+    /// Whether an outcome is in the view; `changed` says whether the what-if changed it.
+    pub fn keeps(self, o: &Outcome, changed: bool) -> bool {
         match self {
+            Filter::Changed => changed,
             Filter::All => true,
             Filter::Attention => {
                 o.result != SyncResult::Linked || !o.flags.is_empty() || !o.quarantined.is_empty()
@@ -154,6 +194,24 @@ pub struct Areas {
     pub hints: Rect,
 }
 
+impl Areas {
+    /// Height between the header and the hint bar (the other views use all of it).
+    pub fn body_height(&self) -> u16 {
+        self.hints
+            .y
+            .saturating_sub(self.header.y + self.header.height)
+    }
+
+    pub fn body(&self) -> Rect {
+        Rect::new(
+            self.header.x,
+            self.header.y + self.header.height,
+            self.header.width,
+            self.body_height(),
+        )
+    }
+}
+
 pub fn areas(area: Rect) -> Areas {
     let [header, body, hints] = Layout::vertical([
         Constraint::Length(3),
@@ -182,10 +240,25 @@ pub fn list_page(r: Rect) -> usize {
 pub struct State {
     /// The snapshot as the user named it.
     pub source: String,
+    /// The snapshot as loaded; never modified (what-ifs change `config` and replan).
     pub bundle: Bundle,
     pub index: CloudIndex,
-    pub settings: Settings,
+    /// The settings the shown plan uses (the snapshot's own until a what-if flip).
+    pub config: Config,
     pub plan: Plan,
+    /// The plan under the snapshot's real settings.
+    pub baseline: Plan,
+    /// A pinned configuration to compare against instead of the real settings.
+    pub pinned: Option<(Config, Plan)>,
+    /// The shown plan against the baseline (or the pinned plan).
+    pub diff: Diff,
+    /// Bumped on every replan; the runner times updates that bump it.
+    pub plan_generation: u64,
+    /// How long the last replan took, measured by the runner.
+    pub replan_time: Option<std::time::Duration>,
+    pub view: View,
+    pub errors: ErrorsView,
+    pub whatif: Cursor,
     /// Cloud object → outcomes that name it.
     pub cloud_refs: Vec<Vec<u32>>,
     pub filter: Filter,
@@ -218,14 +291,29 @@ pub struct State {
 impl State {
     pub fn new(source: String, bundle: Bundle, theme: Theme, size: Rect) -> Self {
         let index = CloudIndex::build(&bundle);
-        let settings = bundle.settings;
-        let plan = plan_with(&bundle, &index, &settings);
+        let config = Config {
+            settings: bundle.settings,
+            connect: bundle.connect.clone(),
+        };
+        let plan = plan_what_if(&bundle, &index, &config.settings, &config.connect);
         let cloud_refs = plan.cloud_references(bundle.cloud.len());
+        let diff = Diff {
+            changed: vec![false; plan.outcomes.len()],
+            transitions: Vec::new(),
+        };
         let mut s = State {
             source,
             index,
-            settings,
+            config,
+            baseline: plan.clone(),
             plan,
+            pinned: None,
+            diff,
+            plan_generation: 0,
+            replan_time: None,
+            view: View::Explorer,
+            errors: ErrorsView::new(),
+            whatif: Cursor::default(),
             cloud_refs,
             filter: Filter::All,
             on_prem_rows: Vec::new(),
@@ -254,6 +342,20 @@ impl State {
         s
     }
 
+    /// The keymap context of the moment.
+    pub fn context(&self) -> Context {
+        match self.mode {
+            Mode::Search => Context::Search,
+            Mode::Edit => Context::Edit,
+            Mode::Help => Context::Help,
+            Mode::Normal => match self.view {
+                View::Explorer => Context::Explorer,
+                View::Errors => Context::Errors,
+                View::WhatIf => Context::WhatIf,
+            },
+        }
+    }
+
     pub fn areas(&self) -> Areas {
         areas(self.size)
     }
@@ -276,17 +378,18 @@ impl State {
         let keep_on_prem = self.selected_outcome();
         let keep_cloud = self.selected_cloud();
         let filter = self.filter;
+        let changed = &self.diff.changed;
         self.on_prem_rows = (0..self.plan.outcomes.len() as u32)
-            .filter(|i| filter.keeps(&self.plan.outcomes[*i as usize]))
+            .filter(|i| filter.keeps(&self.plan.outcomes[*i as usize], changed[*i as usize]))
             .collect();
         self.cloud_rows = if filter == Filter::All {
             (0..self.bundle.cloud.len() as u32).collect()
         } else {
             (0..self.bundle.cloud.len() as u32)
                 .filter(|c| {
-                    self.cloud_refs[*c as usize]
-                        .iter()
-                        .any(|o| filter.keeps(&self.plan.outcomes[*o as usize]))
+                    self.cloud_refs[*c as usize].iter().any(|o| {
+                        filter.keeps(&self.plan.outcomes[*o as usize], changed[*o as usize])
+                    })
                 })
                 .collect()
         };
@@ -304,12 +407,38 @@ impl State {
             .select(cloud_at.unwrap_or(0) as usize, self.cloud_rows.len(), cp);
     }
 
-    /// Replans with other settings over the same snapshot (the what-if hook).
-    pub fn replan(&mut self, settings: Settings) {
-        self.settings = settings;
-        self.plan = plan_with(&self.bundle, &self.index, &self.settings);
+    /// Replans with the current configuration over the same snapshot and index, and compares
+    /// with the baseline (or the pinned configuration).
+    pub fn replan(&mut self) {
+        self.plan = plan_what_if(
+            &self.bundle,
+            &self.index,
+            &self.config.settings,
+            &self.config.connect,
+        );
+        self.plan_generation += 1;
         self.cloud_refs = self.plan.cloud_references(self.bundle.cloud.len());
+        self.rediff();
+        self.errors.stale = true;
+    }
+
+    /// Recomputes the comparison after the plan or the pinned configuration changed.
+    pub fn rediff(&mut self) {
+        let against = self.pinned.as_ref().map_or(&self.baseline, |(_, p)| p);
+        self.diff = whatif::diff(against, &self.plan);
         self.rebuild_rows();
+    }
+
+    /// Rebuilds the error lines if the plan changed since they were made.
+    pub fn refresh_errors(&mut self) {
+        if self.errors.stale {
+            self.errors.rebuild(
+                &self.bundle,
+                &self.plan,
+                &self.config.settings,
+                &self.config.connect,
+            );
+        }
     }
 
     pub fn selected_outcome(&self) -> Option<u32> {

@@ -3,7 +3,10 @@
 
 use super::action::Action;
 use super::detail;
-use super::state::{Filter, Hit, Mode, Pane, State, list_page};
+use super::errors::Target;
+use super::state::{Filter, Hit, Mode, Pane, State, View, list_page};
+use super::whatif;
+use crate::query::{Limit, SortDirection, SortField};
 use base64::Engine as _;
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
@@ -123,6 +126,134 @@ pub fn update(s: &mut State, action: Action) {
             s.cloud.select(cloud_sel, cloud_len, cp);
         }
         Action::Click { column, row } => click(s, column, row),
+        Action::SwitchView(v) => switch_view(s, v),
+        Action::NextView => {
+            let i = View::ALL.iter().position(|v| *v == s.view).unwrap_or(0);
+            switch_view(s, View::ALL[(i + 1) % View::ALL.len()]);
+        }
+        Action::Activate => activate(s),
+        Action::Flip => {
+            let items = whatif::items(&s.bundle.connect);
+            if let Some(item) = items.get(s.whatif.selected).copied() {
+                s.config.flip(item, &s.bundle.connect);
+                s.replan();
+                let (name, _, _, irreversible) = whatif::describe(item, &s.bundle.connect);
+                let on = s.config.value(item, &s.bundle.connect);
+                let warn = if irreversible && on {
+                    " — X3: irreversible once enabled in a real tenant"
+                } else {
+                    ""
+                };
+                s.status = Some(format!(
+                    "{name} {}: {} object(s) change{warn}",
+                    if on { "on" } else { "off" },
+                    s.diff.count()
+                ));
+            }
+        }
+        Action::ResetWhatIf => {
+            s.config = whatif::Config {
+                settings: s.bundle.settings,
+                connect: s.bundle.connect.clone(),
+            };
+            s.pinned = None;
+            s.replan();
+            s.status = Some("back to the snapshot's real settings".into());
+        }
+        Action::TogglePin => {
+            if s.pinned.take().is_some() {
+                s.status = Some("comparing against the snapshot's real settings again".into());
+            } else {
+                s.pinned = Some((s.config.clone(), s.plan.clone()));
+                s.status = Some("pinned as A: what you flip next is compared against it".into());
+            }
+            s.rediff();
+        }
+        Action::ShowChanged => {
+            s.view = View::Explorer;
+            set_filter(s, Filter::Changed);
+        }
+        Action::CyclePropertyName => {
+            s.errors.cycle_property_name();
+            errors_changed(s);
+        }
+        Action::EditField(field) => {
+            let current = match field {
+                super::errors::Field::PropertyValue => {
+                    if s.errors.query.property_name.is_none() {
+                        s.status = Some(
+                            "-PropertyValue needs -PropertyName first: p chooses UserPrincipalName or ProxyAddresses"
+                                .into(),
+                        );
+                        return;
+                    }
+                    s.errors.query.property_value.clone().unwrap_or_default()
+                }
+                super::errors::Field::SearchString => {
+                    s.errors.query.search_string.clone().unwrap_or_default()
+                }
+                super::errors::Field::MaxResults => match s.errors.query.limit {
+                    Limit::MaxResults(n) => n.to_string(),
+                    _ => String::new(),
+                },
+            };
+            s.errors.editing = Some((field, current));
+            s.mode = Mode::Edit;
+        }
+        Action::EditInput(c) => {
+            if let Some((_, text)) = &mut s.errors.editing {
+                text.push(c);
+            }
+        }
+        Action::EditBackspace => {
+            if let Some((_, text)) = &mut s.errors.editing {
+                text.pop();
+            }
+        }
+        Action::EditAccept => {
+            s.mode = Mode::Normal;
+            if let Some((field, text)) = s.errors.editing.take() {
+                if let Err(why) = s.errors.commit_edit(field, text) {
+                    s.status = Some(why);
+                }
+                errors_changed(s);
+            }
+        }
+        Action::EditCancel => {
+            s.mode = Mode::Normal;
+            s.errors.editing = None;
+        }
+        Action::CycleSortField => {
+            let i = SortField::ALL
+                .iter()
+                .position(|f| *f == s.errors.query.sort_field)
+                .unwrap_or(0);
+            s.errors.query.sort_field = SortField::ALL[(i + 1) % SortField::ALL.len()];
+            s.errors.run_query();
+            errors_changed(s);
+        }
+        Action::ToggleSortDirection => {
+            s.errors.query.sort_direction = match s.errors.query.sort_direction {
+                SortDirection::Ascending => SortDirection::Descending,
+                SortDirection::Descending => SortDirection::Ascending,
+            };
+            s.errors.run_query();
+            errors_changed(s);
+        }
+        Action::ToggleAll => {
+            s.errors.query.limit = match s.errors.query.limit {
+                Limit::All => Limit::Default,
+                _ => Limit::All,
+            };
+            s.errors.run_query();
+            errors_changed(s);
+        }
+        Action::CopyCmdlet => copy_text(s, "the cmdlet line", s.errors.query.cmdlet_line()),
+        Action::CopyGraph => copy_text(s, "the Graph line", s.errors.query.graph_powershell()),
+        Action::CopyCommand => {
+            let cmd = s.errors.query.syncscope_command(&s.source, true);
+            copy_text(s, "the syncscope command", cmd)
+        }
         Action::Scroll { column, row, down } => {
             let a = s.areas();
             let at = ratatui::layout::Position::new(column, row);
@@ -161,7 +292,9 @@ fn focus(s: &mut State, pane: Pane) {
 }
 
 fn back(s: &mut State) {
-    if !s.search.hits.is_empty() || !s.search.query.is_empty() {
+    if s.view != View::Explorer {
+        s.view = View::Explorer;
+    } else if !s.search.hits.is_empty() || !s.search.query.is_empty() {
         s.search.query.clear();
         s.search.hits.clear();
         s.status = Some("search cleared".into());
@@ -178,6 +311,20 @@ fn move_by(s: &mut State, delta: isize) {
     if s.mode == Mode::Help {
         scroll_help(s, delta);
         return;
+    }
+    match s.view {
+        View::Errors => {
+            let (len, page) = (s.errors.hits.len(), errors_page(s));
+            s.errors.cursor.move_by(delta, len, page);
+            return;
+        }
+        View::WhatIf => {
+            let len = whatif::items(&s.bundle.connect).len();
+            let page = whatif_page(s);
+            s.whatif.move_by(delta, len, page);
+            return;
+        }
+        View::Explorer => {}
     }
     match s.focus {
         Pane::OnPrem => {
@@ -422,4 +569,73 @@ fn click(s: &mut State, column: u16, row: u16) {
     } else if a.detail.contains(at) {
         focus(s, Pane::Detail);
     }
+}
+
+/// Rows of the errors table (below the query bar and the command lines).
+pub fn errors_page(s: &State) -> usize {
+    let body = s.areas().body_height();
+    body.saturating_sub(super::errors::HEADER_ROWS + 3) as usize
+}
+
+/// Rows of the what-if list.
+pub fn whatif_page(s: &State) -> usize {
+    (s.areas().body_height() / 2).saturating_sub(3) as usize
+}
+
+fn switch_view(s: &mut State, v: View) {
+    s.view = v;
+    if v == View::Errors {
+        s.refresh_errors();
+    }
+}
+
+fn errors_changed(s: &mut State) {
+    let (len, page, sel) = (
+        s.errors.hits.len(),
+        errors_page(s),
+        s.errors.cursor.selected,
+    );
+    s.errors.cursor.select(sel, len, page);
+    if s.status.is_none() {
+        s.status = Some(format!(
+            "{} of {} errors · {}",
+            s.errors.hits.len(),
+            s.errors.total,
+            s.errors.query.cmdlet_line()
+        ));
+    }
+}
+
+fn copy_text(s: &mut State, what: &str, text: String) {
+    s.status = Some(format!("copied {what} to the clipboard (OSC 52)"));
+    s.clipboard = Some(text);
+}
+
+/// Enter on an error: the explorer, with the object that carries it selected.
+fn activate(s: &mut State) {
+    if s.view != View::Errors {
+        return;
+    }
+    let Some(target) = s.errors.selected().and_then(|l| l.target) else {
+        s.status = Some("this error's object is not in the snapshot".into());
+        return;
+    };
+    s.view = View::Explorer;
+    match target {
+        Target::Cloud(c) => {
+            let pos = s.reveal_cloud(c);
+            let page = s.page(Pane::Cloud);
+            s.cloud.center_on(pos, s.cloud_rows.len(), page);
+            s.subject = Pane::Cloud;
+            s.focus = Pane::Cloud;
+        }
+        Target::OnPrem(o) => {
+            let pos = s.reveal_outcome(o);
+            let page = s.page(Pane::OnPrem);
+            s.on_prem.center_on(pos, s.on_prem_rows.len(), page);
+            s.subject = Pane::OnPrem;
+            s.focus = Pane::OnPrem;
+        }
+    }
+    s.follow_selection();
 }

@@ -3,8 +3,9 @@
 
 use super::detail::{self, cloud_badge};
 use super::keymap;
-use super::state::{MIN_HEIGHT, MIN_WIDTH, Mode, Pane, State, list_page};
+use super::state::{MIN_HEIGHT, MIN_WIDTH, Mode, Pane, State, View, list_page};
 use super::theme::result_badge;
+use super::whatif;
 use crate::model::SourceAnchorAttribute;
 use crate::sanitize::display_safe;
 use crate::settings::Setting;
@@ -25,9 +26,15 @@ pub fn draw(f: &mut Frame, s: &State) {
     }
     let a = super::state::areas(area);
     draw_header(f, s, a.header);
-    draw_on_prem(f, s, a.on_prem);
-    draw_cloud(f, s, a.cloud);
-    draw_detail(f, s, a.detail);
+    match s.view {
+        View::Explorer => {
+            draw_on_prem(f, s, a.on_prem);
+            draw_cloud(f, s, a.cloud);
+            draw_detail(f, s, a.detail);
+        }
+        View::Errors => draw_errors(f, s, a.body()),
+        View::WhatIf => draw_whatif(f, s, a.body()),
+    }
     draw_hints(f, s, a.hints);
     if s.mode == Mode::Help {
         draw_help(f, s, area);
@@ -69,8 +76,23 @@ fn draw_header(f: &mut Frame, s: &State, area: Rect) {
         SourceAnchorAttribute::ObjectGuid => "objectGUID",
         SourceAnchorAttribute::ConsistencyGuid => "mS-DS-ConsistencyGuid",
     };
-    let line1 = Line::from(vec![
-        Span::styled("syncscope ", t.heading()),
+    let mut tabs: Vec<Span> = Vec::new();
+    for v in View::ALL {
+        let key = match v {
+            View::Explorer => 'x',
+            View::Errors => 'e',
+            View::WhatIf => 'w',
+        };
+        let label = format!(" {key} {} ", v.title());
+        tabs.push(if v == s.view {
+            Span::styled(label, t.selected())
+        } else {
+            Span::styled(label, t.dim())
+        });
+    }
+    let mut line1 = tabs;
+    line1.extend(vec![
+        Span::raw("  "),
         Span::styled(
             display_safe(&b.tenant.initial_domain).into_owned(),
             Style::new().add_modifier(Modifier::BOLD),
@@ -82,6 +104,7 @@ fn draw_header(f: &mut Frame, s: &State, area: Rect) {
         Span::styled("  scope ", t.dim()),
         Span::raw(scope),
     ]);
+    let line1 = Line::from(line1);
     let mut counts: Vec<Span> = Vec::new();
     for (r, n) in s.plan.counts() {
         let (sym, word) = result_badge(r);
@@ -98,8 +121,8 @@ fn draw_header(f: &mut Frame, s: &State, area: Rect) {
             t.error(),
         ));
     }
-    let st = &s.settings;
-    let changed = s.settings.differences(&b.settings);
+    let st = &s.config.settings;
+    let changed = st.differences(&b.settings).len() + usize::from(s.config.connect != b.connect);
     let mut line3 = vec![
         Span::styled("soft match ", t.dim()),
         Span::raw(on_off(!st.get(Setting::BlockSoftMatch))),
@@ -122,11 +145,18 @@ fn draw_header(f: &mut Frame, s: &State, area: Rect) {
         Span::styled("  view ", t.dim()),
         Span::styled(s.filter.label(), t.key()),
     ];
-    if !changed.is_empty() {
-        line3.push(Span::styled(
-            format!("  WHAT-IF: {} setting(s) changed", changed.len()),
-            t.warn(),
-        ));
+    // The what-if state comes first: it must never be cut off.
+    if changed > 0 {
+        line3.insert(
+            0,
+            Span::styled(
+                format!(
+                    "WHAT-IF: {changed} setting(s) changed, {} object(s) differ  ",
+                    s.diff.count()
+                ),
+                t.warn().add_modifier(Modifier::REVERSED),
+            ),
+        );
     }
     f.render_widget(
         Paragraph::new(vec![line1, Line::from(counts), Line::from(line3)]),
@@ -149,19 +179,29 @@ fn pane_block(s: &State, pane: Pane, title: String) -> Block<'static> {
         ))
 }
 
-/// Renders one list pane: only `rows[offset .. offset + page]` are built.
-fn draw_list(
-    f: &mut Frame,
-    s: &State,
-    area: Rect,
+/// What a list pane shows: its rows are produced on demand by `row_at`.
+struct ListPane<'a> {
     pane: Pane,
     title: String,
     header: [&'static str; 3],
     cursor: super::state::Cursor,
     len: usize,
-    row_at: &dyn Fn(usize) -> [Cell<'static>; 3],
+    row_at: &'a dyn Fn(usize) -> [Cell<'static>; 3],
+    /// The selected row is the counterpart of the other pane's selection.
     counterpart: bool,
-) {
+}
+
+/// Renders one list pane: only `rows[offset .. offset + page]` are built.
+fn draw_list(f: &mut Frame, s: &State, area: Rect, l: ListPane) {
+    let ListPane {
+        pane,
+        title,
+        header,
+        cursor,
+        len,
+        row_at,
+        counterpart,
+    } = l;
     let block = pane_block(s, pane, title);
     let page = list_page(area);
     let end = (cursor.offset + page).min(len);
@@ -184,7 +224,7 @@ fn draw_list(
     let table = Table::new(
         rows,
         [
-            Constraint::Length(11),
+            Constraint::Length(12),
             Constraint::Fill(1),
             Constraint::Fill(1),
         ],
@@ -234,8 +274,13 @@ fn draw_on_prem(f: &mut Frame, s: &State, area: Rect) {
         } else {
             " "
         };
+        let delta = if s.diff.changed[s.on_prem_rows[i] as usize] {
+            "Δ"
+        } else {
+            " "
+        };
         [
-            Cell::from(format!("{sym} {word:<7}{warn}")).style(s.theme.result(out.result)),
+            Cell::from(format!("{sym} {word:<7}{warn}{delta}")).style(s.theme.result(out.result)),
             Cell::from(display_safe(o.name()).into_owned()),
             Cell::from(display_safe(o.principal().unwrap_or("—")).into_owned()),
         ]
@@ -250,13 +295,15 @@ fn draw_on_prem(f: &mut Frame, s: &State, area: Rect) {
         f,
         s,
         area,
-        Pane::OnPrem,
-        title,
-        ["result", "name", "UPN / primary SMTP"],
-        s.on_prem,
-        s.on_prem_rows.len(),
-        &row_at,
-        counterpart,
+        ListPane {
+            pane: Pane::OnPrem,
+            title,
+            header: ["result", "name", "UPN / primary SMTP"],
+            cursor: s.on_prem,
+            len: s.on_prem_rows.len(),
+            row_at: &row_at,
+            counterpart,
+        },
     );
 }
 
@@ -280,13 +327,15 @@ fn draw_cloud(f: &mut Frame, s: &State, area: Rect) {
         f,
         s,
         area,
-        Pane::Cloud,
-        title,
-        ["fate", "name", "UPN / primary SMTP"],
-        s.cloud,
-        s.cloud_rows.len(),
-        &row_at,
-        counterpart,
+        ListPane {
+            pane: Pane::Cloud,
+            title,
+            header: ["fate", "name", "UPN / primary SMTP"],
+            cursor: s.cloud,
+            len: s.cloud_rows.len(),
+            row_at: &row_at,
+            counterpart,
+        },
     );
 }
 
@@ -335,12 +384,19 @@ fn draw_hints(f: &mut Frame, s: &State, area: Rect) {
             }
         }
     }
-    for (key, word) in keymap::hints(s.mode) {
+    if s.mode == Mode::Edit
+        && let Some((field, text)) = &s.errors.editing
+    {
+        spans.push(Span::styled(format!("{} ", field.label()), t.key()));
+        spans.push(Span::raw(display_safe(text).into_owned()));
+        spans.push(Span::styled("▏  ", t.key()));
+    }
+    for (key, word) in keymap::hints(s.context()) {
         spans.push(Span::styled(key, t.key()));
         spans.push(Span::raw(format!(" {word}  ")));
     }
-    if s.mode == Mode::Normal {
-        spans.push(Span::styled("0-7", t.key()));
+    if s.mode == Mode::Normal && s.view == View::Explorer {
+        spans.push(Span::styled("0-8", t.key()));
         spans.push(Span::raw(" views"));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -350,8 +406,8 @@ fn draw_help(f: &mut Frame, s: &State, area: Rect) {
     let t = &s.theme;
     let popup = area.centered(Constraint::Percentage(90), Constraint::Percentage(90));
     let inner_width = popup.width.saturating_sub(2) as usize;
-    let section = |title: &'static str, rows: Vec<(String, String)>, key_w: usize| {
-        let mut lines = vec![Line::from(Span::styled(title, t.heading()))];
+    let section = |title: &str, rows: Vec<(String, String)>, key_w: usize| {
+        let mut lines = vec![Line::from(Span::styled(title.to_string(), t.heading()))];
         for (keys, help) in rows {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys:<key_w$}"), t.key()),
@@ -361,12 +417,23 @@ fn draw_help(f: &mut Frame, s: &State, area: Rect) {
         lines.push(Line::default());
         lines
     };
-    let mut sections = keymap::help_sections().into_iter();
-    let (title, explorer) = sections.next().expect("the explorer section");
-    let mut left = section(title, explorer, 14);
+    // The keys valid here: the current view, then the modes it leads to.
+    use super::state::Context;
+    let (primary, secondary): (Context, &[Context]) = match s.view {
+        View::Explorer => (Context::Explorer, &[Context::Search, Context::Help]),
+        View::Errors => (Context::Errors, &[Context::Edit, Context::Help]),
+        View::WhatIf => (Context::WhatIf, &[Context::Help]),
+    };
+    let title = |ctx: Context| {
+        keymap::SECTIONS
+            .iter()
+            .find(|(c, _)| *c == ctx)
+            .map_or("", |(_, t)| *t)
+    };
+    let mut left = section(title(primary), keymap::help_rows(primary), 14);
     let mut right: Vec<Line> = Vec::new();
-    for (title, rows) in sections {
-        right.extend(section(title, rows, 12));
+    for ctx in secondary {
+        right.extend(section(title(*ctx), keymap::help_rows(*ctx), 12));
     }
     right.push(Line::from(Span::styled("Symbols", t.heading())));
     for (sym, meaning) in [
@@ -387,6 +454,11 @@ fn draw_help(f: &mut Frame, s: &State, area: Rect) {
         ]));
     }
     right.push(Line::from("Colours only repeat the symbols."));
+    right.push(Line::default());
+    right.push(Line::from(Span::styled(
+        "Each view has its own keys: open ? there to see them.",
+        t.dim(),
+    )));
     right.push(Line::default());
     right.push(Line::from(Span::styled(
         "Mouse: click selects, the wheel scrolls; m turns it off so the terminal can select text.",
@@ -427,4 +499,319 @@ fn draw_help(f: &mut Frame, s: &State, area: Rect) {
             inner,
         );
     }
+}
+
+fn draw_errors(f: &mut Frame, s: &State, area: Rect) {
+    use crate::query::Limit;
+    let t = &s.theme;
+    let e = &s.errors;
+    let q = &e.query;
+    let [bar, table_area] = ratatui::layout::Layout::vertical([
+        Constraint::Length(super::errors::HEADER_ROWS),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    let param = |key: &'static str, name: &'static str, value: String| {
+        vec![
+            Span::styled(format!("{key} "), t.key()),
+            Span::styled(format!("{name} "), t.dim()),
+            Span::styled(value, Style::new().add_modifier(Modifier::BOLD)),
+            Span::raw("   "),
+        ]
+    };
+    let quoted = |v: &Option<String>| {
+        v.as_deref()
+            .map(|v| crate::quote::ps_quote(&display_safe(v)))
+            .unwrap_or_else(|| "—".into())
+    };
+    let mut spans = Vec::new();
+    spans.extend(param(
+        "p",
+        "-PropertyName",
+        q.property_name
+            .map_or("any".into(), |p| p.as_str().to_string()),
+    ));
+    spans.extend(param("v", "-PropertyValue", quoted(&q.property_value)));
+    spans.extend(param("s", "-SearchString", quoted(&q.search_string)));
+    spans.extend(param("o", "-SortField", q.sort_field.as_str().to_string()));
+    spans.extend(param(
+        "d",
+        "-SortDirection",
+        q.sort_direction.as_str().to_string(),
+    ));
+    spans.extend(param(
+        "l/a",
+        match q.limit {
+            Limit::All => "-All",
+            _ => "-MaxResults",
+        },
+        match q.limit {
+            Limit::All => "".to_string(),
+            l => l.count().to_string(),
+        },
+    ));
+    let new = e
+        .hits
+        .iter()
+        .filter(|i| e.lines[**i as usize].row.new_in_next_sync)
+        .count();
+    let lines = vec![
+        Line::from(spans),
+        Line::from(vec![
+            Span::styled("MSOnline   ", t.dim()),
+            Span::raw(display_safe(&q.cmdlet_line()).into_owned()),
+        ]),
+        Line::from(vec![
+            Span::styled("Graph      ", t.dim()),
+            Span::raw(display_safe(&q.graph_powershell()).into_owned()),
+        ]),
+        Line::from(vec![
+            Span::styled("syncscope  ", t.dim()),
+            Span::raw(display_safe(&q.syncscope_command(&s.source, true)).into_owned()),
+        ]),
+        Line::from(vec![
+            Span::styled(
+                format!("{} of {} errors", e.hits.len(), e.total),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(format!(
+                "  ·  {new} added by the next sync (⊕), the rest already in the tenant  ·  Enter shows the object"
+            )),
+        ]),
+    ];
+    f.render_widget(Paragraph::new(lines), bar);
+
+    let page = table_area.height.saturating_sub(3) as usize;
+    let cursor = e.cursor;
+    let end = (cursor.offset + page).min(e.hits.len());
+    let rows: Vec<Row> = (cursor.offset..end)
+        .map(|i| {
+            let l = &e.lines[e.hits[i] as usize];
+            let r = &l.row;
+            let when = if r.new_in_next_sync {
+                Cell::from("⊕ next sync").style(t.warn())
+            } else {
+                Cell::from(r.occurred_date_time.clone().unwrap_or_else(|| "—".into()))
+            };
+            Row::new([
+                Cell::from(display_safe(&r.display_name).into_owned()),
+                Cell::from(r.object_type),
+                Cell::from(
+                    display_safe(r.user_principal_name.as_deref().unwrap_or("—")).into_owned(),
+                ),
+                Cell::from(r.property_name.clone()),
+                Cell::from(display_safe(&r.value).into_owned()).style(t.changed()),
+                Cell::from(display_safe(l.holder.as_deref().unwrap_or("—")).into_owned()),
+                when,
+            ])
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Fill(2),
+            Constraint::Length(7),
+            Constraint::Fill(3),
+            Constraint::Length(17),
+            Constraint::Fill(3),
+            Constraint::Fill(3),
+            Constraint::Length(20),
+        ],
+    )
+    .header(
+        Row::new([
+            "display name",
+            "type",
+            "UPN",
+            "property",
+            "conflicting value",
+            "value held by",
+            "when",
+        ])
+        .style(t.dim().add_modifier(Modifier::UNDERLINED)),
+    )
+    .block(
+        Block::bordered()
+            .border_style(t.border(true))
+            .title(Span::styled(
+                "▶ Provisioning errors · PropertyConflict",
+                t.heading(),
+            )),
+    )
+    .row_highlight_style(t.selected())
+    .highlight_symbol("▶ ")
+    .highlight_spacing(HighlightSpacing::Always);
+    let mut state = TableState::default();
+    if !e.hits.is_empty() {
+        state.select(Some(cursor.selected.saturating_sub(cursor.offset)));
+    }
+    f.render_stateful_widget(table, table_area, &mut state);
+    if e.hits.is_empty() {
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                "(no provisioning error matches this query)",
+                t.dim(),
+            )),
+            table_area.inner(ratatui::layout::Margin::new(2, 2)),
+        );
+    }
+}
+
+fn draw_whatif(f: &mut Frame, s: &State, area: Rect) {
+    let t = &s.theme;
+    let base = &s.bundle.connect;
+    let real = whatif::Config {
+        settings: s.bundle.settings,
+        connect: s.bundle.connect.clone(),
+    };
+    let items = whatif::items(base);
+    let [list_area, diff_area] =
+        ratatui::layout::Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(area);
+    let page = list_area.height.saturating_sub(3) as usize;
+    let cursor = s.whatif;
+    let end = (cursor.offset + page).min(items.len());
+    let rows: Vec<Row> = (cursor.offset..end)
+        .map(|i| {
+            let item = items[i];
+            let (name, _, rule, irreversible) = whatif::describe(item, base);
+            let on = s.config.value(item, base);
+            let was = real.value(item, base);
+            let value = Cell::from(if on { "☑ on" } else { "☐ off" }).style(if on != was {
+                t.changed()
+            } else {
+                Style::new()
+            });
+            let snapshot = if on != was {
+                Cell::from(format!("Δ snapshot: {}", if was { "on" } else { "off" }))
+                    .style(t.changed())
+            } else {
+                Cell::from("")
+            };
+            Row::new([
+                value,
+                Cell::from(display_safe(&name).into_owned()),
+                Cell::from(rule),
+                snapshot,
+                Cell::from(if irreversible {
+                    "⚠ X3 irreversible once on"
+                } else {
+                    ""
+                })
+                .style(t.warn()),
+            ])
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(6),
+            Constraint::Fill(3),
+            Constraint::Length(4),
+            Constraint::Length(16),
+            Constraint::Length(26),
+        ],
+    )
+    .header(
+        Row::new(["value", "setting", "rule", "", ""])
+            .style(t.dim().add_modifier(Modifier::UNDERLINED)),
+    )
+    .block(
+        Block::bordered()
+            .border_style(t.border(true))
+            .title(Span::styled(
+                "▶ What-if · the snapshot is never changed; r resets",
+                t.heading(),
+            )),
+    )
+    .row_highlight_style(t.selected())
+    .highlight_symbol("▶ ")
+    .highlight_spacing(HighlightSpacing::Always);
+    let mut state = TableState::default();
+    state.select(Some(cursor.selected.saturating_sub(cursor.offset)));
+    f.render_stateful_widget(table, list_area, &mut state);
+
+    // The selected setting's meaning, then the comparison.
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(item) = items.get(cursor.selected) {
+        let (name, meaning, rule, irreversible) = whatif::describe(*item, base);
+        lines.push(Line::from(vec![
+            Span::styled(display_safe(&name).into_owned(), t.key()),
+            Span::raw(format!("  ({rule})  {meaning}")),
+        ]));
+        if irreversible {
+            lines.push(Line::from(Span::styled(
+                "X3: a real tenant cannot turn this off once it is on; the what-if can.",
+                t.warn(),
+            )));
+        }
+    }
+    lines.push(Line::default());
+    let against = if s.pinned.is_some() {
+        "A = pinned settings"
+    } else {
+        "A = the snapshot's real settings"
+    };
+    let timing = s
+        .replan_time
+        .map(|d| {
+            format!(
+                "  ·  replanned {} objects in {:.1} ms",
+                s.plan.outcomes.len(),
+                d.as_secs_f64() * 1000.0
+            )
+        })
+        .unwrap_or_default();
+    lines.push(Line::from(vec![
+        Span::styled(format!("{against}  ·  B = these settings"), t.heading()),
+        Span::styled(timing, t.dim()),
+    ]));
+    let a_plan = s.pinned.as_ref().map_or(&s.baseline, |(_, p)| p);
+    let mut counts_a: Vec<Span> = vec![Span::styled("A  ", t.key())];
+    let mut counts_b: Vec<Span> = vec![Span::styled("B  ", t.key())];
+    for ((r, na), (_, nb)) in a_plan.counts().into_iter().zip(s.plan.counts()) {
+        let (sym, word) = result_badge(r);
+        counts_a.push(Span::styled(
+            format!("{sym}{na:>5} {word:<7} "),
+            t.result(r),
+        ));
+        let style = if na != nb { t.changed() } else { t.result(r) };
+        counts_b.push(Span::styled(format!("{sym}{nb:>5} {word:<7} "), style));
+    }
+    for counts in [counts_a, counts_b] {
+        let mut counts = counts;
+        if let Some(last) = counts.last_mut() {
+            last.content = last.content.trim_end().to_string().into();
+        }
+        lines.push(Line::from(counts));
+    }
+    lines.push(Line::default());
+    if s.diff.transitions.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "No object changes outcome between A and B.",
+            t.dim(),
+        )));
+    } else {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} object(s) change outcome (v shows them in the explorer, marked Δ):",
+                s.diff.count()
+            ),
+            Style::new().add_modifier(Modifier::BOLD),
+        )));
+        for (from, to, n) in &s.diff.transitions {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{n:>7}  "), t.changed()),
+                Span::raw(from.clone()),
+                Span::styled("  →  ", t.key()),
+                Span::raw(to.clone()),
+            ]));
+        }
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().border_style(t.border(false)))
+            .wrap(Wrap { trim: false }),
+        diff_area,
+    );
 }
