@@ -89,6 +89,11 @@ pub enum Action {
     ClearOnPremisesObjectIdentifier {
         cloud: Uuid,
     },
+    /// Change a cloud user's UPN (X1: to the initial domain before setting an ImmutableID).
+    SetCloudUpn {
+        cloud: Uuid,
+        upn: String,
+    },
     SetOnPrem {
         object_guid: Uuid,
         attribute: OnPremAttribute,
@@ -118,6 +123,7 @@ impl Action {
             Action::SetImmutableId { .. } => "setImmutableId",
             Action::ClearImmutableId { .. } => "clearImmutableId",
             Action::ClearOnPremisesObjectIdentifier { .. } => "clearOnPremisesObjectIdentifier",
+            Action::SetCloudUpn { .. } => "setUserPrincipalName",
             Action::SetOnPrem { .. } => "setOnPrem",
             Action::MoveOnPrem { .. } => "moveOnPrem",
             Action::SetFeature { .. } => "setFeature",
@@ -282,6 +288,32 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
             done(format!(
                 "cleared onPremisesObjectIdentifier of {}",
                 describe_cloud(c)
+            ))
+        }
+        Action::SetCloudUpn { cloud, upn } => {
+            let taken = b.cloud.iter().any(|c| {
+                c.id != *cloud
+                    && c.user_principal_name
+                        .as_deref()
+                        .is_some_and(|u| u.eq_ignore_ascii_case(upn))
+            });
+            let c = cloud_mut(b, *cloud)?;
+            if c.is_synced() {
+                return Err(Refused(format!(
+                    "{} is synced: its UPN comes from on-premises",
+                    describe_cloud(c)
+                )));
+            }
+            if taken {
+                return Err(Refused(format!(
+                    "another object already has the UPN {upn} (P4)"
+                )));
+            }
+            let old = c.user_principal_name.replace(upn.clone());
+            done(format!(
+                "changed the UPN of cloud {:?} from {} to {upn}",
+                c.name(),
+                old.as_deref().unwrap_or("(none)")
             ))
         }
         Action::SetOnPrem {

@@ -14,6 +14,7 @@ pub mod plan;
 pub mod preview;
 pub mod query;
 pub mod quote;
+pub mod remediation;
 pub mod report;
 pub mod sanitize;
 pub mod scenario;

@@ -66,7 +66,7 @@ pub struct StepReport {
     pub named: Vec<Uuid>,
 }
 
-const ACTIONS: &str = "sync, resolveQuarantines, removeRole, addRole, softDelete, restore, hardDelete, setImmutableId, clearImmutableId, clearOnPremisesObjectIdentifier, setOnPrem, moveOnPrem, setFeature";
+const ACTIONS: &str = "sync, resolveQuarantines, removeRole, addRole, softDelete, restore, hardDelete, setImmutableId, clearImmutableId, clearOnPremisesObjectIdentifier, setUserPrincipalName, setOnPrem, moveOnPrem, setFeature";
 
 /// Reads a scenario file; the snapshot is a path relative to it or an inline bundle.
 pub fn load_scenario(path: &Path) -> Result<Scenario, InputError> {
@@ -342,6 +342,10 @@ fn to_action(s: &Scenario, b: &Bundle, step: &Step) -> Result<Action, InputError
         "softDelete" => Action::SoftDelete { cloud: cloud()? },
         "restore" => Action::Restore { cloud: cloud()? },
         "hardDelete" => Action::HardDelete { cloud: cloud()? },
+        "setUserPrincipalName" => Action::SetCloudUpn {
+            cloud: cloud()?,
+            upn: step.dn.clone().expect("checked when the file was read"),
+        },
         "clearImmutableId" => Action::ClearImmutableId { cloud: cloud()? },
         "clearOnPremisesObjectIdentifier" => {
             Action::ClearOnPremisesObjectIdentifier { cloud: cloud()? }
@@ -425,7 +429,8 @@ fn action_objects(a: &Action) -> Vec<Uuid> {
         | Action::HardDelete { cloud }
         | Action::SetImmutableId { cloud, .. }
         | Action::ClearImmutableId { cloud }
-        | Action::ClearOnPremisesObjectIdentifier { cloud } => vec![*cloud],
+        | Action::ClearOnPremisesObjectIdentifier { cloud }
+        | Action::SetCloudUpn { cloud, .. } => vec![*cloud],
         Action::SetOnPrem { object_guid, .. } | Action::MoveOnPrem { object_guid, .. } => {
             vec![*object_guid]
         }

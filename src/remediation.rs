@@ -1,0 +1,481 @@
+//! Remediation scripts for the real tenant: Microsoft Graph PowerShell for the cloud side,
+//! ActiveDirectory PowerShell for the on-prem side, `Start-ADSyncSyncCycle` where a sync is due,
+//! and a verification after each change. Every value from the snapshot is quoted with
+//! [`ps_quote`] so no attribute (quotes, `$()`, backticks, newlines) can run as code; ids are
+//! GUIDs the reader already validated.
+
+use crate::anchor::Anchor;
+use crate::quote::ps_quote;
+use std::fmt::Write as _;
+use uuid::Uuid;
+
+/// Where a command runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Cloud,
+    OnPrem,
+    ConnectServer,
+}
+
+/// One change to make in the real tenant or directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    RemoveRole {
+        user: Uuid,
+        role: String,
+        eligible: bool,
+    },
+    AddRole {
+        user: Uuid,
+        role: String,
+        eligible: bool,
+    },
+    /// Remove-MgUser (to the recycle bin) and Remove-MgDirectoryDeletedItem (purge).
+    DeleteAndPurge {
+        object: Uuid,
+    },
+    Restore {
+        object: Uuid,
+    },
+    SetImmutableId {
+        user: Uuid,
+        value: Anchor,
+    },
+    ClearImmutableId {
+        user: Uuid,
+    },
+    SetCloudUpn {
+        user: Uuid,
+        upn: String,
+    },
+    SetOnPremUpn {
+        object: Uuid,
+        upn: String,
+    },
+    SetOnPremMail {
+        object: Uuid,
+        mail: String,
+    },
+    SetOnPremProxyAddresses {
+        object: Uuid,
+        values: Vec<String>,
+    },
+    SetConsistencyGuid {
+        object: Uuid,
+        value: Anchor,
+    },
+    MoveOnPrem {
+        object: Uuid,
+        target_ou: String,
+    },
+    DeltaSync,
+}
+
+fn id(u: &Uuid) -> String {
+    ps_quote(&u.to_string())
+}
+
+impl Command {
+    pub fn side(&self) -> Side {
+        match self {
+            Command::SetOnPremUpn { .. }
+            | Command::SetOnPremMail { .. }
+            | Command::SetOnPremProxyAddresses { .. }
+            | Command::SetConsistencyGuid { .. }
+            | Command::MoveOnPrem { .. } => Side::OnPrem,
+            Command::DeltaSync => Side::ConnectServer,
+            _ => Side::Cloud,
+        }
+    }
+
+    /// The PowerShell lines that make the change.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            Command::RemoveRole {
+                user,
+                role,
+                eligible: false,
+            } => vec![
+                format!(
+                    "$role = Get-MgDirectoryRole -All | Where-Object DisplayName -ceq {}",
+                    ps_quote(role)
+                ),
+                format!(
+                    "Remove-MgDirectoryRoleMemberByRef -DirectoryRoleId $role.Id -DirectoryObjectId {}",
+                    id(user)
+                ),
+            ],
+            Command::RemoveRole {
+                user,
+                role,
+                eligible: true,
+            } => vec![
+                format!(
+                    "$definition = Get-MgRoleManagementDirectoryRoleDefinition -All | Where-Object DisplayName -ceq {}",
+                    ps_quote(role)
+                ),
+                format!(
+                    "New-MgRoleManagementDirectoryRoleEligibilityScheduleRequest -BodyParameter @{{ Action = 'adminRemove'; PrincipalId = {}; RoleDefinitionId = $definition.Id; DirectoryScopeId = '/' }}",
+                    id(user)
+                ),
+            ],
+            Command::AddRole {
+                user,
+                role,
+                eligible: false,
+            } => vec![
+                format!(
+                    "$role = Get-MgDirectoryRole -All | Where-Object DisplayName -ceq {}",
+                    ps_quote(role)
+                ),
+                format!(
+                    "New-MgDirectoryRoleMemberByRef -DirectoryRoleId $role.Id -BodyParameter @{{ '@odata.id' = 'https://graph.microsoft.com/v1.0/directoryObjects/' + {} }}",
+                    id(user)
+                ),
+            ],
+            Command::AddRole {
+                user,
+                role,
+                eligible: true,
+            } => vec![
+                format!(
+                    "$definition = Get-MgRoleManagementDirectoryRoleDefinition -All | Where-Object DisplayName -ceq {}",
+                    ps_quote(role)
+                ),
+                format!(
+                    "New-MgRoleManagementDirectoryRoleEligibilityScheduleRequest -BodyParameter @{{ Action = 'adminAssign'; PrincipalId = {}; RoleDefinitionId = $definition.Id; DirectoryScopeId = '/'; ScheduleInfo = @{{ StartDateTime = (Get-Date); Expiration = @{{ Type = 'noExpiration' }} }} }}",
+                    id(user)
+                ),
+            ],
+            Command::DeleteAndPurge { object } => vec![
+                format!("Remove-MgUser -UserId {}", id(object)),
+                format!(
+                    "Remove-MgDirectoryDeletedItem -DirectoryObjectId {}",
+                    id(object)
+                ),
+            ],
+            Command::Restore { object } => {
+                vec![format!(
+                    "Restore-MgDirectoryDeletedItem -DirectoryObjectId {}",
+                    id(object)
+                )]
+            }
+            Command::SetImmutableId { user, value } => vec![format!(
+                "Update-MgUser -UserId {} -OnPremisesImmutableId {}",
+                id(user),
+                ps_quote(&value.immutable_id())
+            )],
+            Command::ClearImmutableId { user } => vec![format!(
+                "Invoke-MgGraphRequest -Method PATCH -Uri ('https://graph.microsoft.com/v1.0/users/' + {}) -Body '{{\"onPremisesImmutableId\": null}}' -ContentType 'application/json'",
+                id(user)
+            )],
+            Command::SetCloudUpn { user, upn } => vec![format!(
+                "Update-MgUser -UserId {} -UserPrincipalName {}",
+                id(user),
+                ps_quote(upn)
+            )],
+            Command::SetOnPremUpn { object, upn } => vec![format!(
+                "Set-ADUser -Identity {} -UserPrincipalName {}",
+                id(object),
+                ps_quote(upn)
+            )],
+            Command::SetOnPremMail { object, mail } => vec![format!(
+                "Set-ADObject -Identity {} -Replace @{{ mail = {} }}",
+                id(object),
+                ps_quote(mail)
+            )],
+            Command::SetOnPremProxyAddresses { object, values } => {
+                let list: Vec<String> = values.iter().map(|v| ps_quote(v)).collect();
+                if list.is_empty() {
+                    vec![format!(
+                        "Set-ADObject -Identity {} -Clear proxyAddresses",
+                        id(object)
+                    )]
+                } else {
+                    vec![format!(
+                        "Set-ADObject -Identity {} -Replace @{{ proxyAddresses = [string[]]@({}) }}",
+                        id(object),
+                        list.join(", ")
+                    )]
+                }
+            }
+            Command::SetConsistencyGuid { object, value } => vec![format!(
+                "Set-ADObject -Identity {} -Replace @{{ 'mS-DS-ConsistencyGuid' = ([guid]{}).ToByteArray() }}",
+                id(object),
+                ps_quote(&value.guid().to_string())
+            )],
+            Command::MoveOnPrem { object, target_ou } => vec![format!(
+                "Move-ADObject -Identity {} -TargetPath {}",
+                id(object),
+                ps_quote(target_ou)
+            )],
+            Command::DeltaSync => vec![
+                "# On the Entra Connect server:".into(),
+                "Start-ADSyncSyncCycle -PolicyType Delta".into(),
+            ],
+        }
+    }
+
+    /// A command that shows whether the change took effect.
+    pub fn verification(&self) -> String {
+        match self {
+            Command::RemoveRole { user, .. } | Command::AddRole { user, .. } => format!(
+                "Get-MgUserMemberOf -UserId {} -All | Where-Object {{ $_.AdditionalProperties['@odata.type'] -eq '#microsoft.graph.directoryRole' }} | ForEach-Object {{ $_.AdditionalProperties['displayName'] }}",
+                id(user)
+            ),
+            Command::DeleteAndPurge { object } => format!(
+                "Get-MgDirectoryDeletedItem -DirectoryObjectId {} -ErrorAction SilentlyContinue  # expect nothing: purged",
+                id(object)
+            ),
+            Command::Restore { object } => format!(
+                "Get-MgUser -UserId {} -Property Id,UserPrincipalName,OnPremisesSyncEnabled | Format-List",
+                id(object)
+            ),
+            Command::SetImmutableId { user, .. }
+            | Command::ClearImmutableId { user }
+            | Command::SetCloudUpn { user, .. } => format!(
+                "Get-MgUser -UserId {} -Property UserPrincipalName,OnPremisesImmutableId,OnPremisesSyncEnabled | Format-List UserPrincipalName,OnPremisesImmutableId,OnPremisesSyncEnabled",
+                id(user)
+            ),
+            Command::SetOnPremUpn { object, .. }
+            | Command::SetOnPremMail { object, .. }
+            | Command::SetOnPremProxyAddresses { object, .. }
+            | Command::SetConsistencyGuid { object, .. }
+            | Command::MoveOnPrem { object, .. } => format!(
+                "Get-ADObject -Identity {} -Properties userPrincipalName,mail,proxyAddresses,mS-DS-ConsistencyGuid | Format-List DistinguishedName,userPrincipalName,mail,proxyAddresses,mS-DS-ConsistencyGuid",
+                id(object)
+            ),
+            Command::DeltaSync => {
+                "Get-ADSyncConnectorRunStatus  # empty when the cycle has finished".into()
+            }
+        }
+    }
+}
+
+/// One step of a script: a heading, the commands, and what the admin should see afterwards.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptStep {
+    pub title: String,
+    pub commands: Vec<Command>,
+    pub expect: Option<String>,
+}
+
+/// Renders a reviewable script. `title` and `source` are quoted into comments only after
+/// control characters are removed, so they cannot end the comment.
+pub fn render_script(title: &str, source: &str, steps: &[ScriptStep]) -> String {
+    let comment = |t: &str| -> String {
+        t.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    };
+    let sides: Vec<Side> = steps
+        .iter()
+        .flat_map(|s| s.commands.iter().map(Command::side))
+        .collect();
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}", comment(title));
+    let _ = writeln!(out, "# Generated by syncscope from {}.", comment(source));
+    let _ = writeln!(
+        out,
+        "# Review every line before running it. Run the steps in order; each is followed by a check."
+    );
+    if sides.contains(&Side::Cloud) {
+        out.push_str(
+            "#\n# Cloud side: Microsoft Graph PowerShell (Install-Module Microsoft.Graph).\n",
+        );
+        out.push_str("Connect-MgGraph -Scopes 'User.ReadWrite.All','Directory.ReadWrite.All','RoleManagement.ReadWrite.Directory'\n");
+    }
+    if sides.contains(&Side::OnPrem) {
+        out.push_str("#\n# On-premises side: the ActiveDirectory module (RSAT) on a domain-joined machine.\n");
+        out.push_str("Import-Module ActiveDirectory\n");
+    }
+    out.push_str("$ErrorActionPreference = 'Stop'\n");
+    for (i, step) in steps.iter().enumerate() {
+        let _ = writeln!(out, "\n# --- Step {}: {}", i + 1, comment(&step.title));
+        if step.commands.is_empty() {
+            out.push_str("# (nothing to run for this step)\n");
+        }
+        for c in &step.commands {
+            for line in c.lines() {
+                out.push_str(&line);
+                out.push('\n');
+            }
+            let _ = writeln!(out, "# Check:");
+            let _ = writeln!(out, "{}", c.verification());
+        }
+        if let Some(e) = &step.expect {
+            let _ = writeln!(out, "# Expected: {}", comment(e));
+        }
+    }
+    out
+}
+
+/// Writes a script atomically and refuses to replace an existing file unless `overwrite`.
+pub fn write_script(path: &std::path::Path, text: &str, overwrite: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    if path.exists() && !overwrite {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} exists; not overwritten", path.display()),
+        ));
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    if overwrite {
+        tmp.persist(path).map(|_| ()).map_err(|e| e.error)
+    } else {
+        // persist_noclobber: a file that appeared meanwhile is not replaced either.
+        tmp.persist_noclobber(path).map(|_| ()).map_err(|e| e.error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTILE: [&str; 6] = [
+        "O'Brien",
+        "$(Remove-Item C:\\ -Recurse)",
+        "`whoami`",
+        "a\nRemove-MgUser -UserId x",
+        "x\u{2019}; Stop-Computer; \u{2018}",
+        "\"; Stop-Computer; \"",
+    ];
+
+    /// A PowerShell tokenizer just good enough to prove a quoted literal is one token: walks a
+    /// single-quoted string with doubled quotes (and the typographic ones PowerShell accepts).
+    fn single_quoted_len(s: &str) -> Option<usize> {
+        let q = |c: char| matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}');
+        let chars: Vec<char> = s.chars().collect();
+        if chars.first().copied().map(q) != Some(true) {
+            return None;
+        }
+        let mut i = 1;
+        while i < chars.len() {
+            if q(chars[i]) {
+                if i + 1 < chars.len() && q(chars[i + 1]) {
+                    i += 2;
+                    continue;
+                }
+                return Some(chars[..=i].iter().map(|c| c.len_utf8()).sum());
+            }
+            i += 1;
+        }
+        None
+    }
+
+    #[test]
+    fn hostile_values_stay_inside_one_literal() {
+        let user = Uuid::nil();
+        for v in HOSTILE {
+            for c in [
+                Command::SetCloudUpn {
+                    user,
+                    upn: v.into(),
+                },
+                Command::SetOnPremMail {
+                    object: user,
+                    mail: v.into(),
+                },
+                Command::RemoveRole {
+                    user,
+                    role: v.into(),
+                    eligible: false,
+                },
+                Command::MoveOnPrem {
+                    object: user,
+                    target_ou: v.into(),
+                },
+                Command::SetOnPremProxyAddresses {
+                    object: user,
+                    values: vec![v.into(), v.into()],
+                },
+            ] {
+                let quoted = ps_quote(v);
+                let carrying: Vec<String> = c
+                    .lines()
+                    .into_iter()
+                    .filter(|l| l.contains(&quoted))
+                    .collect();
+                assert!(!carrying.is_empty(), "{c:?} lost the value");
+                for line in carrying {
+                    // Drop every single-quoted literal; what remains is code, and must hold
+                    // nothing of the value.
+                    let mut code = String::new();
+                    let mut rest = line.as_str();
+                    while let Some(c) = rest.chars().next() {
+                        match single_quoted_len(rest) {
+                            Some(len) => rest = &rest[len..],
+                            None if matches!(c, '\'' | '\u{2018}' | '\u{2019}') => {
+                                panic!("unterminated literal in {line}")
+                            }
+                            None => {
+                                code.push(c);
+                                rest = &rest[c.len_utf8()..];
+                            }
+                        }
+                    }
+                    for token in ["Stop-Computer", "Remove-Item", "whoami", "O'Brien"] {
+                        assert!(!code.contains(token), "{v:?} reached code in {line}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn script_has_headers_steps_and_checks() {
+        let user = Uuid::parse_str("6e7b768e-07e2-4810-8459-485f84f8f204").unwrap();
+        let text = render_script(
+            "W1 admin-role workaround for Alice\n$(x)",
+            "contoso.json",
+            &[
+                ScriptStep {
+                    title: "remove roles".into(),
+                    commands: vec![Command::RemoveRole {
+                        user,
+                        role: "Global Administrator".into(),
+                        eligible: false,
+                    }],
+                    expect: None,
+                },
+                ScriptStep {
+                    title: "sync".into(),
+                    commands: vec![Command::DeltaSync],
+                    expect: Some("soft match".into()),
+                },
+            ],
+        );
+        assert!(
+            text.starts_with("# W1 admin-role workaround for Alice $(x)\n"),
+            "{text}"
+        );
+        assert!(text.contains("Connect-MgGraph"));
+        assert!(!text.contains("Import-Module ActiveDirectory"));
+        assert!(text.contains("Remove-MgDirectoryRoleMemberByRef -DirectoryRoleId $role.Id -DirectoryObjectId '6e7b768e-07e2-4810-8459-485f84f8f204'"));
+        assert!(text.contains("Start-ADSyncSyncCycle -PolicyType Delta"));
+        assert_eq!(text.matches("# Check:").count(), 2);
+    }
+
+    #[test]
+    fn scripts_are_not_overwritten_without_asking() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("fix.ps1");
+        write_script(&p, "one", false).unwrap();
+        let e = write_script(&p, "two", false).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "one");
+        write_script(&p, "two", true).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+    }
+}
