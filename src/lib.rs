@@ -21,3 +21,4 @@ pub mod scenario;
 pub mod settings;
 pub mod trace;
 pub mod tui;
+pub mod walkthrough;

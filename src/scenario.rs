@@ -188,6 +188,11 @@ fn parse_step(file: &str, i: usize, v: &Value) -> Result<Step, InputError> {
                 )
             })?;
         }
+        "setUserPrincipalName" => {
+            step.cloud.as_ref().ok_or_else(need_cloud)?;
+            let v = text("value")?.ok_or_else(|| need("value", "the new UPN"))?;
+            step.dn = Some(v);
+        }
         "softDelete"
         | "restore"
         | "hardDelete"

@@ -1,0 +1,246 @@
+//! Walkthroughs W1–W4 on the sample tenant: each step's effect, the refusal paths, undo, and
+//! the script and scenario they end with.
+
+use syncscope::apply::sync_cycle;
+use syncscope::bundle::parse_bundle;
+use syncscope::model::Bundle;
+use syncscope::walkthrough::{Kind, Walkthrough, suggest};
+use uuid::Uuid;
+
+fn sample() -> Bundle {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/contoso.json");
+    parse_bundle(path, &std::fs::read(path).unwrap()).unwrap()
+}
+
+fn on_prem(b: &Bundle, name: &str) -> (usize, Uuid) {
+    let i = b.on_premises.iter().position(|o| o.name() == name).unwrap();
+    (i, b.on_premises[i].object_guid)
+}
+
+fn cloud(b: &Bundle, upn: &str) -> Uuid {
+    b.cloud
+        .iter()
+        .find(|c| c.user_principal_name.as_deref() == Some(upn))
+        .unwrap()
+        .id
+}
+
+#[test]
+fn w1_before_any_sync_soft_matches_the_admin_and_gives_the_roles_back() {
+    let b = sample();
+    let (i, alice) = on_prem(&b, "Alice Ng");
+    let admin = cloud(&b, "alice@contoso.com");
+    assert_eq!(suggest(&b, i)[0], (Kind::AdminRole, Some(admin)));
+    let mut w = Walkthrough::start(Kind::AdminRole, &b, alice, Some(admin)).unwrap();
+    assert_eq!(w.steps.len(), 4);
+    assert!(w.steps[1].title.contains("No duplicate"));
+    while !w.done() {
+        w.apply_next();
+    }
+    let r = &w.results;
+    assert!(
+        r[0].changes
+            .iter()
+            .any(|c| c.contains("roles [Global Administrator] → []")),
+        "{:?}",
+        r[0].changes
+    );
+    assert!(
+        r[2].sync_outcome
+            .as_deref()
+            .unwrap()
+            .starts_with("soft-match-smtp → alice@contoso.com")
+    );
+    assert!(r[3].next_outcome.starts_with("linked → alice@contoso.com"));
+    let end = w.current();
+    let c = end.cloud.iter().find(|c| c.id == admin).unwrap();
+    assert!(c.is_synced());
+    assert_eq!(c.directory_roles, ["Global Administrator"]);
+    let anchor = &w.states[0].on_premises[i].object_guid;
+    let _ = anchor;
+    let carrying = end
+        .cloud
+        .iter()
+        .filter(|x| x.on_premises_immutable_id == c.on_premises_immutable_id)
+        .count();
+    assert_eq!(carrying, 1, "no duplicate of Alice was created");
+    let script = w.script("sample-data/contoso.json");
+    for needle in [
+        "Remove-MgDirectoryRoleMemberByRef",
+        "Start-ADSyncSyncCycle -PolicyType Delta",
+        "New-MgDirectoryRoleMemberByRef",
+        "Where-Object DisplayName -ceq 'Global Administrator'",
+    ] {
+        assert!(script.contains(needle), "{needle}\n{script}");
+    }
+}
+
+#[test]
+fn w1_after_a_failed_sync_needs_the_purge_and_skipping_it_stays_linked() {
+    let mut b = sample();
+    sync_cycle(&mut b, None); // the duplicate alice####@contoso.onmicrosoft.com exists now
+    let (_, alice) = on_prem(&b, "Alice Ng");
+    let admin = cloud(&b, "alice@contoso.com");
+    let mut w = Walkthrough::start(Kind::AdminRole, &b, alice, Some(admin)).unwrap();
+    assert!(
+        w.steps[1]
+            .title
+            .starts_with("Delete and purge the duplicate alice"),
+        "{}",
+        w.steps[1].title
+    );
+
+    // Skip the purge: the sync keeps Alice linked to her duplicate (M1).
+    w.apply_next();
+    w.skip_next();
+    w.apply_next();
+    let out = w.results[2].sync_outcome.clone().unwrap();
+    assert!(
+        out.starts_with("linked → alice") && out.contains("onmicrosoft.com") && out.contains("M1"),
+        "{out}"
+    );
+    assert!(
+        !w.script("x").contains("Remove-MgDirectoryDeletedItem"),
+        "a skipped step is not in the script"
+    );
+
+    // Back twice and purge: now the sync soft matches.
+    w.back();
+    w.back();
+    assert_eq!(w.results.len(), 1);
+    w.apply_next();
+    assert!(
+        w.results[1]
+            .changes
+            .iter()
+            .any(|c| c.contains("deleted and purged"))
+    );
+    w.apply_next();
+    let out = w.results[2].sync_outcome.clone().unwrap();
+    assert!(
+        out.starts_with("soft-match-smtp → alice@contoso.com"),
+        "{out}"
+    );
+    assert!(
+        w.script("x")
+            .contains("Remove-MgDirectoryDeletedItem -DirectoryObjectId")
+    );
+}
+
+#[test]
+fn w2_moves_a_federated_user_first_and_skipping_that_is_refused_by_x1() {
+    let b = sample();
+    let (_, nils) = on_prem(&b, "Nils Petersen");
+    let target = b
+        .cloud
+        .iter()
+        .find(|c| c.name() == "Nils Petersen")
+        .unwrap()
+        .id;
+    let mut w = Walkthrough::start(Kind::HardMatch, &b, nils, Some(target)).unwrap();
+    assert!(w.steps[0].explain.contains("X1"), "{}", w.steps[0].title);
+    // Skip the UPN move: the service refuses the ImmutableID and nothing changes.
+    w.skip_next();
+    let before = w.current().clone();
+    while w.results.len() < w.steps.len() - 1 {
+        w.apply_next();
+    }
+    let refused = w.results.last().unwrap().refused.clone().unwrap();
+    assert!(refused.contains("FederatedDomainChangeError"), "{refused}");
+    assert!(w.results.last().unwrap().changes.is_empty());
+    let _ = before;
+    // Undo and do it properly.
+    while !w.results.is_empty() {
+        w.back();
+    }
+    while !w.done() {
+        w.apply_next();
+    }
+    let out = w.results.last().unwrap().sync_outcome.clone().unwrap();
+    assert!(
+        out.starts_with("hard-match → npetersen@contoso.onmicrosoft.com")
+            || out.starts_with("hard-match"),
+        "{out}"
+    );
+    let script = w.script("sample-data/contoso.json");
+    assert!(script.contains("Update-MgUser -UserId"), "{script}");
+    assert!(script.contains("-OnPremisesImmutableId '"), "{script}");
+    assert!(
+        script.contains("([guid]'"),
+        "consistency guid stamped on-prem: {script}"
+    );
+
+    // Saved as a scenario, it replays to the same end state.
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("contoso.json");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/contoso.json"),
+        &snap,
+    )
+    .unwrap();
+    let scen = dir.path().join("w2.json");
+    std::fs::write(
+        &scen,
+        serde_json::to_string_pretty(&w.scenario("contoso.json")).unwrap(),
+    )
+    .unwrap();
+    let s = syncscope::scenario::load_scenario(&scen).unwrap();
+    let (reports, end) = syncscope::scenario::run_scenario(&s).unwrap();
+    assert!(reports.iter().all(|r| r.ok), "{reports:?}");
+    assert_eq!(&end, w.current());
+}
+
+#[test]
+fn w4_unlinks_and_leaves_a_cloud_only_account() {
+    let b = sample();
+    let (i, diana) = on_prem(&b, "Diana Chen");
+    let (kind, target) = suggest(&b, i)[0];
+    assert_eq!(kind, Kind::Unlink);
+    let mut w = Walkthrough::start(kind, &b, diana, target).unwrap();
+    // Clearing the ImmutableID first is refused (X2): try it out of order on a copy.
+    let mut early = w.clone();
+    early.steps.swap(0, 3);
+    early.apply_next();
+    assert!(early.results[0].refused.as_deref().unwrap().contains("X2"));
+    while !w.done() {
+        w.apply_next();
+    }
+    assert!(
+        w.results.iter().all(|r| r.refused.is_none()),
+        "{:?}",
+        w.results
+    );
+    let c = w
+        .current()
+        .cloud
+        .iter()
+        .find(|c| Some(c.id) == target)
+        .unwrap();
+    assert!(!c.is_synced() && !c.is_deleted());
+    assert_eq!(c.on_premises_immutable_id, None);
+    assert!(
+        w.results
+            .last()
+            .unwrap()
+            .next_outcome
+            .starts_with("out-of-scope")
+    );
+}
+
+#[test]
+fn w3_aligns_the_primary_smtp_and_soft_matches() {
+    let b = sample();
+    let (_, nils) = on_prem(&b, "Nils Petersen");
+    let jordan = b
+        .cloud
+        .iter()
+        .find(|c| c.name() == "Jordan Lee (Contractor)")
+        .unwrap();
+    let mut w = Walkthrough::start(Kind::SoftMatch, &b, nils, Some(jordan.id)).unwrap();
+    while !w.done() {
+        w.apply_next();
+    }
+    let out = w.results.last().unwrap().sync_outcome.clone().unwrap();
+    assert!(out.starts_with("soft-match-smtp"), "{out}");
+    assert!(w.script("s").contains("Set-ADObject -Identity"));
+}
