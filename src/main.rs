@@ -79,6 +79,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Bulk hard match: check SamAccountName,CloudUPN pairs and write the script for those that pass.
+    Hardmatch {
+        snapshot: PathBuf,
+        /// CSV with the columns SamAccountName and CloudUPN.
+        #[arg(long, value_name = "FILE")]
+        csv: PathBuf,
+        /// Write the PowerShell script for the rows that pass here.
+        #[arg(long, value_name = "SCRIPT")]
+        out: Option<PathBuf>,
+        /// Replace SCRIPT if it exists (otherwise an existing file is never overwritten).
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Every form of a source anchor from any one form (GUID, ImmutableID, hex, LDAP, DN).
     Immutableid {
         value: String,
@@ -269,6 +284,84 @@ fn run(cmd: Command) -> Result<(), Failure> {
                 writeln!(stdout)?;
             } else {
                 print_scenario(&mut stdout, &reports)?;
+            }
+        }
+        Command::Hardmatch {
+            snapshot,
+            csv,
+            out,
+            force,
+            json,
+        } => {
+            let b = load(&snapshot)?;
+            let file = csv.display().to_string();
+            let bytes = std::fs::read(&csv)
+                .map_err(|e| InputError::new(&file, "", format!("cannot read the CSV: {e}")))?;
+            let rows = syncscope::hardmatch::read_csv(&file, &bytes)?;
+            let reports = syncscope::hardmatch::check(&b, rows);
+            let ready = reports.iter().filter(|r| r.ok()).count();
+            if let Some(path) = &out {
+                let text = syncscope::hardmatch::script(&reports, &snapshot.display().to_string());
+                syncscope::remediation::write_script(path, &text, force).map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::AlreadyExists {
+                        InputError::new(
+                            path.display().to_string(),
+                            "",
+                            "exists; not overwritten (pass --force to replace it)",
+                        )
+                    } else {
+                        InputError::new(
+                            path.display().to_string(),
+                            "",
+                            format!("cannot write the script: {e}"),
+                        )
+                    }
+                })?;
+            }
+            if json {
+                let mut v = syncscope::hardmatch::report_json(&reports);
+                v["script"] = serde_json::json!(out.as_ref().map(|p| p.display().to_string()));
+                writeln!(stdout, "{v}")?;
+            } else {
+                for r in &reports {
+                    let status = if r.ok() { "ready" } else { "PROBLEM" };
+                    writeln!(
+                        stdout,
+                        "line {:<4} {status:<8} {} → {}  {}",
+                        r.row.line,
+                        display_safe(&r.row.sam_account_name),
+                        display_safe(&r.row.cloud_upn),
+                        r.immutable_id.as_deref().unwrap_or("")
+                    )?;
+                    for p in &r.problems {
+                        writeln!(stdout, "           - {}", display_safe(p))?;
+                    }
+                    if let (true, Some(p)) = (r.ok(), &r.predicted) {
+                        writeln!(stdout, "           next sync: {}", display_safe(p))?;
+                    }
+                }
+                writeln!(
+                    stdout,
+                    "\n{ready} row(s) ready, {} with problems",
+                    reports.len() - ready
+                )?;
+                match &out {
+                    Some(p) => writeln!(stdout, "script for the ready rows: {}", p.display())?,
+                    None => writeln!(
+                        stdout,
+                        "(--out SCRIPT writes the PowerShell for the ready rows)"
+                    )?,
+                }
+            }
+            if ready < reports.len() {
+                return Err(Failure::Input(InputError::new(
+                    file,
+                    "",
+                    format!(
+                        "{} row(s) need attention (listed above, by line)",
+                        reports.len() - ready
+                    ),
+                )));
             }
         }
         Command::Immutableid { value, json } => {

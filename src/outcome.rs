@@ -210,6 +210,7 @@ impl Outcome {
             SyncResult::Provision if self.has_flag(Flag::ExistingAdminRoleConflict) => {
                 by_rule("M6")
             }
+            r if r.is_takeover() => by_rule("M7"),
             _ => None,
         }
         .or(self.steps.last())

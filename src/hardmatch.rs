@@ -1,0 +1,299 @@
+//! Bulk hard match from the `SamAccountName,CloudUPN` CSV admins already use: each pair is
+//! resolved in the snapshot, its ImmutableID computed from the configured source anchor (A1,
+//! A2) and checked first (M3, X1, hardening); the passing rows are planned together and get a
+//! script; every other row is reported by line, never dropped.
+
+use crate::anchor::Anchor;
+use crate::apply::{Action, apply};
+use crate::error::InputError;
+use crate::index::{CloudIndex, fold};
+use crate::model::{Bundle, ObjectKind, domain_of};
+use crate::outcome::SyncResult;
+use crate::plan::plan;
+use crate::remediation::{Command, ScriptStep, render_script};
+use crate::settings::Setting;
+use crate::walkthrough::describe_outcome;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// One data row of the CSV.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvRow {
+    /// Line in the file (1 = the header).
+    pub line: u64,
+    pub sam_account_name: String,
+    pub cloud_upn: String,
+    /// Problems found while reading (a missing column).
+    pub problems: Vec<String>,
+}
+
+/// Reads the CSV: a header with SamAccountName and CloudUPN (any case, any order, other
+/// columns ignored), then one pair per line.
+pub fn read_csv(file: &str, bytes: &[u8]) -> Result<Vec<CsvRow>, InputError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| InputError::new(file, "line 1", format!("cannot read the header: {e}")))?
+        .clone();
+    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let (Some(sam_col), Some(upn_col)) = (column("SamAccountName"), column("CloudUPN")) else {
+        return Err(InputError::new(
+            file,
+            "line 1",
+            format!(
+                "expected a header with the columns SamAccountName and CloudUPN, got {:?}",
+                headers.iter().collect::<Vec<_>>().join(",")
+            ),
+        ));
+    };
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            InputError::new(file, format!("line {line}"), format!("not valid CSV: {e}"))
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(str::is_empty) {
+            continue; // a blank line
+        }
+        let field = |i: usize| record.get(i).unwrap_or("").to_string();
+        let mut row = CsvRow {
+            line,
+            sam_account_name: field(sam_col),
+            cloud_upn: field(upn_col),
+            problems: Vec::new(),
+        };
+        if row.sam_account_name.is_empty() {
+            row.problems.push("missing SamAccountName".into());
+        }
+        if row.cloud_upn.is_empty() {
+            row.problems.push("missing CloudUPN".into());
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The verdict on one row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowReport {
+    pub row: CsvRow,
+    pub on_prem: Option<Uuid>,
+    pub cloud: Option<Uuid>,
+    pub immutable_id: Option<String>,
+    pub problems: Vec<String>,
+    /// For passing rows: what the next sync does with the ImmutableID set.
+    pub predicted: Option<String>,
+}
+
+impl RowReport {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Checks every row against the snapshot and plans the passing ones together.
+pub fn check(b: &Bundle, rows: Vec<CsvRow>) -> Vec<RowReport> {
+    let index = CloudIndex::build(b);
+    let by_sam: HashMap<Box<str>, usize> = b
+        .on_premises
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| o.sam_account_name.as_deref().map(|s| (fold(s), i)))
+        .collect();
+    let mut first_sam: HashMap<Box<str>, u64> = HashMap::new();
+    let mut first_upn: HashMap<Box<str>, u64> = HashMap::new();
+    let base = plan(b);
+    let mut reports: Vec<RowReport> = rows
+        .into_iter()
+        .map(|row| {
+            let mut r = RowReport {
+                problems: row.problems.clone(),
+                row,
+                on_prem: None,
+                cloud: None,
+                immutable_id: None,
+                predicted: None,
+            };
+            if !r.problems.is_empty() {
+                return r;
+            }
+            let sam = fold(&r.row.sam_account_name);
+            let upn = fold(&r.row.cloud_upn);
+            if let Some(first) = first_sam.get(&sam) {
+                r.problems.push(format!("duplicate: SamAccountName already on line {first}"));
+            }
+            if let Some(first) = first_upn.get(&upn) {
+                r.problems.push(format!("duplicate: CloudUPN already on line {first}"));
+            }
+            first_sam.entry(sam.clone()).or_insert(r.row.line);
+            first_upn.entry(upn.clone()).or_insert(r.row.line);
+            let o = by_sam.get(&sam).map(|i| (*i, &b.on_premises[*i]));
+            let c = index
+                .holders(crate::model::PropertyName::UserPrincipalName, &upn)
+                .first()
+                .map(|i| &b.cloud[*i as usize]);
+            let Some((oi, o)) = o else {
+                r.problems.push(format!("no on-prem object has sAMAccountName {:?}", r.row.sam_account_name));
+                return r;
+            };
+            let Some(c) = c else {
+                r.problems.push(format!("no active cloud object has UPN {:?}", r.row.cloud_upn));
+                return r;
+            };
+            r.on_prem = Some(o.object_guid);
+            r.cloud = Some(c.id);
+            let anchor = o.source_anchor(b.connect.source_anchor);
+            r.immutable_id = Some(anchor.immutable_id());
+            if o.object_class != ObjectKind::User || c.object_type != ObjectKind::User {
+                r.problems.push(format!(
+                    "object-type mismatch: on-prem {} vs cloud {} (hard match is for users)",
+                    o.object_class.as_str(),
+                    c.object_type.as_str()
+                ));
+            }
+            if c.is_synced() {
+                r.problems.push("the cloud user is already synced: its ImmutableID belongs to Entra Connect".into());
+            }
+            if let Some(other) = index
+                .with_immutable_id(&anchor.immutable_id())
+                .iter()
+                .map(|i| &b.cloud[*i as usize])
+                .find(|x| x.id != c.id)
+            {
+                r.problems.push(format!(
+                    "the anchor {} is already the ImmutableID of {} <{}>",
+                    anchor.immutable_id(),
+                    other.name(),
+                    other.principal().unwrap_or("-")
+                ));
+            }
+            if b.settings.get(Setting::HardMatchHardening) && c.has_directory_role() {
+                r.problems.push("the cloud user holds a directory role: hard match is blocked by the 2026 hardening (M3); use W1".into());
+            }
+            if b.settings.get(Setting::BlockCloudObjectTakeoverThroughHardMatch) {
+                r.problems.push("blockCloudObjectTakeoverThroughHardMatchEnabled is on: the takeover would fail with InvalidHardMatch (M3)".into());
+            }
+            if let Some(d) = c.user_principal_name.as_deref().and_then(domain_of) {
+                if b.tenant.is_federated(d) {
+                    r.problems.push(format!(
+                        "the cloud UPN is in the federated domain {d}: setting an ImmutableID fails (X1); move it to {} first",
+                        b.tenant.initial_domain
+                    ));
+                }
+            }
+            if let Some(id) = &c.on_premises_object_identifier {
+                if !id.eq_ignore_ascii_case(&o.object_guid.to_string())
+                    && !b.settings.get(Setting::AllowOnPremUpdateOfOnPremisesObjectIdentifier)
+                {
+                    r.problems.push(format!("the cloud user is mapped to another on-prem object ({id}): AttributeUpdateNotAllowed (M3)"));
+                }
+            }
+            let out = &base.outcomes[oi];
+            match out.result {
+                SyncResult::OutOfScope => r.problems.push("the on-prem object is out of the sync scope (Q6)".into()),
+                SyncResult::Linked => r.problems.push("the on-prem object is already linked to a cloud object (M1)".into()),
+                _ => {}
+            }
+            r
+        })
+        .collect();
+
+    // Plan the passing rows together: set every ImmutableID on a copy, then one plan.
+    let mut what_if = b.clone();
+    for r in reports.iter().filter(|r| r.ok()) {
+        let (Some(cloud), Some(id)) = (r.cloud, &r.immutable_id) else {
+            continue;
+        };
+        let value = Anchor::parse_immutable_id(id).expect("computed by us");
+        let _ = apply(&mut what_if, &Action::SetImmutableId { cloud, value }, None);
+    }
+    let after = plan(&what_if);
+    for r in reports.iter_mut().filter(|r| r.ok()) {
+        let i = what_if
+            .on_premises
+            .iter()
+            .position(|o| Some(o.object_guid) == r.on_prem)
+            .expect("resolved above");
+        let out = &after.outcomes[i];
+        r.predicted = Some(describe_outcome(&what_if, out));
+        let expected_cloud = what_if.cloud.iter().position(|c| Some(c.id) == r.cloud);
+        if out.result != SyncResult::HardMatch || out.cloud.map(|c| c as usize) != expected_cloud {
+            r.problems.push(format!(
+                "the next sync would not hard match it: {}",
+                r.predicted.clone().unwrap_or_default()
+            ));
+        }
+    }
+    reports
+}
+
+/// The script for the passing rows: set each ImmutableID (with a check), then one delta sync.
+pub fn script(reports: &[RowReport], source: &str) -> String {
+    let mut steps: Vec<ScriptStep> = reports
+        .iter()
+        .filter(|r| r.ok())
+        .filter_map(|r| {
+            let value = Anchor::parse_immutable_id(r.immutable_id.as_deref()?).ok()?;
+            Some(ScriptStep {
+                title: format!(
+                    "line {}: {} → {}",
+                    r.row.line, r.row.sam_account_name, r.row.cloud_upn
+                ),
+                commands: vec![Command::SetImmutableId {
+                    user: r.cloud?,
+                    value,
+                }],
+                expect: None,
+            })
+        })
+        .collect();
+    steps.push(ScriptStep {
+        title: "Run a delta sync cycle".into(),
+        commands: vec![Command::DeltaSync],
+        expect: Some("every user above is hard matched (check their OnPremisesSyncEnabled)".into()),
+    });
+    render_script("Bulk hard match (W2) from CSV", source, &steps)
+}
+
+pub fn report_json(reports: &[RowReport]) -> Value {
+    json!({
+        "ready": reports.iter().filter(|r| r.ok()).count(),
+        "failed": reports.iter().filter(|r| !r.ok()).count(),
+        "rows": reports.iter().map(|r| json!({
+            "line": r.row.line,
+            "samAccountName": r.row.sam_account_name,
+            "cloudUserPrincipalName": r.row.cloud_upn,
+            "objectGUID": r.on_prem.map(|u| u.to_string()),
+            "cloudId": r.cloud.map(|u| u.to_string()),
+            "immutableId": r.immutable_id,
+            "ok": r.ok(),
+            "problems": r.problems,
+            "predicted": r.predicted,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_rows_keep_their_line_numbers_and_missing_columns() {
+        let text = "\u{feff}SamAccountName,CloudUPN,Note\r\nalice,alice@contoso.com,x\r\n\r\nbob,\r\n\"o,neil\",o.neil@contoso.com\r\ncarol\r\n";
+        let rows = read_csv("m.csv", text.as_bytes()).unwrap();
+        let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 4, 5, 6]);
+        assert_eq!(rows[1].problems, ["missing CloudUPN"]);
+        assert_eq!(rows[2].sam_account_name, "o,neil");
+        assert_eq!(rows[3].problems, ["missing CloudUPN"]);
+        let e = read_csv("m.csv", b"user,upn\na,b\n").unwrap_err();
+        assert_eq!(e.position, "line 1");
+        assert!(e.message.contains("SamAccountName and CloudUPN"));
+    }
+}
