@@ -1298,3 +1298,13 @@ fn bad_usage_exits_2() {
     bad_usage(&["immutableid"], "VALUE");
     bad_usage(&["scenario"], "FILE");
 }
+
+#[test]
+fn explorer_on_a_bad_snapshot_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_text(dir.path(), "bad.json", "{\"tenant\": 5}");
+    bad_input(
+        &[file.as_os_str()],
+        &[&file.display().to_string(), "tenant", "expected"],
+    );
+}

@@ -1614,8 +1614,15 @@ fn q1_colliding_upn_is_quarantined_with_a_placeholder() {
     );
     let p = r.placeholder(1).unwrap();
     assert_placeholder(&p, "alextest");
-    // Deterministic: the same bundle gives the same placeholder.
+    // Deterministic: the same bundle gives the same placeholder, and so does the same object
+    // among others (the digits belong to the object, not to its position).
     assert_eq!(upn_collision().run().placeholder(1), Some(p.clone()));
+    let mut v = upn_collision().0;
+    v["onPremises"]
+        .as_array_mut()
+        .unwrap()
+        .insert(0, user(7, "first"));
+    assert_eq!(T(v).run().placeholder(1), Some(p.clone()));
     // Resiliency off: AttributeValueMustBeUnique naming the holder, nothing quarantined.
     let r = upn_collision()
         .set("quarantineUponUpnConflictEnabled", false)
