@@ -443,11 +443,12 @@ struct ImmutableIdText(Option<String>);
 impl<'de> Deserialize<'de> for ImmutableIdText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s: Option<String> = Option::deserialize(d)?;
-        match s {
-            None => Ok(ImmutableIdText(None)),
-            Some(t) if t.is_empty() => Ok(ImmutableIdText(None)),
-            Some(t) => Anchor::parse_immutable_id(&t)
-                .map(|_| ImmutableIdText(Some(t)))
+        // Whitespace around the value is accepted and dropped: kept, it would make an anchor
+        // that equals no other (A3 compares the text exactly).
+        match s.as_deref().map(str::trim) {
+            None | Some("") => Ok(ImmutableIdText(None)),
+            Some(t) => Anchor::parse_immutable_id(t)
+                .map(|_| ImmutableIdText(Some(t.to_string())))
                 .map_err(|e| de::Error::custom(e.0)),
         }
     }
