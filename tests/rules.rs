@@ -471,6 +471,8 @@ fn a3_anchor_comparison_is_case_sensitive() {
     expect(&base(&exact), 1, SyncResult::Linked, None);
     let r = base(&other);
     assert_eq!(r.result(1), SyncResult::Provision, "{}", r.explanation(1));
+    // Case matters, surrounding whitespace (which the reader accepts) does not.
+    expect(&base(&format!(" {exact}\n")), 1, SyncResult::Linked, None);
 }
 
 #[test]
