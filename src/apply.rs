@@ -352,11 +352,16 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
             done(format!("moved on-prem {:?} from {old} to {dn}", o.name()))
         }
         Action::SetFeature { setting, value } => {
+            let was = b.settings.get(*setting);
             b.settings.set(*setting, *value);
-            let warn = if *value && setting.info().irreversible_once_enabled {
-                " (X3: irreversible once enabled in a real tenant)"
-            } else {
-                ""
+            // X3: warn on enabling (one-way in a real tenant) and on turning an enabled one off
+            // (only the what-if can do that).
+            let warn = match (setting.info().irreversible_once_enabled, *value, was) {
+                (true, true, _) => " (X3: irreversible once enabled in a real tenant)",
+                (true, false, true) => {
+                    " (X3: what-if only: a real tenant cannot turn this off once it is enabled)"
+                }
+                _ => "",
             };
             done(format!("set {setting} to {value}{warn}"))
         }

@@ -252,14 +252,16 @@ impl<'de> DeserializeSeed<'de> for SettingsSeed {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
                 while let Some(key) = map.next_key::<String>()? {
-                    let setting = Setting::from_key(&key)
-                        .filter(|s| s.info().scope == self.0)
-                        .ok_or_else(|| {
-                            de::Error::custom(format!(
-                                "unknown feature {key:?}; expected one of: {}",
-                                Setting::keys(self.0).join(", ")
-                            ))
-                        })?;
+                    let Some(setting) =
+                        Setting::from_key(&key).filter(|s| s.info().scope == self.0)
+                    else {
+                        // Fails inside the value, so the JSON path names the key.
+                        let message = format!(
+                            "unknown feature {key:?}; expected one of: {}",
+                            Setting::keys(self.0).join(", ")
+                        );
+                        return map.next_value_seed(Refuse(message)).map(|()| Vec::new());
+                    };
                     let value: Option<bool> = map.next_value()?;
                     if let Some(v) = value {
                         out.push((setting, v));
@@ -279,21 +281,14 @@ impl<'de> Deserialize<'de> for Domain {
         struct Raw {
             id: String,
             #[serde(default)]
-            authentication_type: Option<String>,
+            authentication_type: Option<AuthenticationTypeText>,
             #[serde(default)]
             is_verified: Option<bool>,
         }
         let r = Raw::deserialize(d)?;
-        let authentication_type = match r.authentication_type.as_deref() {
-            None => AuthenticationType::Managed,
-            Some(t) if t.eq_ignore_ascii_case("managed") => AuthenticationType::Managed,
-            Some(t) if t.eq_ignore_ascii_case("federated") => AuthenticationType::Federated,
-            Some(t) => {
-                return Err(de::Error::custom(format!(
-                    "authenticationType {t:?}: expected \"Managed\" or \"Federated\""
-                )));
-            }
-        };
+        let authentication_type = r
+            .authentication_type
+            .map_or(AuthenticationType::Managed, |t| t.0);
         Ok(Domain {
             id: r.id,
             authentication_type,
@@ -308,23 +303,7 @@ object_visitor!(
     "a connect object with sourceAnchor, includedOUs and deletionThreshold",
     |map, key, c| {
         match key.as_str() {
-            "sourceAnchor" => {
-                let s: Option<String> = map.next_value()?;
-                c.source_anchor = match s.as_deref() {
-                    None => SourceAnchorAttribute::ConsistencyGuid,
-                    Some(a) if a.eq_ignore_ascii_case("objectGUID") => {
-                        SourceAnchorAttribute::ObjectGuid
-                    }
-                    Some(a) if a.eq_ignore_ascii_case("mS-DS-ConsistencyGuid") => {
-                        SourceAnchorAttribute::ConsistencyGuid
-                    }
-                    Some(a) => {
-                        return Err(de::Error::custom(format!(
-                            "sourceAnchor {a:?}: expected \"objectGUID\" or \"mS-DS-ConsistencyGuid\""
-                        )));
-                    }
-                }
-            }
+            "sourceAnchor" => c.source_anchor = map.next_value::<SourceAnchorText>()?.0,
             "includedOUs" => c.included_ous = map.next_value()?,
             "deletionThreshold" => {
                 c.deletion_threshold = map.next_value::<Option<u32>>()?.unwrap_or(500)
@@ -337,6 +316,92 @@ object_visitor!(
     ConnectSettings::default(),
     Ok::<ConnectSettings, _>
 );
+
+/// Refuses a value with a message: an error raised while reading a key's value carries the
+/// key in its JSON path (`tenant.features.blockSoftMatch`).
+struct Refuse(String);
+
+impl<'de> DeserializeSeed<'de> for Refuse {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
+        Err(de::Error::custom(self.0))
+    }
+}
+
+/// A `user` / `group` / `contact` field (cloud `objectType`, `@odata.type`).
+struct KindText(ObjectKind);
+
+impl<'de> Deserialize<'de> for KindText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        kind_from(&s).map(KindText)
+    }
+}
+
+/// On-prem `objectClass`: the single class or AD's whole class chain.
+struct ClassText(ObjectKind);
+
+impl<'de> Deserialize<'de> for ClassText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        match &v {
+            Value::String(s) => kind_from(s).map(ClassText),
+            Value::Array(items) => items
+                .iter()
+                .rev()
+                .filter_map(Value::as_str)
+                .find_map(ObjectKind::parse)
+                .map(ClassText)
+                .ok_or_else(|| {
+                    de::Error::custom(format!(
+                        "{v}: expected a class list holding \"user\", \"group\" or \"contact\""
+                    ))
+                }),
+            _ => Err(de::Error::custom(format!(
+                "{v}: expected \"user\", \"group\" or \"contact\""
+            ))),
+        }
+    }
+}
+
+/// Connect's `sourceAnchor` setting.
+struct SourceAnchorText(SourceAnchorAttribute);
+
+impl<'de> Deserialize<'de> for SourceAnchorText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        match s.as_deref() {
+            None => Ok(SourceAnchorText(SourceAnchorAttribute::ConsistencyGuid)),
+            Some(a) if a.eq_ignore_ascii_case("objectGUID") => {
+                Ok(SourceAnchorText(SourceAnchorAttribute::ObjectGuid))
+            }
+            Some(a) if a.eq_ignore_ascii_case("mS-DS-ConsistencyGuid") => {
+                Ok(SourceAnchorText(SourceAnchorAttribute::ConsistencyGuid))
+            }
+            Some(a) => Err(de::Error::custom(format!(
+                "{a:?}: expected \"objectGUID\" or \"mS-DS-ConsistencyGuid\""
+            ))),
+        }
+    }
+}
+
+/// A domain's `authenticationType`.
+struct AuthenticationTypeText(AuthenticationType);
+
+impl<'de> Deserialize<'de> for AuthenticationTypeText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let t = String::deserialize(d)?;
+        if t.eq_ignore_ascii_case("managed") {
+            Ok(AuthenticationTypeText(AuthenticationType::Managed))
+        } else if t.eq_ignore_ascii_case("federated") {
+            Ok(AuthenticationTypeText(AuthenticationType::Federated))
+        } else {
+            Err(de::Error::custom(format!(
+                "{t:?}: expected \"Managed\" or \"Federated\""
+            )))
+        }
+    }
+}
 
 /// A GUID string field.
 struct GuidText(Uuid);
@@ -378,11 +443,12 @@ struct ImmutableIdText(Option<String>);
 impl<'de> Deserialize<'de> for ImmutableIdText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s: Option<String> = Option::deserialize(d)?;
-        match s {
-            None => Ok(ImmutableIdText(None)),
-            Some(t) if t.is_empty() => Ok(ImmutableIdText(None)),
-            Some(t) => Anchor::parse_immutable_id(&t)
-                .map(|_| ImmutableIdText(Some(t)))
+        // Whitespace around the value is accepted and dropped: kept, it would make an anchor
+        // that equals no other (A3 compares the text exactly).
+        match s.as_deref().map(str::trim) {
+            None | Some("") => Ok(ImmutableIdText(None)),
+            Some(t) => Anchor::parse_immutable_id(t)
+                .map(|_| ImmutableIdText(Some(t.to_string())))
                 .map_err(|e| de::Error::custom(e.0)),
         }
     }
@@ -393,10 +459,10 @@ fn string_list<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Vec<String>, A::Er
     Ok(map.next_value::<Option<Vec<String>>>()?.unwrap_or_default())
 }
 
-fn kind_from<E: de::Error>(text: &str, what: &str) -> Result<ObjectKind, E> {
+fn kind_from<E: de::Error>(text: &str) -> Result<ObjectKind, E> {
     ObjectKind::parse(text).ok_or_else(|| {
         E::custom(format!(
-            "{what} {text:?}: expected \"user\", \"group\" or \"contact\""
+            "{text:?}: expected \"user\", \"group\" or \"contact\""
         ))
     })
 }
@@ -414,22 +480,8 @@ object_visitor!(
     |map, key, a| {
         // AD attribute names match case-insensitively (interfaces §1).
         match key.to_ascii_lowercase().as_str() {
-            "objectclass" => {
-                // objectClass may be the single class or AD's whole class chain.
-                let v: Value = map.next_value()?;
-                let class = match &v {
-                    Value::String(s) => s.clone(),
-                    Value::Array(items) => items
-                        .iter()
-                        .rev()
-                        .filter_map(Value::as_str)
-                        .find(|s| ObjectKind::parse(s).is_some())
-                        .unwrap_or("")
-                        .to_string(),
-                    _ => String::new(),
-                };
-                a.class = Some(kind_from(&class, "objectClass")?);
-            }
+            // objectClass may be the single class or AD's whole class chain.
+            "objectclass" => a.class = Some(map.next_value::<ClassText>()?.0),
             "objectguid" => a.guid = Some(map.next_value::<GuidText>()?.0),
             "distinguishedname" => a.o.distinguished_name = map.next_value()?,
             "samaccountname" => a.o.sam_account_name = map.next_value()?,
@@ -515,10 +567,7 @@ object_visitor!(
     |map, key, a| {
         match key.as_str() {
             "id" => a.id = Some(map.next_value::<GuidText>()?.0),
-            "objectType" | "@odata.type" => {
-                let s: String = map.next_value()?;
-                a.kind = Some(kind_from(&s, &key)?);
-            }
+            "objectType" | "@odata.type" => a.kind = Some(map.next_value::<KindText>()?.0),
             "displayName" => a.c.display_name = map.next_value()?,
             "userPrincipalName" => a.c.user_principal_name = map.next_value()?,
             "mail" => a.c.mail = map.next_value()?,

@@ -271,7 +271,13 @@ fn run(cmd: Command) -> Result<(), Failure> {
             }
             let text =
                 serde_json::to_vec_pretty(&bundle_to_json(&b)).map_err(std::io::Error::from)?;
-            write_atomically(&out, &text)?;
+            write_atomically(&out, &text).map_err(|e| {
+                InputError::new(
+                    out.display().to_string(),
+                    "",
+                    format!("cannot write the resulting bundle here: {e}"),
+                )
+            })?;
             writeln!(stdout, "wrote {}", out.display())?;
         }
         Command::Errors(args) => errors(args, &mut stdout)?,

@@ -77,10 +77,22 @@ pub fn plan_what_if(
         s: settings,
         claims: HashMap::new(),
         taken: HashMap::new(),
+        anchors: HashMap::new(),
         deletions: Vec::new(),
     };
     let mut outcomes: Vec<Outcome> = (0..bundle.on_premises.len() as u32)
-        .map(|i| p.plan_object(i))
+        .map(|i| {
+            let out = p.plan_object(i);
+            // A5: remember which object joins (or creates) the cloud object of this anchor.
+            if matches!(out.result, SyncResult::Linked | SyncResult::Provision)
+                || out.result.is_takeover()
+            {
+                p.anchors
+                    .entry(out.source_anchor.as_str().into())
+                    .or_insert((i, out.cloud));
+            }
+            out
+        })
         .collect();
     let threshold = connect.deletion_threshold;
     let export_blocked = p.deletions.len() > threshold as usize;
@@ -137,6 +149,8 @@ struct Planner<'a> {
     claims: HashMap<(PropertyName, Box<str>), Holder>,
     /// Cloud objects already linked or taken over in this cycle, and by whom.
     taken: HashMap<CloudIdx, u32>,
+    /// A5: sourceAnchors already joined or provisioned in this cycle, by whom and onto what.
+    anchors: HashMap<Box<str>, (u32, Option<CloudIdx>)>,
     deletions: Vec<CloudIdx>,
 }
 
@@ -183,9 +197,22 @@ impl<'a> Planner<'a> {
             });
         }
 
+        // A5: an earlier object of this cycle already joins this anchor.
+        if let Some(&(first, cloud)) = self.anchors.get(out.source_anchor.as_str()) {
+            out.result = SyncResult::Error;
+            out.error = Some(ErrorCode::DuplicateSourceAnchor);
+            out.cloud = cloud;
+            out.conflicting_on_prem = Some(first);
+            out.steps.push(Step {
+                rule: "A5",
+                note: Note::DuplicateAnchor { first, cloud },
+            });
+            return out;
+        }
+
         // M1: linked objects are updates, never matched again.
         if let Some(c) = linked {
-            if self.claim_target(&mut out, c, "M1") {
+            if self.claim_target(&mut out, c) {
                 out.result = SyncResult::Linked;
                 out.cloud = Some(c);
                 out.steps.push(Step {
@@ -269,15 +296,18 @@ impl<'a> Planner<'a> {
     }
 
     /// A5: a cloud object is joined by one on-prem object per cycle; a second one is an error.
-    fn claim_target(&mut self, out: &mut Outcome, c: CloudIdx, rule: &'static str) -> bool {
+    fn claim_target(&mut self, out: &mut Outcome, c: CloudIdx) -> bool {
         if let Some(&first) = self.taken.get(&c) {
             out.result = SyncResult::Error;
             out.error = Some(ErrorCode::DuplicateSourceAnchor);
             out.cloud = Some(c);
             out.conflicting_on_prem = Some(first);
             out.steps.push(Step {
-                rule,
-                note: Note::DuplicateAnchor { first, cloud: c },
+                rule: "A5",
+                note: Note::DuplicateAnchor {
+                    first,
+                    cloud: Some(c),
+                },
             });
             return false;
         }
@@ -381,7 +411,7 @@ impl<'a> Planner<'a> {
                 );
             }
         }
-        if !self.claim_target(out, c, "M3") {
+        if !self.claim_target(out, c) {
             return HardMatch::Decided;
         }
         if cand.is_deleted() {

@@ -96,7 +96,7 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, InputError> {
         }
         Some(v @ Value::Object(_)) => {
             let bytes = serde_json::to_vec(v).expect("a Value serializes");
-            parse_bundle(&format!("{file} (inline snapshot)"), &bytes)?
+            parse_bundle(&file, &bytes).map_err(in_inline_snapshot)?
         }
         _ => {
             return Err(InputError::new(
@@ -125,6 +125,19 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, InputError> {
         bundle,
         steps,
     })
+}
+
+/// An error in an inline snapshot, with its JSON path from the scenario file's root
+/// (`snapshot.onPremises[3].objectGUID`). Line and column would count in the re-serialised
+/// snapshot, not in the file, so they are left out.
+fn in_inline_snapshot(mut e: InputError) -> InputError {
+    let path = e.position.split(" (line ").next().unwrap_or_default();
+    e.position = if path.is_empty() || path.starts_with("line ") {
+        "snapshot".into()
+    } else {
+        format!("snapshot.{path}")
+    };
+    e
 }
 
 fn parse_step(file: &str, i: usize, v: &Value) -> Result<Step, InputError> {

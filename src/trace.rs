@@ -35,7 +35,8 @@ pub enum Note {
     Linked(CloudIdx),
     DuplicateAnchor {
         first: u32,
-        cloud: CloudIdx,
+        /// The cloud object the first one joins; `None` when the first one is new in this cycle.
+        cloud: Option<CloudIdx>,
     },
     HardMatchNone,
     HardMatchFound(CloudIdx),
@@ -201,11 +202,17 @@ impl Note {
                 "already linked: {} is synced and carries ImmutableID {anchor}; this is an update, never a new match",
                 c(i)
             ),
-            Note::DuplicateAnchor { first, cloud } => format!(
-                "{} already joins {} with the same sourceAnchor in this cycle",
-                on_prem_ref(b, *first),
-                c(cloud)
-            ),
+            Note::DuplicateAnchor { first, cloud } => match cloud {
+                Some(cloud) => format!(
+                    "{} already joins {} with the same sourceAnchor {anchor} in this cycle: DuplicateSourceAnchor",
+                    on_prem_ref(b, *first),
+                    c(cloud)
+                ),
+                None => format!(
+                    "{} already carries the same sourceAnchor {anchor} and is provisioned with it in this cycle: DuplicateSourceAnchor",
+                    on_prem_ref(b, *first)
+                ),
+            },
             Note::HardMatchNone => format!("hard match: no cloud object has ImmutableID {anchor}"),
             Note::HardMatchFound(i) => format!("hard match: {} has ImmutableID {anchor}", c(i)),
             Note::HardMatchKindOff(i) => format!(
