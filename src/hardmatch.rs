@@ -51,13 +51,30 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<Vec<CsvRow>, InputError> {
             ),
         ));
     };
+    // Line numbers from byte offsets: the reader's own counter is off by one on CRLF files.
+    let mut counted = (0usize, 1u64);
+    let mut line_at = |byte: u64| -> u64 {
+        // On CRLF files a record's position is the '\n' that ends the line before it.
+        let mut byte = (byte as usize).min(bytes.len());
+        while matches!(bytes.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        if byte >= counted.0 {
+            counted.1 += bytes[counted.0..byte]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            counted.0 = byte;
+        }
+        counted.1
+    };
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = e.position().map_or(0, |p| line_at(p.byte()));
             InputError::new(file, format!("line {line}"), format!("not valid CSV: {e}"))
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| line_at(p.byte()));
         if record.iter().all(str::is_empty) {
             continue; // a blank line
         }
