@@ -196,21 +196,19 @@ pub fn check(b: &Bundle, rows: Vec<CsvRow>) -> Vec<RowReport> {
             if b.settings.get(Setting::BlockCloudObjectTakeoverThroughHardMatch) {
                 r.problems.push("blockCloudObjectTakeoverThroughHardMatchEnabled is on: the takeover would fail with InvalidHardMatch (M3)".into());
             }
-            if let Some(d) = c.user_principal_name.as_deref().and_then(domain_of) {
-                if b.tenant.is_federated(d) {
+            if let Some(d) = c.user_principal_name.as_deref().and_then(domain_of)
+                && b.tenant.is_federated(d) {
                     r.problems.push(format!(
                         "the cloud UPN is in the federated domain {d}: setting an ImmutableID fails (X1); move it to {} first",
                         b.tenant.initial_domain
                     ));
                 }
-            }
-            if let Some(id) = &c.on_premises_object_identifier {
-                if !id.eq_ignore_ascii_case(&o.object_guid.to_string())
+            if let Some(id) = &c.on_premises_object_identifier
+                && !id.eq_ignore_ascii_case(&o.object_guid.to_string())
                     && !b.settings.get(Setting::AllowOnPremUpdateOfOnPremisesObjectIdentifier)
                 {
                     r.problems.push(format!("the cloud user is mapped to another on-prem object ({id}): AttributeUpdateNotAllowed (M3)"));
                 }
-            }
             let out = &base.outcomes[oi];
             match out.result {
                 SyncResult::OutOfScope => r.problems.push("the on-prem object is out of the sync scope (Q6)".into()),

@@ -77,8 +77,12 @@ fn explorer_in_a_real_terminal() {
         socket: format!("syncscope-e2e-{}", std::process::id()),
     };
     let cmd = format!("{bin}; echo EXIT=$?; sleep 60");
+    // Files the explorer writes (the W1 script) land in a temporary working directory.
+    let workdir = tempfile::tempdir().unwrap();
     t.run(&[
         "new-session",
+        "-c",
+        workdir.path().to_str().unwrap(),
         "-d",
         "-s",
         "e2e",
@@ -161,6 +165,38 @@ fn explorer_in_a_real_terminal() {
     assert!(screen.contains("S 0 smtp  U 0 upn  + 26 new"), "{screen}");
     t.keys(&["w", "r", "x"]);
     t.wait_for("S 6 smtp  U 3 upn  + 16 new");
+
+    // W1 on the admin conflict, to the end, and the script for the real tenant.
+    t.keys(&["3"]);
+    t.wait_for("filter: admin-role conflicts");
+    t.keys(&["g", "W"]);
+    t.wait_for("W1 admin-role workaround  Alice Ng");
+    for step in 1..=4 {
+        t.keys(&["Enter"]);
+        t.wait_for(&format!("✓ done    {step}."));
+    }
+    let screen = t.wait_for("next sync: linked → alice@contoso.com");
+    assert!(screen.contains("All steps taken"), "{screen}");
+    t.keys(&["o"]);
+    t.wait_for("write the script to syncscope-W1-alice.ps1");
+    t.keys(&["Enter"]);
+    t.wait_for("wrote the remediation script to syncscope-W1-alice.ps1");
+    let script = std::fs::read_to_string(workdir.path().join("syncscope-W1-alice.ps1")).unwrap();
+    assert!(
+        script.contains("Remove-MgDirectoryRoleMemberByRef"),
+        "{script}"
+    );
+    assert!(
+        script.contains("New-MgDirectoryRoleMemberByRef"),
+        "{script}"
+    );
+    // Writing again asks before overwriting; n keeps the file.
+    t.keys(&["o", "Enter"]);
+    t.wait_for("exists. Overwrite it?");
+    t.keys(&["n"]);
+    t.wait_for("kept the existing syncscope-W1-alice.ps1");
+    t.keys(&["x", "0"]);
+    t.wait_for("On-premises AD · 62 of 62");
 
     // Help, generated from the keymap.
     t.keys(&["?"]);

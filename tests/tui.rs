@@ -449,3 +449,50 @@ fn what_if_flips_replan_without_touching_the_snapshot_and_reset_returns() {
         .1;
     assert_eq!(out, s.bundle.on_premises.len());
 }
+
+#[test]
+fn walkthrough_view_applies_undoes_and_asks_before_overwriting() {
+    use syncscope::tui::errors::Field;
+    use syncscope::tui::state::View;
+    let mut s = state(sample(), 120, 40, true);
+    search(&mut s, "Alice Ng");
+    update(&mut s, Action::StartWalkthrough);
+    assert_eq!(s.view, View::Walkthrough);
+    let steps = s.walk.as_ref().unwrap().steps.len();
+    for _ in 0..steps {
+        update(&mut s, Action::WalkApply);
+    }
+    assert!(s.walk.as_ref().unwrap().done());
+    insta::assert_snapshot!("walkthrough_w1_done_120x40", text(&render(&s)));
+    update(&mut s, Action::WalkBack);
+    assert_eq!(s.walk.as_ref().unwrap().results.len(), steps - 1);
+    update(&mut s, Action::WalkApply);
+
+    // The script request carries the script; the runner writes it.
+    update(&mut s, Action::EditField(Field::ScriptPath));
+    assert_eq!(s.mode, Mode::Edit);
+    update(&mut s, Action::EditAccept);
+    let req = s.write.take().unwrap();
+    assert_eq!(req.path, "syncscope-W1-alice.ps1");
+    assert!(!req.overwrite);
+    assert!(req.contents.contains("Remove-MgDirectoryRoleMemberByRef"));
+    // Told the file exists, the state asks; yes re-requests with overwrite, no drops it.
+    s.confirm = Some(req.clone());
+    s.mode = Mode::Confirm;
+    assert!(text(&render(&s)).contains("syncscope-W1-alice.ps1 exists. Overwrite it?"));
+    update(&mut s, Action::ConfirmYes);
+    assert!(s.write.as_ref().unwrap().overwrite);
+    s.write = None;
+    s.confirm = Some(req);
+    s.mode = Mode::Confirm;
+    update(&mut s, Action::ConfirmNo);
+    assert!(s.write.is_none() && s.confirm.is_none());
+
+    // The scenario names the snapshot so it replays.
+    update(&mut s, Action::EditField(Field::ScenarioPath));
+    update(&mut s, Action::EditAccept);
+    let req = s.write.take().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&req.contents).unwrap();
+    assert_eq!(v["snapshot"], "sample-data/contoso.json");
+    assert_eq!(v["steps"][0]["action"], "removeRole");
+}

@@ -62,4 +62,12 @@ pub enum Action {
     CopyCmdlet,
     CopyGraph,
     CopyCommand,
+    // Walkthroughs.
+    StartWalkthrough,
+    NextWalkthroughKind,
+    WalkApply,
+    WalkSkip,
+    WalkBack,
+    ConfirmYes,
+    ConfirmNo,
 }

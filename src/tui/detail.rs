@@ -125,14 +125,32 @@ fn on_prem_lines(s: &State, oi: u32) -> Vec<Line<'static>> {
         ]));
     }
     let first_fix = if out.has_flag(Flag::ExistingAdminRoleConflict) {
-        Some("run the admin-role workaround (W1) before the next sync — steps under What to do")
+        Some(
+            "press W: the admin-role workaround (W1) step by step on a what-if copy, then the script",
+        )
     } else {
         out.error.and_then(|e| e.fixes().first().copied())
     };
+    let walk_hint = matches!(
+        out.result,
+        SyncResult::Linked | SyncResult::Provision | SyncResult::Error
+    ) && o.object_class == crate::model::ObjectKind::User
+        && !out.has_flag(Flag::ExistingAdminRoleConflict);
     if let Some(fix) = first_fix {
         v.push(Line::from(vec![
             Span::styled("fix    ", s.theme.key()),
             Span::raw(fix),
+        ]));
+    }
+    if walk_hint {
+        let what = if out.result == SyncResult::Linked {
+            "W4 unlink"
+        } else {
+            "W2 hard match or W3 soft match (select the cloud user first)"
+        };
+        v.push(Line::from(vec![
+            Span::styled("W      ", s.theme.key()),
+            Span::raw(format!("walk through {what} on a what-if copy")),
         ]));
     }
     v.push(Line::default());

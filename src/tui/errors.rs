@@ -36,6 +36,10 @@ pub enum Field {
     PropertyValue,
     SearchString,
     MaxResults,
+    /// Where to write the walkthrough's remediation script.
+    ScriptPath,
+    /// Where to save the walkthrough as a scenario file.
+    ScenarioPath,
 }
 
 impl Field {
@@ -44,6 +48,8 @@ impl Field {
             Field::PropertyValue => "-PropertyValue",
             Field::SearchString => "-SearchString",
             Field::MaxResults => "-MaxResults",
+            Field::ScriptPath => "write the script to",
+            Field::ScenarioPath => "save the scenario to",
         }
     }
 }
@@ -170,6 +176,7 @@ impl ErrorsView {
                 self.query.property_value = value;
             }
             Field::SearchString => self.query.search_string = value,
+            Field::ScriptPath | Field::ScenarioPath => return Ok(()),
             Field::MaxResults => {
                 self.query.limit = match value {
                     None => Limit::Default,

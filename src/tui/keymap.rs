@@ -31,16 +31,27 @@ pub struct Binding {
     pub hint: Option<&'static str>,
 }
 
-use Context::{Edit, Errors, Explorer, Help, Search, WhatIf};
+use Context::{Confirm, Edit, Errors, Explorer, Help, Search, Walkthrough, WhatIf};
 const EXPLORER: &[Context] = &[Explorer];
 const ERRORS: &[Context] = &[Errors];
 const WHATIF: &[Context] = &[WhatIf];
-const VIEWS: &[Context] = &[Explorer, Errors, WhatIf];
+const WALK: &[Context] = &[Walkthrough];
+const CONFIRM: &[Context] = &[Confirm];
+const VIEWS: &[Context] = &[Explorer, Errors, WhatIf, Walkthrough];
 const LISTS: &[Context] = &[Explorer, Errors, WhatIf];
 const SEARCH: &[Context] = &[Search];
 const EDIT: &[Context] = &[Edit];
 const HELP: &[Context] = &[Help];
-const EVERYWHERE: &[Context] = &[Explorer, Errors, WhatIf, Search, Edit, Help];
+const EVERYWHERE: &[Context] = &[
+    Explorer,
+    Errors,
+    WhatIf,
+    Walkthrough,
+    Search,
+    Edit,
+    Confirm,
+    Help,
+];
 
 const fn bind(
     contexts: &'static [Context],
@@ -225,6 +236,69 @@ pub const KEYMAP: &[Binding] = &[
         Action::ToggleMouse,
         "mouse on/off (off: the terminal selects text)",
         None,
+    ),
+    bind(
+        EXPLORER,
+        &[k('W'), Key(KeyCode::Char('W'), KeyModifiers::SHIFT)],
+        Action::StartWalkthrough,
+        "start the guided fix that fits the selection (W1–W4)",
+        Some("fix it"),
+    ),
+    bind(
+        WALK,
+        &[code(KeyCode::Enter), code(KeyCode::Right), k('l')],
+        Action::WalkApply,
+        "apply the next step to the what-if copy",
+        Some("apply step"),
+    ),
+    bind(
+        WALK,
+        &[k('s')],
+        Action::WalkSkip,
+        "skip the next step (it is left out of the script)",
+        Some("skip"),
+    ),
+    bind(
+        WALK,
+        &[code(KeyCode::Left), k('h'), code(KeyCode::Backspace)],
+        Action::WalkBack,
+        "undo the last step",
+        Some("undo"),
+    ),
+    bind(
+        WALK,
+        &[k('t')],
+        Action::NextWalkthroughKind,
+        "another walkthrough that fits this object",
+        None,
+    ),
+    bind(
+        WALK,
+        &[k('o')],
+        Action::EditField(Field::ScriptPath),
+        "write the remediation script (never overwrites without asking)",
+        Some("script"),
+    ),
+    bind(
+        WALK,
+        &[k('S'), Key(KeyCode::Char('S'), KeyModifiers::SHIFT)],
+        Action::EditField(Field::ScenarioPath),
+        "save the steps taken as a scenario file",
+        Some("save scenario"),
+    ),
+    bind(
+        CONFIRM,
+        &[k('y')],
+        Action::ConfirmYes,
+        "overwrite the file",
+        Some("overwrite"),
+    ),
+    bind(
+        CONFIRM,
+        &[k('n'), code(KeyCode::Esc)],
+        Action::ConfirmNo,
+        "keep the existing file",
+        Some("keep it"),
     ),
     bind(
         ERRORS,
@@ -488,12 +562,14 @@ pub fn keys_label(b: &Binding) -> String {
 }
 
 /// The help's sections, in order, with their titles.
-pub const SECTIONS: [(Context, &str); 6] = [
+pub const SECTIONS: [(Context, &str); 8] = [
     (Context::Explorer, "Explorer"),
     (Context::Errors, "Provisioning errors"),
     (Context::WhatIf, "What-if"),
+    (Context::Walkthrough, "Walkthrough"),
     (Context::Search, "While searching"),
-    (Context::Edit, "While editing a query value"),
+    (Context::Edit, "While typing a value"),
+    (Context::Confirm, "When asked to overwrite"),
     (Context::Help, "In this help"),
 ];
 

@@ -111,6 +111,9 @@ pub fn run(source: String, bundle: Bundle) -> std::io::Result<()> {
                 ev = Some(event::read()?);
             }
         }
+        if let Some(req) = state.write.take() {
+            write_file(&mut state, req);
+        }
         if state.mouse != mouse {
             mouse = state.mouse;
             if mouse {
@@ -119,5 +122,18 @@ pub fn run(source: String, bundle: Bundle) -> std::io::Result<()> {
                 execute!(std::io::stdout(), DisableMouseCapture)?;
             }
         }
+    }
+}
+
+/// Performs a write the state asked for; an existing file is only replaced after a yes.
+fn write_file(state: &mut State, req: state::WriteRequest) {
+    let path = std::path::Path::new(&req.path);
+    match crate::remediation::write_script(path, &req.contents, req.overwrite) {
+        Ok(()) => state.status = Some(format!("wrote the {} to {}", req.what, req.path)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            state.confirm = Some(req);
+            state.mode = state::Mode::Confirm;
+        }
+        Err(e) => state.status = Some(format!("could not write {}: {e}", req.path)),
     }
 }

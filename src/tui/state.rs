@@ -19,8 +19,10 @@ pub const MIN_HEIGHT: u16 = 16;
 pub enum Mode {
     Normal,
     Search,
-    /// Typing into a field of the errors view's query bar.
+    /// Typing into a field (the errors view's query bar, a file path).
     Edit,
+    /// Asking before a file is overwritten.
+    Confirm,
     Help,
 }
 
@@ -30,6 +32,8 @@ pub enum View {
     Explorer,
     Errors,
     WhatIf,
+    /// A guided fix in progress (W1–W4).
+    Walkthrough,
 }
 
 impl View {
@@ -40,6 +44,7 @@ impl View {
             View::Explorer => "Explorer",
             View::Errors => "Provisioning errors",
             View::WhatIf => "What-if",
+            View::Walkthrough => "Walkthrough",
         }
     }
 }
@@ -50,9 +55,21 @@ pub enum Context {
     Explorer,
     Errors,
     WhatIf,
+    Walkthrough,
     Search,
     Edit,
+    Confirm,
     Help,
+}
+
+/// A file the runner should write (update stays free of I/O).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriteRequest {
+    pub path: String,
+    pub contents: String,
+    pub overwrite: bool,
+    /// Said once it is written.
+    pub what: &'static str,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,6 +257,8 @@ pub fn list_page(r: Rect) -> usize {
 pub struct State {
     /// The snapshot as the user named it.
     pub source: String,
+    /// The snapshot's absolute path, for files that refer to it (scenarios).
+    pub source_path: String,
     /// The snapshot as loaded; never modified (what-ifs change `config` and replan).
     pub bundle: Bundle,
     pub index: CloudIndex,
@@ -258,6 +277,11 @@ pub struct State {
     pub replan_time: Option<std::time::Duration>,
     pub view: View,
     pub errors: ErrorsView,
+    /// The walkthrough in progress, on its own what-if copy of the snapshot.
+    pub walk: Option<crate::walkthrough::Walkthrough>,
+    /// A file to write, and one waiting for an overwrite answer.
+    pub write: Option<WriteRequest>,
+    pub confirm: Option<WriteRequest>,
     pub whatif: Cursor,
     /// Cloud object → outcomes that name it.
     pub cloud_refs: Vec<Vec<u32>>,
@@ -302,6 +326,7 @@ impl State {
             transitions: Vec::new(),
         };
         let mut s = State {
+            source_path: source.clone(),
             source,
             index,
             config,
@@ -313,6 +338,9 @@ impl State {
             replan_time: None,
             view: View::Explorer,
             errors: ErrorsView::new(),
+            walk: None,
+            write: None,
+            confirm: None,
             whatif: Cursor::default(),
             cloud_refs,
             filter: Filter::All,
@@ -347,11 +375,13 @@ impl State {
         match self.mode {
             Mode::Search => Context::Search,
             Mode::Edit => Context::Edit,
+            Mode::Confirm => Context::Confirm,
             Mode::Help => Context::Help,
             Mode::Normal => match self.view {
                 View::Explorer => Context::Explorer,
                 View::Errors => Context::Errors,
                 View::WhatIf => Context::WhatIf,
+                View::Walkthrough => Context::Walkthrough,
             },
         }
     }

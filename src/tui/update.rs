@@ -3,8 +3,9 @@
 
 use super::action::Action;
 use super::detail;
+use super::errors::Field;
 use super::errors::Target;
-use super::state::{Filter, Hit, Mode, Pane, State, View, list_page};
+use super::state::{Filter, Hit, Mode, Pane, State, View, WriteRequest, list_page};
 use super::whatif;
 use crate::query::{Limit, SortDirection, SortField};
 use base64::Engine as _;
@@ -177,6 +178,32 @@ pub fn update(s: &mut State, action: Action) {
             s.errors.cycle_property_name();
             errors_changed(s);
         }
+        Action::EditField(field @ (Field::ScriptPath | Field::ScenarioPath)) => {
+            let Some(w) = &s.walk else { return };
+            let o = w.states[0]
+                .on_premises
+                .iter()
+                .find(|o| o.object_guid == w.subject);
+            let who: String = o
+                .and_then(|o| o.sam_account_name.as_deref().or(Some(o.name())))
+                .unwrap_or("object")
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let ext = if field == Field::ScriptPath {
+                "ps1"
+            } else {
+                "scenario.json"
+            };
+            s.errors.editing = Some((field, format!("syncscope-{}-{who}.{ext}", w.kind.id())));
+            s.mode = Mode::Edit;
+        }
         Action::EditField(field) => {
             let current = match field {
                 super::errors::Field::PropertyValue => {
@@ -196,6 +223,7 @@ pub fn update(s: &mut State, action: Action) {
                     Limit::MaxResults(n) => n.to_string(),
                     _ => String::new(),
                 },
+                Field::ScriptPath | Field::ScenarioPath => unreachable!("handled above"),
             };
             s.errors.editing = Some((field, current));
             s.mode = Mode::Edit;
@@ -212,6 +240,13 @@ pub fn update(s: &mut State, action: Action) {
         }
         Action::EditAccept => {
             s.mode = Mode::Normal;
+            if let Some((field @ (Field::ScriptPath | Field::ScenarioPath), path)) =
+                s.errors.editing.clone()
+            {
+                s.errors.editing = None;
+                request_walk_file(s, field, path);
+                return;
+            }
             if let Some((field, text)) = s.errors.editing.take() {
                 if let Err(why) = s.errors.commit_edit(field, text) {
                     s.status = Some(why);
@@ -253,6 +288,50 @@ pub fn update(s: &mut State, action: Action) {
         Action::CopyCommand => {
             let cmd = s.errors.query.syncscope_command(&s.source, true);
             copy_text(s, "the syncscope command", cmd)
+        }
+        Action::StartWalkthrough => start_walkthrough(s, 0),
+        Action::NextWalkthroughKind => {
+            let Some(w) = &s.walk else { return };
+            let (kind, subject) = (w.kind, w.subject);
+            let b = what_if_bundle(s);
+            let Some(i) = b.on_premises.iter().position(|o| o.object_guid == subject) else {
+                return;
+            };
+            let fits = crate::walkthrough::suggest(&b, i);
+            let at = fits
+                .iter()
+                .position(|(k, _)| *k == kind)
+                .map_or(0, |p| p + 1);
+            if fits.len() < 2 {
+                s.status = Some("no other walkthrough fits this object".into());
+                return;
+            }
+            start_walkthrough(s, at % fits.len());
+        }
+        Action::WalkApply => walk_step(s, |w| w.apply_next()),
+        Action::WalkSkip => walk_step(s, |w| w.skip_next()),
+        Action::WalkBack => {
+            if let Some(w) = &mut s.walk {
+                if w.results.is_empty() {
+                    s.status = Some("at the start: nothing to undo".into());
+                } else {
+                    w.back();
+                    s.status = Some("undid the last step".into());
+                }
+            }
+        }
+        Action::ConfirmYes => {
+            s.mode = Mode::Normal;
+            if let Some(mut req) = s.confirm.take() {
+                req.overwrite = true;
+                s.write = Some(req);
+            }
+        }
+        Action::ConfirmNo => {
+            s.mode = Mode::Normal;
+            if let Some(req) = s.confirm.take() {
+                s.status = Some(format!("kept the existing {}; nothing written", req.path));
+            }
         }
         Action::Scroll { column, row, down } => {
             let a = s.areas();
@@ -324,6 +403,7 @@ fn move_by(s: &mut State, delta: isize) {
             s.whatif.move_by(delta, len, page);
             return;
         }
+        View::Walkthrough => return,
         View::Explorer => {}
     }
     match s.focus {
@@ -638,4 +718,99 @@ fn activate(s: &mut State) {
         }
     }
     s.follow_selection();
+}
+
+/// The snapshot with the what-if settings: walkthroughs work on a copy of it.
+fn what_if_bundle(s: &State) -> crate::model::Bundle {
+    let mut b = s.bundle.clone();
+    b.settings = s.config.settings;
+    b.connect = s.config.connect.clone();
+    b
+}
+
+/// Starts the `choice`-th walkthrough that fits the selected object.
+fn start_walkthrough(s: &mut State, choice: usize) {
+    use crate::walkthrough::{Walkthrough, suggest};
+    let subject = match (s.view, &s.walk) {
+        (View::Walkthrough, Some(w)) => s
+            .bundle
+            .on_premises
+            .iter()
+            .position(|o| o.object_guid == w.subject),
+        _ => s
+            .selected_outcome()
+            .map(|o| s.plan.outcomes[o as usize].on_prem as usize),
+    };
+    let Some(i) = subject else {
+        s.status = Some("select an on-prem object first".into());
+        return;
+    };
+    let b = what_if_bundle(s);
+    let fits = suggest(&b, i);
+    let Some(&(kind, target)) = fits.get(choice) else {
+        s.status = Some(format!(
+            "no walkthrough fits {}: it is {}",
+            b.on_premises[i].name(),
+            s.plan.outcomes[i].result.as_str()
+        ));
+        return;
+    };
+    // Without a candidate of its own, the cloud pane's selection is the target.
+    let target = target.or_else(|| {
+        s.selected_cloud()
+            .map(|c| &s.bundle.cloud[c as usize])
+            .filter(|c| c.object_type == crate::model::ObjectKind::User)
+            .map(|c| c.id)
+    });
+    match Walkthrough::start(kind, &b, b.on_premises[i].object_guid, target) {
+        Ok(w) => {
+            s.status = Some(format!(
+                "{} {}: Enter applies each step to a what-if copy; nothing touches your tenant",
+                kind.id(),
+                kind.title()
+            ));
+            s.walk = Some(w);
+            s.view = View::Walkthrough;
+        }
+        Err(why) => s.status = Some(why),
+    }
+}
+
+fn walk_step(s: &mut State, step: impl FnOnce(&mut crate::walkthrough::Walkthrough)) {
+    let Some(w) = &mut s.walk else { return };
+    if w.done() {
+        s.status = Some("all steps taken: o writes the script, S saves the scenario".into());
+        return;
+    }
+    step(w);
+    let r = w.results.last().expect("a step was taken");
+    s.status = Some(match (&r.refused, r.skipped) {
+        (Some(why), _) => format!("refused by the service: {why}"),
+        (None, true) => "skipped".into(),
+        (None, false) => format!("now: {}", r.next_outcome),
+    });
+}
+
+/// Asks the runner to write the walkthrough's script or scenario.
+fn request_walk_file(s: &mut State, field: Field, path: String) {
+    let Some(w) = &s.walk else { return };
+    if path.trim().is_empty() {
+        s.status = Some("no file name: nothing written".into());
+        return;
+    }
+    let (contents, what) = if field == Field::ScriptPath {
+        (w.script(&s.source), "remediation script")
+    } else {
+        let v = w.scenario(&s.source_path);
+        (
+            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n",
+            "scenario",
+        )
+    };
+    s.write = Some(WriteRequest {
+        path: path.trim().to_string(),
+        contents,
+        overwrite: false,
+        what,
+    });
 }

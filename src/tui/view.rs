@@ -34,6 +34,7 @@ pub fn draw(f: &mut Frame, s: &State) {
         }
         View::Errors => draw_errors(f, s, a.body()),
         View::WhatIf => draw_whatif(f, s, a.body()),
+        View::Walkthrough => draw_walkthrough(f, s, a.body()),
     }
     draw_hints(f, s, a.hints);
     if s.mode == Mode::Help {
@@ -77,13 +78,17 @@ fn draw_header(f: &mut Frame, s: &State, area: Rect) {
         SourceAnchorAttribute::ConsistencyGuid => "mS-DS-ConsistencyGuid",
     };
     let mut tabs: Vec<Span> = Vec::new();
-    for v in View::ALL {
-        let key = match v {
-            View::Explorer => 'x',
-            View::Errors => 'e',
-            View::WhatIf => 'w',
+    let walking = s.walk.is_some().then_some(View::Walkthrough);
+    for v in View::ALL.into_iter().chain(walking) {
+        let label = match v {
+            View::Explorer => format!(" x {} ", v.title()),
+            View::Errors => format!(" e {} ", v.title()),
+            View::WhatIf => format!(" w {} ", v.title()),
+            View::Walkthrough => {
+                let id = s.walk.as_ref().map_or("", |w| w.kind.id());
+                format!(" W {id} ")
+            }
         };
-        let label = format!(" {key} {} ", v.title());
         tabs.push(if v == s.view {
             Span::styled(label, t.selected())
         } else {
@@ -384,6 +389,15 @@ fn draw_hints(f: &mut Frame, s: &State, area: Rect) {
             }
         }
     }
+    if s.mode == Mode::Confirm
+        && let Some(req) = &s.confirm
+    {
+        spans.push(Span::styled(
+            format!("{} exists. Overwrite it?", display_safe(&req.path)),
+            t.warn().add_modifier(Modifier::REVERSED),
+        ));
+        spans.push(Span::raw("  "));
+    }
     if s.mode == Mode::Edit
         && let Some((field, text)) = &s.errors.editing
     {
@@ -423,6 +437,7 @@ fn draw_help(f: &mut Frame, s: &State, area: Rect) {
         View::Explorer => (Context::Explorer, &[Context::Search, Context::Help]),
         View::Errors => (Context::Errors, &[Context::Edit, Context::Help]),
         View::WhatIf => (Context::WhatIf, &[Context::Help]),
+        View::Walkthrough => (Context::Walkthrough, &[Context::Edit, Context::Confirm]),
     };
     let title = |ctx: Context| {
         keymap::SECTIONS
@@ -813,5 +828,154 @@ fn draw_whatif(f: &mut Frame, s: &State, area: Rect) {
             .block(Block::bordered().border_style(t.border(false)))
             .wrap(Wrap { trim: false }),
         diff_area,
+    );
+}
+
+fn draw_walkthrough(f: &mut Frame, s: &State, area: Rect) {
+    let t = &s.theme;
+    let Some(w) = &s.walk else { return };
+    let start = &w.states[0];
+    let subject = start
+        .on_premises
+        .iter()
+        .find(|o| o.object_guid == w.subject)
+        .map_or("?", |o| o.name());
+    let target = w
+        .target
+        .and_then(|id| start.cloud.iter().find(|c| c.id == id))
+        .map(|c| format!(" → {} <{}>", c.name(), c.principal().unwrap_or("-")))
+        .unwrap_or_default();
+    let [title, body] =
+        ratatui::layout::Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
+    f.render_widget(
+        Paragraph::new(vec![
+            Line::from(vec![
+                Span::styled(format!("{} {}  ", w.kind.id(), w.kind.title()), t.heading()),
+                Span::styled(
+                    display_safe(&format!("{subject}{target}")).into_owned(),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+            ]),
+            Line::from(Span::styled(
+                "Applied to a what-if copy of the snapshot: nothing here changes your tenant. The script (o) is for the real one.",
+                t.dim(),
+            )),
+        ]),
+        title,
+    );
+    let [list, detail] = ratatui::layout::Layout::horizontal([
+        Constraint::Percentage(38),
+        Constraint::Percentage(62),
+    ])
+    .areas(body);
+
+    let next = w.results.len();
+    let mut steps: Vec<Line> = Vec::new();
+    for (i, step) in w.steps.iter().enumerate() {
+        let (icon, style) = match w.results.get(i) {
+            Some(r) if r.refused.is_some() => ("✗ refused ", t.error()),
+            Some(r) if r.skipped => ("⤼ skipped ", t.dim()),
+            Some(_) => ("✓ done    ", t.ok()),
+            None if i == next => ("▶ next    ", t.key()),
+            None => ("· to do   ", t.dim()),
+        };
+        steps.push(Line::from(vec![
+            Span::styled(icon, style),
+            Span::raw(format!("{}. ", i + 1)),
+            Span::raw(display_safe(&step.title).into_owned()),
+        ]));
+    }
+    if w.done() {
+        steps.push(Line::default());
+        steps.push(Line::from(Span::styled(
+            "All steps taken: o writes the script, S saves the scenario, ← undoes.",
+            t.key(),
+        )));
+    }
+    f.render_widget(
+        Paragraph::new(steps).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .border_style(t.border(true))
+                .title(Span::styled("▶ Steps", t.heading())),
+        ),
+        list,
+    );
+
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(r) = w.results.last() {
+        let i = w.results.len() - 1;
+        lines.push(Line::from(Span::styled(
+            format!("Step {}: {}", i + 1, display_safe(&w.steps[i].title)),
+            t.heading(),
+        )));
+        if let Some(why) = &r.refused {
+            lines.push(Line::from(vec![
+                Span::styled("✗ the service refuses it: ", t.error()),
+                Span::raw(display_safe(why).into_owned()),
+            ]));
+            lines.push(Line::from(Span::styled(
+                "  Nothing changed. ← undoes the attempt.",
+                t.dim(),
+            )));
+        }
+        for m in &r.messages {
+            lines.push(Line::from(format!("  {}", display_safe(m))));
+        }
+        if let Some(o) = &r.sync_outcome {
+            lines.push(Line::from(vec![
+                Span::styled("  this sync: ", t.key()),
+                Span::raw(display_safe(o).into_owned()),
+            ]));
+        }
+        for c in &r.changes {
+            lines.push(Line::from(vec![
+                Span::styled("  changed: ", t.dim()),
+                Span::raw(display_safe(c).into_owned()),
+            ]));
+        }
+        lines.push(Line::from(vec![
+            Span::styled("  next sync: ", t.key()),
+            Span::styled(
+                display_safe(&r.next_outcome).into_owned(),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+        ]));
+        lines.push(Line::default());
+    }
+    match w.steps.get(next) {
+        Some(step) => {
+            lines.push(Line::from(Span::styled(
+                format!("Next, step {}: {}", next + 1, display_safe(&step.title)),
+                t.heading(),
+            )));
+            lines.push(Line::from(display_safe(&step.explain).into_owned()));
+            if let Some(e) = &step.expect {
+                lines.push(Line::from(vec![
+                    Span::styled("expected: ", t.dim()),
+                    Span::raw(display_safe(e).into_owned()),
+                ]));
+            }
+            if !step.commands.is_empty() {
+                lines.push(Line::from(Span::styled("In the real tenant:", t.dim())));
+                for c in &step.commands {
+                    for l in c.lines() {
+                        lines.push(Line::from(Span::styled(
+                            format!("  {}", display_safe(&l)),
+                            t.key().remove_modifier(Modifier::BOLD),
+                        )));
+                    }
+                }
+            }
+        }
+        None => lines.push(Line::from(Span::styled(
+            "Done. o writes the script for the real tenant (with a check after each change).",
+            t.ok(),
+        ))),
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().border_style(t.border(false))),
+        detail,
     );
 }
