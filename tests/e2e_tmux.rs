@@ -28,8 +28,12 @@ impl Tmux {
         let start = Instant::now();
         loop {
             let screen = self.screen();
+            // A frame may be captured half drawn: accept it once it is also stable.
             if screen.contains(text) {
-                return screen;
+                std::thread::sleep(Duration::from_millis(40));
+                if self.screen() == screen {
+                    return screen;
+                }
             }
             if start.elapsed() > Duration::from_secs(10) {
                 panic!("timed out waiting for {text:?}; screen:\n{screen}");

@@ -17,6 +17,7 @@ use ratatui::crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseEventKind,
 };
 use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use ratatui::layout::Rect;
 use state::State;
 use std::io::Write;
@@ -85,7 +86,10 @@ pub fn run(source: String, bundle: Bundle) -> std::io::Result<()> {
     );
     let mut mouse = state.mouse;
     loop {
+        // Synchronized updates: the terminal shows whole frames, never half-drawn ones.
+        execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
         terminal.draw(|f| view::draw(f, &state))?;
+        execute!(std::io::stdout(), EndSynchronizedUpdate)?;
         if let Some(text) = state.clipboard.take() {
             let mut out = std::io::stdout();
             out.write_all(update::osc52(&text).as_bytes())?;
