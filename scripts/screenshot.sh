@@ -287,7 +287,7 @@ def draw_box(d, x0, y0, w, spec, col, rounded=False):
 
     def hline(xa, xb, kind):
         if kind == 3:
-            for yy in (cy - LIGHT - 1, cy + 1 + LIGHT - LIGHT):
+            for yy in (cy - LIGHT - 1, cy + 1):
                 d.rectangle((xa, yy, xb, yy + LIGHT - 1), fill=col)
         else:
             t = LIGHT if kind == 1 else HEAVY
@@ -301,13 +301,16 @@ def draw_box(d, x0, y0, w, spec, col, rounded=False):
             t = LIGHT if kind == 1 else HEAVY
             d.rectangle((cx - t // 2, ya, cx - t // 2 + t - 1, yb), fill=col)
 
-    # each arm runs from the cell edge to the centre, overlapping the centre so that corners are closed
-    ext_v = HEAVY // 2 + 2 if (left or right) else 0
-    ext_h = HEAVY // 2 + 2 if (up or down) else 0
-    if up: vline(y0, cy + (ext_v if not down else 0) // 2, up)
-    if down: vline(cy - (ext_v if not up else 0) // 2, y1 - 1, down)
-    if left: hline(x0, cx + (ext_h if not right else 0) // 2, left)
-    if right: hline(cx - (ext_h if not left else 0) // 2, x1 - 1, right)
+    # each arm runs from the cell edge to the centre line, and on across the perpendicular arms'
+    # thickness (not beyond it), so that corners and tees close without stubs
+    def half(kind):
+        return 0 if kind == 0 else LIGHT + 1 if kind == 3 else (LIGHT if kind == 1 else HEAVY) // 2
+    hv = max(half(left), half(right))              # reach of vertical arms past the centre
+    hh = max(half(up), half(down))                 # reach of horizontal arms past the centre
+    if up: vline(y0, cy + (hv if not down else 0), up)
+    if down: vline(cy - (hv if not up else 0), y1 - 1, down)
+    if left: hline(x0, cx + (hh if not right else 0), left)
+    if right: hline(cx - (hh if not left else 0), x1 - 1, right)
 
 
 def draw_block(d, ch, x0, y0, w, col, bg):

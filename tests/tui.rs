@@ -496,3 +496,45 @@ fn walkthrough_view_applies_undoes_and_asks_before_overwriting() {
     assert_eq!(v["snapshot"], "sample-data/contoso.json");
     assert_eq!(v["steps"][0]["action"], "removeRole");
 }
+
+#[test]
+fn bulk_hard_match_view_lists_every_row_and_scripts_the_ready_ones() {
+    use syncscope::tui::errors::Field;
+    use syncscope::tui::state::View;
+    let mut s = state(sample(), 120, 40, true);
+    update(&mut s, Action::EditField(Field::CsvPath));
+    assert_eq!(s.mode, Mode::Edit);
+    update(&mut s, Action::EditAccept);
+    assert_eq!(
+        s.read_csv.take().as_deref(),
+        Some("hardmatch.csv"),
+        "the runner reads the file"
+    );
+    // What the runner does with the file it read:
+    let csv = "SamAccountName,CloudUPN\r\nijohansson,jordan.lee@contoso.com\r\nnpetersen,nils.petersen@fabrikam.com\r\nnobody,x@contoso.com\r\n";
+    let rows = syncscope::hardmatch::read_csv("hardmatch.csv", csv.as_bytes()).unwrap();
+    s.bulk = Some((
+        "hardmatch.csv".into(),
+        syncscope::hardmatch::check(&s.bundle, rows),
+    ));
+    update(&mut s, Action::BulkLoaded);
+    assert_eq!(s.view, View::Bulk);
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap()
+            .contains("1 row(s) ready, 2 need attention")
+    );
+    update(&mut s, Action::MoveDown);
+    let t = text(&render(&s));
+    assert!(
+        t.contains("line 3: npetersen → nils.petersen@fabrikam.com"),
+        "{t}"
+    );
+    assert!(t.contains("setting an ImmutableID fails (X1)"), "{t}");
+    insta::assert_snapshot!("bulk_hardmatch_120x40", t);
+    update(&mut s, Action::EditField(Field::BulkScriptPath));
+    update(&mut s, Action::EditAccept);
+    let req = s.write.take().unwrap();
+    assert_eq!(req.contents.matches("Update-MgUser").count(), 1);
+}

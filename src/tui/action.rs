@@ -70,4 +70,6 @@ pub enum Action {
     WalkBack,
     ConfirmYes,
     ConfirmNo,
+    /// The runner read and checked a bulk hard match CSV.
+    BulkLoaded,
 }

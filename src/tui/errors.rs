@@ -40,6 +40,10 @@ pub enum Field {
     ScriptPath,
     /// Where to save the walkthrough as a scenario file.
     ScenarioPath,
+    /// The SamAccountName,CloudUPN file for a bulk hard match.
+    CsvPath,
+    /// Where to write the bulk hard match script.
+    BulkScriptPath,
 }
 
 impl Field {
@@ -50,6 +54,8 @@ impl Field {
             Field::MaxResults => "-MaxResults",
             Field::ScriptPath => "write the script to",
             Field::ScenarioPath => "save the scenario to",
+            Field::CsvPath => "SamAccountName,CloudUPN file",
+            Field::BulkScriptPath => "write the bulk script to",
         }
     }
 }
@@ -176,7 +182,9 @@ impl ErrorsView {
                 self.query.property_value = value;
             }
             Field::SearchString => self.query.search_string = value,
-            Field::ScriptPath | Field::ScenarioPath => return Ok(()),
+            Field::ScriptPath | Field::ScenarioPath | Field::CsvPath | Field::BulkScriptPath => {
+                return Ok(());
+            }
             Field::MaxResults => {
                 self.query.limit = match value {
                     None => Limit::Default,

@@ -31,14 +31,15 @@ pub struct Binding {
     pub hint: Option<&'static str>,
 }
 
-use Context::{Confirm, Edit, Errors, Explorer, Help, Search, Walkthrough, WhatIf};
+use Context::{Bulk, Confirm, Edit, Errors, Explorer, Help, Search, Walkthrough, WhatIf};
 const EXPLORER: &[Context] = &[Explorer];
 const ERRORS: &[Context] = &[Errors];
 const WHATIF: &[Context] = &[WhatIf];
 const WALK: &[Context] = &[Walkthrough];
 const CONFIRM: &[Context] = &[Confirm];
-const VIEWS: &[Context] = &[Explorer, Errors, WhatIf, Walkthrough];
-const LISTS: &[Context] = &[Explorer, Errors, WhatIf];
+const BULK: &[Context] = &[Bulk];
+const VIEWS: &[Context] = &[Explorer, Errors, WhatIf, Walkthrough, Bulk];
+const LISTS: &[Context] = &[Explorer, Errors, WhatIf, Bulk];
 const SEARCH: &[Context] = &[Search];
 const EDIT: &[Context] = &[Edit];
 const HELP: &[Context] = &[Help];
@@ -243,6 +244,27 @@ pub const KEYMAP: &[Binding] = &[
         Action::StartWalkthrough,
         "start the guided fix that fits the selection (W1–W4)",
         Some("fix it"),
+    ),
+    bind(
+        EXPLORER,
+        &[k('H'), Key(KeyCode::Char('H'), KeyModifiers::SHIFT)],
+        Action::EditField(Field::CsvPath),
+        "bulk hard match: check a SamAccountName,CloudUPN CSV",
+        None,
+    ),
+    bind(
+        BULK,
+        &[k('o')],
+        Action::EditField(Field::BulkScriptPath),
+        "write the script for the rows that pass (never overwrites without asking)",
+        Some("script"),
+    ),
+    bind(
+        BULK,
+        &[k('H'), Key(KeyCode::Char('H'), KeyModifiers::SHIFT)],
+        Action::EditField(Field::CsvPath),
+        "check another CSV",
+        None,
     ),
     bind(
         WALK,
@@ -562,11 +584,12 @@ pub fn keys_label(b: &Binding) -> String {
 }
 
 /// The help's sections, in order, with their titles.
-pub const SECTIONS: [(Context, &str); 8] = [
+pub const SECTIONS: [(Context, &str); 9] = [
     (Context::Explorer, "Explorer"),
     (Context::Errors, "Provisioning errors"),
     (Context::WhatIf, "What-if"),
     (Context::Walkthrough, "Walkthrough"),
+    (Context::Bulk, "Bulk hard match"),
     (Context::Search, "While searching"),
     (Context::Edit, "While typing a value"),
     (Context::Confirm, "When asked to overwrite"),

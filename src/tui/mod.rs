@@ -118,6 +118,9 @@ pub fn run(source: String, bundle: Bundle) -> std::io::Result<()> {
         if let Some(req) = state.write.take() {
             write_file(&mut state, req);
         }
+        if let Some(path) = state.read_csv.take() {
+            read_bulk_csv(&mut state, path);
+        }
         if state.mouse != mouse {
             mouse = state.mouse;
             if mouse {
@@ -139,5 +142,24 @@ fn write_file(state: &mut State, req: state::WriteRequest) {
             state.mode = state::Mode::Confirm;
         }
         Err(e) => state.status = Some(format!("could not write {}: {e}", req.path)),
+    }
+}
+
+/// Reads and checks a bulk hard match CSV against the what-if state.
+fn read_bulk_csv(state: &mut State, path: String) {
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            state.status = Some(format!("cannot read {path}: {e}"));
+            return;
+        }
+    };
+    match crate::hardmatch::read_csv(&path, &bytes) {
+        Ok(rows) => {
+            let b = update::what_if_bundle(state);
+            state.bulk = Some((path, crate::hardmatch::check(&b, rows)));
+            update::update(state, Action::BulkLoaded);
+        }
+        Err(e) => state.status = Some(e.to_string()),
     }
 }

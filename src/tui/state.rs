@@ -34,6 +34,8 @@ pub enum View {
     WhatIf,
     /// A guided fix in progress (W1–W4).
     Walkthrough,
+    /// The checks of a bulk hard match CSV.
+    Bulk,
 }
 
 impl View {
@@ -45,6 +47,7 @@ impl View {
             View::Errors => "Provisioning errors",
             View::WhatIf => "What-if",
             View::Walkthrough => "Walkthrough",
+            View::Bulk => "Bulk hard match",
         }
     }
 }
@@ -56,6 +59,7 @@ pub enum Context {
     Errors,
     WhatIf,
     Walkthrough,
+    Bulk,
     Search,
     Edit,
     Confirm,
@@ -282,6 +286,11 @@ pub struct State {
     /// A file to write, and one waiting for an overwrite answer.
     pub write: Option<WriteRequest>,
     pub confirm: Option<WriteRequest>,
+    /// A CSV the runner should read for a bulk hard match.
+    pub read_csv: Option<String>,
+    /// The bulk hard match checked last: the CSV's path and a verdict per row.
+    pub bulk: Option<(String, Vec<crate::hardmatch::RowReport>)>,
+    pub bulk_cursor: Cursor,
     pub whatif: Cursor,
     /// Cloud object → outcomes that name it.
     pub cloud_refs: Vec<Vec<u32>>,
@@ -341,6 +350,9 @@ impl State {
             walk: None,
             write: None,
             confirm: None,
+            read_csv: None,
+            bulk: None,
+            bulk_cursor: Cursor::default(),
             whatif: Cursor::default(),
             cloud_refs,
             filter: Filter::All,
@@ -382,6 +394,7 @@ impl State {
                 View::Errors => Context::Errors,
                 View::WhatIf => Context::WhatIf,
                 View::Walkthrough => Context::Walkthrough,
+                View::Bulk => Context::Bulk,
             },
         }
     }

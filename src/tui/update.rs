@@ -178,6 +178,27 @@ pub fn update(s: &mut State, action: Action) {
             s.errors.cycle_property_name();
             errors_changed(s);
         }
+        Action::EditField(Field::CsvPath) => {
+            s.errors.editing = Some((Field::CsvPath, "hardmatch.csv".into()));
+            s.mode = Mode::Edit;
+        }
+        Action::EditField(Field::BulkScriptPath) => {
+            if s.bulk.is_some() {
+                s.errors.editing = Some((Field::BulkScriptPath, "syncscope-hardmatch.ps1".into()));
+                s.mode = Mode::Edit;
+            }
+        }
+        Action::BulkLoaded => {
+            if let Some((path, reports)) = &s.bulk {
+                let ready = reports.iter().filter(|r| r.ok()).count();
+                s.status = Some(format!(
+                    "{path}: {ready} row(s) ready, {} need attention",
+                    reports.len() - ready
+                ));
+                s.bulk_cursor = Default::default();
+                s.view = View::Bulk;
+            }
+        }
         Action::EditField(field @ (Field::ScriptPath | Field::ScenarioPath)) => {
             let Some(w) = &s.walk else { return };
             let o = w.states[0]
@@ -223,7 +244,12 @@ pub fn update(s: &mut State, action: Action) {
                     Limit::MaxResults(n) => n.to_string(),
                     _ => String::new(),
                 },
-                Field::ScriptPath | Field::ScenarioPath => unreachable!("handled above"),
+                Field::ScriptPath
+                | Field::ScenarioPath
+                | Field::CsvPath
+                | Field::BulkScriptPath => {
+                    unreachable!("handled above")
+                }
             };
             s.errors.editing = Some((field, current));
             s.mode = Mode::Edit;
@@ -245,6 +271,25 @@ pub fn update(s: &mut State, action: Action) {
             {
                 s.errors.editing = None;
                 request_walk_file(s, field, path);
+                return;
+            }
+            if let Some((field @ (Field::CsvPath | Field::BulkScriptPath), path)) =
+                s.errors.editing.clone()
+            {
+                s.errors.editing = None;
+                let path = path.trim().to_string();
+                if path.is_empty() {
+                    s.status = Some("no file name: nothing done".into());
+                } else if field == Field::CsvPath {
+                    s.read_csv = Some(path);
+                } else if let Some((_, reports)) = &s.bulk {
+                    s.write = Some(WriteRequest {
+                        contents: crate::hardmatch::script(reports, &s.source),
+                        path,
+                        overwrite: false,
+                        what: "bulk hard match script",
+                    });
+                }
                 return;
             }
             if let Some((field, text)) = s.errors.editing.take() {
@@ -404,6 +449,12 @@ fn move_by(s: &mut State, delta: isize) {
             return;
         }
         View::Walkthrough => return,
+        View::Bulk => {
+            let len = s.bulk.as_ref().map_or(0, |(_, r)| r.len());
+            let page = errors_page(s);
+            s.bulk_cursor.move_by(delta, len, page);
+            return;
+        }
         View::Explorer => {}
     }
     match s.focus {
@@ -721,7 +772,7 @@ fn activate(s: &mut State) {
 }
 
 /// The snapshot with the what-if settings: walkthroughs work on a copy of it.
-fn what_if_bundle(s: &State) -> crate::model::Bundle {
+pub fn what_if_bundle(s: &State) -> crate::model::Bundle {
     let mut b = s.bundle.clone();
     b.settings = s.config.settings;
     b.connect = s.config.connect.clone();

@@ -35,6 +35,7 @@ pub fn draw(f: &mut Frame, s: &State) {
         View::Errors => draw_errors(f, s, a.body()),
         View::WhatIf => draw_whatif(f, s, a.body()),
         View::Walkthrough => draw_walkthrough(f, s, a.body()),
+        View::Bulk => draw_bulk(f, s, a.body()),
     }
     draw_hints(f, s, a.hints);
     if s.mode == Mode::Help {
@@ -79,7 +80,8 @@ fn draw_header(f: &mut Frame, s: &State, area: Rect) {
     };
     let mut tabs: Vec<Span> = Vec::new();
     let walking = s.walk.is_some().then_some(View::Walkthrough);
-    for v in View::ALL.into_iter().chain(walking) {
+    let bulk = s.bulk.is_some().then_some(View::Bulk);
+    for v in View::ALL.into_iter().chain(walking).chain(bulk) {
         let label = match v {
             View::Explorer => format!(" x {} ", v.title()),
             View::Errors => format!(" e {} ", v.title()),
@@ -88,6 +90,7 @@ fn draw_header(f: &mut Frame, s: &State, area: Rect) {
                 let id = s.walk.as_ref().map_or("", |w| w.kind.id());
                 format!(" W {id} ")
             }
+            View::Bulk => " H bulk ".to_string(),
         };
         tabs.push(if v == s.view {
             Span::styled(label, t.selected())
@@ -438,6 +441,7 @@ fn draw_help(f: &mut Frame, s: &State, area: Rect) {
         View::Errors => (Context::Errors, &[Context::Edit, Context::Help]),
         View::WhatIf => (Context::WhatIf, &[Context::Help]),
         View::Walkthrough => (Context::Walkthrough, &[Context::Edit, Context::Confirm]),
+        View::Bulk => (Context::Bulk, &[Context::Edit, Context::Confirm]),
     };
     let title = |ctx: Context| {
         keymap::SECTIONS
@@ -978,4 +982,119 @@ fn draw_walkthrough(f: &mut Frame, s: &State, area: Rect) {
             .block(Block::bordered().border_style(t.border(false))),
         detail,
     );
+}
+
+fn draw_bulk(f: &mut Frame, s: &State, area: Rect) {
+    let t = &s.theme;
+    let Some((path, reports)) = &s.bulk else {
+        return;
+    };
+    let ready = reports.iter().filter(|r| r.ok()).count();
+    let [head, table_area, detail] = ratatui::layout::Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(3),
+        Constraint::Length(6),
+    ])
+    .areas(area);
+    // The selected row in full: the table cuts long problems.
+    if let Some(r) = reports.get(s.bulk_cursor.selected) {
+        let mut lines = vec![Line::from(Span::styled(
+            display_safe(&format!(
+                "line {}: {} → {}",
+                r.row.line, r.row.sam_account_name, r.row.cloud_upn
+            ))
+            .into_owned(),
+            t.heading(),
+        ))];
+        for p in &r.problems {
+            lines.push(Line::from(vec![
+                Span::styled("  ✗ ", t.error()),
+                Span::raw(display_safe(p).into_owned()),
+            ]));
+        }
+        if let (true, Some(p)) = (r.ok(), &r.predicted) {
+            lines.push(Line::from(vec![
+                Span::styled("  next sync: ", t.key()),
+                Span::raw(display_safe(p).into_owned()),
+            ]));
+        }
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(Block::bordered().border_style(t.border(false))),
+            detail,
+        );
+    }
+    f.render_widget(
+        Paragraph::new(vec![
+            Line::from(vec![
+                Span::styled("Bulk hard match (W2)  ", t.heading()),
+                Span::raw(display_safe(path).into_owned()),
+            ]),
+            Line::from(vec![
+                Span::styled(format!("{ready} ready"), t.ok()),
+                Span::raw("  ·  "),
+                Span::styled(format!("{} need attention", reports.len() - ready), t.error()),
+                Span::raw("  ·  o writes the script for the ready rows; every other row is listed by its line"),
+            ]),
+        ]),
+        head,
+    );
+    let page = table_area.height.saturating_sub(3) as usize;
+    let cursor = s.bulk_cursor;
+    let end = (cursor.offset + page).min(reports.len());
+    let rows: Vec<Row> = (cursor.offset..end)
+        .map(|i| {
+            let r = &reports[i];
+            let (status, style) = if r.ok() {
+                ("✓ ready", t.ok())
+            } else {
+                ("✗ problem", t.error())
+            };
+            let detail = if r.ok() {
+                r.predicted.clone().unwrap_or_default()
+            } else {
+                r.problems.join("; ")
+            };
+            Row::new([
+                Cell::from(r.row.line.to_string()),
+                Cell::from(status).style(style),
+                Cell::from(display_safe(&r.row.sam_account_name).into_owned()),
+                Cell::from(display_safe(&r.row.cloud_upn).into_owned()),
+                Cell::from(r.immutable_id.clone().unwrap_or_default()),
+                Cell::from(display_safe(&detail).into_owned()),
+            ])
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(5),
+            Constraint::Length(10),
+            Constraint::Fill(1),
+            Constraint::Fill(2),
+            Constraint::Length(25),
+            Constraint::Fill(4),
+        ],
+    )
+    .header(
+        Row::new([
+            "line",
+            "status",
+            "SamAccountName",
+            "CloudUPN",
+            "ImmutableID",
+            "problems / next sync",
+        ])
+        .style(t.dim().add_modifier(Modifier::UNDERLINED)),
+    )
+    .block(Block::bordered().border_style(t.border(true)))
+    .row_highlight_style(t.selected())
+    .highlight_symbol("▶ ")
+    .highlight_spacing(HighlightSpacing::Always);
+    let mut state = TableState::default();
+    if !reports.is_empty() {
+        state.select(Some(cursor.selected.saturating_sub(cursor.offset)));
+    }
+    f.render_stateful_widget(table, table_area, &mut state);
 }
