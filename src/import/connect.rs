@@ -57,7 +57,9 @@ pub(crate) fn parse(
                     _ => {
                         return Err(ConnectError(
                             at(&key),
-                            format!("expected \"objectGUID\" or \"mS-DS-ConsistencyGuid\", found {value}"),
+                            format!(
+                                "expected \"objectGUID\" or \"mS-DS-ConsistencyGuid\", found {value}"
+                            ),
                         ));
                     }
                 }
@@ -85,7 +87,9 @@ pub(crate) fn parse(
                     other => {
                         return Err(ConnectError(
                             at(&key),
-                            format!("expected a list of OU distinguished names or null, found {other}"),
+                            format!(
+                                "expected a list of OU distinguished names or null, found {other}"
+                            ),
                         ));
                     }
                 })
@@ -109,7 +113,9 @@ pub(crate) fn parse(
                     other => {
                         return Err(ConnectError(
                             at(&key),
-                            format!("expected a date and time like \"2026-11-20T09:00:00Z\", found {other}"),
+                            format!(
+                                "expected a date and time like \"2026-11-20T09:00:00Z\", found {other}"
+                            ),
                         ));
                     }
                 }
@@ -131,7 +137,10 @@ pub(crate) fn parse(
                     else {
                         return Err(ConnectError(
                             format!("{}.{name}", at(&key)),
-                            format!("unknown name; expected one of: {}", Setting::keys(scope).join(", ")),
+                            format!(
+                                "unknown name; expected one of: {}",
+                                Setting::keys(scope).join(", ")
+                            ),
                         ));
                     };
                     match v {
@@ -148,7 +157,10 @@ pub(crate) fn parse(
             }
             _ => warnings.push((
                 at(&key),
-                format!("unknown key {key:?} ignored; connect.json takes {}", KEYS.join(", ")),
+                format!(
+                    "unknown key {key:?} ignored; connect.json takes {}",
+                    KEYS.join(", ")
+                ),
             )),
         }
     }

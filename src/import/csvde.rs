@@ -26,10 +26,7 @@ pub(crate) fn read(
         .comment(Some(b'#'))
         .from_reader(LineGuard::new(file.reader, MAX_LINE));
     let label = ctx.file.to_string();
-    let headers = reader
-        .headers()
-        .map_err(|e| csv_error(&label, e))?
-        .clone();
+    let headers = reader.headers().map_err(|e| csv_error(&label, e))?.clone();
     let csvde = headers.get(0) == Some("DN");
     let mut placeholders = Placeholders::default();
     let mut row = csv::StringRecord::new();

@@ -99,10 +99,7 @@ pub(crate) fn directory_role(
         return;
     };
     let Some(members) = members.as_array() else {
-        ctx.warn(
-            format!("{path}.members"),
-            "expected an array of members",
-        );
+        ctx.warn(format!("{path}.members"), "expected an array of members");
         return;
     };
     for (i, m) in members.iter().enumerate() {
@@ -112,7 +109,10 @@ pub(crate) fn directory_role(
             continue;
         };
         let Ok(principal) = parse_guid_text(id) else {
-            ctx.warn(at, format!("member id {id:?} of {role} is not a GUID; ignored"));
+            ctx.warn(
+                at,
+                format!("member id {id:?} of {role} is not a GUID; ignored"),
+            );
             continue;
         };
         h.roles.push(RoleGrant {
@@ -177,7 +177,10 @@ pub(crate) fn role_schedule(
 
 /// A domain (`GET /domains`).
 pub(crate) fn domain(map: Map<String, Value>, ctx: &mut FileCtx, path: &str, h: &mut Harvest) {
-    let initial = map.get("isInitial").and_then(Value::as_bool).unwrap_or(false);
+    let initial = map
+        .get("isInitial")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     match serde_path_to_error::deserialize::<_, Domain>(Value::Object(map)) {
         Ok(d) => {
             let origin = ctx.origin(path);
@@ -197,8 +200,8 @@ pub(crate) fn sync(map: Map<String, Value>, ctx: &mut FileCtx, path: &str, h: &m
         Some(Value::Object(features)) => {
             for (key, v) in features {
                 // Graph has more features than syncscope simulates; those are not needed.
-                let Some(s) =
-                    Setting::from_key(key).filter(|s| s.info().scope == SettingScope::TenantFeature)
+                let Some(s) = Setting::from_key(key)
+                    .filter(|s| s.info().scope == SettingScope::TenantFeature)
                 else {
                     continue;
                 };

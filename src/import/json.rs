@@ -22,7 +22,9 @@ use std::fmt;
 pub(crate) enum Kind {
     Cloud(ObjectKind),
     DirectoryRole,
-    RoleSchedule { eligible: bool },
+    RoleSchedule {
+        eligible: bool,
+    },
     Domain,
     Sync,
     AdObject,
@@ -175,9 +177,7 @@ impl State<'_, '_, '_> {
         };
         match kind {
             Kind::Cloud(k) => {
-                let deleted = map
-                    .get("deletedDateTime")
-                    .is_some_and(|d| !d.is_null());
+                let deleted = map.get("deletedDateTime").is_some_and(|d| !d.is_null());
                 self.labels.insert(match (k, deleted) {
                     (_, true) => "Graph deleted items",
                     (ObjectKind::User, _) => "Graph users",
@@ -221,7 +221,9 @@ impl State<'_, '_, '_> {
             }
             Kind::NotSynced(what) => self.ctx.skip(
                 &path,
-                format!("a {what}, which Entra Connect does not provision as a user, group or contact"),
+                format!(
+                    "a {what}, which Entra Connect does not provision as a user, group or contact"
+                ),
             ),
         }
     }
@@ -258,7 +260,8 @@ impl State<'_, '_, '_> {
         match value {
             Value::Object(mut map)
                 if map.get("value").is_some_and(Value::is_array)
-                    && (map.contains_key("@odata.context") || map.contains_key("@odata.nextLink")) =>
+                    && (map.contains_key("@odata.context")
+                        || map.contains_key("@odata.nextLink")) =>
             {
                 let saved = std::mem::take(&mut self.page);
                 if let Some(Value::String(c)) = map.remove("@odata.context") {
@@ -293,9 +296,7 @@ fn type_name(v: &Value) -> &'static str {
 
 /// The path of an `@odata.context` after `$metadata#`.
 fn context_path(context: &str) -> &str {
-    context
-        .split_once("$metadata#")
-        .map_or(context, |(_, p)| p)
+    context.split_once("$metadata#").map_or(context, |(_, p)| p)
 }
 
 /// What the objects of a page are, from its `@odata.context`.
@@ -324,7 +325,9 @@ pub(crate) fn kind_of_context(context: &str) -> Option<Kind> {
 /// What an object is, from its `@odata.type`.
 fn kind_of_type(map: &Map<String, Value>) -> Option<Kind> {
     let t = map.get("@odata.type")?.as_str()?;
-    let name = t.trim_start_matches('#').trim_start_matches("microsoft.graph.");
+    let name = t
+        .trim_start_matches('#')
+        .trim_start_matches("microsoft.graph.");
     Some(match name {
         "user" => Kind::Cloud(ObjectKind::User),
         "group" => Kind::Cloud(ObjectKind::Group),
@@ -354,7 +357,9 @@ fn kind_of_keys(map: &Map<String, Value>) -> Option<Kind> {
     if map.contains_key("roleTemplateId") {
         return Some(Kind::DirectoryRole);
     }
-    if map.contains_key("isInitial") || map.contains_key("authenticationType") && map.contains_key("isVerified") {
+    if map.contains_key("isInitial")
+        || map.contains_key("authenticationType") && map.contains_key("isVerified")
+    {
         return Some(Kind::Domain);
     }
     if !map.contains_key("id") {
@@ -388,7 +393,9 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object or array (a Graph response, ConvertTo-Json output or connect.json)")
+        f.write_str(
+            "a JSON object or array (a Graph response, ConvertTo-Json output or connect.json)",
+        )
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
@@ -420,9 +427,7 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_, '_> {
                     next_link = map.next_value::<Option<String>>()?;
                 }
                 "value" => {
-                    let seed = ValueSeed {
-                        state: &mut *state,
-                    };
+                    let seed = ValueSeed { state: &mut *state };
                     if let Some(v) = map.next_value_seed(seed)? {
                         rest.insert(key, v);
                     } else {
@@ -521,7 +526,9 @@ mod tests {
             Some(Kind::Cloud(ObjectKind::User))
         );
         assert_eq!(
-            k("https://graph.microsoft.com/v1.0/$metadata#directory/deletedItems/microsoft.graph.group"),
+            k(
+                "https://graph.microsoft.com/v1.0/$metadata#directory/deletedItems/microsoft.graph.group"
+            ),
             Some(Kind::Cloud(ObjectKind::Group))
         );
         assert_eq!(
@@ -529,13 +536,20 @@ mod tests {
             Some(Kind::DirectoryRole)
         );
         assert_eq!(
-            k("https://graph.microsoft.com/beta/$metadata#directory/onPremisesSynchronization/$entity"),
+            k(
+                "https://graph.microsoft.com/beta/$metadata#directory/onPremisesSynchronization/$entity"
+            ),
             Some(Kind::Sync)
         );
         assert_eq!(
-            k("https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleEligibilitySchedules(roleDefinition(id,displayName))"),
+            k(
+                "https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleEligibilitySchedules(roleDefinition(id,displayName))"
+            ),
             Some(Kind::RoleSchedule { eligible: true })
         );
-        assert_eq!(k("https://graph.microsoft.com/v1.0/$metadata#devices"), None);
+        assert_eq!(
+            k("https://graph.microsoft.com/v1.0/$metadata#devices"),
+            None
+        );
     }
 }

@@ -39,13 +39,7 @@ pub(crate) fn read(
         placeholders: Placeholders::default(),
     };
     let label = ctx.file.to_string();
-    let io = |e: io::Error| {
-        InputError::new(
-            &label,
-            "",
-            format!("cannot read the file: {e}"),
-        )
-    };
+    let io = |e: io::Error| InputError::new(&label, "", format!("cannot read the file: {e}"));
     loop {
         let line = reader.lines.next_logical().map_err(io)?;
         let Some(line) = line else {
@@ -180,10 +174,15 @@ impl<R: BufRead> Reader<R> {
                 .trim()
                 .to_string();
             if let Some(Current::Entry(rec)) = &mut self.current {
-                if ESSENTIAL_BINARY.contains(&name.to_ascii_lowercase().as_str()) || name.eq_ignore_ascii_case("dn") {
+                if ESSENTIAL_BINARY.contains(&name.to_ascii_lowercase().as_str())
+                    || name.eq_ignore_ascii_case("dn")
+                {
                     let dn = rec.dn.clone().unwrap_or_default();
                     self.current = Some(Current::Junk(
-                        format!("{dn}: the value of {name} is longer than {} MiB", MAX_LINE >> 20),
+                        format!(
+                            "{dn}: the value of {name} is longer than {} MiB",
+                            MAX_LINE >> 20
+                        ),
                         l.no,
                     ));
                 } else {
@@ -232,10 +231,15 @@ impl<R: BufRead> Reader<R> {
         })?;
         let Some((name, rest)) = text.split_once(':') else {
             match &mut self.current {
-                None => self.current = Some(Current::Junk(format!("{text:?} is not `dn: …`"), l.no)),
+                None => {
+                    self.current = Some(Current::Junk(format!("{text:?} is not `dn: …`"), l.no))
+                }
                 Some(_) => ctx.warn(
                     &pos,
-                    format!("not an attribute line (no ':'), ignored: {:?}", shorten(&text)),
+                    format!(
+                        "not an attribute line (no ':'), ignored: {:?}",
+                        shorten(&text)
+                    ),
                 ),
             }
             return Ok(());
@@ -258,11 +262,17 @@ impl<R: BufRead> Reader<R> {
                             self.current = Some(Current::Entry(rec));
                         }
                         Err(_) => {
-                            self.current = Some(Current::Junk("the base64 dn is not UTF-8 text".into(), l.no))
+                            self.current = Some(Current::Junk(
+                                "the base64 dn is not UTF-8 text".into(),
+                                l.no,
+                            ))
                         }
                     },
                     Ok(Value::Url) | Err(_) => {
-                        self.current = Some(Current::Junk(format!("invalid dn line {:?}", shorten(&text)), l.no))
+                        self.current = Some(Current::Junk(
+                            format!("invalid dn line {:?}", shorten(&text)),
+                            l.no,
+                        ))
                     }
                 },
                 "search" | "result" | "ref" | "matcheddn" | "text" | "control" => {
@@ -309,7 +319,9 @@ impl<R: BufRead> Reader<R> {
                     Ok(Value::Bytes(b)) => rec.push(base, RawValue::Bytes(b)),
                     Ok(Value::Url) => ctx.warn(
                         &pos,
-                        format!("{base} is given as a URL (:<), which syncscope does not fetch; dropped"),
+                        format!(
+                            "{base} is given as a URL (:<), which syncscope does not fetch; dropped"
+                        ),
                     ),
                     Err(why) => {
                         if ESSENTIAL_BINARY.contains(&base.to_ascii_lowercase().as_str()) {
@@ -365,17 +377,25 @@ impl<R: BufRead> Reader<R> {
             }
             Current::Change(kind, line, what) => ctx.skip(
                 format!("line {line}"),
-                format!("{what}: a change record (changetype: {kind}), not the object as it is; skipped"),
+                format!(
+                    "{what}: a change record (changetype: {kind}), not the object as it is; skipped"
+                ),
             ),
             Current::Trailer => {}
-            Current::Junk(why, line) => ctx.skip(format!("line {line}"), format!("{why}; record skipped")),
+            Current::Junk(why, line) => {
+                ctx.skip(format!("line {line}"), format!("{why}; record skipped"))
+            }
         }
     }
 }
 
 fn shorten(t: &str) -> String {
     let s: String = t.chars().take(60).collect();
-    if s.len() < t.len() { format!("{s}…") } else { s }
+    if s.len() < t.len() {
+        format!("{s}…")
+    } else {
+        s
+    }
 }
 
 enum Value {

@@ -153,7 +153,9 @@ mod tests {
         assert!(o.is_none());
         assert_eq!(report.skipped.len(), 1);
         assert!(
-            report.skipped[0].message.contains("has 3 bytes, expected 16"),
+            report.skipped[0]
+                .message
+                .contains("has 3 bytes, expected 16"),
             "{report}"
         );
         assert_eq!(report.skipped[0].position, "[0]");

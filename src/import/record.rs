@@ -373,7 +373,10 @@ pub(crate) fn on_prem_object(
         Some((_, values)) => match first_text(&values).map(|t| t.trim().parse::<i64>()) {
             Some(Ok(g)) => Some(g),
             Some(Err(_)) => {
-                ctx.warn(&pos, format!("{label}: groupType is not an integer; ignored"));
+                ctx.warn(
+                    &pos,
+                    format!("{label}: groupType is not an integer; ignored"),
+                );
                 None
             }
             None => None,

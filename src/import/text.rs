@@ -373,8 +373,14 @@ mod tests {
     #[test]
     fn boms_and_utf16_are_decoded() {
         let text = "dn: CN=Zoë Brontë 😀,DC=contoso\r\n";
-        assert_eq!(decode(utf16le(text, true)), (Encoding::Utf16Le, text.into()));
-        assert_eq!(decode(utf16le(text, false)), (Encoding::Utf16Le, text.into()));
+        assert_eq!(
+            decode(utf16le(text, true)),
+            (Encoding::Utf16Le, text.into())
+        );
+        assert_eq!(
+            decode(utf16le(text, false)),
+            (Encoding::Utf16Le, text.into())
+        );
         let mut be = vec![0xFE, 0xFF];
         for u in text.encode_utf16() {
             be.extend_from_slice(&u.to_be_bytes());
