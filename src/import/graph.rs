@@ -136,10 +136,11 @@ pub(crate) fn role_schedule(
     path: &str,
     h: &mut Harvest,
 ) {
-    if let Some(status) = text(&map, "status") {
-        if !status.eq_ignore_ascii_case("Provisioned") && !status.eq_ignore_ascii_case("Granted") {
-            return; // Revoked, canceled or pending schedules give no role.
-        }
+    if let Some(status) = text(&map, "status")
+        && !status.eq_ignore_ascii_case("Provisioned")
+        && !status.eq_ignore_ascii_case("Granted")
+    {
+        return; // Revoked, canceled or pending schedules give no role.
     }
     let Some(principal) = text(&map, "principalId").and_then(|p| parse_guid_text(p).ok()) else {
         ctx.warn(path, "a role schedule without a principalId GUID; ignored");

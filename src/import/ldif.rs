@@ -116,10 +116,7 @@ impl<R: BufRead> Unfolder<R> {
             }
             Physical::TooLong(prefix) => (None, prefix),
         };
-        loop {
-            let Some((n, next)) = self.next_physical()? else {
-                break;
-            };
+        while let Some((n, next)) = self.next_physical()? {
             if !continues(&next) {
                 self.peeked = Some((n, next));
                 break;

@@ -33,10 +33,8 @@ fn values(value: Value, binary: bool) -> Vec<RawValue> {
         Value::String(s) => vec![RawValue::Text(s)],
         Value::Bool(_) | Value::Number(_) => vec![RawValue::Json(value)],
         Value::Array(items) => {
-            if binary {
-                if let Some(bytes) = byte_array(&items) {
-                    return vec![RawValue::Bytes(bytes)];
-                }
+            if binary && let Some(bytes) = byte_array(&items) {
+                return vec![RawValue::Bytes(bytes)];
             }
             items
                 .into_iter()
@@ -52,16 +50,16 @@ fn values(value: Value, binary: bool) -> Vec<RawValue> {
                 return vec![RawValue::Text(g.clone())];
             }
             // A SecurityIdentifier: its text form is Value.
-            if o.contains_key("BinaryLength") {
-                if let Some(Value::String(s)) = o.get("Value") {
-                    return vec![RawValue::Text(s.clone())];
-                }
+            if o.contains_key("BinaryLength")
+                && let Some(Value::String(s)) = o.get("Value")
+            {
+                return vec![RawValue::Text(s.clone())];
             }
             // Windows PowerShell 5.1 wraps some collections as {"value": [...], "Count": n}.
-            if o.contains_key("Count") {
-                if let Some(inner @ Value::Array(_)) = o.remove("value") {
-                    return values(inner, binary);
-                }
+            if o.contains_key("Count")
+                && let Some(inner @ Value::Array(_)) = o.remove("value")
+            {
+                return values(inner, binary);
             }
             Vec::new()
         }
