@@ -250,7 +250,7 @@ def ldapsearch():
               "ref: ldap://contoso.com/CN=Configuration,DC=contoso,DC=com", "",
               "# search result", "search: 2", "result: 0 Success",
               "control: 1.2.840.113556.1.4.319 false MAUCAQAEAA==",
-              "# pagedresults: cookie=", "",
+              "pagedresults: cookie=", "",
               f"# numResponses: {len(BUNDLE['onPremises']) + 4}",
               f"# numEntries: {len(BUNDLE['onPremises'])}",
               "# numReferences: 3"]

@@ -273,7 +273,9 @@ impl<R: BufRead> Reader<R> {
                     }
                 },
                 "search" | "result" | "ref" | "matcheddn" | "text" | "control" => {
-                    self.flavor = Flavor::Ldapsearch;
+                    if lower != "ref" && self.flavor == Flavor::Unknown {
+                        self.flavor = Flavor::Ldapsearch;
+                    }
                     self.current = Some(Current::Trailer);
                     self.trailer_line(&lower, rest, &pos, ctx);
                 }

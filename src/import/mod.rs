@@ -58,7 +58,8 @@ impl fmt::Display for LoadIssue {
 /// What a load read, and everything it could not use.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadReport {
-    /// Each file read: its name, the format detected, and the number of objects it gave.
+    /// Each file read: its name, the format detected, and the number of objects it gave
+    /// (directory objects; for role, domain and settings exports, the entries read).
     pub files: Vec<(String, String, usize)>,
     pub warnings: Vec<LoadIssue>,
     /// Objects that could not be used, with the reason.
@@ -68,13 +69,10 @@ pub struct LoadReport {
 impl LoadReport {
     /// One line for a status bar: files, objects, warnings, skipped.
     pub fn summary(&self) -> String {
-        let objects: usize = self.files.iter().map(|f| f.2).sum();
         format!(
-            "{} file{} read, {} object{}; {} warning{}, {} object{} skipped",
+            "{} file{} read; {} warning{}, {} object{} skipped",
             self.files.len(),
             plural(self.files.len()),
-            objects,
-            plural(objects),
             self.warnings.len(),
             plural(self.warnings.len()),
             self.skipped.len(),
@@ -112,7 +110,7 @@ impl fmt::Display for LoadReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.summary())?;
         for (file, format, n) in &self.files {
-            writeln!(f, "  {file}: {format}, {n} object{}", plural(*n))?;
+            writeln!(f, "  {file}: {format}, {n} read")?;
         }
         if !self.warnings.is_empty() {
             writeln!(f, "Warnings:")?;
@@ -258,6 +256,15 @@ impl Harvest {
     fn objects(&self) -> usize {
         self.on_prem.len() + self.cloud.len()
     }
+
+    /// Everything read so far: objects, domains, role grants, settings documents.
+    fn items(&self) -> usize {
+        self.objects()
+            + self.domains.len()
+            + self.roles.len()
+            + self.sync.len()
+            + self.connect.len()
+    }
 }
 
 /// The file being read and the report it writes to.
@@ -396,7 +403,7 @@ fn read_export(
 ) -> Result<(), InputError> {
     let file = TextFile::open(path, label)?;
     let encoding = file.encoding;
-    let before = harvest.objects();
+    let before = harvest.items();
     let format = detect(&file.head);
     let mut ctx = FileCtx {
         file: label,
@@ -417,7 +424,7 @@ fn read_export(
     };
     report
         .files
-        .push((label.to_string(), name, harvest.objects() - before));
+        .push((label.to_string(), name, harvest.items() - before));
     Ok(())
 }
 
