@@ -422,3 +422,23 @@ fn connect_json_is_read_strictly() {
         "colour"
     );
 }
+
+#[test]
+fn single_graph_entities_and_settings_without_context_are_recognised() {
+    let user = r##"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users/$entity","id":"6e7b768e-07e2-4810-8459-485f84f8f204","displayName":"Alice Ng","userPrincipalName":"alice@contoso.com","onPremisesImmutableId":"iGhmiAEBERG7uxI0VniQqw==","onPremisesSyncEnabled":true}"##;
+    // ConvertTo-Json of Get-MgDirectoryOnPremiseSynchronization: no @odata.context.
+    let sync = r#"{"id":"4f1c2b8e-7d3a-4e59-9b61-0c2d5e8f3a17","configuration":{"accidentalDeletionPrevention":{"synchronizationPreventionType":"enabledForCount","alertThreshold":250}},"features":{"blockSoftMatchEnabled":true,"passwordWritebackEnabled":true}}"#;
+    let dir = folder(&[
+        ("alice.json", user.as_bytes()),
+        ("sync.json", sync.as_bytes()),
+    ]);
+    let l = load(&dir);
+    assert_eq!(l.bundle.cloud.len(), 1, "{}", l.report);
+    assert!(l.bundle.cloud[0].is_synced());
+    assert!(
+        l.bundle
+            .settings
+            .get(syncscope::settings::Setting::BlockSoftMatch)
+    );
+    assert_eq!(l.bundle.connect.deletion_threshold, 250);
+}

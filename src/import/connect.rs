@@ -28,8 +28,9 @@ const KEYS: [&str; 6] = [
     "features",
 ];
 
+/// connect.json has at least one of its keys and, unlike a Graph object, no `id`.
 pub(crate) fn looks_like(map: &Map<String, Value>) -> bool {
-    !map.is_empty() && map.keys().any(|k| KEYS.contains(&k.as_str()))
+    !map.contains_key("id") && map.keys().any(|k| KEYS.contains(&k.as_str()))
 }
 
 /// Parses connect.json; returns the settings and warnings as (position, message).

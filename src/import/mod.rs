@@ -593,8 +593,10 @@ fn assemble(
     for key in collections {
         let pages: Vec<&(String, Option<String>, Origin)> =
             h.pages.iter().filter(|(k, _, _)| k == key).collect();
-        if pages.iter().all(|(_, next, _)| next.is_some()) {
-            let (_, next, origin) = pages[pages.len() - 1];
+        if let Some((_, next, origin)) = pages
+            .last()
+            .filter(|_| pages.iter().all(|(_, n, _)| n.is_some()))
+        {
             report.warn(
                 &origin.file,
                 &origin.position,
