@@ -4,7 +4,7 @@
 //! PowerShell could not flatten arrive as type names and are reported by the record reader.
 
 use super::record::{self, AdRecord, Placeholders, RawValue, hex_literal};
-use super::text::{Lines, MAX_LINE, Physical, TextFile};
+use super::text::{Lines, MAX_LINE, Physical, TextFile, io_error};
 use super::{FileCtx, Harvest};
 use crate::error::InputError;
 use std::io::BufRead;
@@ -117,8 +117,7 @@ struct Rows<R> {
 impl<R: BufRead> Rows<R> {
     /// The next row and the line it starts on.
     fn next(&mut self, label: &str) -> Result<Option<(usize, Row)>, InputError> {
-        let io =
-            |e: std::io::Error| InputError::new(label, "", format!("cannot read the file: {e}"));
+        let io = |e| io_error(label, e);
         let Some(first) = self.lines.next_line().map_err(io)? else {
             return Ok(None);
         };

@@ -6,7 +6,7 @@
 //! [`AdRecord`](super::record::AdRecord) as soon as it ends, so memory holds one record at a time.
 
 use super::record::{self, AdRecord, Placeholders, RawValue};
-use super::text::{Lines, MAX_LINE, Physical, TextFile};
+use super::text::{Lines, MAX_LINE, Physical, TextFile, io_error};
 use super::{FileCtx, Harvest};
 use crate::error::InputError;
 use base64::Engine as _;
@@ -39,15 +39,14 @@ pub(crate) fn read(
         placeholders: Placeholders::default(),
     };
     let label = ctx.file.to_string();
-    let io = |e: io::Error| InputError::new(&label, "", format!("cannot read the file: {e}"));
-    loop {
-        let line = reader.lines.next_logical().map_err(io)?;
-        let Some(line) = line else {
-            reader.finish_record(ctx, h);
-            break;
-        };
+    while let Some(line) = reader
+        .lines
+        .next_logical()
+        .map_err(|e| io_error(&label, e))?
+    {
         reader.line(line, ctx, h)?;
     }
+    reader.finish_record(ctx, h);
     if reader.lines.lines.unterminated {
         ctx.warn(
             format!("line {}", reader.lines.lines.line),
