@@ -285,32 +285,57 @@ def draw_box(d, x0, y0, w, spec, col, rounded=False):
         if right: d.rectangle((cx + r, cy - o, x1 - 1, cy - o + t - 1), fill=col)
         return
 
-    def hline(xa, xb, kind):
-        if kind == 3:
-            for yy in (cy - LIGHT - 1, cy + 1):
-                d.rectangle((xa, yy, xb, yy + LIGHT - 1), fill=col)
-        else:
-            t = LIGHT if kind == 1 else HEAVY
-            d.rectangle((xa, cy - t // 2, xb, cy - t // 2 + t - 1), fill=col)
+    # Straight lines. A light or heavy arm is one line through the centre; a double arm is two lines
+    # G pixels either side of it. Each line of an arm runs from the cell edge towards the centre and
+    # ends where it meets the lines of the other arms, so corners, tees and crosses close cleanly.
+    G = LIGHT + 1
+    arms = {'u': up, 'r': right, 'd': down, 'l': left}
+    opposite = {'u': 'd', 'd': 'u', 'l': 'r', 'r': 'l'}
+    sides = {'u': ('l', 'r'), 'd': ('l', 'r'), 'l': ('u', 'd'), 'r': ('u', 'd')}
+    sign = {'u': -1, 'l': -1, 'd': 1, 'r': 1}     # direction of an arm from the centre
 
-    def vline(ya, yb, kind):
-        if kind == 3:
-            for xx in (cx - LIGHT - 1, cx + 1):
-                d.rectangle((xx, ya, xx + LIGHT - 1, yb), fill=col)
-        else:
-            t = LIGHT if kind == 1 else HEAVY
-            d.rectangle((cx - t // 2, ya, cx - t // 2 + t - 1, yb), fill=col)
+    def thick(kind):
+        return HEAVY if kind == 2 else LIGHT
 
-    # each arm runs from the cell edge to the centre line, and on across the perpendicular arms'
-    # thickness (not beyond it), so that corners and tees close without stubs
-    def half(kind):
-        return 0 if kind == 0 else LIGHT + 1 if kind == 3 else (LIGHT if kind == 1 else HEAVY) // 2
-    hv = max(half(left), half(right))              # reach of vertical arms past the centre
-    hh = max(half(up), half(down))                 # reach of horizontal arms past the centre
-    if up: vline(y0, cy + (hv if not down else 0), up)
-    if down: vline(cy - (hv if not up else 0), y1 - 1, down)
-    if left: hline(x0, cx + (hh if not right else 0), left)
-    if right: hline(cx - (hh if not left else 0), x1 - 1, right)
+    def seg(arm, offset, reach, t):
+        """A line of `arm`, `offset` px across it from the centre, reaching `reach` px past the centre
+        (towards the opposite arm; negative stops short of it)."""
+        vertical = arm in 'ud'
+        c_across = (cx if vertical else cy) + offset
+        c_along, edge = (cy, y0 if arm == 'u' else y1 - 1) if vertical else (cx, x0 if arm == 'l' else x1 - 1)
+        end = c_along - sign[arm] * reach
+        lo, hi = sorted((edge, end))
+        a0 = c_across - t // 2
+        if vertical:
+            d.rectangle((a0, lo, a0 + t - 1, hi), fill=col)
+        else:
+            d.rectangle((lo, a0, hi, a0 + t - 1), fill=col)
+
+    for arm, kind in arms.items():
+        if not kind:
+            continue
+        perp = [arms[s] for s in sides[arm]]
+        if kind != 3:
+            if arms[opposite[arm]]:              # straight on through the centre
+                reach = 0
+            elif perp == [3, 3]:                 # ends on a straight double line: at its near line
+                reach = -G
+            elif 3 in perp:                      # meets a double corner: touch both of its lines
+                reach = G
+            else:                                # cover the thickness of the arms across
+                reach = max([thick(k) // 2 for k in perp if k] or [0])
+            seg(arm, 0, reach, thick(kind))
+            continue
+        for side in sides[arm]:
+            off = sign[side] * G
+            other = [k for k in perp if k != 3 and k]
+            if arms[side] == 3:                  # inner corner with the double arm on that side
+                reach = -G
+            elif arms[opposite[arm]] or other:   # straight on, or meets a single line at the centre
+                reach = 0
+            else:                                # outer corner: close against the far line
+                reach = G
+            seg(arm, off, reach, LIGHT)
 
 
 def draw_block(d, ch, x0, y0, w, col, bg):

@@ -8,6 +8,7 @@ pub mod apply;
 pub mod bundle;
 pub mod error;
 pub mod hardmatch;
+pub mod import;
 pub mod index;
 pub mod model;
 pub mod outcome;

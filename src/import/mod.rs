@@ -1,0 +1,740 @@
+//! Loading real exports: a folder of `ldifde` / `ldapsearch` / `ldbsearch` LDIF, `csvde` CSV,
+//! PowerShell `Export-Csv` / `ConvertTo-Json` of AD objects and Microsoft Graph JSON, plus a small
+//! `connect.json`, turned into the same [`Bundle`] a snapshot file holds.
+//!
+//! Each file's format is detected from its content (not its name). Problems that make a whole
+//! file unreadable (a truncated JSON document, an encoding that is not UTF-8/UTF-16) are an
+//! [`InputError`] naming the file and line; an object that cannot be used is listed in the
+//! [`LoadReport`] with the reason, never dropped silently. Memory stays bounded: lines are read
+//! with a maximum length and JSON arrays are read element by element.
+
+pub mod connect;
+pub mod csvde;
+pub mod graph;
+pub mod ldif;
+pub mod powershell;
+
+mod json;
+mod record;
+mod text;
+
+use crate::bundle::parse_bundle;
+use crate::error::InputError;
+use crate::model::*;
+use crate::settings::{Setting, Settings};
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+use text::TextFile;
+use uuid::Uuid;
+
+/// Command-line overrides of `connect.json` (and of a bundle's `connect` section).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportOptions {
+    pub source_anchor: Option<SourceAnchorAttribute>,
+    pub included_ous: Option<Vec<String>>,
+}
+
+/// One thing the load report says about a file: a warning or an object that was skipped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadIssue {
+    pub file: String,
+    /// `line N`, a JSON path (`value[3].onPremisesImmutableId`), or empty for the whole file.
+    pub position: String,
+    pub message: String,
+}
+
+impl fmt::Display for LoadIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.position.is_empty() {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.file, self.position, self.message)
+        }
+    }
+}
+
+/// What a load read, and everything it could not use.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadReport {
+    /// Each file read: its name, the format detected, and the number of objects it gave
+    /// (directory objects; for role, domain and settings exports, the entries read).
+    pub files: Vec<(String, String, usize)>,
+    pub warnings: Vec<LoadIssue>,
+    /// Objects that could not be used, with the reason.
+    pub skipped: Vec<LoadIssue>,
+}
+
+impl LoadReport {
+    /// One line for a status bar: files, objects, warnings, skipped.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} file{} read; {} warning{}, {} object{} skipped",
+            self.files.len(),
+            plural(self.files.len()),
+            self.warnings.len(),
+            plural(self.warnings.len()),
+            self.skipped.len(),
+            plural(self.skipped.len()),
+        )
+    }
+
+    /// Nothing to tell: no warning and no skipped object.
+    pub fn is_clean(&self) -> bool {
+        self.warnings.is_empty() && self.skipped.is_empty()
+    }
+
+    fn warn(&mut self, file: &str, position: impl Into<String>, message: impl Into<String>) {
+        self.warnings.push(LoadIssue {
+            file: file.to_string(),
+            position: position.into(),
+            message: message.into(),
+        });
+    }
+
+    fn skip(&mut self, file: &str, position: impl Into<String>, message: impl Into<String>) {
+        self.skipped.push(LoadIssue {
+            file: file.to_string(),
+            position: position.into(),
+            message: message.into(),
+        });
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+impl fmt::Display for LoadReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.summary())?;
+        for (file, format, n) in &self.files {
+            writeln!(f, "  {file}: {format}, {n} read")?;
+        }
+        if !self.warnings.is_empty() {
+            writeln!(f, "Warnings:")?;
+            for w in &self.warnings {
+                writeln!(f, "  {w}")?;
+            }
+        }
+        if !self.skipped.is_empty() {
+            writeln!(f, "Skipped objects:")?;
+            for s in &self.skipped {
+                writeln!(f, "  {s}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A snapshot and what loading it found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loaded {
+    pub bundle: Bundle,
+    pub report: LoadReport,
+}
+
+/// Loads a SNAPSHOT: a bundle file, or a folder of exports.
+pub fn load_snapshot(path: &Path, opts: &ImportOptions) -> Result<Loaded, InputError> {
+    let label = path.display().to_string();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| InputError::new(&label, "", format!("cannot open: {e}")))?;
+    if meta.is_dir() {
+        load_folder(path, &label, opts)
+    } else {
+        load_bundle_file(path, &label, opts)
+    }
+}
+
+fn load_bundle_file(path: &Path, label: &str, opts: &ImportOptions) -> Result<Loaded, InputError> {
+    let mut file = TextFile::open(path, label)?;
+    match detect(&file.head) {
+        Format::Json => {}
+        Format::Ldif | Format::Csv => {
+            return Err(InputError::new(
+                label,
+                "",
+                "this is an Active Directory export, which holds only the on-prem side; put it in a folder \
+                 with the Microsoft Graph exports and connect.json and open the folder (see docs/importing.md)",
+            ));
+        }
+        Format::Unknown(why) => {
+            return Err(InputError::new(
+                label,
+                "",
+                format!("expected a snapshot bundle (JSON) or a folder of exports; {why}"),
+            ));
+        }
+    }
+    if json::looks_like_export(&file.head) {
+        return Err(InputError::new(
+            label,
+            "",
+            "this is a Microsoft Graph or PowerShell export, not a snapshot bundle; put it in a folder with the \
+             other exports and open the folder (see docs/importing.md)",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| text::io_error(label, e))?;
+    let mut bundle = parse_bundle(label, &bytes)?;
+    let mut report = LoadReport::default();
+    apply_overrides(&mut bundle.connect, opts, label, &mut report);
+    report.files.push((
+        label.to_string(),
+        "snapshot bundle".into(),
+        bundle.on_premises.len() + bundle.cloud.len(),
+    ));
+    Ok(Loaded { bundle, report })
+}
+
+/// Where an object or setting was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Origin {
+    pub file: String,
+    pub position: String,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.position.is_empty() {
+            f.write_str(&self.file)
+        } else {
+            write!(f, "{} {}", self.file, self.position)
+        }
+    }
+}
+
+/// A directory role held by a principal, assigned or eligible (M3 hardening, M6).
+#[derive(Clone, Debug)]
+pub(crate) struct RoleGrant {
+    pub principal: Uuid,
+    /// `@odata.type` of the member when the export says it.
+    pub principal_type: Option<String>,
+    pub role: String,
+    pub eligible: bool,
+    pub origin: Origin,
+}
+
+/// `/directory/onPremisesSynchronization`: tenant features and the deletion threshold.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SyncExport {
+    pub features: Vec<(Setting, bool)>,
+    pub deletion_threshold: Option<u32>,
+}
+
+/// `connect.json`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct ConnectFile {
+    pub source_anchor: Option<SourceAnchorAttribute>,
+    /// `Some(None)`: `includedOUs: null`, the whole directory.
+    pub included_ous: Option<Option<Vec<String>>>,
+    pub deletion_threshold: Option<u32>,
+    pub captured_date_time: Option<String>,
+    /// Rule-book switches (`simulation`) and tenant features (`features`) given by hand.
+    pub settings: Vec<(Setting, bool)>,
+}
+
+/// Everything read from the files of a folder, before it is put together.
+#[derive(Default)]
+pub(crate) struct Harvest {
+    pub on_prem: Vec<(OnPremObject, Origin)>,
+    pub cloud: Vec<(CloudObject, Origin)>,
+    pub roles: Vec<RoleGrant>,
+    pub domains: Vec<(Domain, bool, Origin)>,
+    pub sync: Vec<(SyncExport, Origin)>,
+    pub connect: Vec<(ConnectFile, Origin)>,
+    /// Role exports seen (so a tenant without any role holder is not reported as unexported).
+    pub role_exports: usize,
+    /// Each Graph page read: its collection (`@odata.context` path), its `@odata.nextLink`.
+    pub pages: Vec<(String, Option<String>, Origin)>,
+}
+
+impl Harvest {
+    fn objects(&self) -> usize {
+        self.on_prem.len() + self.cloud.len()
+    }
+
+    /// Everything read so far: objects, domains, role grants, settings documents.
+    fn items(&self) -> usize {
+        self.objects()
+            + self.domains.len()
+            + self.roles.len()
+            + self.sync.len()
+            + self.connect.len()
+    }
+}
+
+/// The file being read and the report it writes to.
+pub(crate) struct FileCtx<'a> {
+    pub file: &'a str,
+    pub report: &'a mut LoadReport,
+}
+
+impl FileCtx<'_> {
+    pub(crate) fn warn(&mut self, position: impl Into<String>, message: impl Into<String>) {
+        self.report.warn(self.file, position, message);
+    }
+
+    pub(crate) fn skip(&mut self, position: impl Into<String>, message: impl Into<String>) {
+        self.report.skip(self.file, position, message);
+    }
+
+    pub(crate) fn origin(&self, position: impl Into<String>) -> Origin {
+        Origin {
+            file: self.file.to_string(),
+            position: position.into(),
+        }
+    }
+}
+
+/// A file's format, from its first bytes.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Format {
+    Ldif,
+    Csv,
+    Json,
+    Unknown(String),
+}
+
+pub(crate) fn detect(head: &[u8]) -> Format {
+    if head.contains(&0) {
+        return Format::Unknown("binary content, not a text export".into());
+    }
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        return Format::Unknown("the file is empty".into());
+    }
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        return Format::Json;
+    }
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || line.starts_with('#') && !line.starts_with("#TYPE") {
+            continue;
+        }
+        if line.starts_with(' ') {
+            // The continuation of a folded comment.
+            continue;
+        }
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("dn:") || lower.starts_with("version:") {
+            return Format::Ldif;
+        }
+        if line.starts_with("#TYPE") {
+            return Format::Csv;
+        }
+        let header: Vec<String> = line
+            .split(',')
+            .map(|h| h.trim().trim_matches('"').to_ascii_lowercase())
+            .collect();
+        if header.len() > 1
+            && header
+                .iter()
+                .any(|h| h == "dn" || h == "distinguishedname" || h == "objectguid")
+        {
+            return Format::Csv;
+        }
+        let shown: String = line.chars().take(60).collect();
+        return Format::Unknown(format!(
+            "not LDIF, CSV or JSON (the first line is {shown:?})"
+        ));
+    }
+    Format::Unknown("only comments and blank lines".into())
+}
+
+fn load_folder(folder: &Path, label: &str, opts: &ImportOptions) -> Result<Loaded, InputError> {
+    let mut entries: Vec<_> = std::fs::read_dir(folder)
+        .map_err(|e| InputError::new(label, "", format!("cannot list the folder: {e}")))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    let mut report = LoadReport::default();
+    let mut harvest = Harvest::default();
+    for path in entries {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if name.starts_with('.') {
+            continue;
+        }
+        let file_label = path.display().to_string();
+        if path.is_dir() {
+            report.warn(
+                &file_label,
+                "",
+                "a subfolder; only the files directly in the snapshot folder are read",
+            );
+            continue;
+        }
+        read_export(&path, &file_label, &mut harvest, &mut report)?;
+    }
+    if harvest.objects() == 0 && harvest.domains.is_empty() {
+        return Err(InputError::new(
+            label,
+            "",
+            format!(
+                "no export syncscope can read in this folder ({}); expected LDIF, csvde or Export-Csv CSV, \
+                 ConvertTo-Json or Microsoft Graph JSON files (see docs/importing.md)",
+                report
+                    .warnings
+                    .iter()
+                    .map(|w| w.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ));
+    }
+    let bundle = assemble(harvest, opts, label, &mut report)?;
+    Ok(Loaded { bundle, report })
+}
+
+/// Reads one file of a folder into the harvest and records it in the report.
+fn read_export(
+    path: &Path,
+    label: &str,
+    harvest: &mut Harvest,
+    report: &mut LoadReport,
+) -> Result<(), InputError> {
+    let file = TextFile::open(path, label)?;
+    let encoding = file.encoding;
+    let before = harvest.items();
+    let format = detect(&file.head);
+    let mut ctx = FileCtx {
+        file: label,
+        report,
+    };
+    let name = match format {
+        Format::Ldif => ldif::read(file, &mut ctx, harvest)?,
+        Format::Csv => csvde::read(file, &mut ctx, harvest)?,
+        Format::Json => json::read(file, &mut ctx, harvest)?,
+        Format::Unknown(why) => {
+            ctx.warn("", format!("not read: {why}"));
+            "unknown format".to_string()
+        }
+    };
+    let name = match encoding {
+        text::Encoding::Utf8 => name,
+        e => format!("{name}, {}", e.describe()),
+    };
+    report
+        .files
+        .push((label.to_string(), name, harvest.items() - before));
+    Ok(())
+}
+
+fn apply_overrides(
+    connect: &mut ConnectSettings,
+    opts: &ImportOptions,
+    label: &str,
+    report: &mut LoadReport,
+) {
+    if let Some(a) = opts.source_anchor {
+        if a != connect.source_anchor {
+            report.warn(
+                label,
+                "",
+                format!(
+                    "sourceAnchor {} from the command line replaces {}",
+                    a.as_str(),
+                    connect.source_anchor.as_str()
+                ),
+            );
+        }
+        connect.source_anchor = a;
+    }
+    if let Some(ous) = &opts.included_ous {
+        connect.included_ous = Some(ous.clone());
+    }
+}
+
+/// Puts the harvest of a folder together into a bundle: duplicates refused, roles attached,
+/// settings taken from connect.json, onPremisesSynchronization and the command line.
+fn assemble(
+    h: Harvest,
+    opts: &ImportOptions,
+    folder: &str,
+    report: &mut LoadReport,
+) -> Result<Bundle, InputError> {
+    // ---- settings -----------------------------------------------------------------------------
+    let mut settings = Settings::default();
+    let mut connect = ConnectSettings::default();
+    let mut captured_date_time = None;
+    if h.sync.is_empty() {
+        report.warn(
+            folder,
+            "",
+            "no /directory/onPremisesSynchronization export: the tenant features take a new tenant's defaults",
+        );
+    }
+    for (sync, _) in &h.sync {
+        for &(s, v) in &sync.features {
+            settings.set(s, v);
+        }
+        if let Some(t) = sync.deletion_threshold {
+            connect.deletion_threshold = t;
+        }
+    }
+    if h.connect.len() > 1 {
+        let places: Vec<String> = h.connect.iter().map(|(_, o)| o.to_string()).collect();
+        report.warn(
+            folder,
+            "",
+            format!(
+                "more than one connect.json ({}); later files override earlier ones",
+                places.join(", ")
+            ),
+        );
+    }
+    if h.connect.is_empty() && (opts.source_anchor.is_none() || opts.included_ous.is_none()) {
+        report.warn(
+            folder,
+            "",
+            "no connect.json: assumed sourceAnchor mS-DS-ConsistencyGuid and the whole directory in scope \
+             unless given on the command line",
+        );
+    }
+    for (c, _) in &h.connect {
+        if let Some(a) = c.source_anchor {
+            connect.source_anchor = a;
+        }
+        if let Some(ous) = &c.included_ous {
+            connect.included_ous = ous.clone();
+        }
+        if let Some(t) = c.deletion_threshold {
+            connect.deletion_threshold = t;
+        }
+        if c.captured_date_time.is_some() {
+            captured_date_time = c.captured_date_time.clone();
+        }
+        for &(s, v) in &c.settings {
+            settings.set(s, v);
+        }
+    }
+    apply_overrides(&mut connect, opts, folder, report);
+
+    // ---- on-prem objects ----------------------------------------------------------------------
+    let mut on_premises: Vec<OnPremObject> = Vec::with_capacity(h.on_prem.len());
+    let mut by_guid: HashMap<Uuid, Origin> = HashMap::new();
+    let mut by_dn: HashMap<String, (Uuid, Origin)> = HashMap::new();
+    for (o, origin) in h.on_prem {
+        if let Some(first) = by_guid.get(&o.object_guid) {
+            report.skip(
+                &origin.file,
+                &origin.position,
+                format!(
+                    "{}: duplicate objectGUID {} (also at {first}); the first is used",
+                    o.distinguished_name, o.object_guid
+                ),
+            );
+            continue;
+        }
+        let dn_key = normalise_dn(&o.distinguished_name);
+        if let Some((guid, first)) = by_dn.get(&dn_key) {
+            report.skip(
+                &origin.file,
+                &origin.position,
+                format!(
+                    "{}: duplicate distinguishedName (also at {first}, objectGUID {guid}); a DN names one object, the first is used",
+                    o.distinguished_name
+                ),
+            );
+            continue;
+        }
+        by_guid.insert(o.object_guid, origin.clone());
+        by_dn.insert(dn_key, (o.object_guid, origin));
+        on_premises.push(o);
+    }
+
+    // ---- cloud objects ------------------------------------------------------------------------
+    let mut cloud: Vec<CloudObject> = Vec::with_capacity(h.cloud.len());
+    let mut by_id: HashMap<Uuid, (usize, Origin)> = HashMap::new();
+    for (c, origin) in h.cloud {
+        if let Some((_, first)) = by_id.get(&c.id) {
+            report.skip(
+                &origin.file,
+                &origin.position,
+                format!(
+                    "{} ({}): duplicate id {} (also at {first}); the first is used",
+                    c.name(),
+                    c.object_type.as_str(),
+                    c.id
+                ),
+            );
+            continue;
+        }
+        by_id.insert(c.id, (cloud.len(), origin));
+        cloud.push(c);
+    }
+    if on_premises.is_empty() {
+        report.warn(
+            folder,
+            "",
+            "no Active Directory export (LDIF, CSV or ConvertTo-Json): the on-prem side is empty",
+        );
+    }
+    if cloud.is_empty() {
+        report.warn(
+            folder,
+            "",
+            "no Microsoft Graph users, groups or contacts: the cloud side is empty",
+        );
+    }
+
+    // ---- saved pages: is the last page there? ----------------------------------------------
+    let mut collections: Vec<&str> = h.pages.iter().map(|(k, _, _)| k.as_str()).collect();
+    collections.sort_unstable();
+    collections.dedup();
+    for key in collections {
+        let pages: Vec<&(String, Option<String>, Origin)> =
+            h.pages.iter().filter(|(k, _, _)| k == key).collect();
+        if let Some((_, next, origin)) = pages
+            .last()
+            .filter(|_| pages.iter().all(|(_, n, _)| n.is_some()))
+        {
+            report.warn(
+                &origin.file,
+                &origin.position,
+                format!(
+                    "{key}: every saved page has an @odata.nextLink, so the last page is missing and the export is incomplete; \
+                     save the page at {} too (see docs/importing.md)",
+                    next.as_deref().unwrap_or("")
+                ),
+            );
+        }
+    }
+
+    // ---- directory roles (M3 hardening, M6) ---------------------------------------------------
+    if h.role_exports == 0 && !cloud.is_empty() {
+        report.warn(
+            folder,
+            "",
+            "no directoryRoles export: role holders are unknown, so the admin-role rules (M3, M6) see no roles",
+        );
+    }
+    for g in h.roles {
+        match by_id.get(&g.principal) {
+            Some(&(i, _)) => {
+                let roles = if g.eligible {
+                    &mut cloud[i].eligible_directory_roles
+                } else {
+                    &mut cloud[i].directory_roles
+                };
+                if !roles.contains(&g.role) {
+                    roles.push(g.role);
+                }
+            }
+            None => {
+                let kind = g.principal_type.as_deref().unwrap_or("");
+                if kind.ends_with("servicePrincipal") {
+                    continue; // Applications hold roles too; they are not synced objects.
+                }
+                report.warn(
+                    &g.origin.file,
+                    &g.origin.position,
+                    format!(
+                        "{} {} is held by {} {}, which is not in the users, groups or contacts exported",
+                        if g.eligible { "eligible role" } else { "role" },
+                        g.role,
+                        if kind.is_empty() { "object" } else { kind.trim_start_matches("#microsoft.graph.") },
+                        g.principal
+                    ),
+                );
+            }
+        }
+    }
+
+    // ---- anchors Graph does not export (M1) ---------------------------------------------------
+    graph::infer_group_and_contact_anchors(&on_premises, &mut cloud, &connect, folder, report);
+
+    // ---- tenant -------------------------------------------------------------------------------
+    let mut domains: Vec<Domain> = Vec::new();
+    let mut initial: Option<String> = None;
+    for (d, is_initial, _) in h.domains {
+        if is_initial && initial.is_none() {
+            initial = Some(d.id.clone());
+        }
+        if !domains.iter().any(|x| x.id.eq_ignore_ascii_case(&d.id)) {
+            domains.push(d);
+        }
+    }
+    let initial_domain = match initial {
+        Some(i) => i,
+        None => match graph::initial_domain_from_objects(&cloud) {
+            Some(i) => {
+                report.warn(
+                    folder,
+                    "",
+                    format!(
+                        "no /domains export with isInitial: the initial domain {i} is taken from the cloud objects' addresses; \
+                         domains are unknown, so every UPN suffix except it counts as unverified (M9)"
+                    ),
+                );
+                i
+            }
+            None => {
+                return Err(InputError::new(
+                    folder,
+                    "",
+                    "the tenant's initial domain is unknown: save GET /domains as domains.json (see docs/importing.md); \
+                     syncscope needs it for placeholder UPNs (M9, Q1)",
+                ));
+            }
+        },
+    };
+
+    Ok(Bundle {
+        tenant: Tenant {
+            initial_domain,
+            domains,
+        },
+        settings,
+        connect,
+        on_premises,
+        cloud,
+        captured_date_time,
+        extra: serde_json::Map::new(),
+    })
+}
+
+/// DN comparison key: case-insensitive, spaces around RDNs ignored.
+fn normalise_dn(dn: &str) -> String {
+    dn.split(',')
+        .map(|rdn| rdn.trim().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_detected_by_content() {
+        assert_eq!(detect(b"\r\ndn: CN=a,DC=b\r\n"), Format::Ldif);
+        assert_eq!(
+            detect(b"# extended LDIF\n#\n# LDAPv3\n\n# a, b\ndn: CN=a\n"),
+            Format::Ldif
+        );
+        assert_eq!(detect(b"version: 1\n\ndn: CN=a\n"), Format::Ldif);
+        assert_eq!(detect(b"DN,objectClass,objectGUID\r\n"), Format::Csv);
+        assert_eq!(
+            detect(b"#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser\r\n"),
+            Format::Csv
+        );
+        assert_eq!(
+            detect(b"\"DistinguishedName\",\"ObjectGUID\"\r\n"),
+            Format::Csv
+        );
+        assert_eq!(detect(b"  {\"value\": []}"), Format::Json);
+        assert_eq!(detect(b"[\r\n  {"), Format::Json);
+        assert!(matches!(detect(b""), Format::Unknown(_)));
+        assert!(matches!(detect(b"PK\x03\x04\0\0"), Format::Unknown(_)));
+        assert!(matches!(detect(b"hello world\n"), Format::Unknown(_)));
+    }
+}
