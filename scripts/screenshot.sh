@@ -9,7 +9,8 @@
 #
 # Usage, from the repository root:  bash scripts/screenshot.sh [OUT.png]
 # Installs what it needs (tmux, Pillow, fontTools, wcwidth, DejaVu and, if CJK is on screen, Noto CJK
-# fonts) with apt-get when missing. Leaves the ANSI capture beside the PNG only if KEEP_CAPTURE=1.
+# fonts) with apt-get when missing; builds the release binary first unless SKIP_BUILD=1.
+# Leaves the ANSI capture beside the PNG only if KEEP_CAPTURE=1.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -33,7 +34,7 @@ install_pkgs() {                # install the Debian packages given that are not
 }
 install_pkgs tmux python3 python3-pil python3-fonttools python3-wcwidth fontconfig fonts-dejavu-core
 
-cargo build --release --quiet
+if [ "${SKIP_BUILD:-}" != 1 ]; then cargo build --release --quiet; fi   # SKIP_BUILD=1: use the binary as built
 BIN=$PWD/target/release/syncscope
 
 TMP=$(mktemp -d)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use syncscope::anchor::Anchor;
 use syncscope::apply::sync_cycle;
-use syncscope::bundle::{bundle_to_json, parse_bundle};
+use syncscope::bundle::bundle_to_json;
 use syncscope::error::InputError;
 use syncscope::model::{Bundle, PropertyName};
 use syncscope::outcome::SyncResult;
@@ -35,8 +35,38 @@ const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/contoso.j
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Snapshot bundle to explore (default: the bundled sample tenant).
+    /// Snapshot to explore: a bundle file or a folder of exports (default: the bundled sample).
     snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    import: ImportArgs,
+}
+
+/// Connect settings for a folder of exports (they override its connect.json).
+#[derive(Args, Clone, Default)]
+struct ImportArgs {
+    /// The Connect sourceAnchor attribute.
+    #[arg(long, global = true, value_parser = ["objectGUID", "mS-DS-ConsistencyGuid"])]
+    source_anchor: Option<String>,
+    /// An OU in sync scope (repeat for several); none given: connect.json or the whole directory.
+    #[arg(long = "included-ou", global = true, value_name = "DN")]
+    included_ous: Vec<String>,
+}
+
+impl ImportArgs {
+    fn options(&self) -> syncscope::import::ImportOptions {
+        syncscope::import::ImportOptions {
+            source_anchor: self.source_anchor.as_deref().map(|a| match a {
+                "objectGUID" => syncscope::model::SourceAnchorAttribute::ObjectGuid,
+                _ => syncscope::model::SourceAnchorAttribute::ConsistencyGuid,
+            }),
+            included_ous: (!self.included_ous.is_empty()).then(|| self.included_ous.clone()),
+        }
+    }
+}
+
+thread_local! {
+    /// The import options of this run, set once in main.
+    static IMPORT: std::cell::RefCell<syncscope::import::ImportOptions> = Default::default();
 }
 
 #[derive(Args)]
@@ -139,6 +169,7 @@ fn parse_set(text: &str) -> Result<(Setting, bool), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    IMPORT.with(|o| *o.borrow_mut() = cli.import.options());
     let result = match cli.command {
         None => explore(cli.snapshot.as_deref().unwrap_or(Path::new(SAMPLE))),
         Some(cmd) => run(cmd),
@@ -177,11 +208,20 @@ impl From<std::io::Error> for Failure {
     }
 }
 
+/// Loads a SNAPSHOT (bundle file or folder of exports); the load report goes to stderr.
 fn load(path: &Path) -> Result<Bundle, InputError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| InputError::new(&file, "", format!("cannot read the snapshot: {e}")))?;
-    parse_bundle(&file, &bytes)
+    load_reported(path).map(|(b, _)| b)
+}
+
+fn load_reported(path: &Path) -> Result<(Bundle, syncscope::import::LoadReport), InputError> {
+    let loaded = IMPORT.with(|o| syncscope::import::load_snapshot(path, &o.borrow()))?;
+    if !loaded.report.is_clean() {
+        eprintln!("syncscope: {}: {}", path.display(), loaded.report.summary());
+        for issue in loaded.report.warnings.iter().chain(&loaded.report.skipped) {
+            eprintln!("  {}", display_safe(&issue.to_string()));
+        }
+    }
+    Ok((loaded.bundle, loaded.report))
 }
 
 fn load_with(path: &Path, set: &SetArgs) -> Result<Bundle, InputError> {
@@ -194,7 +234,7 @@ fn load_with(path: &Path, set: &SetArgs) -> Result<Bundle, InputError> {
 
 fn explore(snapshot: &Path) -> Result<(), Failure> {
     use std::io::IsTerminal;
-    let b = load(snapshot)?;
+    let (b, report) = load_reported(snapshot)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
             "syncscope: the explorer needs a terminal; for text output use `syncscope plan {}`",
@@ -208,7 +248,10 @@ fn explore(snapshot: &Path) -> Result<(), Failure> {
     } else {
         snapshot.display().to_string()
     };
-    syncscope::tui::run(shown, b)?;
+    let absolute = std::fs::canonicalize(snapshot)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| shown.clone());
+    syncscope::tui::run(shown, absolute, b, report)?;
     Ok(())
 }
 

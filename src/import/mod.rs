@@ -139,7 +139,7 @@ pub struct Loaded {
 pub fn load_snapshot(path: &Path, opts: &ImportOptions) -> Result<Loaded, InputError> {
     let label = path.display().to_string();
     let meta = std::fs::metadata(path)
-        .map_err(|e| InputError::new(&label, "", format!("cannot open: {e}")))?;
+        .map_err(|e| InputError::new(&label, "", format!("cannot read the snapshot: {e}")))?;
     if meta.is_dir() {
         load_folder(path, &label, opts)
     } else {
@@ -154,7 +154,7 @@ fn load_bundle_file(path: &Path, label: &str, opts: &ImportOptions) -> Result<Lo
         Format::Ldif | Format::Csv => {
             return Err(InputError::new(
                 label,
-                "",
+                "line 1",
                 "this is an Active Directory export, which holds only the on-prem side; put it in a folder \
                  with the Microsoft Graph exports and connect.json and open the folder (see docs/importing.md)",
             ));
@@ -162,7 +162,7 @@ fn load_bundle_file(path: &Path, label: &str, opts: &ImportOptions) -> Result<Lo
         Format::Unknown(why) => {
             return Err(InputError::new(
                 label,
-                "",
+                "line 1",
                 format!("expected a snapshot bundle (JSON) or a folder of exports; {why}"),
             ));
         }
@@ -170,9 +170,9 @@ fn load_bundle_file(path: &Path, label: &str, opts: &ImportOptions) -> Result<Lo
     if json::looks_like_export(&file.head) {
         return Err(InputError::new(
             label,
-            "",
-            "this is a Microsoft Graph or PowerShell export, not a snapshot bundle; put it in a folder with the \
-             other exports and open the folder (see docs/importing.md)",
+            "line 1",
+            "expected a bundle object ({\"tenant\": …, \"onPremises\": …, \"cloud\": …}); this is a Microsoft Graph \
+             or PowerShell export, not a snapshot bundle: put it in a folder with the other exports and open the folder (see docs/importing.md)",
         ));
     }
     let mut bytes = Vec::new();

@@ -72,4 +72,5 @@ pub enum Action {
     ConfirmNo,
     /// The runner read and checked a bulk hard match CSV.
     BulkLoaded,
+    ToggleLoadReport,
 }

@@ -31,7 +31,7 @@ pub struct Binding {
     pub hint: Option<&'static str>,
 }
 
-use Context::{Bulk, Confirm, Edit, Errors, Explorer, Help, Search, Walkthrough, WhatIf};
+use Context::{Bulk, Confirm, Edit, Errors, Explorer, Help, Report, Search, Walkthrough, WhatIf};
 const EXPLORER: &[Context] = &[Explorer];
 const ERRORS: &[Context] = &[Errors];
 const WHATIF: &[Context] = &[WhatIf];
@@ -43,16 +43,9 @@ const LISTS: &[Context] = &[Explorer, Errors, WhatIf, Bulk];
 const SEARCH: &[Context] = &[Search];
 const EDIT: &[Context] = &[Edit];
 const HELP: &[Context] = &[Help];
-const EVERYWHERE: &[Context] = &[
-    Explorer,
-    Errors,
-    WhatIf,
-    Walkthrough,
-    Search,
-    Edit,
-    Confirm,
-    Help,
-];
+const REPORT: &[Context] = &[Report];
+/// Every context: keys that work wherever the admin is (Ctrl-C).
+const EVERYWHERE: &[Context] = &Context::ALL;
 
 const fn bind(
     contexts: &'static [Context],
@@ -264,6 +257,39 @@ pub const KEYMAP: &[Binding] = &[
         &[k('H'), Key(KeyCode::Char('H'), KeyModifiers::SHIFT)],
         Action::EditField(Field::CsvPath),
         "check another CSV",
+        None,
+    ),
+    bind(
+        VIEWS,
+        &[k('L'), Key(KeyCode::Char('L'), KeyModifiers::SHIFT)],
+        Action::ToggleLoadReport,
+        "the load report: files read, formats, warnings, skipped objects",
+        None,
+    ),
+    bind(
+        REPORT,
+        &[
+            code(KeyCode::Esc),
+            k('q'),
+            k('L'),
+            Key(KeyCode::Char('L'), KeyModifiers::SHIFT),
+        ],
+        Action::ToggleLoadReport,
+        "close the load report",
+        Some("close"),
+    ),
+    bind(
+        REPORT,
+        &[code(KeyCode::Down), k('j')],
+        Action::MoveDown,
+        "scroll down",
+        None,
+    ),
+    bind(
+        REPORT,
+        &[code(KeyCode::Up), k('k')],
+        Action::MoveUp,
+        "scroll up",
         None,
     ),
     bind(
@@ -584,7 +610,7 @@ pub fn keys_label(b: &Binding) -> String {
 }
 
 /// The help's sections, in order, with their titles.
-pub const SECTIONS: [(Context, &str); 9] = [
+pub const SECTIONS: [(Context, &str); 10] = [
     (Context::Explorer, "Explorer"),
     (Context::Errors, "Provisioning errors"),
     (Context::WhatIf, "What-if"),
@@ -594,6 +620,7 @@ pub const SECTIONS: [(Context, &str); 9] = [
     (Context::Edit, "While typing a value"),
     (Context::Confirm, "When asked to overwrite"),
     (Context::Help, "In this help"),
+    (Context::Report, "In the load report"),
 ];
 
 /// Help rows of a context: (keys, description), straight from the table. Bindings of a group
@@ -657,9 +684,14 @@ mod tests {
         let big_g = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(dispatch(Context::Explorer, big_g), Some(Action::Bottom));
         let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        for (ctx, _) in SECTIONS {
+        for ctx in Context::ALL {
             assert_eq!(dispatch(ctx, ctrl_c), Some(Action::Quit), "{ctx:?}");
         }
+        assert_eq!(
+            SECTIONS.len(),
+            Context::ALL.len(),
+            "every context has a help section"
+        );
         let p = press(KeyCode::Char('p'), KeyModifiers::NONE);
         assert_eq!(
             dispatch(Context::Errors, p),

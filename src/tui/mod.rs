@@ -70,7 +70,12 @@ pub fn action_for(state: &State, ev: Event) -> Option<Action> {
 }
 
 /// Runs the explorer until the user quits.
-pub fn run(source: String, bundle: Bundle) -> std::io::Result<()> {
+pub fn run(
+    source: String,
+    source_path: String,
+    bundle: Bundle,
+    report: crate::import::LoadReport,
+) -> std::io::Result<()> {
     let theme = theme::Theme::from_env();
     // ratatui::init installs its own panic hook first; ours runs before it.
     let mut terminal = ratatui::try_init()?;
@@ -84,6 +89,11 @@ pub fn run(source: String, bundle: Bundle) -> std::io::Result<()> {
         theme,
         Rect::new(0, 0, size.width, size.height),
     );
+    state.source_path = source_path;
+    if !report.is_clean() {
+        state.status = Some(format!("load report: {} (L shows it)", report.summary()));
+    }
+    state.load_report = Some(report);
     let mut mouse = state.mouse;
     loop {
         // Synchronized updates: the terminal shows whole frames, never half-drawn ones.

@@ -24,6 +24,8 @@ pub enum Mode {
     /// Asking before a file is overwritten.
     Confirm,
     Help,
+    /// The load report of the snapshot (warnings, skipped objects).
+    Report,
 }
 
 /// The three views, each a tab.
@@ -64,6 +66,22 @@ pub enum Context {
     Edit,
     Confirm,
     Help,
+    Report,
+}
+
+impl Context {
+    pub const ALL: [Context; 10] = [
+        Context::Explorer,
+        Context::Errors,
+        Context::WhatIf,
+        Context::Walkthrough,
+        Context::Bulk,
+        Context::Search,
+        Context::Edit,
+        Context::Confirm,
+        Context::Help,
+        Context::Report,
+    ];
 }
 
 /// A file the runner should write (update stays free of I/O).
@@ -291,6 +309,8 @@ pub struct State {
     /// The bulk hard match checked last: the CSV's path and a verdict per row.
     pub bulk: Option<(String, Vec<crate::hardmatch::RowReport>)>,
     pub bulk_cursor: Cursor,
+    /// How the snapshot loaded: files, formats, warnings, skipped objects.
+    pub load_report: Option<crate::import::LoadReport>,
     pub whatif: Cursor,
     /// Cloud object → outcomes that name it.
     pub cloud_refs: Vec<Vec<u32>>,
@@ -353,6 +373,7 @@ impl State {
             read_csv: None,
             bulk: None,
             bulk_cursor: Cursor::default(),
+            load_report: None,
             whatif: Cursor::default(),
             cloud_refs,
             filter: Filter::All,
@@ -389,6 +410,7 @@ impl State {
             Mode::Edit => Context::Edit,
             Mode::Confirm => Context::Confirm,
             Mode::Help => Context::Help,
+            Mode::Report => Context::Report,
             Mode::Normal => match self.view {
                 View::Explorer => Context::Explorer,
                 View::Errors => Context::Errors,

@@ -101,6 +101,14 @@ pub fn update(s: &mut State, action: Action) {
             let i = Filter::ALL.iter().position(|f| *f == s.filter).unwrap_or(0);
             set_filter(s, Filter::ALL[(i + 1) % Filter::ALL.len()]);
         }
+        Action::ToggleLoadReport => {
+            s.mode = if s.mode == Mode::Report {
+                Mode::Normal
+            } else {
+                Mode::Report
+            };
+            s.help_scroll = 0;
+        }
         Action::ToggleHelp => {
             s.mode = if s.mode == Mode::Help {
                 Mode::Normal
@@ -432,7 +440,7 @@ fn back(s: &mut State) {
 }
 
 fn move_by(s: &mut State, delta: isize) {
-    if s.mode == Mode::Help {
+    if matches!(s.mode, Mode::Help | Mode::Report) {
         scroll_help(s, delta);
         return;
     }

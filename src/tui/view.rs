@@ -41,6 +41,9 @@ pub fn draw(f: &mut Frame, s: &State) {
     if s.mode == Mode::Help {
         draw_help(f, s, area);
     }
+    if s.mode == Mode::Report {
+        draw_load_report(f, s, area);
+    }
 }
 
 fn draw_too_small(f: &mut Frame, area: Rect) {
@@ -1097,4 +1100,52 @@ fn draw_bulk(f: &mut Frame, s: &State, area: Rect) {
         state.select(Some(cursor.selected.saturating_sub(cursor.offset)));
     }
     f.render_stateful_widget(table, table_area, &mut state);
+}
+
+fn draw_load_report(f: &mut Frame, s: &State, area: Rect) {
+    let t = &s.theme;
+    let popup = area.centered(Constraint::Percentage(90), Constraint::Percentage(85));
+    let mut lines: Vec<Line> = Vec::new();
+    match &s.load_report {
+        None => lines.push(Line::from("No load report.")),
+        Some(r) => {
+            lines.push(Line::from(Span::styled(r.summary(), t.heading())));
+            lines.push(Line::default());
+            for (file, format, n) in &r.files {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {format:<28}"), t.key()),
+                    Span::raw(format!("{n:>7}  ")),
+                    Span::raw(display_safe(file).into_owned()),
+                ]));
+            }
+            for (title, issues, style) in [
+                ("Warnings", &r.warnings, t.warn()),
+                ("Skipped objects (not in the plan)", &r.skipped, t.error()),
+            ] {
+                if issues.is_empty() {
+                    continue;
+                }
+                lines.push(Line::default());
+                lines.push(Line::from(Span::styled(title, t.heading())));
+                for i in issues {
+                    lines.push(Line::from(vec![
+                        Span::styled("  ⚠ ", style),
+                        Span::raw(display_safe(&i.to_string()).into_owned()),
+                    ]));
+                }
+            }
+        }
+    }
+    f.render_widget(Clear, popup);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((s.help_scroll, 0))
+            .block(
+                Block::bordered()
+                    .border_style(t.border(true))
+                    .title(Span::styled(" Load report · L or Esc closes ", t.heading())),
+            ),
+        popup,
+    );
 }
