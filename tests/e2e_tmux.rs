@@ -117,7 +117,7 @@ fn explorer_in_a_real_terminal() {
                 "▶ H hard",
                 "Hannah Schmidt",
                 "◆ » takeover",
-                "Hannah Schmidt (Event"
+                "Hannah Schmidt ("
             ]
         ),
         "{screen}"

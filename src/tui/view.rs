@@ -110,10 +110,6 @@ fn draw_header(f: &mut Frame, s: &State, area: Rect) {
         ),
         Span::styled("  snapshot ", t.dim()),
         Span::raw(display_safe(&s.source).into_owned()),
-        Span::styled("  anchor ", t.dim()),
-        Span::raw(anchor),
-        Span::styled("  scope ", t.dim()),
-        Span::raw(scope),
     ]);
     let line1 = Line::from(line1);
     let mut counts: Vec<Span> = Vec::new();
@@ -135,11 +131,15 @@ fn draw_header(f: &mut Frame, s: &State, area: Rect) {
     let st = &s.config.settings;
     let changed = st.differences(&b.settings).len() + usize::from(s.config.connect != b.connect);
     let mut line3 = vec![
-        Span::styled("soft match ", t.dim()),
+        Span::styled("anchor ", t.dim()),
+        Span::raw(anchor),
+        Span::styled("  scope ", t.dim()),
+        Span::raw(scope),
+        Span::styled("  soft match ", t.dim()),
         Span::raw(on_off(!st.get(Setting::BlockSoftMatch))),
         Span::styled(" (UPN ", t.dim()),
         Span::raw(on_off(st.get(Setting::SoftMatchOnUpn))),
-        Span::styled(")  hard-match takeover ", t.dim()),
+        Span::styled(")  takeover ", t.dim()),
         Span::raw(
             if st.get(Setting::BlockCloudObjectTakeoverThroughHardMatch) {
                 "blocked"
@@ -147,7 +147,7 @@ fn draw_header(f: &mut Frame, s: &State, area: Rect) {
                 "allowed"
             },
         ),
-        Span::styled("  quarantine UPN/proxy ", t.dim()),
+        Span::styled("  quarantine UPN/addr ", t.dim()),
         Span::raw(format!(
             "{}/{}",
             on_off(st.get(Setting::QuarantineUponUpnConflict)),
@@ -197,7 +197,8 @@ struct ListPane<'a> {
     header: [&'static str; 3],
     cursor: super::state::Cursor,
     len: usize,
-    row_at: &'a dyn Fn(usize) -> [Cell<'static>; 3],
+    /// The badge cell and the two text columns of row `i` (cut to fit here, with '…').
+    row_at: &'a dyn Fn(usize) -> (Cell<'static>, String, String),
     /// The selected row is the counterpart of the other pane's selection.
     counterpart: bool,
 }
@@ -216,7 +217,19 @@ fn draw_list(f: &mut Frame, s: &State, area: Rect, l: ListPane) {
     let block = pane_block(s, pane, title);
     let page = list_page(area);
     let end = (cursor.offset + page).min(len);
-    let rows: Vec<Row> = (cursor.offset..end).map(|i| Row::new(row_at(i))).collect();
+    // Inside the borders: the highlight symbol (2), the badge (12), two column gaps (2).
+    let text = (area.width as usize).saturating_sub(2 + 2 + 12 + 2);
+    let (name_w, principal_w) = (text.div_ceil(2), text / 2);
+    let rows: Vec<Row> = (cursor.offset..end)
+        .map(|i| {
+            let (badge, name, principal) = row_at(i);
+            Row::new([
+                badge,
+                Cell::from(crate::report::truncate(&name, name_w)),
+                Cell::from(crate::report::truncate(&principal, principal_w)),
+            ])
+        })
+        .collect();
     let focused = s.focus == pane;
     let highlight = if focused || (s.focus == Pane::Detail && s.subject == pane) {
         s.theme.selected()
@@ -290,11 +303,11 @@ fn draw_on_prem(f: &mut Frame, s: &State, area: Rect) {
         } else {
             " "
         };
-        [
+        (
             Cell::from(format!("{sym} {word:<7}{warn}{delta}")).style(s.theme.result(out.result)),
-            Cell::from(display_safe(o.name()).into_owned()),
-            Cell::from(display_safe(o.principal().unwrap_or("—")).into_owned()),
-        ]
+            display_safe(o.name()).into_owned(),
+            display_safe(o.principal().unwrap_or("—")).into_owned(),
+        )
     };
     // The selection's counterpart is highlighted in the other pane; here the reverse.
     let counterpart = s.subject == Pane::Cloud
@@ -325,11 +338,11 @@ fn draw_cloud(f: &mut Frame, s: &State, area: Rect) {
         let ci = s.cloud_rows[i];
         let c = &b.cloud[ci as usize];
         let (sym, word, style) = cloud_badge(s, ci);
-        [
+        (
             Cell::from(format!("{sym} {word}")).style(style),
-            Cell::from(display_safe(c.name()).into_owned()),
-            Cell::from(display_safe(c.principal().unwrap_or("—")).into_owned()),
-        ]
+            display_safe(c.name()).into_owned(),
+            display_safe(c.principal().unwrap_or("—")).into_owned(),
+        )
     };
     let counterpart = s.subject != Pane::Cloud
         && s.selected_outcome()
