@@ -641,9 +641,12 @@ fn draw_errors(f: &mut Frame, s: &State, area: Rect) {
             ])
         })
         .collect();
-    let table = Table::new(
+    draw_window_table(
+        f,
+        s,
+        table_area,
         rows,
-        [
+        &[
             Constraint::Fill(2),
             Constraint::Length(7),
             Constraint::Fill(3),
@@ -652,9 +655,7 @@ fn draw_errors(f: &mut Frame, s: &State, area: Rect) {
             Constraint::Fill(3),
             Constraint::Length(20),
         ],
-    )
-    .header(
-        Row::new([
+        &[
             "display name",
             "type",
             "UPN",
@@ -662,25 +663,16 @@ fn draw_errors(f: &mut Frame, s: &State, area: Rect) {
             "conflicting value",
             "value held by",
             "when",
-        ])
-        .style(t.dim().add_modifier(Modifier::UNDERLINED)),
-    )
-    .block(
+        ],
         Block::bordered()
             .border_style(t.border(true))
             .title(Span::styled(
                 "▶ Provisioning errors · PropertyConflict",
                 t.heading(),
             )),
-    )
-    .row_highlight_style(t.selected())
-    .highlight_symbol("▶ ")
-    .highlight_spacing(HighlightSpacing::Always);
-    let mut state = TableState::default();
-    if !e.hits.is_empty() {
-        state.select(Some(cursor.selected.saturating_sub(cursor.offset)));
-    }
-    f.render_stateful_widget(table, table_area, &mut state);
+        cursor,
+        !e.hits.is_empty(),
+    );
     if e.hits.is_empty() {
         f.render_widget(
             Paragraph::new(Span::styled(
@@ -737,34 +729,28 @@ fn draw_whatif(f: &mut Frame, s: &State, area: Rect) {
             ])
         })
         .collect();
-    let table = Table::new(
+    draw_window_table(
+        f,
+        s,
+        list_area,
         rows,
-        [
+        &[
             Constraint::Length(6),
             Constraint::Fill(3),
             Constraint::Length(4),
             Constraint::Length(16),
             Constraint::Length(26),
         ],
-    )
-    .header(
-        Row::new(["value", "setting", "rule", "", ""])
-            .style(t.dim().add_modifier(Modifier::UNDERLINED)),
-    )
-    .block(
+        &["value", "setting", "rule", "", ""],
         Block::bordered()
             .border_style(t.border(true))
             .title(Span::styled(
                 "▶ What-if · the snapshot is never changed; r resets",
                 t.heading(),
             )),
-    )
-    .row_highlight_style(t.selected())
-    .highlight_symbol("▶ ")
-    .highlight_spacing(HighlightSpacing::Always);
-    let mut state = TableState::default();
-    state.select(Some(cursor.selected.saturating_sub(cursor.offset)));
-    f.render_stateful_widget(table, list_area, &mut state);
+        cursor,
+        true,
+    );
 
     // The selected setting's meaning, then the comparison.
     let mut lines: Vec<Line> = Vec::new();
@@ -1082,9 +1068,12 @@ fn draw_bulk(f: &mut Frame, s: &State, area: Rect) {
             ])
         })
         .collect();
-    let table = Table::new(
+    draw_window_table(
+        f,
+        s,
+        table_area,
         rows,
-        [
+        &[
             Constraint::Length(5),
             Constraint::Length(10),
             Constraint::Fill(1),
@@ -1092,27 +1081,18 @@ fn draw_bulk(f: &mut Frame, s: &State, area: Rect) {
             Constraint::Length(25),
             Constraint::Fill(4),
         ],
-    )
-    .header(
-        Row::new([
+        &[
             "line",
             "status",
             "SamAccountName",
             "CloudUPN",
             "ImmutableID",
             "problems / next sync",
-        ])
-        .style(t.dim().add_modifier(Modifier::UNDERLINED)),
-    )
-    .block(Block::bordered().border_style(t.border(true)))
-    .row_highlight_style(t.selected())
-    .highlight_symbol("▶ ")
-    .highlight_spacing(HighlightSpacing::Always);
-    let mut state = TableState::default();
-    if !reports.is_empty() {
-        state.select(Some(cursor.selected.saturating_sub(cursor.offset)));
-    }
-    f.render_stateful_widget(table, table_area, &mut state);
+        ],
+        Block::bordered().border_style(t.border(true)),
+        cursor,
+        !reports.is_empty(),
+    );
 }
 
 fn draw_load_report(f: &mut Frame, s: &State, area: Rect) {
@@ -1161,4 +1141,35 @@ fn draw_load_report(f: &mut Frame, s: &State, area: Rect) {
             ),
         popup,
     );
+}
+
+/// A table of the rows in a window (`rows` are already `[offset..offset + page]`), with the
+/// views' shared header style, highlight and selection.
+#[allow(clippy::too_many_arguments)]
+fn draw_window_table(
+    f: &mut Frame,
+    s: &State,
+    area: Rect,
+    rows: Vec<Row>,
+    widths: &[Constraint],
+    header: &[&str],
+    block: Block,
+    cursor: super::state::Cursor,
+    any: bool,
+) {
+    let t = &s.theme;
+    let table = Table::new(rows, widths.iter().copied())
+        .header(
+            Row::new(header.iter().map(|h| h.to_string()))
+                .style(t.dim().add_modifier(Modifier::UNDERLINED)),
+        )
+        .block(block)
+        .row_highlight_style(t.selected())
+        .highlight_symbol("▶ ")
+        .highlight_spacing(HighlightSpacing::Always);
+    let mut state = TableState::default();
+    if any {
+        state.select(Some(cursor.selected.saturating_sub(cursor.offset)));
+    }
+    f.render_stateful_widget(table, area, &mut state);
 }
