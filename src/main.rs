@@ -234,8 +234,9 @@ fn load_with(path: &Path, set: &SetArgs) -> Result<Bundle, InputError> {
 
 fn explore(snapshot: &Path) -> Result<(), Failure> {
     use std::io::IsTerminal;
-    let (b, report) = load_reported(snapshot)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        // Bad input is still reported as such (exit 1) before the usage error.
+        load_reported(snapshot)?;
         eprintln!(
             "syncscope: the explorer needs a terminal; for text output use `syncscope plan {}`",
             snapshot.display()
@@ -248,11 +249,20 @@ fn explore(snapshot: &Path) -> Result<(), Failure> {
     } else {
         snapshot.display().to_string()
     };
-    let absolute = std::fs::canonicalize(snapshot)
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| shown.clone());
-    syncscope::tui::run(shown, absolute, b, report)?;
-    Ok(())
+    let path = snapshot.to_path_buf();
+    let options = IMPORT.with(|o| o.borrow().clone());
+    let loader = move || {
+        let loaded = syncscope::import::load_snapshot(&path, &options)?;
+        let absolute = std::fs::canonicalize(&path)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| path.display().to_string());
+        Ok((loaded.bundle, loaded.report, absolute))
+    };
+    match syncscope::tui::run(shown, loader) {
+        Ok(()) => Ok(()),
+        Err(syncscope::tui::RunError::Input(e)) => Err(Failure::Input(e)),
+        Err(syncscope::tui::RunError::Io(e)) => Err(Failure::Io(e)),
+    }
 }
 
 fn run(cmd: Command) -> Result<(), Failure> {

@@ -69,31 +69,111 @@ pub fn action_for(state: &State, ev: Event) -> Option<Action> {
     }
 }
 
-/// Runs the explorer until the user quits.
-pub fn run(
-    source: String,
-    source_path: String,
-    bundle: Bundle,
-    report: crate::import::LoadReport,
-) -> std::io::Result<()> {
+/// What the background loader has reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadStage {
+    Reading,
+    Planning,
+}
+
+/// What the loader hands over: the snapshot, its load report and its absolute path.
+pub type Loaded = (Bundle, crate::import::LoadReport, String);
+
+/// Why the explorer ended without the user quitting.
+#[derive(Debug)]
+pub enum RunError {
+    /// The snapshot could not be loaded (the terminal is already restored).
+    Input(crate::error::InputError),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for RunError {
+    fn from(e: std::io::Error) -> Self {
+        RunError::Io(e)
+    }
+}
+
+/// Runs the explorer until the user quits. The snapshot is loaded and planned on a background
+/// thread while the screen shows progress and stays responsive (q or Ctrl-C leaves).
+pub fn run<F>(source: String, load: F) -> Result<(), RunError>
+where
+    F: FnOnce() -> Result<Loaded, crate::error::InputError> + Send + 'static,
+{
     let theme = theme::Theme::from_env();
     // ratatui::init installs its own panic hook first; ours runs before it.
     let mut terminal = ratatui::try_init()?;
     install_panic_hook();
-    let _guard = TerminalGuard;
+    let guard = TerminalGuard;
     execute!(std::io::stdout(), EnableMouseCapture)?;
     let size = terminal.size()?;
-    let mut state = State::new(
-        source,
-        bundle,
-        theme,
-        Rect::new(0, 0, size.width, size.height),
-    );
-    state.source_path = source_path;
-    if !report.is_clean() {
-        state.status = Some(format!("load report: {} (L shows it)", report.summary()));
+    let started = std::time::Instant::now();
+    let stage = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(0));
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let stage = stage.clone();
+        let shown = source.clone();
+        std::thread::spawn(move || {
+            let result = load().map(|(bundle, report, path)| {
+                stage.store(1, std::sync::atomic::Ordering::Relaxed);
+                let mut state = State::new(
+                    shown,
+                    bundle,
+                    theme,
+                    Rect::new(0, 0, size.width, size.height),
+                );
+                state.source_path = path;
+                if !report.is_clean() {
+                    state.status = Some(format!("load report: {} (L shows it)", report.summary()));
+                }
+                state.load_report = Some(report);
+                state
+            });
+            let _ = tx.send(result);
+        });
     }
-    state.load_report = Some(report);
+    let mut state = loop {
+        let now = match stage.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => LoadStage::Reading,
+            _ => LoadStage::Planning,
+        };
+        execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
+        terminal.draw(|f| view::draw_loading(f, &source, now, started.elapsed(), theme))?;
+        execute!(std::io::stdout(), EndSynchronizedUpdate)?;
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(Ok(state)) => break state,
+            Ok(Err(e)) => {
+                drop(guard);
+                return Err(RunError::Input(e));
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(RunError::Io(std::io::Error::other("the loader stopped")));
+            }
+        }
+        while event::poll(Duration::ZERO)? {
+            if let Event::Key(k) = event::read()? {
+                let quit = k.kind == KeyEventKind::Press
+                    && (matches!(k.code, ratatui::crossterm::event::KeyCode::Char('q'))
+                        || (k.code == ratatui::crossterm::event::KeyCode::Char('c')
+                            && k.modifiers
+                                .contains(ratatui::crossterm::event::KeyModifiers::CONTROL)));
+                if quit {
+                    return Ok(());
+                }
+            }
+        }
+    };
+    // The terminal may have been resized while loading.
+    let size = terminal.size()?;
+    update::update(&mut state, Action::Resize(size.width, size.height));
+    state.status = state.status.take().or_else(|| {
+        Some(format!(
+            "loaded and planned {} + {} objects in {:.1} s",
+            state.bundle.on_premises.len(),
+            state.bundle.cloud.len(),
+            started.elapsed().as_secs_f64()
+        ))
+    });
     let mut mouse = state.mouse;
     loop {
         // Synchronized updates: the terminal shows whole frames, never half-drawn ones.

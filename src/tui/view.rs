@@ -1173,3 +1173,38 @@ fn draw_window_table(
     }
     f.render_stateful_widget(table, area, &mut state);
 }
+
+/// The screen while the snapshot loads on a background thread.
+pub fn draw_loading(
+    f: &mut Frame,
+    source: &str,
+    stage: super::LoadStage,
+    elapsed: std::time::Duration,
+    theme: super::theme::Theme,
+) {
+    let area = f.area();
+    let spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+    let tick = (elapsed.as_millis() / 100) as usize % spinner.len();
+    let (reading, planning) = match stage {
+        super::LoadStage::Reading => (spinner[tick], "·"),
+        super::LoadStage::Planning => ("✓", spinner[tick]),
+    };
+    let lines = vec![
+        Line::from(Span::styled("syncscope", theme.heading())),
+        Line::from(display_safe(source).into_owned()),
+        Line::default(),
+        Line::from(format!("{reading} reading the snapshot")),
+        Line::from(format!("{planning} indexing and planning the next sync")),
+        Line::default(),
+        Line::from(Span::styled(
+            format!("{:.1} s · q or Ctrl-C stops", elapsed.as_secs_f64()),
+            theme.dim(),
+        )),
+    ];
+    let h = (lines.len() as u16).min(area.height);
+    let y = area.y + area.height.saturating_sub(h) / 2;
+    f.render_widget(
+        Paragraph::new(lines).alignment(ratatui::layout::Alignment::Center),
+        Rect::new(area.x, y, area.width, h),
+    );
+}
