@@ -538,3 +538,39 @@ fn bulk_hard_match_view_lists_every_row_and_scripts_the_ready_ones() {
     let req = s.write.take().unwrap();
     assert_eq!(req.contents.matches("Update-MgUser").count(), 1);
 }
+
+#[test]
+fn search_on_a_large_tenant_runs_in_chunks_between_keystrokes() {
+    // 30,000 extra on-prem users: more than one chunk.
+    let mut b = sample();
+    let template = b.on_premises[1].clone();
+    for i in 0..30_000u128 {
+        let mut o = template.clone();
+        o.object_guid = uuid::Uuid::from_u128(0x1000_0000 + i);
+        o.display_name = Some(format!("Synthetic User {i}"));
+        o.user_principal_name = Some(format!("synthetic{i}@contoso.com"));
+        o.proxy_addresses = vec![format!("SMTP:synthetic{i}@contoso.com")];
+        o.consistency_guid = None;
+        o.distinguished_name = format!("CN=Synthetic User {i},OU=Staff,OU=Corp,DC=contoso,DC=com");
+        b.on_premises.push(o);
+    }
+    let mut s = state(b, 120, 40, true);
+    update(&mut s, Action::StartSearch);
+    for c in "Synthetic User 29999".chars() {
+        update(&mut s, Action::SearchInput(c));
+        assert!(
+            s.search.scanned.is_some(),
+            "one keystroke matches one chunk, then yields"
+        );
+    }
+    let mut ticks = 0;
+    while s.search.scanned.is_some() {
+        update(&mut s, Action::SearchTick);
+        ticks += 1;
+    }
+    assert!(ticks >= 1);
+    assert_eq!(name_of_selected(&s), "Synthetic User 29999");
+    // A keystroke mid-search restarts it for the new query.
+    update(&mut s, Action::SearchBackspace);
+    assert_eq!(s.search.scanned, Some(syncscope::tui::update::SEARCH_CHUNK));
+}

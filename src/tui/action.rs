@@ -73,4 +73,6 @@ pub enum Action {
     /// The runner read and checked a bulk hard match CSV.
     BulkLoaded,
     ToggleLoadReport,
+    /// Match the next chunk of a search in progress (sent by the runner when no key waits).
+    SearchTick,
 }

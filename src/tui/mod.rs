@@ -187,6 +187,12 @@ where
         }
         // Wait for an event, then take everything already queued before drawing again, so a
         // burst of keys or wheel ticks costs one frame.
+        // While a search is matching, keys are taken as they come and matching goes on in
+        // chunks between them, so typing is never kept waiting.
+        if state.search.scanned.is_some() && !event::poll(Duration::ZERO)? {
+            update::update(&mut state, Action::SearchTick);
+            continue;
+        }
         let mut ev = Some(event::read()?);
         while let Some(e) = ev.take() {
             if let Some(a) = action_for(&state, e) {

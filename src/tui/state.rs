@@ -221,6 +221,9 @@ pub struct Search {
     pub current: usize,
     /// Where the selection was when the search started, for Esc.
     pub origin: Option<(Pane, usize, usize)>,
+    /// How far the matching has got: objects scanned so far (on-prem first, then cloud);
+    /// `None` when the search is complete. Typing restarts it.
+    pub scanned: Option<usize>,
 }
 
 /// The screen's areas for a terminal size: render and mouse hit-testing use the same function.
@@ -330,8 +333,6 @@ pub struct State {
     pub help_scroll: u16,
     pub mode: Mode,
     pub search: Search,
-    /// Lowercase search text per on-prem object and per cloud object, built on first search.
-    pub haystacks: Option<(Vec<String>, Vec<String>)>,
     pub size: Rect,
     pub status: Option<String>,
     /// Text the runner should put on the clipboard (OSC 52); taken by the runner.
@@ -389,7 +390,6 @@ impl State {
             help_scroll: 0,
             mode: Mode::Normal,
             search: Search::default(),
-            haystacks: None,
             size,
             status: None,
             clipboard: None,

@@ -94,6 +94,7 @@ pub fn update(s: &mut State, action: Action) {
             s.search.query.clear();
             s.search.hits.clear();
         }
+        Action::SearchTick => search_tick(s),
         Action::NextMatch => step_match(s, 1),
         Action::PrevMatch => step_match(s, -1),
         Action::SetFilter(f) => set_filter(s, f),
@@ -501,104 +502,100 @@ fn set_filter(s: &mut State, f: Filter) {
     ));
 }
 
-/// What a search looks through: names, UPNs, addresses, DNs, ids and anchors.
-fn build_haystacks(s: &State) -> (Vec<String>, Vec<String>) {
-    let on_prem = s
-        .plan
-        .outcomes
-        .iter()
-        .map(|out| {
-            let o = &s.bundle.on_premises[out.on_prem as usize];
-            let mut h = String::with_capacity(128);
-            for part in [
-                Some(o.name()),
-                o.user_principal_name.as_deref(),
-                o.mail.as_deref(),
-                o.sam_account_name.as_deref(),
-                Some(o.distinguished_name.as_str()),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                h.push_str(part);
-                h.push(' ');
-            }
-            for p in &o.proxy_addresses {
-                h.push_str(p);
-                h.push(' ');
-            }
-            h.push_str(&o.object_guid.to_string());
-            h.push(' ');
-            h.push_str(&out.source_anchor);
-            h
-        })
-        .collect();
-    let cloud = s
-        .bundle
-        .cloud
-        .iter()
-        .map(|c| {
-            let mut h = String::with_capacity(128);
-            for part in [
-                Some(c.name()),
-                c.user_principal_name.as_deref(),
-                c.mail.as_deref(),
-                c.on_premises_immutable_id.as_deref(),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                h.push_str(part);
-                h.push(' ');
-            }
-            for p in &c.proxy_addresses {
-                h.push_str(p);
-                h.push(' ');
-            }
-            h.push_str(&c.id.to_string());
-            h
-        })
-        .collect();
-    (on_prem, cloud)
+/// Objects matched per `SearchTick`: small enough that a keystroke is never kept waiting long
+/// (about 10 ms of matching), large enough that a small tenant completes in one.
+pub const SEARCH_CHUNK: usize = 20_000;
+
+/// What a search looks through for one object: names, UPNs, addresses, DN, ids and anchors.
+fn haystack(s: &State, i: usize, out: &mut String) {
+    out.clear();
+    let n = s.plan.outcomes.len();
+    let mut push = |part: &str| {
+        out.push_str(part);
+        out.push(' ');
+    };
+    if i < n {
+        let out_ = &s.plan.outcomes[i];
+        let o = &s.bundle.on_premises[out_.on_prem as usize];
+        push(o.name());
+        for part in [
+            o.user_principal_name.as_deref(),
+            o.mail.as_deref(),
+            o.sam_account_name.as_deref(),
+            Some(o.distinguished_name.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            push(part);
+        }
+        for p in &o.proxy_addresses {
+            push(p);
+        }
+        push(&o.object_guid.to_string());
+        push(&out_.source_anchor);
+    } else {
+        let c = &s.bundle.cloud[i - n];
+        push(c.name());
+        for part in [
+            c.user_principal_name.as_deref(),
+            c.mail.as_deref(),
+            c.on_premises_immutable_id.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            push(part);
+        }
+        for p in &c.proxy_addresses {
+            push(p);
+        }
+        push(&c.id.to_string());
+    }
 }
 
+/// Starts (or restarts, after a keystroke) the search for the current query.
 fn run_search(s: &mut State) {
-    if s.haystacks.is_none() {
-        s.haystacks = Some(build_haystacks(s));
-    }
-    let (on_prem, cloud) = s.haystacks.as_ref().expect("built above");
-    let q = s.search.query.trim();
-    let mut hits: Vec<Hit> = Vec::new();
-    if !q.is_empty() {
-        let matcher = SkimMatcherV2::default();
-        for (i, h) in on_prem.iter().enumerate() {
-            if let Some(score) = matcher.fuzzy_match(h, q) {
-                hits.push(Hit {
-                    pane: Pane::OnPrem,
-                    index: i as u32,
-                    score,
-                });
-            }
-        }
-        for (i, h) in cloud.iter().enumerate() {
-            if let Some(score) = matcher.fuzzy_match(h, q) {
-                hits.push(Hit {
-                    pane: Pane::Cloud,
-                    index: i as u32,
-                    score,
-                });
-            }
-        }
-        // Best first; ties in pane and input order, so the result is stable.
-        hits.sort_by(|a, b| {
-            b.score
-                .cmp(&a.score)
-                .then((a.pane as u8).cmp(&(b.pane as u8)))
-                .then(a.index.cmp(&b.index))
-        });
-    }
-    s.search.hits = hits;
+    s.search.hits.clear();
     s.search.current = 0;
+    s.search.scanned = (!s.search.query.trim().is_empty()).then_some(0);
+    search_tick(s);
+}
+
+/// Matches the next chunk; when the search completes, selects the best match.
+fn search_tick(s: &mut State) {
+    let Some(from) = s.search.scanned else { return };
+    let n = s.plan.outcomes.len();
+    let total = n + s.bundle.cloud.len();
+    let to = (from + SEARCH_CHUNK).min(total);
+    let matcher = SkimMatcherV2::default();
+    let q = s.search.query.trim().to_string();
+    let mut text = String::with_capacity(256);
+    let mut found = Vec::new();
+    for i in from..to {
+        haystack(s, i, &mut text);
+        if let Some(score) = matcher.fuzzy_match(&text, &q) {
+            let (pane, index) = if i < n {
+                (Pane::OnPrem, i as u32)
+            } else {
+                (Pane::Cloud, (i - n) as u32)
+            };
+            found.push(Hit { pane, index, score });
+        }
+    }
+    s.search.hits.extend(found);
+    if to < total {
+        s.search.scanned = Some(to);
+        return;
+    }
+    s.search.scanned = None;
+    // Best first; ties in pane and input order, so the result is stable.
+    s.search.hits.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then((a.pane as u8).cmp(&(b.pane as u8)))
+            .then(a.index.cmp(&b.index))
+    });
     if !s.search.hits.is_empty() {
         jump_to_hit(s);
     }

@@ -388,7 +388,14 @@ fn draw_hints(f: &mut Frame, s: &State, area: Rect) {
             spans.push(Span::raw(display_safe(&s.search.query).into_owned()));
             spans.push(Span::styled("▏", t.key()));
             let n = s.search.hits.len();
-            let found = if s.search.query.is_empty() {
+            let total = s.plan.outcomes.len() + s.bundle.cloud.len();
+            let found = if let Some(done) = s.search.scanned {
+                format!(
+                    "  searching… {}%  {} so far",
+                    done * 100 / total.max(1),
+                    s.search.hits.len()
+                )
+            } else if s.search.query.is_empty() {
                 "  type to search names, UPNs, addresses, DNs, ids".to_string()
             } else if n == 0 {
                 "  no match".to_string()
