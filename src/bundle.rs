@@ -8,11 +8,14 @@ use crate::anchor::{Anchor, parse_guid_text};
 use crate::error::InputError;
 use crate::model::*;
 use crate::settings::{Setting, SettingScope, Settings};
-use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::fmt;
+use std::io::{self, Write};
 use uuid::Uuid;
 
 /// Parses a bundle from JSON text. `file` is only used in error messages.
@@ -587,6 +590,79 @@ object_visitor!(
 
 /// The bundle as JSON, in the shape it was read (interfaces §1).
 pub fn bundle_to_json(b: &Bundle) -> Value {
+    let mut root = head_to_json(b);
+    root.insert(
+        "onPremises".into(),
+        Value::Array(b.on_premises.iter().map(on_prem_to_json).collect()),
+    );
+    root.insert(
+        "cloud".into(),
+        Value::Array(b.cloud.iter().map(cloud_to_json).collect()),
+    );
+    for (k, v) in &b.extra {
+        root.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    Value::Object(root)
+}
+
+/// Writes the same document as [`bundle_to_json`] (byte for byte, compact) without building it
+/// as a [`Value`] first, so writing a bundle of any size needs one object's worth of memory.
+pub fn write_bundle(b: &Bundle, out: impl Write) -> io::Result<()> {
+    write_bundle_parts(b, &b.on_premises, &b.cloud, out)
+}
+
+/// [`write_bundle`] with the objects supplied one at a time, e.g. by a generator that never
+/// holds the whole tenant: the tenant, settings, connect, capturedDateTime and extra keys come
+/// from `head`, whose own object lists are not written.
+pub fn write_bundle_parts<O, C>(
+    head: &Bundle,
+    on_premises: impl IntoIterator<Item = O>,
+    cloud: impl IntoIterator<Item = C>,
+    out: impl Write,
+) -> io::Result<()>
+where
+    O: Borrow<OnPremObject>,
+    C: Borrow<CloudObject>,
+{
+    let mut out = io::BufWriter::with_capacity(1 << 20, out);
+    let head_keys = head_to_json(head);
+    out.write_all(b"{")?;
+    for (k, v) in &head_keys {
+        serde_json::to_writer(&mut out, k)?;
+        out.write_all(b":")?;
+        serde_json::to_writer(&mut out, v)?;
+        out.write_all(b",")?;
+    }
+    out.write_all(b"\"onPremises\":[")?;
+    for (i, o) in on_premises.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut out, &OnPremJson(o.borrow()))?;
+    }
+    out.write_all(b"],\"cloud\":[")?;
+    for (i, c) in cloud.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut out, &CloudJson(c.borrow()))?;
+    }
+    out.write_all(b"]")?;
+    for (k, v) in &head.extra {
+        if head_keys.contains_key(k) || k == "onPremises" || k == "cloud" {
+            continue;
+        }
+        out.write_all(b",")?;
+        serde_json::to_writer(&mut out, k)?;
+        out.write_all(b":")?;
+        serde_json::to_writer(&mut out, v)?;
+    }
+    out.write_all(b"}")?;
+    out.flush()
+}
+
+/// The top-level keys before the object lists: tenant, connect, simulation, capturedDateTime.
+fn head_to_json(b: &Bundle) -> Map<String, Value> {
     let mut features = Map::new();
     let mut simulation = Map::new();
     for s in Setting::ALL {
@@ -628,116 +704,165 @@ pub fn bundle_to_json(b: &Bundle) -> Value {
     if let Some(t) = &b.captured_date_time {
         root.insert("capturedDateTime".into(), json!(t));
     }
-    root.insert(
-        "onPremises".into(),
-        Value::Array(b.on_premises.iter().map(on_prem_to_json).collect()),
-    );
-    root.insert(
-        "cloud".into(),
-        Value::Array(b.cloud.iter().map(cloud_to_json).collect()),
-    );
-    for (k, v) in &b.extra {
-        root.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    Value::Object(root)
+    root
 }
 
 pub fn on_prem_to_json(o: &OnPremObject) -> Value {
-    let mut m = Map::new();
-    m.insert("objectClass".into(), json!(o.object_class.as_str()));
-    m.insert("objectGUID".into(), json!(o.object_guid.to_string()));
-    m.insert("distinguishedName".into(), json!(o.distinguished_name));
-    m.insert("sAMAccountName".into(), json!(o.sam_account_name));
-    m.insert("userPrincipalName".into(), json!(o.user_principal_name));
-    m.insert("mail".into(), json!(o.mail));
-    m.insert("proxyAddresses".into(), json!(o.proxy_addresses));
-    m.insert("displayName".into(), json!(o.display_name));
-    m.insert(
-        "mS-DS-ConsistencyGuid".into(),
-        json!(o.consistency_guid.map(|a| a.immutable_id())),
-    );
-    if let Some(g) = o.group_type {
-        m.insert("groupType".into(), json!(g));
-    }
-    if let Some(s) = &o.object_sid {
-        m.insert("objectSid".into(), json!(s));
-    }
-    if let Some(n) = &o.mail_nickname {
-        m.insert("mailNickname".into(), json!(n));
-    }
-    for (k, v) in &o.extra {
-        m.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    Value::Object(m)
+    // Serializing these views into a Value cannot fail: every key is a string.
+    serde_json::to_value(OnPremJson(o)).unwrap_or(Value::Null)
 }
 
 pub fn cloud_to_json(c: &CloudObject) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(c.id.to_string()));
-    m.insert("objectType".into(), json!(c.object_type.as_str()));
-    m.insert("displayName".into(), json!(c.display_name));
-    if c.object_type == ObjectKind::User || c.user_principal_name.is_some() {
-        m.insert("userPrincipalName".into(), json!(c.user_principal_name));
+    serde_json::to_value(CloudJson(c)).unwrap_or(Value::Null)
+}
+
+/// The keys a view has written, so that an extra attribute of the same name is not written
+/// again (known keys win over kept ones).
+struct Written<M> {
+    map: M,
+    /// Room for every key a view writes (the cloud view writes at most 21).
+    keys: [&'static str; 24],
+    len: usize,
+}
+
+impl<M: SerializeMap> Written<M> {
+    fn new(map: M) -> Self {
+        Written {
+            map,
+            keys: [""; 24],
+            len: 0,
+        }
     }
-    m.insert("mail".into(), json!(c.mail));
-    if let Some(n) = &c.mail_nickname {
-        m.insert("mailNickname".into(), json!(n));
+
+    fn entry(
+        &mut self,
+        key: &'static str,
+        value: &(impl Serialize + ?Sized),
+    ) -> Result<(), M::Error> {
+        self.keys[self.len] = key;
+        self.len += 1;
+        self.map.serialize_entry(key, value)
     }
-    m.insert("proxyAddresses".into(), json!(c.proxy_addresses));
-    m.insert(
-        "onPremisesImmutableId".into(),
-        json!(c.on_premises_immutable_id),
-    );
-    m.insert(
-        "onPremisesSyncEnabled".into(),
-        json!(c.on_premises_sync_enabled),
-    );
-    if let Some(s) = &c.on_premises_security_identifier {
-        m.insert("onPremisesSecurityIdentifier".into(), json!(s));
+
+    fn end(mut self, extra: &Map<String, Value>) -> Result<M::Ok, M::Error> {
+        for (k, v) in extra {
+            if !self.keys[..self.len].contains(&k.as_str()) {
+                self.map.serialize_entry(k, v)?;
+            }
+        }
+        self.map.end()
     }
-    if let Some(s) = &c.on_premises_object_identifier {
-        m.insert("onPremisesObjectIdentifier".into(), json!(s));
+}
+
+/// An on-prem object as the bundle writes it.
+struct OnPremJson<'a>(&'a OnPremObject);
+
+impl Serialize for OnPremJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let o = self.0;
+        let mut m = Written::new(s.serialize_map(None)?);
+        m.entry("objectClass", o.object_class.as_str())?;
+        m.entry("objectGUID", &o.object_guid)?;
+        m.entry("distinguishedName", &o.distinguished_name)?;
+        m.entry("sAMAccountName", &o.sam_account_name)?;
+        m.entry("userPrincipalName", &o.user_principal_name)?;
+        m.entry("mail", &o.mail)?;
+        m.entry("proxyAddresses", &o.proxy_addresses)?;
+        m.entry("displayName", &o.display_name)?;
+        m.entry(
+            "mS-DS-ConsistencyGuid",
+            &o.consistency_guid.map(|a| a.immutable_id()),
+        )?;
+        if let Some(g) = o.group_type {
+            m.entry("groupType", &g)?;
+        }
+        if let Some(sid) = &o.object_sid {
+            m.entry("objectSid", sid)?;
+        }
+        if let Some(n) = &o.mail_nickname {
+            m.entry("mailNickname", n)?;
+        }
+        m.end(&o.extra)
     }
-    m.insert(
-        "assignedLicenses".into(),
-        Value::Array(
-            c.assigned_licenses
-                .iter()
-                .map(|s| json!({"skuId": s}))
-                .collect(),
-        ),
-    );
-    m.insert("directoryRoles".into(), json!(c.directory_roles));
-    m.insert(
-        "eligibleDirectoryRoles".into(),
-        json!(c.eligible_directory_roles),
-    );
-    m.insert("deletedDateTime".into(), json!(c.deleted_date_time));
-    m.insert(
-        "onPremisesProvisioningErrors".into(),
-        Value::Array(
-            c.on_premises_provisioning_errors
-                .iter()
-                .map(|e| {
-                    json!({
-                        "category": e.category,
-                        "propertyCausingError": e.property_causing_error,
-                        "value": e.value,
-                        "occurredDateTime": e.occurred_date_time,
-                    })
-                })
-                .collect(),
-        ),
-    );
-    if c.object_type == ObjectKind::Group {
-        m.insert("mailEnabled".into(), json!(c.mail_enabled));
-        m.insert("securityEnabled".into(), json!(c.security_enabled));
-        m.insert("groupTypes".into(), json!(c.group_types));
+}
+
+/// A cloud object as the bundle writes it.
+struct CloudJson<'a>(&'a CloudObject);
+
+/// A list written from an iterator over borrowed items.
+struct SeqOf<I>(I);
+
+impl<I: Iterator<Item: Serialize> + Clone> Serialize for SeqOf<I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.clone())
     }
-    for (k, v) in &c.extra {
-        m.entry(k.clone()).or_insert_with(|| v.clone());
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LicenseJson<'a> {
+    sku_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorJson<'a> {
+    category: &'a str,
+    property_causing_error: &'a str,
+    value: &'a str,
+    occurred_date_time: Option<&'a str>,
+}
+
+impl Serialize for CloudJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let mut m = Written::new(s.serialize_map(None)?);
+        m.entry("id", &c.id)?;
+        m.entry("objectType", c.object_type.as_str())?;
+        m.entry("displayName", &c.display_name)?;
+        if c.object_type == ObjectKind::User || c.user_principal_name.is_some() {
+            m.entry("userPrincipalName", &c.user_principal_name)?;
+        }
+        m.entry("mail", &c.mail)?;
+        if let Some(n) = &c.mail_nickname {
+            m.entry("mailNickname", n)?;
+        }
+        m.entry("proxyAddresses", &c.proxy_addresses)?;
+        m.entry("onPremisesImmutableId", &c.on_premises_immutable_id)?;
+        m.entry("onPremisesSyncEnabled", &c.on_premises_sync_enabled)?;
+        if let Some(sid) = &c.on_premises_security_identifier {
+            m.entry("onPremisesSecurityIdentifier", sid)?;
+        }
+        if let Some(id) = &c.on_premises_object_identifier {
+            m.entry("onPremisesObjectIdentifier", id)?;
+        }
+        m.entry(
+            "assignedLicenses",
+            &SeqOf(
+                c.assigned_licenses
+                    .iter()
+                    .map(|s| LicenseJson { sku_id: s }),
+            ),
+        )?;
+        m.entry("directoryRoles", &c.directory_roles)?;
+        m.entry("eligibleDirectoryRoles", &c.eligible_directory_roles)?;
+        m.entry("deletedDateTime", &c.deleted_date_time)?;
+        m.entry(
+            "onPremisesProvisioningErrors",
+            &SeqOf(c.on_premises_provisioning_errors.iter().map(|e| ErrorJson {
+                category: &e.category,
+                property_causing_error: &e.property_causing_error,
+                value: &e.value,
+                occurred_date_time: e.occurred_date_time.as_deref(),
+            })),
+        )?;
+        if c.object_type == ObjectKind::Group {
+            m.entry("mailEnabled", &c.mail_enabled)?;
+            m.entry("securityEnabled", &c.security_enabled)?;
+            m.entry("groupTypes", &c.group_types)?;
+        }
+        m.end(&c.extra)
     }
-    Value::Object(m)
 }
 
 #[cfg(test)]
@@ -827,5 +952,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(again, b);
+    }
+
+    #[test]
+    fn streaming_writer_writes_the_same_document_as_bundle_to_json() {
+        let text = r##"{"tenant":{"initialDomain":"c.onmicrosoft.com","domains":[{"id":"c.com","isVerified":true}]},"connect":{"includedOUs":["DC=c"]},"capturedDateTime":"2026-07-15T06:00:00Z","onPremises":[{"objectClass":"group","objectGUID":"88666888-0101-1111-bbbb-1234567890ab","distinguishedName":"CN=g,DC=c","groupType":-2147483646,"objectSid":"S-1-5-21-1-2-3-1104","department":"IT"}],"cloud":[{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","objectType":"group","groupTypes":["Unified"],"assignedLicenses":[{"skuId":"05e9a617-0261-4cee-bb44-138d3ef5d965"}],"onPremisesProvisioningErrors":[{"propertyCausingError":"ProxyAddresses","value":"SMTP:g@c.com"}],"visibility":"Private"}],"exportTool":"adsync-export 2.1"}"##;
+        let b = parse_bundle("t.json", text.as_bytes()).unwrap();
+        let mut streamed = Vec::new();
+        write_bundle(&b, &mut streamed).unwrap();
+        let built = serde_json::to_string(&bundle_to_json(&b)).unwrap();
+        assert_eq!(String::from_utf8(streamed).unwrap(), built);
+        assert_eq!(parse_bundle("t.json", built.as_bytes()).unwrap(), b);
     }
 }
