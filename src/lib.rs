@@ -7,6 +7,7 @@ pub mod anchor;
 pub mod apply;
 pub mod bundle;
 pub mod error;
+pub mod generate;
 pub mod index;
 pub mod model;
 pub mod outcome;
