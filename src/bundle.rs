@@ -20,19 +20,78 @@ use uuid::Uuid;
 
 /// Parses a bundle from JSON text. `file` is only used in error messages.
 pub fn parse_bundle(file: &str, text: &[u8]) -> Result<Bundle, InputError> {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let raw: RawBundle =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| json_error(file, e))?;
-    de.end().map_err(|e| {
-        InputError::new(
-            file,
-            format!("line {} column {}", e.line(), e.column()),
-            "expected the end of the document after the bundle object",
-        )
-    })?;
+    // The fast reader keeps no JSON path; bad input is read again with one to say where.
+    let raw = read_raw(text).map_err(|_| located_error(file, text))?;
     let bundle = raw.into_bundle();
     validate(file, &bundle)?;
     Ok(bundle)
+}
+
+/// Reads a bundle file as a stream, never holding its text in memory: the peak is the bundle
+/// itself rather than the bundle plus the file. Errors as [`parse_bundle`]'s.
+pub fn load_bundle(path: &std::path::Path) -> Result<Bundle, InputError> {
+    let file = path.display().to_string();
+    let open = || {
+        std::fs::File::open(path)
+            .map(|f| io::BufReader::with_capacity(1 << 20, f))
+            .map_err(|e| InputError::new(&file, "", format!("cannot read the file: {e}")))
+    };
+    let mut de = serde_json::Deserializer::from_reader(open()?);
+    let raw = RawBundle::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw));
+    let raw = match raw {
+        Ok(raw) => raw,
+        Err(e) if e.is_io() => {
+            return Err(InputError::new(
+                &file,
+                "",
+                format!("cannot read the file: {e}"),
+            ));
+        }
+        Err(_) => {
+            let mut de = serde_json::Deserializer::from_reader(open()?);
+            return Err(
+                match serde_path_to_error::deserialize::<_, RawBundle>(&mut de) {
+                    Err(e) => json_error(&file, e),
+                    Ok(_) => match de.end() {
+                        Err(e) => end_error(&file, e),
+                        Ok(()) => InputError::new(&file, "", "the bundle could not be read"),
+                    },
+                },
+            );
+        }
+    };
+    let bundle = raw.into_bundle();
+    validate(&file, &bundle)?;
+    Ok(bundle)
+}
+
+fn read_raw(text: &[u8]) -> Result<RawBundle, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let raw = RawBundle::deserialize(&mut de)?;
+    de.end()?;
+    Ok(raw)
+}
+
+/// The error of a document the fast reader refused, with its JSON path.
+fn located_error(file: &str, text: &[u8]) -> InputError {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let read: Result<RawBundle, _> = serde_path_to_error::deserialize(&mut de);
+    match read {
+        Err(e) => json_error(file, e),
+        Ok(_) => match de.end() {
+            Err(e) => end_error(file, e),
+            // Both readers run the same code; this is not reached.
+            Ok(()) => InputError::new(file, "", "the bundle could not be read"),
+        },
+    }
+}
+
+fn end_error(file: &str, e: serde_json::Error) -> InputError {
+    InputError::new(
+        file,
+        format!("line {} column {}", e.line(), e.column()),
+        "expected the end of the document after the bundle object",
+    )
 }
 
 /// Turns a serde error with its path into an [`InputError`].
@@ -168,7 +227,7 @@ macro_rules! object_visitor {
                         mut $map: A,
                     ) -> Result<$target, A::Error> {
                         let mut $acc = $init;
-                        while let Some($key) = $map.next_key::<String>()? {
+                        while let Some($key) = $map.next_key::<Text>()? {
                             $body
                         }
                         $finish($acc)
@@ -197,7 +256,7 @@ object_visitor!(
             "capturedDateTime" => b.captured_date_time = map.next_value()?,
             _ => {
                 let v: Value = map.next_value()?;
-                b.extra.insert(key, v);
+                b.extra.insert(key.into_string(), v);
             }
         }
     },
@@ -254,8 +313,9 @@ impl<'de> DeserializeSeed<'de> for SettingsSeed {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    let setting = Setting::from_key(&key)
+                while let Some(key) = map.next_key::<Text>()? {
+                    let key = key.as_str();
+                    let setting = Setting::from_key(key)
                         .filter(|s| s.info().scope == self.0)
                         .ok_or_else(|| {
                             de::Error::custom(format!(
@@ -341,13 +401,142 @@ object_visitor!(
     Ok::<ConnectSettings, _>
 );
 
+/// A string that is looked at rather than kept — map keys, GUIDs, object types — read without an
+/// allocation: borrowed from the input when it has no escapes, else copied to the stack when short
+/// (a million objects make tens of millions of these).
+enum Text<'de> {
+    Borrowed(&'de str),
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Owned(String),
+}
+
+/// Longer than any key the readers know and than a GUID in braces.
+const INLINE: usize = 56;
+
+impl Text<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Borrowed(s) => s,
+            // Copied from a `&str` whole, so always valid UTF-8.
+            Text::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..*len as usize]).unwrap_or("")
+            }
+            Text::Owned(s) => s,
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            Text::Owned(s) => s,
+            other => other.as_str().to_string(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v.len() > INLINE {
+                    return Ok(Text::Owned(v.to_string()));
+                }
+                let mut bytes = [0u8; INLINE];
+                bytes[..v.len()].copy_from_slice(v.as_bytes());
+                Ok(Text::Inline {
+                    len: v.len() as u8,
+                    bytes,
+                })
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text::Owned(v))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// AD attribute names match case-insensitively (interfaces §1): the key in lower case, in a
+/// buffer on the stack; keys longer than any known attribute come back empty (kept as extra).
+fn lower_key<'b>(key: &str, buf: &'b mut [u8; 32]) -> &'b str {
+    let Some(out) = buf.get_mut(..key.len()) else {
+        return "";
+    };
+    out.copy_from_slice(key.as_bytes());
+    out.make_ascii_lowercase();
+    // Lower-casing ASCII letters keeps the bytes valid UTF-8.
+    std::str::from_utf8(out).unwrap_or("")
+}
+
+/// `objectClass`: the single class, or AD's whole class chain (the most specific class is last).
+struct ClassText(ObjectKind);
+
+impl<'de> Deserialize<'de> for ClassText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl V {
+            fn kind<E: de::Error>(class: &str) -> Result<ClassText, E> {
+                kind_from(class, "objectClass").map(ClassText)
+            }
+        }
+        impl<'de> Visitor<'de> for V {
+            type Value = ClassText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("\"user\", \"group\" or \"contact\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                V::kind(v)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut found = None;
+                while let Some(item) = seq.next_element::<Value>()? {
+                    if let Some(kind) = item.as_str().and_then(ObjectKind::parse) {
+                        found = Some(kind);
+                    }
+                }
+                found.map(ClassText).map_or_else(|| V::kind(""), Ok)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                V::kind("")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                V::kind("")
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                V::kind("")
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                V::kind("")
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                V::kind("")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                V::kind("")
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A GUID string field.
 struct GuidText(Uuid);
 
 impl<'de> Deserialize<'de> for GuidText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        parse_guid_text(&s)
+        let s = Text::deserialize(d)?;
+        parse_guid_text(s.as_str())
             .map(GuidText)
             .map_err(|e| de::Error::custom(e.0))
     }
@@ -358,8 +547,8 @@ struct ConsistencyGuidText(Option<Anchor>);
 
 impl<'de> Deserialize<'de> for ConsistencyGuidText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s: Option<String> = Option::deserialize(d)?;
-        match s.as_deref().map(str::trim) {
+        let s: Option<Text> = Option::deserialize(d)?;
+        match s.as_ref().map(|t| t.as_str().trim()) {
             None | Some("") => Ok(ConsistencyGuidText(None)),
             Some(t) if t.contains('-') => Anchor::parse_guid(t)
                 .map(|a| ConsistencyGuidText(Some(a)))
@@ -415,24 +604,9 @@ object_visitor!(
     OnPremObject,
     "an on-prem object (objectClass, objectGUID, distinguishedName, …)",
     |map, key, a| {
-        // AD attribute names match case-insensitively (interfaces §1).
-        match key.to_ascii_lowercase().as_str() {
-            "objectclass" => {
-                // objectClass may be the single class or AD's whole class chain.
-                let v: Value = map.next_value()?;
-                let class = match &v {
-                    Value::String(s) => s.clone(),
-                    Value::Array(items) => items
-                        .iter()
-                        .rev()
-                        .filter_map(Value::as_str)
-                        .find(|s| ObjectKind::parse(s).is_some())
-                        .unwrap_or("")
-                        .to_string(),
-                    _ => String::new(),
-                };
-                a.class = Some(kind_from(&class, "objectClass")?);
-            }
+        let mut buf = [0u8; 32];
+        match lower_key(key.as_str(), &mut buf) {
+            "objectclass" => a.class = Some(map.next_value::<ClassText>()?.0),
             "objectguid" => a.guid = Some(map.next_value::<GuidText>()?.0),
             "distinguishedname" => a.o.distinguished_name = map.next_value()?,
             "samaccountname" => a.o.sam_account_name = map.next_value()?,
@@ -448,7 +622,7 @@ object_visitor!(
             "mailnickname" => a.o.mail_nickname = map.next_value()?,
             _ => {
                 let v: Value = map.next_value()?;
-                a.o.extra.insert(key, v);
+                a.o.extra.insert(key.into_string(), v);
             }
         }
     },
@@ -519,8 +693,8 @@ object_visitor!(
         match key.as_str() {
             "id" => a.id = Some(map.next_value::<GuidText>()?.0),
             "objectType" | "@odata.type" => {
-                let s: String = map.next_value()?;
-                a.kind = Some(kind_from(&s, &key)?);
+                let s: Text = map.next_value()?;
+                a.kind = Some(kind_from(s.as_str(), key.as_str())?);
             }
             "displayName" => a.c.display_name = map.next_value()?,
             "userPrincipalName" => a.c.user_principal_name = map.next_value()?,
@@ -564,7 +738,7 @@ object_visitor!(
             "groupTypes" => a.c.group_types = string_list(&mut map)?,
             _ => {
                 let v: Value = map.next_value()?;
-                a.c.extra.insert(key, v);
+                a.c.extra.insert(key.into_string(), v);
             }
         }
     },
@@ -952,6 +1126,36 @@ mod tests {
         )
         .unwrap();
         assert_eq!(again, b);
+    }
+
+    #[test]
+    fn the_file_reader_streams_the_same_bundle_and_the_same_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bundle.json");
+        // Escaped keys and values take the copying paths of the reader.
+        let text = r#"{"tenant":{"initialDomain":"c.onmicrosoft.com"},"onPremises":[{"objectClass":["top","person","organizationalPerson","user"],"objectGUID":"88666888-0101-1111-bbbb-1234567890ab","distinguishedName":"CN=a,DC=c","\u006dail":"a@c.com","mS-DS-ConsistencyGuid":"{8d6c6818-018c-4f11-9bb8-1b04e2caa1b6}"}],"cloud":[{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","objectType":"us\u0065r"}]}"#;
+        std::fs::write(&path, text).unwrap();
+        let streamed = load_bundle(&path).unwrap();
+        assert_eq!(streamed, parse_bundle("t.json", text.as_bytes()).unwrap());
+        assert_eq!(streamed.on_premises[0].mail.as_deref(), Some("a@c.com"));
+        assert_eq!(streamed.on_premises[0].object_class, ObjectKind::User);
+        assert_eq!(streamed.cloud[0].object_type, ObjectKind::User);
+
+        let bad = r#"{"tenant":{"initialDomain":"c.onmicrosoft.com"},"cloud":[{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","objectType":"user"},{"id":"6e7b768e-07e2-4810-8459-485f84f8f205","objectType":"printer"}]}"#;
+        std::fs::write(&path, bad).unwrap();
+        let e = load_bundle(&path).unwrap_err();
+        assert_eq!(
+            e,
+            parse_bundle(&path.display().to_string(), bad.as_bytes()).unwrap_err()
+        );
+        assert!(e.position.starts_with("cloud[1]"), "{e}");
+        assert!(e.message.contains("\"printer\""), "{e}");
+
+        let e = load_bundle(&dir.path().join("missing.json")).unwrap_err();
+        assert!(
+            e.file.ends_with("missing.json") && e.message.contains("cannot read"),
+            "{e}"
+        );
     }
 
     #[test]

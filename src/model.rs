@@ -25,12 +25,20 @@ impl ObjectKind {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text.to_ascii_lowercase().as_str() {
-            "user" | "inetorgperson" | "#microsoft.graph.user" => Some(ObjectKind::User),
-            "group" | "#microsoft.graph.group" => Some(ObjectKind::Group),
-            "contact" | "orgcontact" | "#microsoft.graph.orgcontact" => Some(ObjectKind::Contact),
-            _ => None,
-        }
+        const NAMES: [(&str, ObjectKind); 8] = [
+            ("user", ObjectKind::User),
+            ("inetorgperson", ObjectKind::User),
+            ("#microsoft.graph.user", ObjectKind::User),
+            ("group", ObjectKind::Group),
+            ("#microsoft.graph.group", ObjectKind::Group),
+            ("contact", ObjectKind::Contact),
+            ("orgcontact", ObjectKind::Contact),
+            ("#microsoft.graph.orgcontact", ObjectKind::Contact),
+        ];
+        NAMES
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(text))
+            .map(|&(_, kind)| kind)
     }
 }
 
