@@ -5,6 +5,7 @@
 
 pub mod anchor;
 pub mod apply;
+pub mod bench;
 pub mod bundle;
 pub mod error;
 pub mod generate;
