@@ -340,10 +340,10 @@ struct FirstByte<'a> {
 
 impl Write for FirstByte<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.seen == 0 {
-            if let Some(&b) = buf.first() {
-                self.first[0] = b;
-            }
+        if self.seen == 0
+            && let Some(&b) = buf.first()
+        {
+            self.first[0] = b;
         }
         self.seen += buf.len() as u64;
         Ok(buf.len())
