@@ -66,10 +66,20 @@ pub fn load_bundle(path: &std::path::Path) -> Result<Bundle, InputError> {
 }
 
 fn read_raw(text: &[u8]) -> Result<RawBundle, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let raw = RawBundle::deserialize(&mut de)?;
-    de.end()?;
-    Ok(raw)
+    // Checking the UTF-8 of the whole text at once is faster than string by string; text that is
+    // not UTF-8 goes the slow way, whose error then says where.
+    match std::str::from_utf8(text) {
+        Ok(text) => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let raw = RawBundle::deserialize(&mut de)?;
+            de.end().map(|()| raw)
+        }
+        Err(_) => {
+            let mut de = serde_json::Deserializer::from_slice(text);
+            let raw = RawBundle::deserialize(&mut de)?;
+            de.end().map(|()| raw)
+        }
+    }
 }
 
 /// The error of a document the fast reader refused, with its JSON path.
