@@ -68,18 +68,35 @@ pub fn load_bundle(path: &std::path::Path) -> Result<Bundle, InputError> {
 fn read_raw(text: &[u8]) -> Result<RawBundle, serde_json::Error> {
     // Checking the UTF-8 of the whole text at once is faster than string by string; text that is
     // not UTF-8 goes the slow way, whose error then says where.
-    match std::str::from_utf8(text) {
-        Ok(text) => {
-            let mut de = serde_json::Deserializer::from_str(text);
-            let raw = RawBundle::deserialize(&mut de)?;
-            de.end().map(|()| raw)
-        }
-        Err(_) => {
-            let mut de = serde_json::Deserializer::from_slice(text);
-            let raw = RawBundle::deserialize(&mut de)?;
-            de.end().map(|()| raw)
-        }
+    let Ok(text) = std::str::from_utf8(text) else {
+        let mut de = serde_json::Deserializer::from_slice(text);
+        let raw = RawBundle::deserialize(&mut de)?;
+        return de.end().map(|()| raw);
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if text.len() < PARALLEL_FROM || cores < 2 {
+        return read_str(text, Lists::Both);
     }
+    // Two readers of the same text: one builds the on-prem objects, the other everything else
+    // (each skips the list the other builds, which costs a scan, not a build).
+    let (on_premises, rest) = std::thread::scope(|s| {
+        let on_premises = s.spawn(|| read_str(text, Lists::OnPremises));
+        let rest = read_str(text, Lists::Cloud);
+        (on_premises.join(), rest)
+    });
+    let on_premises = on_premises.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let mut raw = rest?;
+    raw.on_premises = on_premises?.on_premises;
+    Ok(raw)
+}
+
+/// Documents smaller than this are read on one thread.
+const PARALLEL_FROM: usize = 4 << 20;
+
+fn read_str(text: &str, lists: Lists) -> Result<RawBundle, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let raw = RawBundleSeed(lists).deserialize(&mut de)?;
+    de.end().map(|()| raw)
 }
 
 /// The error of a document the fast reader refused, with its JSON path.
@@ -249,38 +266,72 @@ macro_rules! object_visitor {
     };
 }
 
-object_visitor!(
-    BundleVisitor,
-    RawBundle,
-    "a bundle object with tenant, connect, onPremises and cloud",
-    |map, key, b| {
-        match key.as_str() {
-            "tenant" => b.tenant = Some(map.next_value()?),
-            "connect" => b.connect = Some(map.next_value()?),
-            "simulation" => {
-                b.simulation =
-                    Some(map.next_value_seed(SettingsSeed(SettingScope::RuleBookSwitch))?)
-            }
-            "onPremises" => b.on_premises = map.next_value::<Option<Vec<_>>>()?.unwrap_or_default(),
-            "cloud" => b.cloud = map.next_value::<Option<Vec<_>>>()?.unwrap_or_default(),
-            "capturedDateTime" => b.captured_date_time = map.next_value()?,
-            _ => {
-                let v: Value = map.next_value()?;
-                b.extra.insert(key.into_string(), v);
+/// Which object lists a reading of the document builds; the other is skipped (scanned, not built).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lists {
+    Both,
+    OnPremises,
+    Cloud,
+}
+
+impl<'de> Deserialize<'de> for RawBundle {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RawBundleSeed(Lists::Both).deserialize(d)
+    }
+}
+
+struct RawBundleSeed(Lists);
+
+impl<'de> DeserializeSeed<'de> for RawBundleSeed {
+    type Value = RawBundle;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawBundle, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RawBundleSeed {
+    type Value = RawBundle;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a bundle object with tenant, connect, onPremises and cloud")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawBundle, A::Error> {
+        let mut b = RawBundle {
+            tenant: None,
+            connect: None,
+            simulation: None,
+            on_premises: Vec::new(),
+            cloud: Vec::new(),
+            captured_date_time: None,
+            extra: Map::new(),
+        };
+        let (on_premises, cloud) = (self.0 != Lists::Cloud, self.0 != Lists::OnPremises);
+        while let Some(key) = map.next_key::<Text>()? {
+            match key.as_str() {
+                "tenant" => b.tenant = Some(map.next_value()?),
+                "connect" => b.connect = Some(map.next_value()?),
+                "simulation" => {
+                    b.simulation =
+                        Some(map.next_value_seed(SettingsSeed(SettingScope::RuleBookSwitch))?)
+                }
+                "onPremises" if on_premises => {
+                    b.on_premises = map.next_value::<Option<Vec<_>>>()?.unwrap_or_default()
+                }
+                "cloud" if cloud => {
+                    b.cloud = map.next_value::<Option<Vec<_>>>()?.unwrap_or_default()
+                }
+                "onPremises" | "cloud" => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+                "capturedDateTime" => b.captured_date_time = map.next_value()?,
+                _ => {
+                    let v: Value = map.next_value()?;
+                    b.extra.insert(key.into_string(), v);
+                }
             }
         }
-    },
-    RawBundle {
-        tenant: None,
-        connect: None,
-        simulation: None,
-        on_premises: Vec::new(),
-        cloud: Vec::new(),
-        captured_date_time: None,
-        extra: Map::new(),
-    },
-    Ok::<RawBundle, _>
-);
+        Ok(b)
+    }
+}
 
 object_visitor!(
     TenantVisitor,
@@ -1164,6 +1215,26 @@ mod tests {
         let e = load_bundle(&dir.path().join("missing.json")).unwrap_err();
         assert!(
             e.file.ends_with("missing.json") && e.message.contains("cannot read"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_large_document_read_on_two_threads_gives_the_same_bundle() {
+        let generated = crate::generate::generate(6_000, 9);
+        let mut text = Vec::new();
+        write_bundle(&generated, &mut text).unwrap();
+        assert!(text.len() > PARALLEL_FROM, "large enough for two readers");
+        assert_eq!(parse_bundle("big.json", &text).unwrap(), generated);
+        // A bad value deep in the cloud list is still reported with its path.
+        let bad = String::from_utf8(text)
+            .unwrap()
+            .replacen("\"objectType\":\"group\"", "\"objectType\":7", 1)
+            .into_bytes();
+        let e = parse_bundle("big.json", &bad).unwrap_err();
+        assert!(e.position.starts_with("cloud["), "{e}");
+        assert!(
+            e.position.ends_with("].objectType") || e.position.contains("].objectType "),
             "{e}"
         );
     }
