@@ -57,7 +57,7 @@ pub fn run(sizes: &[usize], report: &mut impl Write) -> io::Result<()> {
     writeln!(
         report,
         "Generated tenants: `generate::write_generated(N, {SEED})`, N on-prem + N cloud objects. \
-         Times are wall clock (on-CPU time of the measuring thread in brackets). Files in {}.\n",
+         Times are wall clock (CPU time of the process, all threads, in brackets). Files in {}.\n",
         dir.display()
     )?;
     let mut rows = Vec::new();
@@ -119,8 +119,8 @@ pub fn child_if_requested(frame_hook: Option<FrameHook>) {
     }
 }
 
-/// A stopwatch that also reads the thread's on-CPU time, which other processes on the machine
-/// do not inflate.
+/// A stopwatch that also reads the process's CPU time (all its threads), which other processes
+/// on the machine inflate less than the wall clock.
 struct Clock {
     wall: Instant,
     cpu: Option<f64>,
@@ -143,11 +143,16 @@ impl Clock {
     }
 }
 
-/// On-CPU time of this thread (Linux `/proc/thread-self/schedstat`).
+/// User + system CPU time of this process (Linux `/proc/self/stat`, in clock ticks of 1/100 s,
+/// the value of `CLK_TCK` on Linux).
 fn cpu_seconds() -> Option<f64> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: f64 = text.split_whitespace().next()?.parse().ok()?;
-    Some(ns / 1e9)
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in brackets and may hold spaces: state is the
+    // first, utime the 12th, stime the 13th.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    Some((user + system) / 100.0)
 }
 
 /// Peak resident memory of this process in bytes (`VmHWM`).
@@ -206,7 +211,15 @@ fn measure(
             let flipped = bundle.settings.with(s, !bundle.settings.get(s));
             let clock = Clock::start();
             let again = plan_with(&bundle, &index, &flipped);
-            let t = clock.stop();
+            let mut t = clock.stop();
+            // How many objects the flip changes: what an incremental re-plan would redo.
+            t["changed"] = json!(
+                plan.outcomes
+                    .iter()
+                    .zip(&again.outcomes)
+                    .filter(|(a, b)| (a.result, a.cloud) != (b.result, b.cloud))
+                    .count()
+            );
             drop(again);
             replans.insert(s.key().into(), t);
         }
@@ -462,6 +475,16 @@ impl Row {
         )?;
         if let Ok(p) = &self.python {
             writeln!(out, "baseline.py counts: {}", p["counts"])?;
+        }
+        for (key, flip) in &[
+            ("blockSoftMatchEnabled", "blockSoftMatchEnabled off -> on"),
+            ("softMatchOnUpnEnabled", "softMatchOnUpnEnabled on -> off"),
+        ] {
+            writeln!(
+                out,
+                "re-plan after {flip}: {} objects change result or target",
+                s["replan"][key]["changed"]
+            )?;
         }
         let f = &s["filter"];
         writeln!(
