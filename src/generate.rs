@@ -1525,12 +1525,12 @@ mod tests {
                 );
             }
         }
-        let alice = b
+        let full_names = b
             .on_premises
             .iter()
             .filter(|o| o.display_name.as_deref().is_some_and(|d| d.contains(' ')))
             .count();
-        assert!(alice > 20_000, "people have given name and surname");
+        assert!(full_names > 20_000, "people have given name and surname");
         assert!(
             b.on_premises
                 .iter()
