@@ -8,28 +8,117 @@ use crate::anchor::{Anchor, parse_guid_text};
 use crate::error::InputError;
 use crate::model::*;
 use crate::settings::{Setting, SettingScope, Settings};
-use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::fmt;
+use std::io::{self, Write};
 use uuid::Uuid;
 
 /// Parses a bundle from JSON text. `file` is only used in error messages.
 pub fn parse_bundle(file: &str, text: &[u8]) -> Result<Bundle, InputError> {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let raw: RawBundle =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| json_error(file, e))?;
-    de.end().map_err(|e| {
-        InputError::new(
-            file,
-            format!("line {} column {}", e.line(), e.column()),
-            "expected the end of the document after the bundle object",
-        )
-    })?;
+    // The fast reader keeps no JSON path; bad input is read again with one to say where.
+    let raw = read_raw(text).map_err(|_| located_error(file, text))?;
     let bundle = raw.into_bundle();
     validate(file, &bundle)?;
     Ok(bundle)
+}
+
+/// Reads a bundle file as a stream, never holding its text in memory: the peak is the bundle
+/// itself rather than the bundle plus the file. Errors as [`parse_bundle`]'s.
+pub fn load_bundle(path: &std::path::Path) -> Result<Bundle, InputError> {
+    let file = path.display().to_string();
+    let open = || {
+        std::fs::File::open(path)
+            .map(|f| io::BufReader::with_capacity(1 << 20, f))
+            .map_err(|e| InputError::new(&file, "", format!("cannot read the file: {e}")))
+    };
+    let mut de = serde_json::Deserializer::from_reader(open()?);
+    let raw = RawBundle::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw));
+    let raw = match raw {
+        Ok(raw) => raw,
+        Err(e) if e.is_io() => {
+            return Err(InputError::new(
+                &file,
+                "",
+                format!("cannot read the file: {e}"),
+            ));
+        }
+        Err(_) => {
+            let mut de = serde_json::Deserializer::from_reader(open()?);
+            return Err(
+                match serde_path_to_error::deserialize::<_, RawBundle>(&mut de) {
+                    Err(e) => json_error(&file, e),
+                    Ok(_) => match de.end() {
+                        Err(e) => end_error(&file, e),
+                        Ok(()) => InputError::new(&file, "", "the bundle could not be read"),
+                    },
+                },
+            );
+        }
+    };
+    let bundle = raw.into_bundle();
+    validate(&file, &bundle)?;
+    Ok(bundle)
+}
+
+fn read_raw(text: &[u8]) -> Result<RawBundle, serde_json::Error> {
+    // Checking the UTF-8 of the whole text at once is faster than string by string; text that is
+    // not UTF-8 goes the slow way, whose error then says where.
+    let Ok(text) = std::str::from_utf8(text) else {
+        let mut de = serde_json::Deserializer::from_slice(text);
+        let raw = RawBundle::deserialize(&mut de)?;
+        return de.end().map(|()| raw);
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if text.len() < PARALLEL_FROM || cores < 2 {
+        return read_str(text, Lists::Both);
+    }
+    // Two readers of the same text: one builds the on-prem objects, the other everything else
+    // (each skips the list the other builds, which costs a scan, not a build).
+    let (on_premises, rest) = std::thread::scope(|s| {
+        let on_premises = s.spawn(|| read_str(text, Lists::OnPremises));
+        let rest = read_str(text, Lists::Cloud);
+        (on_premises.join(), rest)
+    });
+    let on_premises = on_premises.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let mut raw = rest?;
+    raw.on_premises = on_premises?.on_premises;
+    Ok(raw)
+}
+
+/// Documents smaller than this are read on one thread.
+const PARALLEL_FROM: usize = 4 << 20;
+
+fn read_str(text: &str, lists: Lists) -> Result<RawBundle, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let raw = RawBundleSeed(lists).deserialize(&mut de)?;
+    de.end().map(|()| raw)
+}
+
+/// The error of a document the fast reader refused, with its JSON path.
+fn located_error(file: &str, text: &[u8]) -> InputError {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let read: Result<RawBundle, _> = serde_path_to_error::deserialize(&mut de);
+    match read {
+        Err(e) => json_error(file, e),
+        Ok(_) => match de.end() {
+            Err(e) => end_error(file, e),
+            // Both readers run the same code; this is not reached.
+            Ok(()) => InputError::new(file, "", "the bundle could not be read"),
+        },
+    }
+}
+
+fn end_error(file: &str, e: serde_json::Error) -> InputError {
+    InputError::new(
+        file,
+        format!("line {} column {}", e.line(), e.column()),
+        "expected the end of the document after the bundle object",
+    )
 }
 
 /// Turns a serde error with its path into an [`InputError`].
@@ -165,7 +254,7 @@ macro_rules! object_visitor {
                         mut $map: A,
                     ) -> Result<$target, A::Error> {
                         let mut $acc = $init;
-                        while let Some($key) = $map.next_key::<String>()? {
+                        while let Some($key) = $map.next_key::<Text>()? {
                             $body
                         }
                         $finish($acc)
@@ -177,38 +266,72 @@ macro_rules! object_visitor {
     };
 }
 
-object_visitor!(
-    BundleVisitor,
-    RawBundle,
-    "a bundle object with tenant, connect, onPremises and cloud",
-    |map, key, b| {
-        match key.as_str() {
-            "tenant" => b.tenant = Some(map.next_value()?),
-            "connect" => b.connect = Some(map.next_value()?),
-            "simulation" => {
-                b.simulation =
-                    Some(map.next_value_seed(SettingsSeed(SettingScope::RuleBookSwitch))?)
-            }
-            "onPremises" => b.on_premises = map.next_value::<Option<Vec<_>>>()?.unwrap_or_default(),
-            "cloud" => b.cloud = map.next_value::<Option<Vec<_>>>()?.unwrap_or_default(),
-            "capturedDateTime" => b.captured_date_time = map.next_value()?,
-            _ => {
-                let v: Value = map.next_value()?;
-                b.extra.insert(key, v);
+/// Which object lists a reading of the document builds; the other is skipped (scanned, not built).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lists {
+    Both,
+    OnPremises,
+    Cloud,
+}
+
+impl<'de> Deserialize<'de> for RawBundle {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RawBundleSeed(Lists::Both).deserialize(d)
+    }
+}
+
+struct RawBundleSeed(Lists);
+
+impl<'de> DeserializeSeed<'de> for RawBundleSeed {
+    type Value = RawBundle;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawBundle, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RawBundleSeed {
+    type Value = RawBundle;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a bundle object with tenant, connect, onPremises and cloud")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawBundle, A::Error> {
+        let mut b = RawBundle {
+            tenant: None,
+            connect: None,
+            simulation: None,
+            on_premises: Vec::new(),
+            cloud: Vec::new(),
+            captured_date_time: None,
+            extra: Map::new(),
+        };
+        let (on_premises, cloud) = (self.0 != Lists::Cloud, self.0 != Lists::OnPremises);
+        while let Some(key) = map.next_key::<Text>()? {
+            match key.as_str() {
+                "tenant" => b.tenant = Some(map.next_value()?),
+                "connect" => b.connect = Some(map.next_value()?),
+                "simulation" => {
+                    b.simulation =
+                        Some(map.next_value_seed(SettingsSeed(SettingScope::RuleBookSwitch))?)
+                }
+                "onPremises" if on_premises => {
+                    b.on_premises = map.next_value::<Option<Vec<_>>>()?.unwrap_or_default()
+                }
+                "cloud" if cloud => {
+                    b.cloud = map.next_value::<Option<Vec<_>>>()?.unwrap_or_default()
+                }
+                "onPremises" | "cloud" => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+                "capturedDateTime" => b.captured_date_time = map.next_value()?,
+                _ => {
+                    let v: Value = map.next_value()?;
+                    b.extra.insert(key.into_string(), v);
+                }
             }
         }
-    },
-    RawBundle {
-        tenant: None,
-        connect: None,
-        simulation: None,
-        on_premises: Vec::new(),
-        cloud: Vec::new(),
-        captured_date_time: None,
-        extra: Map::new(),
-    },
-    Ok::<RawBundle, _>
-);
+        Ok(b)
+    }
+}
 
 object_visitor!(
     TenantVisitor,
@@ -251,9 +374,9 @@ impl<'de> DeserializeSeed<'de> for SettingsSeed {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    let Some(setting) =
-                        Setting::from_key(&key).filter(|s| s.info().scope == self.0)
+                while let Some(key) = map.next_key::<Text>()? {
+                    let key = key.as_str();
+                    let Some(setting) = Setting::from_key(key).filter(|s| s.info().scope == self.0)
                     else {
                         // Fails inside the value, so the JSON path names the key.
                         let message = format!(
@@ -317,50 +440,201 @@ object_visitor!(
     Ok::<ConnectSettings, _>
 );
 
-/// Refuses a value with a message: an error raised while reading a key's value carries the
-/// key in its JSON path (`tenant.features.blockSoftMatch`).
-struct Refuse(String);
+/// A string that is looked at rather than kept — map keys, GUIDs, object types — read without an
+/// allocation: borrowed from the input when it has no escapes, else copied to the stack when short
+/// (a million objects make tens of millions of these).
+enum Text<'de> {
+    Borrowed(&'de str),
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Owned(String),
+}
 
-impl<'de> DeserializeSeed<'de> for Refuse {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
-        Err(de::Error::custom(self.0))
+/// Longer than any key the readers know and than a GUID in braces.
+const INLINE: usize = 56;
+
+impl Text<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Borrowed(s) => s,
+            // Copied from a `&str` whole, so always valid UTF-8.
+            Text::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..*len as usize]).unwrap_or("")
+            }
+            Text::Owned(s) => s,
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            Text::Owned(s) => s,
+            other => other.as_str().to_string(),
+        }
     }
 }
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v.len() > INLINE {
+                    return Ok(Text::Owned(v.to_string()));
+                }
+                let mut bytes = [0u8; INLINE];
+                bytes[..v.len()].copy_from_slice(v.as_bytes());
+                Ok(Text::Inline {
+                    len: v.len() as u8,
+                    bytes,
+                })
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text::Owned(v))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// AD attribute names match case-insensitively (interfaces §1): the key in lower case, in a
+/// buffer on the stack; keys longer than any known attribute come back empty (kept as extra).
+fn lower_key<'b>(key: &str, buf: &'b mut [u8; 32]) -> &'b str {
+    let Some(out) = buf.get_mut(..key.len()) else {
+        return "";
+    };
+    out.copy_from_slice(key.as_bytes());
+    out.make_ascii_lowercase();
+    // Lower-casing ASCII letters keeps the bytes valid UTF-8.
+    std::str::from_utf8(out).unwrap_or("")
+}
+
+/// `objectClass`: the single class, or AD's whole class chain (the most specific class is last).
+struct ClassText(ObjectKind);
+
+impl<'de> Deserialize<'de> for ClassText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl V {
+            fn kind<E: de::Error>(class: &str) -> Result<ClassText, E> {
+                kind_from(class, "objectClass").map(ClassText)
+            }
+        }
+        impl<'de> Visitor<'de> for V {
+            type Value = ClassText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("\"user\", \"group\" or \"contact\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                V::kind(v)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut found = None;
+                while let Some(item) = seq.next_element::<Value>()? {
+                    if let Some(kind) = item.as_str().and_then(ObjectKind::parse) {
+                        found = Some(kind);
+                    }
+                }
+                found.map(ClassText).map_or_else(|| V::kind(""), Ok)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                V::kind("")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                V::kind("")
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                V::kind("")
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                V::kind("")
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                V::kind("")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                V::kind("")
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A GUID string field.
+struct GuidText(Uuid);
+
+impl<'de> Deserialize<'de> for GuidText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Text::deserialize(d)?;
+        parse_guid_text(s.as_str())
+            .map(GuidText)
+            .map_err(|e| de::Error::custom(e.0))
+    }
+}
+
+/// `mS-DS-ConsistencyGuid`: a GUID string or base64 of 16 bytes (interfaces §1).
+struct ConsistencyGuidText(Option<Anchor>);
+
+impl<'de> Deserialize<'de> for ConsistencyGuidText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s: Option<Text> = Option::deserialize(d)?;
+        match s.as_ref().map(|t| t.as_str().trim()) {
+            None | Some("") => Ok(ConsistencyGuidText(None)),
+            Some(t) if t.contains('-') => Anchor::parse_guid(t)
+                .map(|a| ConsistencyGuidText(Some(a)))
+                .map_err(|e| de::Error::custom(e.0)),
+            Some(t) => Anchor::parse_immutable_id(t)
+                .map(|a| ConsistencyGuidText(Some(a)))
+                .map_err(|_| {
+                    de::Error::custom(format!(
+                        "expected a GUID string or base64 of 16 bytes, got {t:?}"
+                    ))
+                }),
+        }
+    }
+}
+
+/// An ImmutableID field: base64 of exactly 16 bytes (A4); the text is kept as written (A3).
+struct ImmutableIdText(Option<String>);
+
+impl<'de> Deserialize<'de> for ImmutableIdText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        // Whitespace around the value is accepted and dropped: kept, it would make an anchor
+        // that equals no other (A3 compares the text exactly).
+        match s.as_deref().map(str::trim) {
+            None | Some("") => Ok(ImmutableIdText(None)),
+            Some(t) => Anchor::parse_immutable_id(t)
+                .map(|_| ImmutableIdText(Some(t.to_string())))
+                .map_err(|e| de::Error::custom(e.0)),
+        }
+    }
+}
+
+/// A string list that may be null or absent.
+fn string_list<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Vec<String>, A::Error> {
+    Ok(map.next_value::<Option<Vec<String>>>()?.unwrap_or_default())
+}
+
+// Values checked while they are read, so that an error's JSON path names the key itself
+// (`cloud[0].objectType`, `connect.sourceAnchor`, `tenant.features.blockSoftMatch`).
 
 /// A `user` / `group` / `contact` field (cloud `objectType`, `@odata.type`).
 struct KindText(ObjectKind);
 
 impl<'de> Deserialize<'de> for KindText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        kind_from(&s).map(KindText)
-    }
-}
-
-/// On-prem `objectClass`: the single class or AD's whole class chain.
-struct ClassText(ObjectKind);
-
-impl<'de> Deserialize<'de> for ClassText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        match &v {
-            Value::String(s) => kind_from(s).map(ClassText),
-            Value::Array(items) => items
-                .iter()
-                .rev()
-                .filter_map(Value::as_str)
-                .find_map(ObjectKind::parse)
-                .map(ClassText)
-                .ok_or_else(|| {
-                    de::Error::custom(format!(
-                        "{v}: expected a class list holding \"user\", \"group\" or \"contact\""
-                    ))
-                }),
-            _ => Err(de::Error::custom(format!(
-                "{v}: expected \"user\", \"group\" or \"contact\""
-            ))),
-        }
+        let s = Text::deserialize(d)?;
+        kind_from(s.as_str(), "object type").map(KindText)
     }
 }
 
@@ -403,66 +677,21 @@ impl<'de> Deserialize<'de> for AuthenticationTypeText {
     }
 }
 
-/// A GUID string field.
-struct GuidText(Uuid);
+/// Refuses a value with a message: an error raised while reading a key's value carries the
+/// key in its JSON path.
+struct Refuse(String);
 
-impl<'de> Deserialize<'de> for GuidText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        parse_guid_text(&s)
-            .map(GuidText)
-            .map_err(|e| de::Error::custom(e.0))
+impl<'de> DeserializeSeed<'de> for Refuse {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
+        Err(de::Error::custom(self.0))
     }
 }
 
-/// `mS-DS-ConsistencyGuid`: a GUID string or base64 of 16 bytes (interfaces §1).
-struct ConsistencyGuidText(Option<Anchor>);
-
-impl<'de> Deserialize<'de> for ConsistencyGuidText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s: Option<String> = Option::deserialize(d)?;
-        match s.as_deref().map(str::trim) {
-            None | Some("") => Ok(ConsistencyGuidText(None)),
-            Some(t) if t.contains('-') => Anchor::parse_guid(t)
-                .map(|a| ConsistencyGuidText(Some(a)))
-                .map_err(|e| de::Error::custom(e.0)),
-            Some(t) => Anchor::parse_immutable_id(t)
-                .map(|a| ConsistencyGuidText(Some(a)))
-                .map_err(|_| {
-                    de::Error::custom(format!(
-                        "expected a GUID string or base64 of 16 bytes, got {t:?}"
-                    ))
-                }),
-        }
-    }
-}
-
-/// An ImmutableID field: base64 of exactly 16 bytes (A4); the text is kept as written (A3).
-struct ImmutableIdText(Option<String>);
-
-impl<'de> Deserialize<'de> for ImmutableIdText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s: Option<String> = Option::deserialize(d)?;
-        // Whitespace around the value is accepted and dropped: kept, it would make an anchor
-        // that equals no other (A3 compares the text exactly).
-        match s.as_deref().map(str::trim) {
-            None | Some("") => Ok(ImmutableIdText(None)),
-            Some(t) => Anchor::parse_immutable_id(t)
-                .map(|_| ImmutableIdText(Some(t.to_string())))
-                .map_err(|e| de::Error::custom(e.0)),
-        }
-    }
-}
-
-/// A string list that may be null or absent.
-fn string_list<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Vec<String>, A::Error> {
-    Ok(map.next_value::<Option<Vec<String>>>()?.unwrap_or_default())
-}
-
-fn kind_from<E: de::Error>(text: &str) -> Result<ObjectKind, E> {
+fn kind_from<E: de::Error>(text: &str, what: &str) -> Result<ObjectKind, E> {
     ObjectKind::parse(text).ok_or_else(|| {
         E::custom(format!(
-            "{text:?}: expected \"user\", \"group\" or \"contact\""
+            "{what} {text:?}: expected \"user\", \"group\" or \"contact\""
         ))
     })
 }
@@ -478,9 +707,8 @@ object_visitor!(
     OnPremObject,
     "an on-prem object (objectClass, objectGUID, distinguishedName, …)",
     |map, key, a| {
-        // AD attribute names match case-insensitively (interfaces §1).
-        match key.to_ascii_lowercase().as_str() {
-            // objectClass may be the single class or AD's whole class chain.
+        let mut buf = [0u8; 32];
+        match lower_key(key.as_str(), &mut buf) {
             "objectclass" => a.class = Some(map.next_value::<ClassText>()?.0),
             "objectguid" => a.guid = Some(map.next_value::<GuidText>()?.0),
             "distinguishedname" => a.o.distinguished_name = map.next_value()?,
@@ -497,7 +725,7 @@ object_visitor!(
             "mailnickname" => a.o.mail_nickname = map.next_value()?,
             _ => {
                 let v: Value = map.next_value()?;
-                a.o.extra.insert(key, v);
+                a.o.extra.insert(key.into_string(), v);
             }
         }
     },
@@ -610,7 +838,7 @@ object_visitor!(
             "groupTypes" => a.c.group_types = string_list(&mut map)?,
             _ => {
                 let v: Value = map.next_value()?;
-                a.c.extra.insert(key, v);
+                a.c.extra.insert(key.into_string(), v);
             }
         }
     },
@@ -636,6 +864,79 @@ object_visitor!(
 
 /// The bundle as JSON, in the shape it was read (interfaces §1).
 pub fn bundle_to_json(b: &Bundle) -> Value {
+    let mut root = head_to_json(b);
+    root.insert(
+        "onPremises".into(),
+        Value::Array(b.on_premises.iter().map(on_prem_to_json).collect()),
+    );
+    root.insert(
+        "cloud".into(),
+        Value::Array(b.cloud.iter().map(cloud_to_json).collect()),
+    );
+    for (k, v) in &b.extra {
+        root.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    Value::Object(root)
+}
+
+/// Writes the same document as [`bundle_to_json`] (byte for byte, compact) without building it
+/// as a [`Value`] first, so writing a bundle of any size needs one object's worth of memory.
+pub fn write_bundle(b: &Bundle, out: impl Write) -> io::Result<()> {
+    write_bundle_parts(b, &b.on_premises, &b.cloud, out)
+}
+
+/// [`write_bundle`] with the objects supplied one at a time, e.g. by a generator that never
+/// holds the whole tenant: the tenant, settings, connect, capturedDateTime and extra keys come
+/// from `head`, whose own object lists are not written.
+pub fn write_bundle_parts<O, C>(
+    head: &Bundle,
+    on_premises: impl IntoIterator<Item = O>,
+    cloud: impl IntoIterator<Item = C>,
+    out: impl Write,
+) -> io::Result<()>
+where
+    O: Borrow<OnPremObject>,
+    C: Borrow<CloudObject>,
+{
+    let mut out = io::BufWriter::with_capacity(1 << 20, out);
+    let head_keys = head_to_json(head);
+    out.write_all(b"{")?;
+    for (k, v) in &head_keys {
+        serde_json::to_writer(&mut out, k)?;
+        out.write_all(b":")?;
+        serde_json::to_writer(&mut out, v)?;
+        out.write_all(b",")?;
+    }
+    out.write_all(b"\"onPremises\":[")?;
+    for (i, o) in on_premises.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut out, &OnPremJson(o.borrow()))?;
+    }
+    out.write_all(b"],\"cloud\":[")?;
+    for (i, c) in cloud.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut out, &CloudJson(c.borrow()))?;
+    }
+    out.write_all(b"]")?;
+    for (k, v) in &head.extra {
+        if head_keys.contains_key(k) || k == "onPremises" || k == "cloud" {
+            continue;
+        }
+        out.write_all(b",")?;
+        serde_json::to_writer(&mut out, k)?;
+        out.write_all(b":")?;
+        serde_json::to_writer(&mut out, v)?;
+    }
+    out.write_all(b"}")?;
+    out.flush()
+}
+
+/// The top-level keys before the object lists: tenant, connect, simulation, capturedDateTime.
+fn head_to_json(b: &Bundle) -> Map<String, Value> {
     let mut features = Map::new();
     let mut simulation = Map::new();
     for s in Setting::ALL {
@@ -677,116 +978,165 @@ pub fn bundle_to_json(b: &Bundle) -> Value {
     if let Some(t) = &b.captured_date_time {
         root.insert("capturedDateTime".into(), json!(t));
     }
-    root.insert(
-        "onPremises".into(),
-        Value::Array(b.on_premises.iter().map(on_prem_to_json).collect()),
-    );
-    root.insert(
-        "cloud".into(),
-        Value::Array(b.cloud.iter().map(cloud_to_json).collect()),
-    );
-    for (k, v) in &b.extra {
-        root.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    Value::Object(root)
+    root
 }
 
 pub fn on_prem_to_json(o: &OnPremObject) -> Value {
-    let mut m = Map::new();
-    m.insert("objectClass".into(), json!(o.object_class.as_str()));
-    m.insert("objectGUID".into(), json!(o.object_guid.to_string()));
-    m.insert("distinguishedName".into(), json!(o.distinguished_name));
-    m.insert("sAMAccountName".into(), json!(o.sam_account_name));
-    m.insert("userPrincipalName".into(), json!(o.user_principal_name));
-    m.insert("mail".into(), json!(o.mail));
-    m.insert("proxyAddresses".into(), json!(o.proxy_addresses));
-    m.insert("displayName".into(), json!(o.display_name));
-    m.insert(
-        "mS-DS-ConsistencyGuid".into(),
-        json!(o.consistency_guid.map(|a| a.immutable_id())),
-    );
-    if let Some(g) = o.group_type {
-        m.insert("groupType".into(), json!(g));
-    }
-    if let Some(s) = &o.object_sid {
-        m.insert("objectSid".into(), json!(s));
-    }
-    if let Some(n) = &o.mail_nickname {
-        m.insert("mailNickname".into(), json!(n));
-    }
-    for (k, v) in &o.extra {
-        m.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    Value::Object(m)
+    // Serializing these views into a Value cannot fail: every key is a string.
+    serde_json::to_value(OnPremJson(o)).unwrap_or(Value::Null)
 }
 
 pub fn cloud_to_json(c: &CloudObject) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(c.id.to_string()));
-    m.insert("objectType".into(), json!(c.object_type.as_str()));
-    m.insert("displayName".into(), json!(c.display_name));
-    if c.object_type == ObjectKind::User || c.user_principal_name.is_some() {
-        m.insert("userPrincipalName".into(), json!(c.user_principal_name));
+    serde_json::to_value(CloudJson(c)).unwrap_or(Value::Null)
+}
+
+/// The keys a view has written, so that an extra attribute of the same name is not written
+/// again (known keys win over kept ones).
+struct Written<M> {
+    map: M,
+    /// Room for every key a view writes (the cloud view writes at most 21).
+    keys: [&'static str; 24],
+    len: usize,
+}
+
+impl<M: SerializeMap> Written<M> {
+    fn new(map: M) -> Self {
+        Written {
+            map,
+            keys: [""; 24],
+            len: 0,
+        }
     }
-    m.insert("mail".into(), json!(c.mail));
-    if let Some(n) = &c.mail_nickname {
-        m.insert("mailNickname".into(), json!(n));
+
+    fn entry(
+        &mut self,
+        key: &'static str,
+        value: &(impl Serialize + ?Sized),
+    ) -> Result<(), M::Error> {
+        self.keys[self.len] = key;
+        self.len += 1;
+        self.map.serialize_entry(key, value)
     }
-    m.insert("proxyAddresses".into(), json!(c.proxy_addresses));
-    m.insert(
-        "onPremisesImmutableId".into(),
-        json!(c.on_premises_immutable_id),
-    );
-    m.insert(
-        "onPremisesSyncEnabled".into(),
-        json!(c.on_premises_sync_enabled),
-    );
-    if let Some(s) = &c.on_premises_security_identifier {
-        m.insert("onPremisesSecurityIdentifier".into(), json!(s));
+
+    fn end(mut self, extra: &Map<String, Value>) -> Result<M::Ok, M::Error> {
+        for (k, v) in extra {
+            if !self.keys[..self.len].contains(&k.as_str()) {
+                self.map.serialize_entry(k, v)?;
+            }
+        }
+        self.map.end()
     }
-    if let Some(s) = &c.on_premises_object_identifier {
-        m.insert("onPremisesObjectIdentifier".into(), json!(s));
+}
+
+/// An on-prem object as the bundle writes it.
+struct OnPremJson<'a>(&'a OnPremObject);
+
+impl Serialize for OnPremJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let o = self.0;
+        let mut m = Written::new(s.serialize_map(None)?);
+        m.entry("objectClass", o.object_class.as_str())?;
+        m.entry("objectGUID", &o.object_guid)?;
+        m.entry("distinguishedName", &o.distinguished_name)?;
+        m.entry("sAMAccountName", &o.sam_account_name)?;
+        m.entry("userPrincipalName", &o.user_principal_name)?;
+        m.entry("mail", &o.mail)?;
+        m.entry("proxyAddresses", &o.proxy_addresses)?;
+        m.entry("displayName", &o.display_name)?;
+        m.entry(
+            "mS-DS-ConsistencyGuid",
+            &o.consistency_guid.map(|a| a.immutable_id()),
+        )?;
+        if let Some(g) = o.group_type {
+            m.entry("groupType", &g)?;
+        }
+        if let Some(sid) = &o.object_sid {
+            m.entry("objectSid", sid)?;
+        }
+        if let Some(n) = &o.mail_nickname {
+            m.entry("mailNickname", n)?;
+        }
+        m.end(&o.extra)
     }
-    m.insert(
-        "assignedLicenses".into(),
-        Value::Array(
-            c.assigned_licenses
-                .iter()
-                .map(|s| json!({"skuId": s}))
-                .collect(),
-        ),
-    );
-    m.insert("directoryRoles".into(), json!(c.directory_roles));
-    m.insert(
-        "eligibleDirectoryRoles".into(),
-        json!(c.eligible_directory_roles),
-    );
-    m.insert("deletedDateTime".into(), json!(c.deleted_date_time));
-    m.insert(
-        "onPremisesProvisioningErrors".into(),
-        Value::Array(
-            c.on_premises_provisioning_errors
-                .iter()
-                .map(|e| {
-                    json!({
-                        "category": e.category,
-                        "propertyCausingError": e.property_causing_error,
-                        "value": e.value,
-                        "occurredDateTime": e.occurred_date_time,
-                    })
-                })
-                .collect(),
-        ),
-    );
-    if c.object_type == ObjectKind::Group {
-        m.insert("mailEnabled".into(), json!(c.mail_enabled));
-        m.insert("securityEnabled".into(), json!(c.security_enabled));
-        m.insert("groupTypes".into(), json!(c.group_types));
+}
+
+/// A cloud object as the bundle writes it.
+struct CloudJson<'a>(&'a CloudObject);
+
+/// A list written from an iterator over borrowed items.
+struct SeqOf<I>(I);
+
+impl<I: Iterator<Item: Serialize> + Clone> Serialize for SeqOf<I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.clone())
     }
-    for (k, v) in &c.extra {
-        m.entry(k.clone()).or_insert_with(|| v.clone());
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LicenseJson<'a> {
+    sku_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorJson<'a> {
+    category: &'a str,
+    property_causing_error: &'a str,
+    value: &'a str,
+    occurred_date_time: Option<&'a str>,
+}
+
+impl Serialize for CloudJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let mut m = Written::new(s.serialize_map(None)?);
+        m.entry("id", &c.id)?;
+        m.entry("objectType", c.object_type.as_str())?;
+        m.entry("displayName", &c.display_name)?;
+        if c.object_type == ObjectKind::User || c.user_principal_name.is_some() {
+            m.entry("userPrincipalName", &c.user_principal_name)?;
+        }
+        m.entry("mail", &c.mail)?;
+        if let Some(n) = &c.mail_nickname {
+            m.entry("mailNickname", n)?;
+        }
+        m.entry("proxyAddresses", &c.proxy_addresses)?;
+        m.entry("onPremisesImmutableId", &c.on_premises_immutable_id)?;
+        m.entry("onPremisesSyncEnabled", &c.on_premises_sync_enabled)?;
+        if let Some(sid) = &c.on_premises_security_identifier {
+            m.entry("onPremisesSecurityIdentifier", sid)?;
+        }
+        if let Some(id) = &c.on_premises_object_identifier {
+            m.entry("onPremisesObjectIdentifier", id)?;
+        }
+        m.entry(
+            "assignedLicenses",
+            &SeqOf(
+                c.assigned_licenses
+                    .iter()
+                    .map(|s| LicenseJson { sku_id: s }),
+            ),
+        )?;
+        m.entry("directoryRoles", &c.directory_roles)?;
+        m.entry("eligibleDirectoryRoles", &c.eligible_directory_roles)?;
+        m.entry("deletedDateTime", &c.deleted_date_time)?;
+        m.entry(
+            "onPremisesProvisioningErrors",
+            &SeqOf(c.on_premises_provisioning_errors.iter().map(|e| ErrorJson {
+                category: &e.category,
+                property_causing_error: &e.property_causing_error,
+                value: &e.value,
+                occurred_date_time: e.occurred_date_time.as_deref(),
+            })),
+        )?;
+        if c.object_type == ObjectKind::Group {
+            m.entry("mailEnabled", &c.mail_enabled)?;
+            m.entry("securityEnabled", &c.security_enabled)?;
+            m.entry("groupTypes", &c.group_types)?;
+        }
+        m.end(&c.extra)
     }
-    Value::Object(m)
 }
 
 #[cfg(test)]
@@ -876,5 +1226,66 @@ mod tests {
         )
         .unwrap();
         assert_eq!(again, b);
+    }
+
+    #[test]
+    fn the_file_reader_streams_the_same_bundle_and_the_same_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bundle.json");
+        // Escaped keys and values take the copying paths of the reader.
+        let text = r#"{"tenant":{"initialDomain":"c.onmicrosoft.com"},"onPremises":[{"objectClass":["top","person","organizationalPerson","user"],"objectGUID":"88666888-0101-1111-bbbb-1234567890ab","distinguishedName":"CN=a,DC=c","\u006dail":"a@c.com","mS-DS-ConsistencyGuid":"{8d6c6818-018c-4f11-9bb8-1b04e2caa1b6}"}],"cloud":[{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","objectType":"us\u0065r"}]}"#;
+        std::fs::write(&path, text).unwrap();
+        let streamed = load_bundle(&path).unwrap();
+        assert_eq!(streamed, parse_bundle("t.json", text.as_bytes()).unwrap());
+        assert_eq!(streamed.on_premises[0].mail.as_deref(), Some("a@c.com"));
+        assert_eq!(streamed.on_premises[0].object_class, ObjectKind::User);
+        assert_eq!(streamed.cloud[0].object_type, ObjectKind::User);
+
+        let bad = r#"{"tenant":{"initialDomain":"c.onmicrosoft.com"},"cloud":[{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","objectType":"user"},{"id":"6e7b768e-07e2-4810-8459-485f84f8f205","objectType":"printer"}]}"#;
+        std::fs::write(&path, bad).unwrap();
+        let e = load_bundle(&path).unwrap_err();
+        assert_eq!(
+            e,
+            parse_bundle(&path.display().to_string(), bad.as_bytes()).unwrap_err()
+        );
+        assert!(e.position.starts_with("cloud[1]"), "{e}");
+        assert!(e.message.contains("\"printer\""), "{e}");
+
+        let e = load_bundle(&dir.path().join("missing.json")).unwrap_err();
+        assert!(
+            e.file.ends_with("missing.json") && e.message.contains("cannot read"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_large_document_read_on_two_threads_gives_the_same_bundle() {
+        let generated = crate::generate::generate(6_000, 9);
+        let mut text = Vec::new();
+        write_bundle(&generated, &mut text).unwrap();
+        assert!(text.len() > PARALLEL_FROM, "large enough for two readers");
+        assert_eq!(parse_bundle("big.json", &text).unwrap(), generated);
+        // A bad value deep in the cloud list is still reported with its path.
+        let bad = String::from_utf8(text)
+            .unwrap()
+            .replacen("\"objectType\":\"group\"", "\"objectType\":7", 1)
+            .into_bytes();
+        let e = parse_bundle("big.json", &bad).unwrap_err();
+        assert!(e.position.starts_with("cloud["), "{e}");
+        assert!(
+            e.position.ends_with("].objectType") || e.position.contains("].objectType "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn streaming_writer_writes_the_same_document_as_bundle_to_json() {
+        let text = r##"{"tenant":{"initialDomain":"c.onmicrosoft.com","domains":[{"id":"c.com","isVerified":true}]},"connect":{"includedOUs":["DC=c"]},"capturedDateTime":"2026-07-15T06:00:00Z","onPremises":[{"objectClass":"group","objectGUID":"88666888-0101-1111-bbbb-1234567890ab","distinguishedName":"CN=g,DC=c","groupType":-2147483646,"objectSid":"S-1-5-21-1-2-3-1104","department":"IT"}],"cloud":[{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","objectType":"group","groupTypes":["Unified"],"assignedLicenses":[{"skuId":"05e9a617-0261-4cee-bb44-138d3ef5d965"}],"onPremisesProvisioningErrors":[{"propertyCausingError":"ProxyAddresses","value":"SMTP:g@c.com"}],"visibility":"Private"}],"exportTool":"adsync-export 2.1"}"##;
+        let b = parse_bundle("t.json", text.as_bytes()).unwrap();
+        let mut streamed = Vec::new();
+        write_bundle(&b, &mut streamed).unwrap();
+        let built = serde_json::to_string(&bundle_to_json(&b)).unwrap();
+        assert_eq!(String::from_utf8(streamed).unwrap(), built);
+        assert_eq!(parse_bundle("t.json", built.as_bytes()).unwrap(), b);
     }
 }

@@ -1,45 +1,17 @@
 //! Hash indexes over the cloud directory: every lookup the planner makes is one hash probe, so
 //! planning is O(objects), never a scan per object.
+//!
+//! Built for a million cloud objects: the keys (folded UPNs, addresses, ImmutableIDs) are copied
+//! once into one byte arena instead of one allocation each, the tables hold 24-byte entries that
+//! point into it, and hashing is foldhash (fixed seed) rather than SipHash. A lookup compares the
+//! probed key with the arena bytes, so the index answers exactly what a map of strings would.
 
 use crate::model::{Bundle, CloudObject, PropertyName};
-use std::collections::HashMap;
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
 
 /// Index of a cloud object in `Bundle::cloud`.
 pub type CloudIdx = u32;
-
-/// The cloud objects holding one key: almost always one, so no allocation for that case.
-#[derive(Clone, Debug)]
-pub enum Postings {
-    One(CloudIdx),
-    Many(Vec<CloudIdx>),
-}
-
-impl Postings {
-    fn push(&mut self, i: CloudIdx) {
-        match self {
-            Postings::One(first) => *self = Postings::Many(vec![*first, i]),
-            Postings::Many(v) => v.push(i),
-        }
-    }
-
-    pub fn as_slice(&self) -> &[CloudIdx] {
-        match self {
-            Postings::One(i) => std::slice::from_ref(i),
-            Postings::Many(v) => v,
-        }
-    }
-}
-
-type KeyMap = HashMap<Box<str>, Postings>;
-
-fn insert(map: &mut KeyMap, key: Box<str>, i: CloudIdx) {
-    match map.get_mut(&key) {
-        Some(p) => p.push(i),
-        None => {
-            map.insert(key, Postings::One(i));
-        }
-    }
-}
 
 /// P3: UPNs and addresses compare case-insensitively.
 pub fn fold(value: &str) -> Box<str> {
@@ -50,8 +22,90 @@ pub fn fold(value: &str) -> Box<str> {
     }
 }
 
-#[derive(Debug, Default)]
+/// [`fold`] into a reused buffer (no allocation for ASCII values).
+fn fold_into(value: &str, out: &mut String) {
+    out.clear();
+    if value.is_ascii() {
+        out.push_str(value);
+        out.make_ascii_lowercase();
+    } else {
+        out.push_str(&value.to_lowercase());
+    }
+}
+
+/// The hash of a key; the seed is fixed so that builds are reproducible.
+fn hash(key: &[u8]) -> u64 {
+    foldhash::fast::FixedState::with_seed(0x5e7c_5c09).hash_one(key)
+}
+
+/// One key of a [`KeyMap`]: where its bytes are in the arena and which objects hold it.
+struct Entry {
+    start: u64,
+    len: u32,
+    /// The first holder; almost every key has exactly one.
+    first: CloudIdx,
+    /// `NONE`, or the position in `KeyMap::more` of all holders (when there are several).
+    more: u32,
+}
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Default)]
+struct KeyMap {
+    table: HashTable<Entry>,
+    more: Vec<Vec<CloudIdx>>,
+}
+
+impl KeyMap {
+    fn with_capacity(n: usize) -> Self {
+        KeyMap {
+            table: HashTable::with_capacity(n),
+            more: Vec::new(),
+        }
+    }
+
+    fn insert(&mut self, arena: &mut Vec<u8>, key: &[u8], i: CloudIdx) {
+        let h = hash(key);
+        let found = self.table.find_mut(h, |e| key_of(arena, e) == key);
+        match found {
+            Some(e) if e.more == NONE => {
+                e.more = self.more.len() as u32;
+                self.more.push(vec![e.first, i]);
+            }
+            Some(e) => self.more[e.more as usize].push(i),
+            None => {
+                let entry = Entry {
+                    start: arena.len() as u64,
+                    len: key.len() as u32,
+                    first: i,
+                    more: NONE,
+                };
+                arena.extend_from_slice(key);
+                self.table
+                    .insert_unique(h, entry, |e| hash(key_of(arena, e)));
+            }
+        }
+    }
+
+    fn get<'a>(&'a self, arena: &[u8], key: &str) -> &'a [CloudIdx] {
+        let key = key.as_bytes();
+        match self.table.find(hash(key), |e| key_of(arena, e) == key) {
+            None => &[],
+            Some(e) if e.more == NONE => std::slice::from_ref(&e.first),
+            Some(e) => &self.more[e.more as usize],
+        }
+    }
+}
+
+fn key_of<'a>(arena: &'a [u8], e: &Entry) -> &'a [u8] {
+    let start = e.start as usize;
+    &arena[start..start + e.len as usize]
+}
+
+#[derive(Default)]
 pub struct CloudIndex {
+    /// Every key's bytes, back to back.
+    arena: Vec<u8>,
     /// ImmutableID text, exact (A3), active and soft-deleted objects (M3).
     by_immutable_id: KeyMap,
     /// onPremisesSecurityIdentifier, folded (M1 for groups).
@@ -65,67 +119,98 @@ pub struct CloudIndex {
     deleted_by_smtp: KeyMap,
 }
 
+impl std::fmt::Debug for CloudIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudIndex")
+            .field("keys", &self.keys())
+            .field("arena_bytes", &self.arena.len())
+            .finish()
+    }
+}
+
 impl CloudIndex {
     pub fn build(bundle: &Bundle) -> Self {
         let n = bundle.cloud.len();
         let mut ix = CloudIndex {
-            by_immutable_id: HashMap::with_capacity(n),
-            by_upn: HashMap::with_capacity(n),
-            by_primary_smtp: HashMap::with_capacity(n),
-            by_any_smtp: HashMap::with_capacity(n * 2),
+            arena: Vec::with_capacity(n * 64),
+            by_immutable_id: KeyMap::with_capacity(n),
+            by_sid: KeyMap::with_capacity(n),
+            by_upn: KeyMap::with_capacity(n),
+            by_primary_smtp: KeyMap::with_capacity(n),
+            by_any_smtp: KeyMap::with_capacity(n * 2),
             ..CloudIndex::default()
         };
+        let mut scratch = String::new();
         for (i, c) in bundle.cloud.iter().enumerate() {
-            ix.add(i as CloudIdx, c);
+            ix.add(i as CloudIdx, c, &mut scratch);
         }
+        ix.arena.shrink_to_fit();
         ix
     }
 
-    fn add(&mut self, i: CloudIdx, c: &CloudObject) {
+    /// How many keys the index holds, over all its tables.
+    pub fn keys(&self) -> usize {
+        [
+            &self.by_immutable_id,
+            &self.by_sid,
+            &self.by_upn,
+            &self.by_primary_smtp,
+            &self.by_any_smtp,
+            &self.deleted_by_upn,
+            &self.deleted_by_smtp,
+        ]
+        .iter()
+        .map(|m| m.table.len())
+        .sum()
+    }
+
+    fn add(&mut self, i: CloudIdx, c: &CloudObject, scratch: &mut String) {
         if let Some(id) = &c.on_premises_immutable_id {
-            insert(&mut self.by_immutable_id, id.as_str().into(), i);
+            self.by_immutable_id
+                .insert(&mut self.arena, id.as_bytes(), i);
         }
+        let arena = &mut self.arena;
+        let mut folded = |map: &mut KeyMap, value: &str| {
+            fold_into(value, scratch);
+            map.insert(arena, scratch.as_bytes(), i);
+        };
         if let Some(sid) = &c.on_premises_security_identifier {
-            insert(&mut self.by_sid, fold(sid), i);
+            folded(&mut self.by_sid, sid);
         }
         if c.is_deleted() {
             if c.is_synced() {
                 if let Some(upn) = &c.user_principal_name {
-                    insert(&mut self.deleted_by_upn, fold(upn), i);
+                    folded(&mut self.deleted_by_upn, upn);
                 }
                 for a in c.smtp_addresses() {
-                    insert(&mut self.deleted_by_smtp, fold(a), i);
+                    folded(&mut self.deleted_by_smtp, a);
                 }
             }
             return;
         }
         if let Some(upn) = &c.user_principal_name {
-            insert(&mut self.by_upn, fold(upn), i);
+            folded(&mut self.by_upn, upn);
         }
         if let Some(p) = c.primary_smtp() {
-            insert(&mut self.by_primary_smtp, fold(p), i);
+            folded(&mut self.by_primary_smtp, p);
         }
         for a in c.smtp_addresses() {
-            insert(&mut self.by_any_smtp, fold(a), i);
+            folded(&mut self.by_any_smtp, a);
         }
     }
 
     /// M3: objects (active or soft-deleted) whose ImmutableID is exactly this text.
     pub fn with_immutable_id(&self, immutable_id: &str) -> &[CloudIdx] {
-        self.by_immutable_id
-            .get(immutable_id)
-            .map_or(&[], Postings::as_slice)
+        self.by_immutable_id.get(&self.arena, immutable_id)
     }
 
     pub fn with_sid(&self, sid: &str) -> &[CloudIdx] {
-        self.by_sid.get(&fold(sid)).map_or(&[], Postings::as_slice)
+        self.by_sid.get(&self.arena, &fold(sid))
     }
 
     /// M5: active objects whose primary SMTP is this (folded) address.
     pub fn with_primary_smtp(&self, folded: &str) -> &[CloudIdx] {
-        self.by_primary_smtp
-            .get(folded)
-            .map_or(&[], Postings::as_slice)
+        self.by_primary_smtp.get(&self.arena, folded)
     }
 
     /// Active objects holding a (folded) value in a uniqueness namespace (P4).
@@ -134,7 +219,7 @@ impl CloudIndex {
             PropertyName::UserPrincipalName => &self.by_upn,
             PropertyName::ProxyAddresses => &self.by_any_smtp,
         };
-        map.get(folded).map_or(&[], Postings::as_slice)
+        map.get(&self.arena, folded)
     }
 
     /// Q5: soft-deleted synced objects holding a (folded) value.
@@ -143,6 +228,79 @@ impl CloudIndex {
             PropertyName::UserPrincipalName => &self.deleted_by_upn,
             PropertyName::ProxyAddresses => &self.deleted_by_smtp,
         };
-        map.get(folded).map_or(&[], Postings::as_slice)
+        map.get(&self.arena, folded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ObjectKind;
+    use uuid::Uuid;
+
+    fn user(n: u128, upn: &str, proxies: &[&str]) -> CloudObject {
+        let mut c = CloudObject::new(Uuid::from_u128(n), ObjectKind::User);
+        c.user_principal_name = Some(upn.into());
+        c.proxy_addresses = proxies.iter().map(|p| p.to_string()).collect();
+        c
+    }
+
+    #[test]
+    fn lookups_fold_case_and_list_every_holder_in_input_order() {
+        let mut b = crate::generate::generate(0, 0);
+        b.cloud = vec![
+            user(1, "Alice@Contoso.com", &["SMTP:Alice@Contoso.com"]),
+            user(
+                2,
+                "bob@contoso.com",
+                &["SMTP:bob@contoso.com", "smtp:ALICE@contoso.com"],
+            ),
+            user(3, "Ærøskøbing@contoso.com", &[]),
+        ];
+        b.cloud[0].on_premises_immutable_id = Some("iGhmiAEBERG7uxI0VniQqw==".into());
+        b.cloud[2].deleted_date_time = Some("2026-01-01T00:00:00Z".into());
+        b.cloud[2].on_premises_sync_enabled = Some(true);
+        let ix = CloudIndex::build(&b);
+        let any = PropertyName::ProxyAddresses;
+        let upn = PropertyName::UserPrincipalName;
+        assert_eq!(ix.holders(upn, "alice@contoso.com"), &[0]);
+        assert_eq!(ix.holders(any, "alice@contoso.com"), &[0, 1]);
+        assert_eq!(ix.with_primary_smtp("alice@contoso.com"), &[0]);
+        assert!(
+            ix.holders(upn, "Alice@Contoso.com").is_empty(),
+            "keys are folded"
+        );
+        // A3: ImmutableIDs are exact.
+        assert_eq!(ix.with_immutable_id("iGhmiAEBERG7uxI0VniQqw=="), &[0]);
+        assert!(ix.with_immutable_id("IGHMIAEBERG7UXI0VNIQQW==").is_empty());
+        // Q5: the soft-deleted synced user holds its UPN (non-ASCII folds too), actively nobody.
+        assert_eq!(
+            ix.deleted_holders(upn, &fold("ÆRØSKØBING@contoso.com")),
+            &[2]
+        );
+        assert!(ix.holders(upn, "ærøskøbing@contoso.com").is_empty());
+        assert!(ix.holders(any, "nobody@contoso.com").is_empty());
+    }
+
+    #[test]
+    fn the_index_of_a_generated_tenant_answers_like_a_scan() {
+        let b = crate::generate::generate(3_000, 4);
+        let ix = CloudIndex::build(&b);
+        for (i, c) in b.cloud.iter().enumerate() {
+            if let Some(id) = &c.on_premises_immutable_id {
+                assert!(ix.with_immutable_id(id).contains(&(i as CloudIdx)));
+            }
+            if let (false, Some(upn)) = (c.is_deleted(), &c.user_principal_name) {
+                let holders = ix.holders(PropertyName::UserPrincipalName, &fold(upn));
+                let scan: Vec<CloudIdx> = (0..b.cloud.len() as CloudIdx)
+                    .filter(|&j| {
+                        let d = &b.cloud[j as usize];
+                        !d.is_deleted()
+                            && d.user_principal_name.as_deref().map(fold) == Some(fold(upn))
+                    })
+                    .collect();
+                assert_eq!(holders, scan.as_slice(), "{upn}");
+            }
+        }
     }
 }

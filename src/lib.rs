@@ -5,8 +5,10 @@
 
 pub mod anchor;
 pub mod apply;
+pub mod bench;
 pub mod bundle;
 pub mod error;
+pub mod generate;
 pub mod hardmatch;
 pub mod import;
 pub mod index;

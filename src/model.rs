@@ -25,12 +25,20 @@ impl ObjectKind {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text.to_ascii_lowercase().as_str() {
-            "user" | "inetorgperson" | "#microsoft.graph.user" => Some(ObjectKind::User),
-            "group" | "#microsoft.graph.group" => Some(ObjectKind::Group),
-            "contact" | "orgcontact" | "#microsoft.graph.orgcontact" => Some(ObjectKind::Contact),
-            _ => None,
-        }
+        const NAMES: [(&str, ObjectKind); 8] = [
+            ("user", ObjectKind::User),
+            ("inetorgperson", ObjectKind::User),
+            ("#microsoft.graph.user", ObjectKind::User),
+            ("group", ObjectKind::Group),
+            ("#microsoft.graph.group", ObjectKind::Group),
+            ("contact", ObjectKind::Contact),
+            ("orgcontact", ObjectKind::Contact),
+            ("#microsoft.graph.orgcontact", ObjectKind::Contact),
+        ];
+        NAMES
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(text))
+            .map(|&(_, kind)| kind)
     }
 }
 
@@ -480,11 +488,20 @@ impl ConnectSettings {
     }
 }
 
-/// Whether `dn` equals `container` or lies below it.
+/// Whether `dn` equals `container` or lies below it: the container's RDNs end the DN's, each
+/// compared trimmed and case-insensitively.
 pub fn dn_is_under(dn: &str, container: &str) -> bool {
-    let dn = normalise_dn(dn);
-    let container = normalise_dn(container);
-    dn == container || dn.ends_with(&format!(",{container}"))
+    if !(dn.is_ascii() && container.is_ascii()) {
+        let dn = normalise_dn(dn);
+        let container = normalise_dn(container);
+        return dn == container || dn.ends_with(&format!(",{container}"));
+    }
+    // ASCII (nearly every DN): the same comparison, RDN by RDN from the end, allocating nothing.
+    let mut rdns = dn.rsplit(',');
+    container.rsplit(',').all(|c| {
+        rdns.next()
+            .is_some_and(|d| d.trim().eq_ignore_ascii_case(c.trim()))
+    })
 }
 
 fn normalise_dn(dn: &str) -> String {
@@ -565,6 +582,36 @@ mod tests {
         assert!(c.in_scope("cn=a, ou=corp, dc=contoso, dc=com"));
         assert!(!c.in_scope("CN=A,OU=NotCorp,DC=contoso,DC=com"));
         assert!(!c.in_scope("CN=A,OU=Disabled,DC=contoso,DC=com"));
+        assert!(c.in_scope("OU=Corp,DC=contoso,DC=com"), "the OU itself");
+        assert!(!c.in_scope("DC=contoso,DC=com"), "its parent");
+        assert!(c.in_scope("CN=Ng\\, Alice,OU=Corp,DC=contoso,DC=com"));
+        assert!(dn_is_under("CN=Zoë,OU=Ærø,DC=c", "ou=ærø, dc=C"));
+        assert!(!dn_is_under("CN=Zoë,OU=Ærø,DC=c", "OU=Æ,DC=c"));
+        // The fast path answers what comparing the normalised texts answers.
+        let texts = [
+            "",
+            ",",
+            "DC=c",
+            "dc=C ",
+            "CN=a,DC=c",
+            "CN=a, DC=c",
+            "CN=a,,DC=c",
+            "OU=x,CN=a,DC=c",
+            "CN=a\\,b,DC=c",
+            "b,DC=c",
+            " DC = c",
+        ];
+        for dn in texts {
+            for container in texts {
+                let (d, c) = (normalise_dn(dn), normalise_dn(container));
+                let reference = d == c || d.ends_with(&format!(",{c}"));
+                assert_eq!(
+                    dn_is_under(dn, container),
+                    reference,
+                    "{dn:?} under {container:?}"
+                );
+            }
+        }
     }
 
     #[test]
