@@ -5,7 +5,7 @@
 use std::io::Write;
 
 fn main() {
-    syncscope::bench::child_if_requested(None);
+    syncscope::bench::child_if_requested(Some(syncscope::tui::frame_times));
     let sizes: Vec<usize> = match std::env::var("SYNCSCOPE_BENCH_SIZES") {
         Ok(text) => match text
             .split(',')

@@ -430,6 +430,8 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
     if plan.export_blocked {
         return;
     }
+    // Ids in use, so a new object's derived id never collides (one set, not a scan per object).
+    let mut ids: std::collections::HashSet<Uuid> = b.cloud.iter().map(|c| c.id).collect();
     for out in &plan.outcomes {
         let o = &b.on_premises[out.on_prem as usize];
         match out.result {
@@ -447,7 +449,7 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
             }
             SyncResult::Provision => {
                 let mut id = Uuid::new_v5(&PROVISION_NAMESPACE, o.object_guid.as_bytes());
-                while b.cloud.iter().any(|c| c.id == id) {
+                while !ids.insert(id) {
                     id = Uuid::new_v5(&PROVISION_NAMESPACE, id.as_bytes());
                 }
                 let mut c = CloudObject::new(id, o.object_class);

@@ -124,6 +124,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a realistic synthetic tenant: N on-prem + N cloud objects, the same mix as real ones.
+    Generate {
+        #[arg(long, value_name = "N")]
+        objects: usize,
+        #[arg(long, value_name = "S", default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// The scale benchmark: load, plan, re-plan, filter, frames and memory for generated tenants.
+    Bench {
+        /// Objects on each side, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+        sizes: Vec<usize>,
+    },
     /// Every form of a source anchor from any one form (GUID, ImmutableID, hex, LDAP, DN).
     Immutableid {
         value: String,
@@ -168,6 +183,8 @@ fn parse_set(text: &str) -> Result<(Setting, bool), String> {
 }
 
 fn main() -> ExitCode {
+    // A child process of `syncscope bench` measures one size and exits here.
+    syncscope::bench::child_if_requested(Some(syncscope::tui::frame_times));
     let cli = Cli::parse();
     IMPORT.with(|o| *o.borrow_mut() = cli.import.options());
     let result = match cli.command {
@@ -277,9 +294,9 @@ fn run(cmd: Command) -> Result<(), Failure> {
             let b = load_with(&snapshot, &set)?;
             let p = plan(&b);
             if json {
-                serde_json::to_writer(&mut stdout, &report::plan_json(&b, &p))
-                    .map_err(std::io::Error::from)?;
-                writeln!(stdout)?;
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut stdout);
+                report::write_plan_json(&b, &p, &mut out)?;
+                out.flush()?;
             } else if explain {
                 for out in &p.outcomes {
                     let o = &b.on_premises[out.on_prem as usize];
@@ -422,6 +439,30 @@ fn run(cmd: Command) -> Result<(), Failure> {
                     ),
                 )));
             }
+        }
+        Command::Generate { objects, seed, out } => {
+            // Streamed into a temporary file beside the target, then renamed into place.
+            let dir = out
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let tmp = tempfile::NamedTempFile::new_in(dir)?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file());
+            syncscope::generate::write_generated(objects, seed, &mut w)?;
+            w.flush()?;
+            drop(w);
+            tmp.persist(&out).map_err(|e| e.error)?;
+            writeln!(
+                stdout,
+                "wrote {objects} on-prem + {objects} cloud objects (seed {seed}) to {}",
+                out.display()
+            )?;
+        }
+        Command::Bench { sizes } => {
+            drop(stdout);
+            let mut out = std::io::stdout().lock();
+            syncscope::bench::run(&sizes, &mut out)?;
+            return Ok(());
         }
         Command::Immutableid { value, json } => {
             let (a, form) = Anchor::parse_any(&value)

@@ -6,7 +6,6 @@ use crate::model::*;
 use crate::outcome::*;
 use crate::settings::{Setting, Settings};
 use crate::trace::{Note, Refusal, Step};
-use std::collections::HashMap;
 
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -75,9 +74,9 @@ pub fn plan_what_if(
         connect,
         ix: index,
         s: settings,
-        claims: HashMap::new(),
-        taken: HashMap::new(),
-        anchors: HashMap::new(),
+        claims: [FastMap::default(), FastMap::default()],
+        taken: vec![FREE; bundle.cloud.len()],
+        anchors: FastMap::default(),
         deletions: Vec::new(),
     };
     let mut outcomes: Vec<Outcome> = (0..bundle.on_premises.len() as u32)
@@ -87,9 +86,8 @@ pub fn plan_what_if(
             if matches!(out.result, SyncResult::Linked | SyncResult::Provision)
                 || out.result.is_takeover()
             {
-                p.anchors
-                    .entry(out.source_anchor.as_str().into())
-                    .or_insert((i, out.cloud));
+                let anchor = bundle.on_premises[i as usize].source_anchor(connect.source_anchor);
+                p.anchors.entry(anchor).or_insert((i, out.cloud));
             }
             out
         })
@@ -145,18 +143,28 @@ struct Planner<'a> {
     connect: &'a ConnectSettings,
     ix: &'a CloudIndex,
     s: &'a Settings,
-    /// Values claimed earlier in this cycle (Q2), over the index's holders.
-    claims: HashMap<(PropertyName, Box<str>), Holder>,
-    /// Cloud objects already linked or taken over in this cycle, and by whom.
-    taken: HashMap<CloudIdx, u32>,
+    /// Values claimed earlier in this cycle (Q2), over the index's holders; one map per
+    /// namespace, looked up by the folded text.
+    claims: [FastMap<Box<str>, Holder>; 2],
+    /// Per cloud object: the on-prem object that links or takes it over in this cycle, or FREE.
+    taken: Vec<u32>,
     /// A5: sourceAnchors already joined or provisioned in this cycle, by whom and onto what.
-    anchors: HashMap<Box<str>, (u32, Option<CloudIdx>)>,
+    anchors: FastMap<crate::anchor::Anchor, (u32, Option<CloudIdx>)>,
     deletions: Vec<CloudIdx>,
 }
+
+/// `Planner::taken` for a cloud object nobody has taken in this cycle.
+const FREE: u32 = u32::MAX;
+
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 impl<'a> Planner<'a> {
     fn cloud(&self, i: CloudIdx) -> &'a CloudObject {
         &self.b.cloud[i as usize]
+    }
+
+    fn taken_by(&self, c: CloudIdx) -> Option<u32> {
+        Some(self.taken[c as usize]).filter(|by| *by != FREE)
     }
 
     fn plan_object(&mut self, i: u32) -> Outcome {
@@ -198,7 +206,7 @@ impl<'a> Planner<'a> {
         }
 
         // A5: an earlier object of this cycle already joins this anchor.
-        if let Some(&(first, cloud)) = self.anchors.get(out.source_anchor.as_str()) {
+        if let Some(&(first, cloud)) = self.anchors.get(&o.source_anchor(attribute)) {
             out.result = SyncResult::Error;
             out.error = Some(ErrorCode::DuplicateSourceAnchor);
             out.cloud = cloud;
@@ -273,7 +281,7 @@ impl<'a> Planner<'a> {
                     note: Note::Refused(c, why),
                 }),
                 None => {
-                    self.taken.insert(c, i);
+                    self.taken[c as usize] = i;
                     out.result = via;
                     out.cloud = Some(c);
                     out.steps.push(Step {
@@ -297,7 +305,7 @@ impl<'a> Planner<'a> {
 
     /// A5: a cloud object is joined by one on-prem object per cycle; a second one is an error.
     fn claim_target(&mut self, out: &mut Outcome, c: CloudIdx) -> bool {
-        if let Some(&first) = self.taken.get(&c) {
+        if let Some(first) = self.taken_by(c) {
             out.result = SyncResult::Error;
             out.error = Some(ErrorCode::DuplicateSourceAnchor);
             out.cloud = Some(c);
@@ -311,7 +319,7 @@ impl<'a> Planner<'a> {
             });
             return false;
         }
-        self.taken.insert(c, out.on_prem);
+        self.taken[c as usize] = out.on_prem;
         true
     }
 
@@ -514,7 +522,7 @@ impl<'a> Planner<'a> {
                     rule: "M4",
                     note: Note::UnifiedGroupSkipped(c),
                 });
-            } else if let Some(&by) = self.taken.get(&c) {
+            } else if let Some(by) = self.taken_by(c) {
                 out.steps.push(Step {
                     rule: "Q2",
                     note: Note::TargetTaken { cloud: c, by },
@@ -528,7 +536,7 @@ impl<'a> Planner<'a> {
 
     /// Who else holds a value (P4), looking at this cycle's claims first (Q2).
     fn conflict(&self, ns: PropertyName, key: &str, me: Holder, mode: Mode) -> Option<Conflict> {
-        if let Some(&h) = self.claims.get(&(ns, Box::from(key))) {
+        if let Some(&h) = self.claims[ns as usize].get(key) {
             return (h != me).then_some(Conflict::Active(h));
         }
         let target = mode.target();
@@ -552,8 +560,7 @@ impl<'a> Planner<'a> {
 
     fn upn_taken(&self, upn: &str) -> bool {
         let key = fold(upn);
-        self.claims
-            .contains_key(&(PropertyName::UserPrincipalName, key.clone()))
+        self.claims[PropertyName::UserPrincipalName as usize].contains_key(&key)
             || !self
                 .ix
                 .holders(PropertyName::UserPrincipalName, &key)
@@ -694,8 +701,10 @@ impl<'a> Planner<'a> {
                 });
                 continue;
             }
-            let unchanged = matches!(mode, Mode::Update(_))
-                && target_smtp.iter().any(|a| **a == *fold(p.address));
+            let unchanged = matches!(mode, Mode::Update(_)) && {
+                let folded = fold(p.address);
+                target_smtp.contains(&folded)
+            };
             if unchanged {
                 continue;
             }
@@ -805,8 +814,8 @@ impl<'a> Planner<'a> {
                 conflicts_with: holder,
             });
         }
-        for key in claims {
-            self.claims.insert(key, me);
+        for (ns, key) in claims {
+            self.claims[ns as usize].insert(key, me);
         }
     }
 

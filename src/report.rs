@@ -41,6 +41,37 @@ fn holder_id(b: &Bundle, h: Holder) -> String {
     }
 }
 
+/// `plan --json` written as it is made, one outcome at a time: the same document as
+/// [`plan_json`] without holding every outcome's JSON at once.
+pub fn write_plan_json(
+    b: &Bundle,
+    plan: &Plan,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let mut summary = Map::new();
+    for (r, n) in plan.counts() {
+        summary.insert(r.as_str().into(), json!(n));
+    }
+    let head = json!({
+        "features": settings_json(&b.settings, SettingScope::TenantFeature),
+        "switches": settings_json(&b.settings, SettingScope::RuleBookSwitch),
+        "exportBlocked": plan.export_blocked,
+        "pendingDeletions": plan.deletions.len(),
+        "summary": summary,
+    });
+    let head = serde_json::to_string(&head)?;
+    // The head object without its closing brace, then the outcomes array.
+    out.write_all(head[..head.len() - 1].as_bytes())?;
+    out.write_all(b",\"outcomes\":[")?;
+    for (i, o) in plan.outcomes.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, &outcome_json(b, o))?;
+    }
+    out.write_all(b"]}\n")
+}
+
 /// One outcome of `plan --json`.
 pub fn outcome_json(b: &Bundle, out: &Outcome) -> Value {
     let o = &b.on_premises[out.on_prem as usize];
@@ -267,4 +298,20 @@ pub fn errors_table(rows: &[&crate::query::ErrorRow], show_new: bool) -> String 
         text.push('\n');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streamed_plan_json_is_the_same_document() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/contoso.json");
+        let b = crate::bundle::parse_bundle(path, &std::fs::read(path).unwrap()).unwrap();
+        let p = crate::plan::plan(&b);
+        let mut out = Vec::new();
+        write_plan_json(&b, &p, &mut out).unwrap();
+        let streamed: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(streamed, plan_json(&b, &p));
+    }
 }

@@ -259,3 +259,36 @@ fn read_bulk_csv(state: &mut State, path: String) {
         Err(e) => state.status = Some(e.to_string()),
     }
 }
+
+/// The benchmark's frame hook: time to the first frame (building the explorer's state — index
+/// and plan — and drawing it) and the mean time of a frame while moving through the list, both
+/// at 120×40 on ratatui's TestBackend (no terminal I/O).
+pub fn frame_times(b: &Bundle, _plan: &crate::plan::Plan) -> crate::bench::FrameTimes {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let started = std::time::Instant::now();
+    let mut state = State::new(
+        "bench".into(),
+        b.clone(),
+        theme::Theme { color: true },
+        Rect::new(0, 0, 120, 40),
+    );
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("a test backend");
+    let _ = terminal.draw(|f| view::draw(f, &state));
+    let first_frame = started.elapsed();
+    const FRAMES: u32 = 50;
+    let started = std::time::Instant::now();
+    for i in 0..FRAMES {
+        let a = if i % 10 == 9 {
+            Action::PageDown
+        } else {
+            Action::MoveDown
+        };
+        update::update(&mut state, a);
+        let _ = terminal.draw(|f| view::draw(f, &state));
+    }
+    crate::bench::FrameTimes {
+        first_frame,
+        frame: started.elapsed() / FRAMES,
+    }
+}
