@@ -225,6 +225,8 @@ fn measure(
         }
         out["replan"] = Value::Object(replans);
         out["filter"] = filter_times(&bundle);
+        // The peak of load + plan, before the frame hook builds the explorer's own state.
+        out["peak_bytes"] = json!(peak_bytes());
         if let Some(hook) = frame_hook {
             let f = hook(&bundle, &plan);
             out["frames"] = json!({
@@ -233,7 +235,9 @@ fn measure(
             });
         }
     }
-    out["peak_bytes"] = json!(peak_bytes());
+    if out.get("peak_bytes").is_none() {
+        out["peak_bytes"] = json!(peak_bytes());
+    }
     Ok(out)
 }
 

@@ -10,6 +10,7 @@ use crate::model::Bundle;
 use crate::outcome::{Flag, Holder, Outcome, SyncResult};
 use crate::plan::{Plan, plan_what_if};
 use ratatui::layout::{Constraint, Layout, Rect};
+use std::sync::Arc;
 
 /// Below this the explorer shows a "terminal too small" message instead of a garbled screen.
 pub const MIN_WIDTH: u16 = 60;
@@ -289,11 +290,12 @@ pub struct State {
     pub index: CloudIndex,
     /// The settings the shown plan uses (the snapshot's own until a what-if flip).
     pub config: Config,
-    pub plan: Plan,
+    /// Shared (`Arc`): the baseline and a pinned comparison are the same plan until a flip.
+    pub plan: Arc<Plan>,
     /// The plan under the snapshot's real settings.
-    pub baseline: Plan,
+    pub baseline: Arc<Plan>,
     /// A pinned configuration to compare against instead of the real settings.
-    pub pinned: Option<(Config, Plan)>,
+    pub pinned: Option<(Config, Arc<Plan>)>,
     /// The shown plan against the baseline (or the pinned plan).
     pub diff: Diff,
     /// Bumped on every replan; the runner times updates that bump it.
@@ -349,7 +351,12 @@ impl State {
             settings: bundle.settings,
             connect: bundle.connect.clone(),
         };
-        let plan = plan_what_if(&bundle, &index, &config.settings, &config.connect);
+        let plan = Arc::new(plan_what_if(
+            &bundle,
+            &index,
+            &config.settings,
+            &config.connect,
+        ));
         let cloud_refs = plan.cloud_references(bundle.cloud.len());
         let diff = Diff {
             changed: vec![false; plan.outcomes.len()],
@@ -360,7 +367,7 @@ impl State {
             source,
             index,
             config,
-            baseline: plan.clone(),
+            baseline: Arc::clone(&plan),
             plan,
             pinned: None,
             diff,
@@ -475,12 +482,12 @@ impl State {
     /// Replans with the current configuration over the same snapshot and index, and compares
     /// with the baseline (or the pinned configuration).
     pub fn replan(&mut self) {
-        self.plan = plan_what_if(
+        self.plan = Arc::new(plan_what_if(
             &self.bundle,
             &self.index,
             &self.config.settings,
             &self.config.connect,
-        );
+        ));
         self.plan_generation += 1;
         self.cloud_refs = self.plan.cloud_references(self.bundle.cloud.len());
         self.rediff();

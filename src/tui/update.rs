@@ -174,7 +174,7 @@ pub fn update(s: &mut State, action: Action) {
             if s.pinned.take().is_some() {
                 s.status = Some("comparing against the snapshot's real settings again".into());
             } else {
-                s.pinned = Some((s.config.clone(), s.plan.clone()));
+                s.pinned = Some((s.config.clone(), std::sync::Arc::clone(&s.plan)));
                 s.status = Some("pinned as A: what you flip next is compared against it".into());
             }
             s.rediff();
