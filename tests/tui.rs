@@ -570,7 +570,43 @@ fn search_on_a_large_tenant_runs_in_chunks_between_keystrokes() {
     }
     assert!(ticks >= 1);
     assert_eq!(name_of_selected(&s), "Synthetic User 29999");
+    // Once a search completed, a longer query rescans only its matches — with the same result
+    // as scanning everything.
+    update(&mut s, Action::SearchCancel);
+    update(&mut s, Action::StartSearch);
+    for c in "Synthetic User 2999".chars() {
+        update(&mut s, Action::SearchInput(c));
+    }
+    while s.search.scanned.is_some() {
+        update(&mut s, Action::SearchTick);
+    }
+    let wide = s.search.hits.len();
+    update(&mut s, Action::SearchInput('8'));
+    assert!(s.search.narrowing.is_some() || s.search.scanned.is_none());
+    while s.search.scanned.is_some() {
+        update(&mut s, Action::SearchTick);
+    }
+    let narrowed: Vec<_> = s.search.hits.iter().map(|h| (h.pane, h.index)).collect();
+    assert!(narrowed.len() <= wide);
+    assert_eq!(name_of_selected(&s), "Synthetic User 29998");
+    update(&mut s, Action::SearchCancel);
+    update(&mut s, Action::StartSearch);
+    for c in "Synthetic User 29998".chars() {
+        update(&mut s, Action::SearchInput(c));
+    }
+    while s.search.scanned.is_some() {
+        update(&mut s, Action::SearchTick);
+    }
+    let full: Vec<_> = s.search.hits.iter().map(|h| (h.pane, h.index)).collect();
+    assert_eq!(
+        narrowed, full,
+        "narrowing finds exactly what a full scan finds"
+    );
     // A keystroke mid-search restarts it for the new query.
     update(&mut s, Action::SearchBackspace);
-    assert_eq!(s.search.scanned, Some(syncscope::tui::update::SEARCH_CHUNK));
+    assert_eq!(
+        s.search.scanned,
+        Some(syncscope::tui::update::SEARCH_CHUNK),
+        "a shorter query scans everything again"
+    );
 }

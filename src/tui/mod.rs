@@ -174,8 +174,35 @@ where
             started.elapsed().as_secs_f64()
         ))
     });
+    state.background_replan = true;
+    // Re-plans after a what-if flip run here, off the UI thread; only the newest request counts.
+    let (replan_tx, replan_rx) =
+        std::sync::mpsc::channel::<(whatif::Config, crate::plan::Plan, Duration)>();
     let mut mouse = state.mouse;
     loop {
+        if let Some(config) = state.replan_request.take() {
+            let (bundle, index, tx) =
+                (state.bundle.clone(), state.index.clone(), replan_tx.clone());
+            std::thread::spawn(move || {
+                let started = std::time::Instant::now();
+                let plan =
+                    crate::plan::plan_what_if(&bundle, &index, &config.settings, &config.connect);
+                let _ = tx.send((config, plan, started.elapsed()));
+            });
+        }
+        while let Ok((config, plan, took)) = replan_rx.try_recv() {
+            // A plan for settings flipped since is stale; the newer request is on its way.
+            if config == state.config {
+                state.install_plan(plan);
+                state.replan_time = Some(took);
+                state.status = Some(format!(
+                    "re-planned {} objects in {:.0} ms: {} object(s) change",
+                    state.plan.outcomes.len(),
+                    took.as_secs_f64() * 1000.0,
+                    state.diff.count()
+                ));
+            }
+        }
         // Synchronized updates: the terminal shows whole frames, never half-drawn ones.
         execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
         terminal.draw(|f| view::draw(f, &state))?;
@@ -191,6 +218,9 @@ where
         // chunks between them, so typing is never kept waiting.
         if state.search.scanned.is_some() && !event::poll(Duration::ZERO)? {
             update::update(&mut state, Action::SearchTick);
+            continue;
+        }
+        if state.replanning && !event::poll(Duration::from_millis(50))? {
             continue;
         }
         let mut ev = Some(event::read()?);
@@ -214,6 +244,7 @@ where
         if let Some(req) = state.write.take() {
             write_file(&mut state, req);
         }
+
         if let Some(path) = state.read_csv.take() {
             read_bulk_csv(&mut state, path);
         }

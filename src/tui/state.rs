@@ -225,6 +225,12 @@ pub struct Search {
     /// How far the matching has got: objects scanned so far (on-prem first, then cloud);
     /// `None` when the search is complete. Typing restarts it.
     pub scanned: Option<usize>,
+    /// When the query only grew: the previous query's matches, the only objects the longer
+    /// query can match (every character of it must still appear, in order). Rescanned instead
+    /// of everything.
+    pub narrowing: Option<Vec<Hit>>,
+    /// The query the last complete search was for.
+    pub done_query: Option<String>,
 }
 
 /// The screen's areas for a terminal size: render and mouse hit-testing use the same function.
@@ -286,8 +292,13 @@ pub struct State {
     /// The snapshot's absolute path, for files that refer to it (scenarios).
     pub source_path: String,
     /// The snapshot as loaded; never modified (what-ifs change `config` and replan).
-    pub bundle: Bundle,
-    pub index: CloudIndex,
+    pub bundle: Arc<Bundle>,
+    pub index: Arc<CloudIndex>,
+    /// Re-plans run on a worker thread (the runner sets this); off, `replan` plans at once.
+    pub background_replan: bool,
+    /// A configuration the runner should plan off the UI thread, and whether one is running.
+    pub replan_request: Option<Config>,
+    pub replanning: bool,
     /// The settings the shown plan uses (the snapshot's own until a what-if flip).
     pub config: Config,
     /// Shared (`Arc`): the baseline and a pinned comparison are the same plan until a flip.
@@ -365,7 +376,10 @@ impl State {
         let mut s = State {
             source_path: source.clone(),
             source,
-            index,
+            index: Arc::new(index),
+            background_replan: false,
+            replan_request: None,
+            replanning: false,
             config,
             baseline: Arc::clone(&plan),
             plan,
@@ -403,7 +417,7 @@ impl State {
             mouse: true,
             theme,
             quit: false,
-            bundle,
+            bundle: Arc::new(bundle),
         };
         s.rebuild_rows();
         s.follow_selection();
@@ -482,12 +496,24 @@ impl State {
     /// Replans with the current configuration over the same snapshot and index, and compares
     /// with the baseline (or the pinned configuration).
     pub fn replan(&mut self) {
-        self.plan = Arc::new(plan_what_if(
+        if self.background_replan {
+            self.replan_request = Some(self.config.clone());
+            self.replanning = true;
+            return;
+        }
+        let plan = plan_what_if(
             &self.bundle,
             &self.index,
             &self.config.settings,
             &self.config.connect,
-        ));
+        );
+        self.install_plan(plan);
+    }
+
+    /// Shows a plan made for the current configuration (from `replan` or the worker thread).
+    pub fn install_plan(&mut self, plan: Plan) {
+        self.plan = Arc::new(plan);
+        self.replanning = false;
         self.plan_generation += 1;
         self.cloud_refs = self.plan.cloud_references(self.bundle.cloud.len());
         self.rediff();

@@ -57,6 +57,7 @@ pub fn update(s: &mut State, action: Action) {
             s.search.origin = Some((s.subject, cursor, s.filter as usize));
             s.search.query.clear();
             s.search.hits.clear();
+            s.search.done_query = None;
             s.search.current = 0;
         }
         Action::SearchInput(c) => {
@@ -93,6 +94,7 @@ pub fn update(s: &mut State, action: Action) {
             }
             s.search.query.clear();
             s.search.hits.clear();
+            s.search.done_query = None;
         }
         Action::SearchTick => search_tick(s),
         Action::NextMatch => step_match(s, 1),
@@ -154,10 +156,14 @@ pub fn update(s: &mut State, action: Action) {
                 } else {
                     ""
                 };
+                let effect = if s.replanning {
+                    "re-planning…".to_string()
+                } else {
+                    format!("{} object(s) change", s.diff.count())
+                };
                 s.status = Some(format!(
-                    "{name} {}: {} object(s) change{warn}",
-                    if on { "on" } else { "off" },
-                    s.diff.count()
+                    "{name} {}: {effect}{warn}",
+                    if on { "on" } else { "off" }
                 ));
             }
         }
@@ -430,6 +436,7 @@ fn back(s: &mut State) {
     } else if !s.search.hits.is_empty() || !s.search.query.is_empty() {
         s.search.query.clear();
         s.search.hits.clear();
+        s.search.done_query = None;
         s.status = Some("search cleared".into());
     } else if s.focus == Pane::Detail {
         s.focus = s.subject;
@@ -556,39 +563,79 @@ fn haystack(s: &State, i: usize, out: &mut String) {
 
 /// Starts (or restarts, after a keystroke) the search for the current query.
 fn run_search(s: &mut State) {
+    let q = s.search.query.trim().to_string();
+    // A query that extends the last completed one can only match what that one matched.
+    let narrows = s
+        .search
+        .done_query
+        .as_deref()
+        .is_some_and(|done| !done.is_empty() && q.starts_with(done) && q.len() > done.len());
+    s.search.narrowing = narrows.then(|| std::mem::take(&mut s.search.hits));
     s.search.hits.clear();
+    s.search.done_query = None;
     s.search.current = 0;
-    s.search.scanned = (!s.search.query.trim().is_empty()).then_some(0);
+    s.search.done_query = None;
+    s.search.scanned = (!q.is_empty()).then_some(0);
     search_tick(s);
 }
 
-/// Matches the next chunk; when the search completes, selects the best match.
+/// The object a search position stands for: (pane, index).
+fn search_object(s: &State, i: usize) -> (Pane, u32) {
+    if let Some(prev) = &s.search.narrowing {
+        return (prev[i].pane, prev[i].index);
+    }
+    let n = s.plan.outcomes.len();
+    if i < n {
+        (Pane::OnPrem, i as u32)
+    } else {
+        (Pane::Cloud, (i - n) as u32)
+    }
+}
+
+/// Matches the next chunk. The best match so far is selected as results stream in; when the
+/// search completes, the matches are ranked.
 fn search_tick(s: &mut State) {
     let Some(from) = s.search.scanned else { return };
     let n = s.plan.outcomes.len();
-    let total = n + s.bundle.cloud.len();
+    let total = match &s.search.narrowing {
+        Some(prev) => prev.len(),
+        None => n + s.bundle.cloud.len(),
+    };
     let to = (from + SEARCH_CHUNK).min(total);
     let matcher = SkimMatcherV2::default();
     let q = s.search.query.trim().to_string();
     let mut text = String::with_capacity(256);
     let mut found = Vec::new();
     for i in from..to {
-        haystack(s, i, &mut text);
+        let (pane, index) = search_object(s, i);
+        let flat = match pane {
+            Pane::Cloud => n + index as usize,
+            _ => index as usize,
+        };
+        haystack(s, flat, &mut text);
         if let Some(score) = matcher.fuzzy_match(&text, &q) {
-            let (pane, index) = if i < n {
-                (Pane::OnPrem, i as u32)
-            } else {
-                (Pane::Cloud, (i - n) as u32)
-            };
             found.push(Hit { pane, index, score });
         }
     }
-    s.search.hits.extend(found);
+    let best_before = s.search.hits.first().map(|h| h.score);
+    // Keep the best so far first, so it can be shown while the rest is matched.
+    for h in found {
+        if s.search.hits.first().is_none_or(|b| h.score > b.score) {
+            s.search.hits.insert(0, h);
+        } else {
+            s.search.hits.push(h);
+        }
+    }
     if to < total {
         s.search.scanned = Some(to);
+        if s.search.hits.first().map(|h| h.score) != best_before {
+            jump_to_hit(s);
+        }
         return;
     }
     s.search.scanned = None;
+    s.search.narrowing = None;
+    s.search.done_query = Some(q);
     // Best first; ties in pane and input order, so the result is stable.
     s.search.hits.sort_by(|a, b| {
         b.score
@@ -778,7 +825,7 @@ fn activate(s: &mut State) {
 
 /// The snapshot with the what-if settings: walkthroughs work on a copy of it.
 pub fn what_if_bundle(s: &State) -> crate::model::Bundle {
-    let mut b = s.bundle.clone();
+    let mut b = (*s.bundle).clone();
     b.settings = s.config.settings;
     b.connect = s.config.connect.clone();
     b

@@ -157,6 +157,12 @@ fn draw_header(f: &mut Frame, s: &State, area: Rect) {
         Span::styled(s.filter.label(), t.key()),
     ];
     // The what-if state comes first: it must never be cut off.
+    if s.replanning {
+        line3.insert(
+            0,
+            Span::styled("RE-PLANNING…  ", t.warn().add_modifier(Modifier::REVERSED)),
+        );
+    }
     if changed > 0 {
         line3.insert(
             0,
