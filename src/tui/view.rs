@@ -131,7 +131,9 @@ fn draw_header(f: &mut Frame, s: &State, area: Rect) {
     let st = &s.config.settings;
     let changed = st.differences(&b.settings).len() + usize::from(s.config.connect != b.connect);
     let mut line3 = vec![
-        Span::styled("anchor ", t.dim()),
+        Span::styled("view ", t.dim()),
+        Span::styled(s.filter.label(), t.key()),
+        Span::styled("  anchor ", t.dim()),
         Span::raw(anchor),
         Span::styled("  scope ", t.dim()),
         Span::raw(scope),
@@ -153,8 +155,6 @@ fn draw_header(f: &mut Frame, s: &State, area: Rect) {
             on_off(st.get(Setting::QuarantineUponUpnConflict)),
             on_off(st.get(Setting::QuarantineUponProxyAddressesConflict))
         )),
-        Span::styled("  view ", t.dim()),
-        Span::styled(s.filter.label(), t.key()),
     ];
     // The what-if state comes first: it must never be cut off.
     if s.replanning {
