@@ -61,7 +61,7 @@ pub fn write_plan_json(
     });
     let head = serde_json::to_string(&head)?;
     // The head object without its closing brace, then the outcomes array.
-    out.write_all(head[..head.len() - 1].as_bytes())?;
+    out.write_all(&head.as_bytes()[..head.len() - 1])?;
     out.write_all(b",\"outcomes\":[")?;
     for (i, o) in plan.outcomes.iter().enumerate() {
         if i > 0 {
