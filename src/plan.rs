@@ -163,6 +163,22 @@ impl<'a> Planner<'a> {
         &self.b.cloud[i as usize]
     }
 
+    /// The object links to or takes over `mode`'s cloud object: the result, the step that says
+    /// so, and the values it writes.
+    fn settle(
+        &mut self,
+        out: &mut Outcome,
+        o: &OnPremObject,
+        result: SyncResult,
+        step: Step,
+        mode: Mode,
+    ) {
+        out.result = result;
+        out.cloud = mode.target();
+        out.steps.push(step);
+        self.write_values(out, o, mode);
+    }
+
     fn taken_by(&self, c: CloudIdx) -> Option<u32> {
         Some(self.taken[c as usize]).filter(|by| *by != FREE)
     }
@@ -221,13 +237,11 @@ impl<'a> Planner<'a> {
         // M1: linked objects are updates, never matched again.
         if let Some(c) = linked {
             if self.claim_target(&mut out, c) {
-                out.result = SyncResult::Linked;
-                out.cloud = Some(c);
-                out.steps.push(Step {
+                let step = Step {
                     rule: "M1",
                     note: Note::Linked(c),
-                });
-                self.write_values(&mut out, o, Mode::Update(c));
+                };
+                self.settle(&mut out, o, SyncResult::Linked, step, Mode::Update(c));
             }
             return out;
         }
@@ -236,17 +250,16 @@ impl<'a> Planner<'a> {
         match self.hard_match(&mut out, o) {
             HardMatch::Decided => return out,
             HardMatch::Take(c, restore) => {
-                out.result = if restore {
+                let result = if restore {
                     SyncResult::Restore
                 } else {
                     SyncResult::HardMatch
                 };
-                out.cloud = Some(c);
-                out.steps.push(Step {
+                let step = Step {
                     rule: "M7",
                     note: Note::Takeover(c),
-                });
-                self.write_values(&mut out, o, Mode::Takeover(c));
+                };
+                self.settle(&mut out, o, result, step, Mode::Takeover(c));
                 return out;
             }
             HardMatch::None => {}
@@ -282,13 +295,11 @@ impl<'a> Planner<'a> {
                 }),
                 None => {
                     self.taken[c as usize] = i;
-                    out.result = via;
-                    out.cloud = Some(c);
-                    out.steps.push(Step {
+                    let step = Step {
                         rule: "M7",
                         note: Note::Takeover(c),
-                    });
-                    self.write_values(&mut out, o, Mode::Takeover(c));
+                    };
+                    self.settle(&mut out, o, via, step, Mode::Takeover(c));
                     return out;
                 }
             }
