@@ -13,6 +13,22 @@ use uuid::Uuid;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct Anchor([u8; 16]);
 
+/// The public vectors of rule book §1: (objectGUID, ImmutableID). Tests use them everywhere.
+pub const PUBLIC_VECTORS: [(&str, &str); 3] = [
+    (
+        "88666888-0101-1111-bbbb-1234567890ab",
+        "iGhmiAEBERG7uxI0VniQqw==",
+    ),
+    (
+        "8d6c6818-018c-4f11-9bb8-1b04e2caa1b6",
+        "GGhsjYwBEU+buBsE4sqhtg==",
+    ),
+    (
+        "3ab39606-c642-489b-84b6-58c038d3ef39",
+        "BpazOkLGm0iEtljAONPvOQ==",
+    ),
+];
+
 /// Which textual form an anchor was written in.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum AnchorForm {
@@ -197,21 +213,7 @@ fn decode_hex(hex: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    // Public vectors of rule book §1.
-    const VECTORS: [(&str, &str); 3] = [
-        (
-            "88666888-0101-1111-bbbb-1234567890ab",
-            "iGhmiAEBERG7uxI0VniQqw==",
-        ),
-        (
-            "8d6c6818-018c-4f11-9bb8-1b04e2caa1b6",
-            "GGhsjYwBEU+buBsE4sqhtg==",
-        ),
-        (
-            "3ab39606-c642-489b-84b6-58c038d3ef39",
-            "BpazOkLGm0iEtljAONPvOQ==",
-        ),
-    ];
+    const VECTORS: [(&str, &str); 3] = PUBLIC_VECTORS;
 
     #[test]
     fn a1_guid_to_immutable_id_uses_little_endian_fields() {

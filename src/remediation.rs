@@ -75,6 +75,22 @@ fn id(u: &Uuid) -> String {
     ps_quote(&u.to_string())
 }
 
+/// `$role`: the activated directory role with this display name (assigned roles).
+fn role_lookup(role: &str) -> String {
+    format!(
+        "$role = Get-MgDirectoryRole -All | Where-Object DisplayName -ceq {}",
+        ps_quote(role)
+    )
+}
+
+/// `$definition`: the role definition with this display name (PIM eligibility).
+fn definition_lookup(role: &str) -> String {
+    format!(
+        "$definition = Get-MgRoleManagementDirectoryRoleDefinition -All | Where-Object DisplayName -ceq {}",
+        ps_quote(role)
+    )
+}
+
 impl Command {
     pub fn side(&self) -> Side {
         match self {
@@ -96,10 +112,7 @@ impl Command {
                 role,
                 eligible: false,
             } => vec![
-                format!(
-                    "$role = Get-MgDirectoryRole -All | Where-Object DisplayName -ceq {}",
-                    ps_quote(role)
-                ),
+                role_lookup(role),
                 format!(
                     "Remove-MgDirectoryRoleMemberByRef -DirectoryRoleId $role.Id -DirectoryObjectId {}",
                     id(user)
@@ -110,10 +123,7 @@ impl Command {
                 role,
                 eligible: true,
             } => vec![
-                format!(
-                    "$definition = Get-MgRoleManagementDirectoryRoleDefinition -All | Where-Object DisplayName -ceq {}",
-                    ps_quote(role)
-                ),
+                definition_lookup(role),
                 format!(
                     "New-MgRoleManagementDirectoryRoleEligibilityScheduleRequest -BodyParameter @{{ Action = 'adminRemove'; PrincipalId = {}; RoleDefinitionId = $definition.Id; DirectoryScopeId = '/' }}",
                     id(user)
@@ -124,10 +134,7 @@ impl Command {
                 role,
                 eligible: false,
             } => vec![
-                format!(
-                    "$role = Get-MgDirectoryRole -All | Where-Object DisplayName -ceq {}",
-                    ps_quote(role)
-                ),
+                role_lookup(role),
                 format!(
                     "New-MgDirectoryRoleMemberByRef -DirectoryRoleId $role.Id -BodyParameter @{{ '@odata.id' = 'https://graph.microsoft.com/v1.0/directoryObjects/' + {} }}",
                     id(user)
@@ -138,10 +145,7 @@ impl Command {
                 role,
                 eligible: true,
             } => vec![
-                format!(
-                    "$definition = Get-MgRoleManagementDirectoryRoleDefinition -All | Where-Object DisplayName -ceq {}",
-                    ps_quote(role)
-                ),
+                definition_lookup(role),
                 format!(
                     "New-MgRoleManagementDirectoryRoleEligibilityScheduleRequest -BodyParameter @{{ Action = 'adminAssign'; PrincipalId = {}; RoleDefinitionId = $definition.Id; DirectoryScopeId = '/'; ScheduleInfo = @{{ StartDateTime = (Get-Date); Expiration = @{{ Type = 'noExpiration' }} }} }}",
                     id(user)

@@ -856,20 +856,7 @@ fn scenario_inline_snapshot_refusals_and_references() {
 
 // ---- immutableid (interfaces §6) ---------------------------------------------------------------
 
-const VECTORS: [(&str, &str); 3] = [
-    (
-        "88666888-0101-1111-bbbb-1234567890ab",
-        "iGhmiAEBERG7uxI0VniQqw==",
-    ),
-    (
-        "8d6c6818-018c-4f11-9bb8-1b04e2caa1b6",
-        "GGhsjYwBEU+buBsE4sqhtg==",
-    ),
-    (
-        "3ab39606-c642-489b-84b6-58c038d3ef39",
-        "BpazOkLGm0iEtljAONPvOQ==",
-    ),
-];
+const VECTORS: [(&str, &str); 3] = syncscope::anchor::PUBLIC_VECTORS;
 
 #[test]
 fn immutableid_public_vectors_from_every_form() {

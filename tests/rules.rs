@@ -334,20 +334,7 @@ fn uuid(s: &str) -> Uuid {
 
 // ---- §1 sourceAnchor and ImmutableID -----------------------------------------------------------
 
-const VECTORS: [(&str, &str); 3] = [
-    (
-        "88666888-0101-1111-bbbb-1234567890ab",
-        "iGhmiAEBERG7uxI0VniQqw==",
-    ),
-    (
-        "8d6c6818-018c-4f11-9bb8-1b04e2caa1b6",
-        "GGhsjYwBEU+buBsE4sqhtg==",
-    ),
-    (
-        "3ab39606-c642-489b-84b6-58c038d3ef39",
-        "BpazOkLGm0iEtljAONPvOQ==",
-    ),
-];
+const VECTORS: [(&str, &str); 3] = syncscope::anchor::PUBLIC_VECTORS;
 
 #[test]
 fn a1_public_vectors_both_ways() {
