@@ -5,19 +5,13 @@ use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use syncscope::anchor::Anchor;
-use syncscope::apply::sync_cycle;
-use syncscope::bundle::bundle_to_json;
 use syncscope::error::InputError;
-use syncscope::model::{Bundle, PropertyName};
-use syncscope::outcome::SyncResult;
-use syncscope::plan::plan;
-use syncscope::query::{
-    ErrorQuery, Limit, SortDirection, SortField, error_rows, error_rows_after_sync, row_json,
-};
-use syncscope::report;
+use syncscope::import::ImportOptions;
+use syncscope::model::PropertyName;
+use syncscope::query::{ErrorQuery, Limit, SortDirection, SortField};
+use syncscope::render;
 use syncscope::sanitize::display_safe;
-use syncscope::scenario::{load_scenario, run_scenario, scenario_json};
+use syncscope::session::Session;
 use syncscope::settings::{Setting, Settings};
 
 /// The tenant bundled with syncscope, opened when no snapshot is named.
@@ -53,8 +47,8 @@ struct ImportArgs {
 }
 
 impl ImportArgs {
-    fn options(&self) -> syncscope::import::ImportOptions {
-        syncscope::import::ImportOptions {
+    fn options(&self) -> ImportOptions {
+        ImportOptions {
             source_anchor: self.source_anchor.as_deref().map(|a| match a {
                 "objectGUID" => syncscope::model::SourceAnchorAttribute::ObjectGuid,
                 _ => syncscope::model::SourceAnchorAttribute::ConsistencyGuid,
@@ -64,15 +58,10 @@ impl ImportArgs {
     }
 }
 
-thread_local! {
-    /// The import options of this run, set once in main.
-    static IMPORT: std::cell::RefCell<syncscope::import::ImportOptions> = Default::default();
-}
-
 #[derive(Args)]
 struct SetArgs {
     /// Override a tenant feature or rule-book switch for this run: FEATURE=true|false.
-    #[arg(long = "set", value_name = "FEATURE=BOOL", value_parser = parse_set)]
+    #[arg(long = "set", value_name = "FEATURE=BOOL", value_parser = Settings::parse_assignment)]
     set: Vec<(Setting, bool)>,
 }
 
@@ -178,18 +167,17 @@ struct ErrorsArgs {
     json: bool,
 }
 
-fn parse_set(text: &str) -> Result<(Setting, bool), String> {
-    Settings::parse_assignment(text)
-}
-
 fn main() -> ExitCode {
     // A child process of `syncscope bench` measures one size and exits here.
     syncscope::bench::child_if_requested(Some(syncscope::tui::frame_times));
     let cli = Cli::parse();
-    IMPORT.with(|o| *o.borrow_mut() = cli.import.options());
+    let import = cli.import.options();
     let result = match cli.command {
-        None => explore(cli.snapshot.as_deref().unwrap_or(Path::new(SAMPLE))),
-        Some(cmd) => run(cmd),
+        None => explore(
+            cli.snapshot.as_deref().unwrap_or(Path::new(SAMPLE)),
+            &import,
+        ),
+        Some(cmd) => run(cmd, &import),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -225,35 +213,29 @@ impl From<std::io::Error> for Failure {
     }
 }
 
-/// Loads a SNAPSHOT (bundle file or folder of exports); the load report goes to stderr.
-fn load(path: &Path) -> Result<Bundle, InputError> {
-    load_reported(path).map(|(b, _)| b)
-}
-
-fn load_reported(path: &Path) -> Result<(Bundle, syncscope::import::LoadReport), InputError> {
-    let loaded = IMPORT.with(|o| syncscope::import::load_snapshot(path, &o.borrow()))?;
+/// Loads a SNAPSHOT (bundle file or folder of exports); a load report that is not clean goes
+/// to stderr.
+fn load(path: &Path, import: &ImportOptions) -> Result<syncscope::model::Bundle, InputError> {
+    let loaded = syncscope::import::load_snapshot(path, import)?;
     if !loaded.report.is_clean() {
         eprintln!("syncscope: {}: {}", path.display(), loaded.report.summary());
         for issue in loaded.report.warnings.iter().chain(&loaded.report.skipped) {
             eprintln!("  {}", display_safe(&issue.to_string()));
         }
     }
-    Ok((loaded.bundle, loaded.report))
+    Ok(loaded.bundle)
 }
 
-fn load_with(path: &Path, set: &SetArgs) -> Result<Bundle, InputError> {
-    let mut b = load(path)?;
-    for (s, v) in &set.set {
-        b.settings.set(*s, *v);
-    }
-    Ok(b)
+/// Loads and plans a SNAPSHOT with this run's `--set` overrides.
+fn open(path: &Path, import: &ImportOptions, set: &SetArgs) -> Result<Session, InputError> {
+    Ok(Session::open(load(path, import)?, &set.set))
 }
 
-fn explore(snapshot: &Path) -> Result<(), Failure> {
+fn explore(snapshot: &Path, import: &ImportOptions) -> Result<(), Failure> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         // Bad input is still reported as such (exit 1) before the usage error.
-        load_reported(snapshot)?;
+        load(snapshot, import)?;
         eprintln!(
             "syncscope: the explorer needs a terminal; for text output use `syncscope plan {}`",
             snapshot.display()
@@ -266,23 +248,24 @@ fn explore(snapshot: &Path) -> Result<(), Failure> {
     } else {
         snapshot.display().to_string()
     };
-    let path = snapshot.to_path_buf();
-    let options = IMPORT.with(|o| o.borrow().clone());
-    let loader = move || {
-        let loaded = syncscope::import::load_snapshot(&path, &options)?;
-        let absolute = std::fs::canonicalize(&path)
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| path.display().to_string());
-        Ok((loaded.bundle, loaded.report, absolute))
-    };
-    match syncscope::tui::run(shown, loader) {
+    match syncscope::tui::run(shown, snapshot.to_path_buf(), import.clone()) {
         Ok(()) => Ok(()),
         Err(syncscope::tui::RunError::Input(e)) => Err(Failure::Input(e)),
         Err(syncscope::tui::RunError::Io(e)) => Err(Failure::Io(e)),
     }
 }
 
-fn run(cmd: Command) -> Result<(), Failure> {
+/// An error writing `path`, said as bad input naming the file.
+fn cannot_write(path: &Path, what: &str, e: std::io::Error) -> InputError {
+    let message = if e.kind() == std::io::ErrorKind::AlreadyExists {
+        "exists; not overwritten (pass --force to replace it)".to_string()
+    } else {
+        format!("cannot write {what}: {e}")
+    };
+    InputError::new(path.display().to_string(), "", message)
+}
+
+fn run(cmd: Command, import: &ImportOptions) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     match cmd {
         Command::Plan {
@@ -291,41 +274,18 @@ fn run(cmd: Command) -> Result<(), Failure> {
             json,
             explain,
         } => {
-            let b = load_with(&snapshot, &set)?;
-            let p = plan(&b);
+            let s = open(&snapshot, import, &set)?;
             if json {
                 let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut stdout);
-                report::write_plan_json(&b, &p, &mut out)?;
+                render::plan::json(&s, &mut out)?;
                 out.flush()?;
                 // The process ends next: freeing a large tenant object by object would only
                 // add time (about a fifth of a 200,000-object run).
-                std::mem::forget(p);
-                std::mem::forget(b);
-                return Ok(());
+                std::mem::forget(s);
             } else if explain {
-                for out in &p.outcomes {
-                    let o = &b.on_premises[out.on_prem as usize];
-                    writeln!(
-                        stdout,
-                        "{} — {}",
-                        display_safe(o.name()),
-                        out.result.as_str()
-                    )?;
-                    for s in &out.steps {
-                        writeln!(
-                            stdout,
-                            "    {}",
-                            display_safe(&s.describe(&b, &out.source_anchor))
-                        )?;
-                    }
-                }
-                writeln!(stdout, "\n{}", report::summary_line(&p))?;
+                render::plan::explained(&s, &mut stdout)?;
             } else {
-                write!(
-                    stdout,
-                    "{}",
-                    report::plan_table(&b, &p, 0..p.outcomes.len())
-                )?;
+                render::plan::table(&s, &mut stdout)?;
             }
         }
         Command::Sync {
@@ -334,37 +294,45 @@ fn run(cmd: Command) -> Result<(), Failure> {
             set,
             out,
         } => {
-            let mut b = load_with(&snapshot, &set)?;
-            let now = b.captured_date_time.clone();
-            for cycle in 1..=cycles {
-                let p = sync_cycle(&mut b, now.as_deref());
-                writeln!(
-                    stdout,
-                    "cycle {cycle}: {}",
-                    syncscope::apply::sync_summary(&p, b.connect.deletion_threshold)
-                )?;
-            }
-            let text =
-                serde_json::to_vec_pretty(&bundle_to_json(&b)).map_err(std::io::Error::from)?;
-            write_atomically(&out, &text).map_err(|e| {
-                InputError::new(
-                    out.display().to_string(),
-                    "",
-                    format!("cannot write the resulting bundle here: {e}"),
-                )
-            })?;
-            writeln!(stdout, "wrote {}", out.display())?;
+            let s = open(&snapshot, import, &set)?;
+            let (report, after) = syncscope::apply::sync_cycles(&s.snapshot, cycles);
+            syncscope::remediation::write_atomically(&out, true, |w| {
+                serde_json::to_writer_pretty(w, &syncscope::bundle::bundle_to_json(&after))
+                    .map_err(std::io::Error::from)
+            })
+            .map_err(|e| cannot_write(&out, "the resulting bundle here", e))?;
+            render::sync::text(
+                &render::sync::SyncReport {
+                    cycles: report,
+                    out: out.display().to_string(),
+                },
+                &mut stdout,
+            )?;
         }
-        Command::Errors(args) => errors(args, &mut stdout)?,
-        Command::Scenario { file, json } => {
-            let s = load_scenario(&file)?;
-            let (reports, final_state) = run_scenario(&s)?;
-            if json {
-                serde_json::to_writer(&mut stdout, &scenario_json(&reports, &final_state))
+        Command::Errors(args) => {
+            let s = open(&args.snapshot, import, &args.set)?;
+            let report = render::errors::ErrorsReport::new(
+                args.query(),
+                &s.error_rows(args.after_sync),
+                args.after_sync,
+            );
+            if args.json {
+                serde_json::to_writer(&mut stdout, &render::errors::json(&report))
                     .map_err(std::io::Error::from)?;
                 writeln!(stdout)?;
             } else {
-                print_scenario(&mut stdout, &reports)?;
+                render::errors::text(&report, &mut stdout)?;
+            }
+        }
+        Command::Scenario { file, json } => {
+            let s = syncscope::scenario::load_scenario(&file)?;
+            let (reports, final_state) = syncscope::scenario::run_scenario(&s)?;
+            if json {
+                serde_json::to_writer(&mut stdout, &render::scenario::json(&reports, &final_state))
+                    .map_err(std::io::Error::from)?;
+                writeln!(stdout)?;
+            } else {
+                render::scenario::text(&reports, &mut stdout)?;
             }
         }
         Command::Hardmatch {
@@ -374,89 +342,41 @@ fn run(cmd: Command) -> Result<(), Failure> {
             force,
             json,
         } => {
-            let b = load(&snapshot)?;
+            let b = load(&snapshot, import)?;
             let file = csv.display().to_string();
             let bytes = std::fs::read(&csv)
                 .map_err(|e| InputError::new(&file, "", format!("cannot read the CSV: {e}")))?;
-            let rows = syncscope::hardmatch::read_csv(&file, &bytes)?;
-            let reports = syncscope::hardmatch::check(&b, rows);
-            let ready = reports.iter().filter(|r| r.ok()).count();
+            let rows =
+                syncscope::hardmatch::check(&b, syncscope::hardmatch::read_csv(&file, &bytes)?);
             if let Some(path) = &out {
-                let text = syncscope::hardmatch::script(&reports, &snapshot.display().to_string());
-                syncscope::remediation::write_script(path, &text, force).map_err(|e| {
-                    if e.kind() == std::io::ErrorKind::AlreadyExists {
-                        InputError::new(
-                            path.display().to_string(),
-                            "",
-                            "exists; not overwritten (pass --force to replace it)",
-                        )
-                    } else {
-                        InputError::new(
-                            path.display().to_string(),
-                            "",
-                            format!("cannot write the script: {e}"),
-                        )
-                    }
-                })?;
+                let text = syncscope::hardmatch::script(&rows, &snapshot.display().to_string());
+                syncscope::remediation::write_script(path, &text, force)
+                    .map_err(|e| cannot_write(path, "the script", e))?;
             }
+            let report = render::hardmatch::HardmatchReport {
+                rows,
+                script: out.as_ref().map(|p| p.display().to_string()),
+            };
             if json {
-                let mut v = syncscope::hardmatch::report_json(&reports);
-                v["script"] = serde_json::json!(out.as_ref().map(|p| p.display().to_string()));
-                writeln!(stdout, "{v}")?;
+                writeln!(stdout, "{}", render::hardmatch::json(&report))?;
             } else {
-                for r in &reports {
-                    let status = if r.ok() { "ready" } else { "PROBLEM" };
-                    writeln!(
-                        stdout,
-                        "line {:<4} {status:<8} {} → {}  {}",
-                        r.row.line,
-                        display_safe(&r.row.sam_account_name),
-                        display_safe(&r.row.cloud_upn),
-                        r.immutable_id.as_deref().unwrap_or("")
-                    )?;
-                    for p in &r.problems {
-                        writeln!(stdout, "           - {}", display_safe(p))?;
-                    }
-                    if let (true, Some(p)) = (r.ok(), &r.predicted) {
-                        writeln!(stdout, "           next sync: {}", display_safe(p))?;
-                    }
-                }
-                writeln!(
-                    stdout,
-                    "\n{ready} row(s) ready, {} with problems",
-                    reports.len() - ready
-                )?;
-                match &out {
-                    Some(p) => writeln!(stdout, "script for the ready rows: {}", p.display())?,
-                    None => writeln!(
-                        stdout,
-                        "(--out SCRIPT writes the PowerShell for the ready rows)"
-                    )?,
-                }
+                render::hardmatch::text(&report, &mut stdout)?;
             }
-            if ready < reports.len() {
+            if report.with_problems() > 0 {
                 return Err(Failure::Input(InputError::new(
                     file,
                     "",
                     format!(
                         "{} row(s) need attention (listed above, by line)",
-                        reports.len() - ready
+                        report.with_problems()
                     ),
                 )));
             }
         }
         Command::Generate { objects, seed, out } => {
-            // Streamed into a temporary file beside the target, then renamed into place.
-            let dir = out
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let tmp = tempfile::NamedTempFile::new_in(dir)?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file());
-            syncscope::generate::write_generated(objects, seed, &mut w)?;
-            w.flush()?;
-            drop(w);
-            tmp.persist(&out).map_err(|e| e.error)?;
+            syncscope::remediation::write_atomically(&out, true, |w| {
+                syncscope::generate::write_generated(objects, seed, w)
+            })?;
             writeln!(
                 stdout,
                 "wrote {objects} on-prem + {objects} cloud objects (seed {seed}) to {}",
@@ -467,184 +387,43 @@ fn run(cmd: Command) -> Result<(), Failure> {
             drop(stdout);
             let mut out = std::io::stdout().lock();
             syncscope::bench::run(&sizes, &mut out)?;
-            return Ok(());
         }
         Command::Immutableid { value, json } => {
-            let (a, form) = Anchor::parse_any(&value)
+            let (anchor, input_form) = syncscope::anchor::Anchor::parse_any(&value)
                 .map_err(|e| InputError::new("argument VALUE", "", e.0))?;
+            let report = render::anchor::AnchorForms { anchor, input_form };
             if json {
-                let v = serde_json::json!({
-                    "guid": a.guid().to_string(),
-                    "immutableId": a.immutable_id(),
-                    "hex": a.hex(),
-                    "ldapFilter": a.ldap_filter(),
-                    "connectorSpaceDn": a.connector_space_dn(),
-                    "inputForm": format!("{form:?}"),
-                });
-                writeln!(stdout, "{v}")?;
+                writeln!(stdout, "{}", render::anchor::json(&report))?;
             } else {
-                writeln!(stdout, "GUID (objectGUID)    {}", a.guid())?;
-                writeln!(stdout, "ImmutableID          {}", a.immutable_id())?;
-                writeln!(stdout, "hex bytes            {}", a.hex())?;
-                writeln!(stdout, "LDAP filter escape   {}", a.ldap_filter())?;
-                writeln!(stdout, "connector-space DN   {}", a.connector_space_dn())?;
+                render::anchor::text(&report, &mut stdout)?;
             }
         }
     }
     Ok(())
 }
 
-fn errors(args: ErrorsArgs, stdout: &mut impl Write) -> Result<(), Failure> {
-    let query = ErrorQuery {
-        property_name: args.property_name.as_deref().and_then(PropertyName::parse),
-        property_value: args.property_value,
-        search_string: args.search_string,
-        sort_field: args
-            .sort_field
-            .as_deref()
-            .and_then(SortField::parse)
-            .unwrap_or_default(),
-        sort_direction: args
-            .sort_direction
-            .as_deref()
-            .and_then(SortDirection::parse)
-            .unwrap_or_default(),
-        limit: match (args.max_results, args.all) {
-            (_, true) => Limit::All,
-            (Some(n), false) => Limit::MaxResults(n),
-            (None, false) => Limit::Default,
-        },
-    };
-    let b = load_with(&args.snapshot, &args.set)?;
-    let rows = if args.after_sync {
-        error_rows_after_sync(&b)
-    } else {
-        error_rows(&b)
-    };
-    let (hits, total) = query.run(&rows);
-    if args.json {
-        let v = serde_json::json!({"errors": hits.iter().map(|r| row_json(r)).collect::<Vec<_>>()});
-        serde_json::to_writer(&mut *stdout, &v).map_err(std::io::Error::from)?;
-        writeln!(stdout)?;
-        return Ok(());
-    }
-    writeln!(stdout, "# {}", query.cmdlet_line())?;
-    write!(stdout, "{}", report::errors_table(&hits, args.after_sync))?;
-    let new = hits.iter().filter(|r| r.new_in_next_sync).count();
-    write!(
-        stdout,
-        "\n{} of {total} provisioning errors shown",
-        hits.len()
-    )?;
-    if args.after_sync {
-        write!(stdout, " ({new} added by the next sync)")?;
-    }
-    writeln!(stdout)?;
-    if hits.len() < total {
-        writeln!(stdout, "(use --all or --max-results N to see more)")?;
-    }
-    writeln!(stdout, "Graph equivalent: {}", query.graph_powershell())?;
-    Ok(())
-}
-
-fn print_scenario(
-    out: &mut impl Write,
-    reports: &[syncscope::scenario::StepReport],
-) -> std::io::Result<()> {
-    // Focus on the objects the steps name, the on-prem objects whose outcome touches them, and
-    // (once shown) those same objects in every later step.
-    let mut focus: Vec<String> = reports
-        .iter()
-        .flat_map(|r| r.named.iter().map(|u| u.to_string()))
-        .collect();
-    for (i, r) in reports.iter().enumerate() {
-        let status = if r.ok { "ok" } else { "REFUSED" };
-        writeln!(
-            out,
-            "step {}  {:<18} {status:<8} {}",
-            i + 1,
-            r.action,
-            display_safe(&r.summary)
-        )?;
-        let Some(outcomes) = &r.outcomes else {
-            continue;
-        };
-        let mut shown = 0;
-        for o in outcomes {
-            let in_focus =
-                |v: &serde_json::Value| v.as_str().is_some_and(|v| focus.iter().any(|n| n == v));
-            let quarantined_against = o["quarantined"]
-                .as_array()
-                .is_some_and(|qs| qs.iter().any(|q| in_focus(&q["conflictsWith"])));
-            if !(in_focus(&o["objectGUID"]) || in_focus(&o["cloudId"]) || quarantined_against) {
-                continue;
-            }
-            if let Some(g) = o["objectGUID"].as_str()
-                && !focus.iter().any(|n| n == g)
-            {
-                focus.push(g.to_string());
-            }
-            shown += 1;
-            let name = o["displayName"].as_str().unwrap_or("?");
-            let mut detail: Vec<String> = Vec::new();
-            if let Some(e) = o["error"].as_str() {
-                detail.push(e.to_string());
-            }
-            for f in o["flags"].as_array().into_iter().flatten() {
-                detail.push(f.as_str().unwrap_or("").to_string());
-            }
-            for q in o["quarantined"].as_array().into_iter().flatten() {
-                let v = q["value"].as_str().unwrap_or("");
-                match q["placeholder"].as_str() {
-                    Some(p) => detail.push(format!("UPN {v} quarantined → {p}")),
-                    None => detail.push(format!("{v} quarantined")),
-                }
-            }
-            let cloud = match (o["cloudId"].as_str(), o["cloudUserPrincipalName"].as_str()) {
-                (Some(id), Some(upn)) if o["result"] != "error" => format!(" → {upn} ({id})"),
-                (Some(id), _) => format!(" → cloud {id}"),
-                (None, Some(upn)) => format!(" → new object {upn}"),
-                (None, None) => String::new(),
-            };
-            writeln!(
-                out,
-                "        {}: {}{}{}",
-                display_safe(name),
-                o["result"].as_str().unwrap_or("?"),
-                display_safe(&cloud),
-                if detail.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", display_safe(&detail.join("; ")))
-                }
-            )?;
-            if let Some(why) = o["why"].as_str() {
-                writeln!(out, "          why: {}", display_safe(why))?;
-            }
-        }
-        let changed = outcomes
-            .iter()
-            .filter(|o| o["result"] != SyncResult::Linked.as_str())
-            .count();
-        if shown == 0 || changed > shown {
-            writeln!(
-                out,
-                "        ({changed} object(s) not plainly linked in this cycle; --json shows every outcome)"
-            )?;
+impl ErrorsArgs {
+    /// The Get-MsolDirSyncProvisioningError query these arguments spell.
+    fn query(&self) -> ErrorQuery {
+        ErrorQuery {
+            property_name: self.property_name.as_deref().and_then(PropertyName::parse),
+            property_value: self.property_value.clone(),
+            search_string: self.search_string.clone(),
+            sort_field: self
+                .sort_field
+                .as_deref()
+                .and_then(SortField::parse)
+                .unwrap_or_default(),
+            sort_direction: self
+                .sort_direction
+                .as_deref()
+                .and_then(SortDirection::parse)
+                .unwrap_or_default(),
+            limit: match (self.max_results, self.all) {
+                (_, true) => Limit::All,
+                (Some(n), false) => Limit::MaxResults(n),
+                (None, false) => Limit::Default,
+            },
         }
     }
-    Ok(())
-}
-
-/// Writes a file by writing a temporary file beside it and renaming it into place, so a reader
-/// never sees half a bundle.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map(|_| ()).map_err(|e| e.error)
 }

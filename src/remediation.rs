@@ -316,6 +316,17 @@ pub fn render_script(title: &str, source: &str, steps: &[ScriptStep]) -> String 
 
 /// Writes a script atomically and refuses to replace an existing file unless `overwrite`.
 pub fn write_script(path: &std::path::Path, text: &str, overwrite: bool) -> std::io::Result<()> {
+    write_atomically(path, overwrite, |w| w.write_all(text.as_bytes()))
+}
+
+/// The one way syncscope writes a file: `fill` writes into a temporary file beside `path`,
+/// which is synced and renamed into place, so a reader never sees half a file. An existing file
+/// is replaced only with `overwrite` (and one that appears meanwhile is not replaced either).
+pub fn write_atomically(
+    path: &std::path::Path,
+    overwrite: bool,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     use std::io::Write;
     if path.exists() && !overwrite {
         return Err(std::io::Error::new(
@@ -327,13 +338,16 @@ pub fn write_script(path: &std::path::Path, text: &str, overwrite: bool) -> std:
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
+    let tmp = tempfile::NamedTempFile::new_in(dir)?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file());
+        fill(&mut w)?;
+        w.flush()?;
+    }
     tmp.as_file().sync_all()?;
     if overwrite {
         tmp.persist(path).map(|_| ()).map_err(|e| e.error)
     } else {
-        // persist_noclobber: a file that appeared meanwhile is not replaced either.
         tmp.persist_noclobber(path).map(|_| ()).map_err(|e| e.error)
     }
 }

@@ -95,10 +95,18 @@ impl From<std::io::Error> for RunError {
 
 /// Runs the explorer until the user quits. The snapshot is loaded and planned on a background
 /// thread while the screen shows progress and stays responsive (q or Ctrl-C leaves).
-pub fn run<F>(source: String, load: F) -> Result<(), RunError>
-where
-    F: FnOnce() -> Result<Loaded, crate::error::InputError> + Send + 'static,
-{
+pub fn run(
+    source: String,
+    path: std::path::PathBuf,
+    import: crate::import::ImportOptions,
+) -> Result<(), RunError> {
+    let load = move || {
+        let loaded = crate::import::load_snapshot(&path, &import)?;
+        let absolute = std::fs::canonicalize(&path)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| path.display().to_string());
+        Ok::<Loaded, crate::error::InputError>((loaded.bundle, loaded.report, absolute))
+    };
     let theme = theme::Theme::from_env();
     // ratatui::init installs its own panic hook first; ours runs before it.
     let mut terminal = ratatui::try_init()?;
