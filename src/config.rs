@@ -118,6 +118,22 @@ impl Config {
         }
     }
 
+    /// Which attribute an on-prem object's source anchor comes from under this configuration
+    /// (A2: users with mS-DS-ConsistencyGuid set anchor on it when it is the sourceAnchor; every
+    /// other object on objectGUID).
+    pub fn anchor_source(&self, o: &crate::model::OnPremObject) -> &'static str {
+        match (
+            self.connect.source_anchor,
+            o.object_class,
+            o.consistency_guid,
+        ) {
+            (SourceAnchorAttribute::ConsistencyGuid, crate::model::ObjectKind::User, Some(_)) => {
+                "mS-DS-ConsistencyGuid"
+            }
+            _ => "objectGUID",
+        }
+    }
+
     /// A copy of `b` whose settings are this configuration (walkthroughs and error rebuilds work
     /// on such a copy).
     pub fn applied_to(&self, b: &Bundle) -> Bundle {

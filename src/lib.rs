@@ -8,6 +8,7 @@ pub mod apply;
 pub mod bench;
 pub mod bundle;
 pub mod config;
+pub mod diff;
 pub mod error;
 pub mod generate;
 pub mod hardmatch;
