@@ -49,7 +49,12 @@ fn objects(b: &syncscope::model::Bundle) -> Vec<Object> {
     }
     for c in &b.cloud {
         let mut fields = vec![c.name().to_string()];
-        fields.extend([&c.user_principal_name, &c.mail].into_iter().flatten().cloned());
+        fields.extend(
+            [&c.user_principal_name, &c.mail]
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
         fields.extend(
             c.proxy_addresses
                 .iter()
@@ -124,7 +129,9 @@ fn queries(objs: &[Object], per_kind: usize) -> Vec<Query> {
     for _ in 0..per_kind {
         let text: String = (0..4)
             .map(|_| {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 letters[(seed >> 33) as usize % letters.len()]
             })
             .collect();
@@ -320,7 +327,9 @@ fn main() {
                         t.top1 += 1;
                     }
                 }
-                if q.target.is_some_and(|target| hits.iter().any(|(_, i)| *i == target)) {
+                if q.target
+                    .is_some_and(|target| hits.iter().any(|(_, i)| *i == target))
+                {
                     t.found += 1;
                 }
             }

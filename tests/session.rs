@@ -37,7 +37,11 @@ fn a_what_if_flip_plans_what_set_plans() {
             .collect::<Vec<_>>()
     };
     assert_eq!(classes(&s.plan), classes(&set.plan));
-    assert_ne!(classes(&s.plan), classes(&s.baseline), "the flip changes outcomes");
+    assert_ne!(
+        classes(&s.plan),
+        classes(&s.baseline),
+        "the flip changes outcomes"
+    );
     assert_eq!(s.changed_settings(), 1);
 }
 
@@ -59,7 +63,11 @@ fn a_mini_bundle_written_to_disk_plans_the_same_through_the_binary() {
     let mini = Mini::new()
         .on_prem("Alice Ng", "alice@contoso.com")
         .cloud("Alice (cloud)", "alice@contoso.com")
-        .set("cloud", "directoryRoles", serde_json::json!(["Global Administrator"]));
+        .set(
+            "cloud",
+            "directoryRoles",
+            serde_json::json!(["Global Administrator"]),
+        );
     let path = mini.write(dir.path(), "mini.json");
     let cli = json_of(&["plan", path.to_str().unwrap(), "--json"]);
     let s = Session::open(mini.bundle(), &[]);
