@@ -121,10 +121,6 @@ pub struct App {
 
 impl App {
     pub fn new(source: String, session: Session, theme: Theme, size: Rect) -> Self {
-        let diff = crate::diff::Diff {
-            changed: vec![false; session.plan.outcomes.len()],
-            transitions: Vec::new(),
-        };
         let mut app = App {
             source_path: source.clone(),
             source,
@@ -133,10 +129,7 @@ impl App {
             view: View::Explorer,
             explorer: ExplorerView::new(),
             errors: ErrorsView::new(),
-            whatif: WhatIfView {
-                diff,
-                ..WhatIfView::default()
-            },
+            whatif: WhatIfView::new(&session),
             walk: WalkView::default(),
             bulk: BulkView::default(),
             help: HelpView::default(),

@@ -91,9 +91,12 @@ fn draw_header(f: &mut Frame, s: &App, area: Rect) {
     let mut line1: Vec<Span> = Vec::new();
     let walking = s.walk.shown.is_some().then_some(View::Walkthrough);
     let bulk = s.bulk.checked.is_some().then_some(View::Bulk);
+    // At 80 columns the tabs take short names so the tenant and snapshot still show.
+    let short = area.width < 100;
     for v in View::ALL.into_iter().chain(walking).chain(bulk) {
         let label = match v {
             View::Explorer => format!(" x {} ", v.title()),
+            View::Errors if short => " e Errors ".to_string(),
             View::Errors => format!(" e {} ", v.title()),
             View::WhatIf => format!(" w {} ", v.title()),
             View::Walkthrough => {
@@ -114,15 +117,15 @@ fn draw_header(f: &mut Frame, s: &App, area: Rect) {
             display_safe(&b.tenant.initial_domain).into_owned(),
             Style::new().add_modifier(Modifier::BOLD),
         ),
-        Span::styled("  snapshot ", t.dim()),
+        Span::styled(if short { "  " } else { "  snapshot " }, t.dim()),
         Span::raw(display_safe(&s.source).into_owned()),
     ]);
     let plan = &s.session.plan;
     let mut counts: Vec<Span> = Vec::new();
-    for (r, n) in plan.counts() {
+    for (r, n) in s.whatif.counts_b {
         let (sym, word) = result_badge(r);
         counts.push(Span::styled(format!("{sym} {n} {word}"), t.result(r)));
-        counts.push(Span::raw("  "));
+        counts.push(Span::raw(if short { " " } else { "  " }));
     }
     if plan.export_blocked {
         counts.push(Span::styled(
@@ -175,7 +178,7 @@ fn draw_header(f: &mut Frame, s: &App, area: Rect) {
             Span::styled(
                 format!(
                     "WHAT-IF: {changed} setting(s) changed, {} object(s) differ  ",
-                    s.whatif.diff.count()
+                    s.whatif.changed
                 ),
                 t.warn().add_modifier(Modifier::REVERSED),
             ),

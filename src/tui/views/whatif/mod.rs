@@ -21,7 +21,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct WhatIfView {
     pub cursor: Cursor,
     /// A configuration pinned as A, to compare what is flipped next against.
@@ -32,9 +32,34 @@ pub struct WhatIfView {
     pub replanning: bool,
     /// How long the last re-plan took (on its worker thread).
     pub replan_time: Option<Duration>,
+    /// Per-result counts of A (the comparison plan) and B (the plan shown), and how many
+    /// outcomes differ: made once per plan, not once per frame (a million outcomes each).
+    pub counts_a: Counts,
+    pub counts_b: Counts,
+    pub changed: usize,
 }
 
+/// Outcomes per result, in the order of `Plan::counts`.
+pub type Counts = [(crate::outcome::SyncResult, usize); 8];
+
 impl WhatIfView {
+    /// The panel of a session just opened: nothing flipped, B = A.
+    pub fn new(s: &Session) -> Self {
+        WhatIfView {
+            cursor: Cursor::default(),
+            pinned: None,
+            diff: Diff {
+                changed: vec![false; s.plan.outcomes.len()],
+                transitions: Vec::new(),
+            },
+            replanning: false,
+            replan_time: None,
+            counts_a: s.baseline.counts(),
+            counts_b: s.plan.counts(),
+            changed: 0,
+        }
+    }
+
     /// The plan the shown one is compared with: the pinned one, else the baseline.
     pub fn against<'a>(&'a self, s: &'a Session) -> &'a Plan {
         self.pinned.as_ref().map_or(&s.baseline, |(_, p)| p)
@@ -93,7 +118,7 @@ impl App {
             "re-planned {} objects in {:.0} ms: {} object(s) change",
             self.session.plan.outcomes.len(),
             took.as_secs_f64() * 1000.0,
-            self.whatif.diff.count()
+            self.whatif.changed
         ));
     }
 
@@ -272,10 +297,9 @@ pub fn draw(f: &mut Frame, s: &App, l: WhatIfLayout) {
         Span::styled(format!("{against}  ·  B = these settings"), t.heading()),
         Span::styled(timing, t.dim()),
     ]));
-    let a_plan = s.whatif.against(&s.session);
     let mut counts_a: Vec<Span> = vec![Span::styled("A  ", t.key())];
     let mut counts_b: Vec<Span> = vec![Span::styled("B  ", t.key())];
-    for ((r, na), (_, nb)) in a_plan.counts().into_iter().zip(s.session.plan.counts()) {
+    for ((r, na), (_, nb)) in s.whatif.counts_a.into_iter().zip(s.whatif.counts_b) {
         let (sym, word) = result_badge(r);
         counts_a.push(Span::styled(
             format!("{sym}{na:>5} {word:<7} "),
@@ -295,7 +319,7 @@ pub fn draw(f: &mut Frame, s: &App, l: WhatIfLayout) {
         lines.push(Line::from(Span::styled(
             format!(
                 "{} object(s) change outcome (v shows them in the explorer, marked Δ):",
-                s.whatif.diff.count()
+                s.whatif.changed
             ),
             Style::new().add_modifier(Modifier::BOLD),
         )));
