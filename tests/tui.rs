@@ -724,7 +724,13 @@ fn what_if_flips_replan_in_the_background_and_reset_returns() {
             3
         )]
     );
-    snap!("whatif_120x40", h.screen());
+    let t = h.screen();
+    assert!(
+        t.contains("WHAT-IF: 1 setting(s) changed, 3 object(s) differ"),
+        "{t}"
+    );
+    assert!(t.contains("U    0 upn"), "B's counts follow the flip:\n{t}");
+    snap!("whatif_120x40", t);
 
     // Pin A, flip BlockSoftMatch as B: the diff is against A.
     h.drive(vec![key('c')]);

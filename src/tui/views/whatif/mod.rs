@@ -137,8 +137,12 @@ impl App {
 
     /// Recomputes the comparison after the plan or the pinned configuration changed.
     pub fn rediff(&mut self) {
-        self.whatif.diff =
-            crate::diff::diff(self.whatif.against(&self.session), &self.session.plan);
+        let against = self.whatif.against(&self.session);
+        let diff = crate::diff::diff(against, &self.session.plan);
+        self.whatif.counts_a = against.counts();
+        self.whatif.counts_b = self.session.plan.counts();
+        self.whatif.changed = diff.count();
+        self.whatif.diff = diff;
         self.rebuild_rows();
         self.follow_selection();
     }
@@ -308,8 +312,13 @@ pub fn draw(f: &mut Frame, s: &App, l: WhatIfLayout) {
         let style = if na != nb { t.changed() } else { t.result(r) };
         counts_b.push(Span::styled(format!("{sym}{nb:>5} {word:<7} "), style));
     }
-    lines.push(Line::from(counts_a));
-    lines.push(Line::from(counts_b));
+    for mut counts in [counts_a, counts_b] {
+        // No trailing blank: it would wrap to an empty line at exactly the pane's width.
+        if let Some(last) = counts.last_mut() {
+            last.content = last.content.trim_end().to_string().into();
+        }
+        lines.push(Line::from(counts));
+    }
     if s.whatif.diff.transitions.is_empty() {
         lines.push(Line::from(Span::styled(
             "No object changes outcome between A and B.",
