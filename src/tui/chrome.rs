@@ -122,7 +122,7 @@ fn draw_header(f: &mut Frame, s: &App, area: Rect) {
     ]);
     let plan = &s.session.plan;
     let mut counts: Vec<Span> = Vec::new();
-    for (r, n) in s.whatif.counts_b {
+    for (r, n) in s.whatif.counts_b.iter().copied() {
         let (sym, word) = result_badge(r);
         counts.push(Span::styled(format!("{sym} {n} {word}"), t.result(r)));
         counts.push(Span::raw(if short { " " } else { "  " }));

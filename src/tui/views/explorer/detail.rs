@@ -152,11 +152,6 @@ fn on_prem_lines(s: &State, oi: u32, full: usize) -> Vec<Line<'static>> {
     } else {
         out.error.and_then(|e| e.fixes().first().copied())
     };
-    let walk_hint = matches!(
-        out.result,
-        SyncResult::Linked | SyncResult::Provision | SyncResult::Error
-    ) && o.object_class == crate::model::ObjectKind::User
-        && !out.has_flag(Flag::ExistingAdminRoleConflict);
     if let Some(fix) = first_fix {
         v.extend(labeled(
             Span::styled("fix    ", s.theme.key()),
@@ -165,15 +160,27 @@ fn on_prem_lines(s: &State, oi: u32, full: usize) -> Vec<Line<'static>> {
             full,
         ));
     }
-    if walk_hint {
-        let what = if out.result == SyncResult::Linked {
-            "W4 unlink"
-        } else {
-            "W2 hard match or W3 soft match (select the cloud user first)"
-        };
+    // The guided fixes that fit, from the session: W starts the first, t (in the walkthrough)
+    // offers the others.
+    let fits: Vec<String> = s
+        .session
+        .suggest(out.on_prem as usize)
+        .iter()
+        .map(|(k, _)| format!("{} {}", k.id(), k.title()))
+        .collect();
+    if let Some((first, others)) = fits.split_first() {
+        let needs_target =
+            matches!(out.result, SyncResult::Provision | SyncResult::Error) && cloud.is_none();
+        let mut text = format!("walk through {first} on a what-if copy");
+        if !others.is_empty() {
+            text.push_str(&format!(" (then t: {})", others.join(", ")));
+        }
+        if needs_target {
+            text.push_str("; select the cloud user first");
+        }
         v.extend(labeled(
             Span::styled("W      ", s.theme.key()),
-            &format!("walk through {what} on a what-if copy"),
+            &text,
             Style::new(),
             full,
         ));

@@ -40,7 +40,7 @@ pub struct WhatIfView {
 }
 
 /// Outcomes per result, in the order of `Plan::counts`.
-pub type Counts = [(crate::outcome::SyncResult, usize); 8];
+pub type Counts = Vec<(crate::outcome::SyncResult, usize)>;
 
 impl WhatIfView {
     /// The panel of a session just opened: nothing flipped, B = A.
@@ -54,8 +54,8 @@ impl WhatIfView {
             },
             replanning: false,
             replan_time: None,
-            counts_a: s.baseline.counts(),
-            counts_b: s.plan.counts(),
+            counts_a: s.baseline.counts().to_vec(),
+            counts_b: s.plan.counts().to_vec(),
             changed: 0,
         }
     }
@@ -139,8 +139,8 @@ impl App {
     pub fn rediff(&mut self) {
         let against = self.whatif.against(&self.session);
         let diff = crate::diff::diff(against, &self.session.plan);
-        self.whatif.counts_a = against.counts();
-        self.whatif.counts_b = self.session.plan.counts();
+        self.whatif.counts_a = against.counts().to_vec();
+        self.whatif.counts_b = self.session.plan.counts().to_vec();
         self.whatif.changed = diff.count();
         self.whatif.diff = diff;
         self.rebuild_rows();
@@ -303,7 +303,7 @@ pub fn draw(f: &mut Frame, s: &App, l: WhatIfLayout) {
     ]));
     let mut counts_a: Vec<Span> = vec![Span::styled("A  ", t.key())];
     let mut counts_b: Vec<Span> = vec![Span::styled("B  ", t.key())];
-    for ((r, na), (_, nb)) in s.whatif.counts_a.into_iter().zip(s.whatif.counts_b) {
+    for (&(r, na), &(_, nb)) in s.whatif.counts_a.iter().zip(&s.whatif.counts_b) {
         let (sym, word) = result_badge(r);
         counts_a.push(Span::styled(
             format!("{sym}{na:>5} {word:<7} "),
