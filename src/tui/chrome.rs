@@ -24,18 +24,6 @@ pub fn draw(f: &mut Frame, s: &App) {
     }
     let l = super::app::frame_layout(area, s.partial);
     draw_header(f, s, l.header);
-    if let Some(b) = l.banner {
-        f.render_widget(
-            Paragraph::new(Span::styled(
-                crate::tui::widgets::cut(
-                    " PARTIAL LOAD: some files or objects could not be used; this plan leaves them out. L shows which. ",
-                    b.width as usize,
-                ),
-                s.theme.error().add_modifier(Modifier::REVERSED),
-            )),
-            b,
-        );
-    }
     match s.view {
         View::Explorer => views::explorer::draw::draw(f, s, views::explorer::layout(l.body)),
         View::Errors => views::errors::draw(f, s, views::errors::layout(l.body)),
@@ -52,6 +40,19 @@ pub fn draw(f: &mut Frame, s: &App) {
     }
     if let Some(c) = &s.confirm {
         views::confirm::draw(f, s, c, area);
+    }
+    // Drawn last: no overlay ever hides that the load was partial.
+    if let Some(b) = l.banner {
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                crate::tui::widgets::cut(
+                    " PARTIAL LOAD: some files or objects could not be used; this plan leaves them out. L shows which. ",
+                    b.width as usize,
+                ),
+                s.theme.error().add_modifier(Modifier::REVERSED),
+            )),
+            b,
+        );
     }
 }
 
@@ -121,11 +122,25 @@ fn draw_header(f: &mut Frame, s: &App, area: Rect) {
         Span::raw(display_safe(&s.source).into_owned()),
     ]);
     let plan = &s.session.plan;
+    // Every count stays on screen: with words when they fit, else symbol and number only.
+    let sep = if short { 1 } else { 2 };
+    let full: usize = s
+        .whatif
+        .counts_b
+        .iter()
+        .map(|(r, n)| result_badge(*r).1.len() + n.to_string().len() + 3 + sep)
+        .sum();
+    let words = full <= area.width as usize;
     let mut counts: Vec<Span> = Vec::new();
     for (r, n) in s.whatif.counts_b.iter().copied() {
         let (sym, word) = result_badge(r);
-        counts.push(Span::styled(format!("{sym} {n} {word}"), t.result(r)));
-        counts.push(Span::raw(if short { " " } else { "  " }));
+        let text = if words {
+            format!("{sym} {n} {word}")
+        } else {
+            format!("{sym}{n}")
+        };
+        counts.push(Span::styled(text, t.result(r)));
+        counts.push(Span::raw(" ".repeat(sep)));
     }
     if plan.export_blocked {
         counts.push(Span::styled(
