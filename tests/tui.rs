@@ -1184,3 +1184,45 @@ fn million_objects_walkthrough_step_does_not_block_input() {
     );
     assert!(!h.app.walk.shown.as_ref().unwrap().results.is_empty());
 }
+
+#[test]
+fn a_click_selects_the_row_of_the_errors_and_what_if_tables() {
+    let mut h = Harness::new(sample(), 120, 40, true);
+    h.drive(vec![key('e'), Step::Idle]);
+    let table = h.app.errors_layout().table;
+    // Border + header + the third row.
+    h.act(&[Action::Click {
+        column: table.x + 4,
+        row: table.y + 4,
+    }]);
+    assert_eq!(h.app.errors.cursor.selected, 2);
+    // The highlighted row is the selected error (names may be cut: compare their start).
+    let name: String = h
+        .app
+        .errors
+        .selected()
+        .unwrap()
+        .row
+        .display_name
+        .chars()
+        .take(5)
+        .collect();
+    let t = h.screen();
+    assert!(
+        t.lines().any(|l| l.contains(&format!("▶ {name}"))),
+        "{name}:\n{t}"
+    );
+    // A click on the header or below the rows selects nothing new.
+    h.act(&[Action::Click {
+        column: table.x + 4,
+        row: table.y + 1,
+    }]);
+    assert_eq!(h.app.errors.cursor.selected, 2);
+    h.drive(vec![key('w')]);
+    let list = h.app.whatif_layout().list;
+    h.act(&[Action::Click {
+        column: list.x + 4,
+        row: list.y + 3,
+    }]);
+    assert_eq!(h.app.whatif.cursor.selected, 1);
+}

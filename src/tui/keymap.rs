@@ -270,7 +270,7 @@ pub const KEYMAP: &[Binding] = &[
         &[k('f')],
         Action::FilterNext,
         "next quick filter",
-        Some(("filter", 6)),
+        Some(("quick filter", 6)),
     ),
     filter(&[k('0')], Filter::All, "filter: everything"),
     filter(&[k('1')], Filter::Attention, "filter: needs attention"),

@@ -63,6 +63,22 @@ pub fn table_page(area: Rect) -> usize {
     area.height.saturating_sub(3) as usize
 }
 
+/// The row of a bordered table with a header row under a click, if it is one of its rows.
+pub fn table_row_at(
+    area: Rect,
+    cursor: Cursor,
+    len: usize,
+    column: u16,
+    row: u16,
+) -> Option<usize> {
+    if !area.contains(ratatui::layout::Position::new(column, row)) {
+        return None;
+    }
+    let i = row.checked_sub(area.y + 2)? as usize;
+    let at = cursor.offset + i;
+    (i < table_page(area) && at < len).then_some(at)
+}
+
 /// Cuts `text` to `width` display columns, ending in '…' when cut.
 pub fn cut(text: &str, width: usize) -> String {
     if text.width() <= width {

@@ -86,8 +86,14 @@ impl App {
         let page = self.bulk_layout().page();
         let len = self.bulk.checked.as_ref().map_or(0, |(_, r)| r.len());
         let step = page.max(1) as isize;
+        let area = self.bulk_layout().table;
         let c = &mut self.bulk.cursor;
         match action {
+            Action::Click { column, row } => {
+                if let Some(at) = crate::tui::widgets::table_row_at(area, *c, len, column, row) {
+                    c.select(at, len, page);
+                }
+            }
             Action::MoveUp => c.move_by(-1, len, page),
             Action::MoveDown => c.move_by(1, len, page),
             Action::PageUp => c.move_by(-step, len, page),

@@ -203,8 +203,16 @@ impl App {
         let page = self.errors_layout().page();
         let len = self.errors.hits.len();
         let step = page.max(1) as isize;
+        let area = self.errors_layout().table;
         let e = &mut self.errors;
         match action {
+            Action::Click { column, row } => {
+                if let Some(at) =
+                    crate::tui::widgets::table_row_at(area, e.cursor, len, column, row)
+                {
+                    e.cursor.select(at, len, page);
+                }
+            }
             Action::MoveUp => e.cursor.move_by(-1, len, page),
             Action::MoveDown => e.cursor.move_by(1, len, page),
             Action::PageUp => e.cursor.move_by(-step, len, page),

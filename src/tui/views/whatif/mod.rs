@@ -173,8 +173,14 @@ impl App {
         let page = self.whatif_layout().page();
         let len = self.session.items().len();
         let step = page.max(1) as isize;
+        let area = self.whatif_layout().list;
         let c = &mut self.whatif.cursor;
         match action {
+            Action::Click { column, row } => {
+                if let Some(at) = crate::tui::widgets::table_row_at(area, *c, len, column, row) {
+                    c.select(at, len, page);
+                }
+            }
             Action::MoveUp => c.move_by(-1, len, page),
             Action::MoveDown => c.move_by(1, len, page),
             Action::PageUp => c.move_by(-step, len, page),
