@@ -272,6 +272,12 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
         }
         Action::ClearImmutableId { cloud } => {
             let c = cloud_mut(b, *cloud)?;
+            if c.is_deleted() {
+                return Err(Refused(format!(
+                    "{} is in the recycle bin: restore it first, then clear its ImmutableID (X2)",
+                    describe_cloud(c)
+                )));
+            }
             if c.is_synced() {
                 // X2
                 return Err(Refused(format!(
@@ -432,12 +438,19 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
     }
     // Ids in use, so a new object's derived id never collides (one set, not a scan per object).
     let mut ids: std::collections::HashSet<Uuid> = b.cloud.iter().map(|c| c.id).collect();
+    let consistency_guid = b.connect.source_anchor == SourceAnchorAttribute::ConsistencyGuid;
     for out in &plan.outcomes {
         let o = &b.on_premises[out.on_prem as usize];
+        let exported = matches!(out.result, SyncResult::Linked | SyncResult::Provision)
+            || out.result.is_takeover();
         match out.result {
             SyncResult::Linked => {
                 let c = &mut b.cloud[out.cloud.expect("linked has a cloud object") as usize];
-                write_attributes(c, o, out, now);
+                if c.on_premises_object_identifier.is_none() {
+                    // X4: the next successful sync stamps a fresh value.
+                    c.on_premises_object_identifier = Some(o.object_guid.to_string());
+                }
+                write_attributes(c, o, out, now, &b.tenant);
             }
             r if r.is_takeover() => {
                 let c = &mut b.cloud[out.cloud.expect("a match has a cloud object") as usize];
@@ -445,7 +458,7 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
                 c.on_premises_sync_enabled = Some(true);
                 c.on_premises_immutable_id = Some(out.source_anchor.clone());
                 c.on_premises_object_identifier = Some(o.object_guid.to_string());
-                write_attributes(c, o, out, now);
+                write_attributes(c, o, out, now, &b.tenant);
             }
             SyncResult::Provision => {
                 let mut id = Uuid::new_v5(&PROVISION_NAMESPACE, o.object_guid.as_bytes());
@@ -461,23 +474,41 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
                     // groupType bit 0x80000000 marks a security group.
                     c.security_enabled = Some(o.group_type.is_some_and(|t| t & 0x8000_0000 != 0));
                 }
-                write_attributes(&mut c, o, out, now);
+                write_attributes(&mut c, o, out, now, &b.tenant);
                 b.cloud.push(c);
             }
             SyncResult::OutOfScope => {
-                if let Some(ci) = out.cloud {
+                if let Some(ci) = out.cloud
+                    && out.has_flag(crate::outcome::Flag::SoftDeleteOnSync)
+                {
                     let c = &mut b.cloud[ci as usize];
                     c.deleted_date_time = Some(now.unwrap_or("simulated").to_string());
+                    // Q6 (r2): a sync-deleted object is no longer synced (DirSyncEnabled false).
+                    c.on_premises_sync_enabled = Some(false);
                 }
             }
             _ => {}
+        }
+        // A2 (r2): Connect writes the objectGUID back into an empty mS-DS-ConsistencyGuid at the
+        // object's first export (users; the anchor itself does not change).
+        if exported && consistency_guid {
+            let o = &mut b.on_premises[out.on_prem as usize];
+            if o.object_class == ObjectKind::User && o.consistency_guid.is_none() {
+                o.consistency_guid = Some(Anchor::from_guid(o.object_guid));
+            }
         }
     }
 }
 
 /// M7: every on-prem value overwrites the cloud value; quarantined values are kept out and
 /// recorded as provisioning errors (Q1).
-fn write_attributes(c: &mut CloudObject, o: &OnPremObject, out: &Outcome, now: Option<&str>) {
+fn write_attributes(
+    c: &mut CloudObject,
+    o: &OnPremObject,
+    out: &Outcome,
+    now: Option<&str>,
+    tenant: &Tenant,
+) {
     if o.display_name.is_some() {
         c.display_name = o.display_name.clone();
     }
@@ -490,8 +521,25 @@ fn write_attributes(c: &mut CloudObject, o: &OnPremObject, out: &Outcome, now: O
     if let Some(upn) = &out.cloud_upn {
         c.user_principal_name = Some(upn.clone());
     }
-    if let (Some(sid), ObjectKind::Group) = (&o.object_sid, o.object_class) {
+    // P4 (r2): the sync stamps onPremisesSecurityIdentifier on the users and groups it writes.
+    if let Some(sid) = &o.object_sid
+        && o.object_class != ObjectKind::Contact
+    {
         c.on_premises_security_identifier = Some(sid.clone());
+    }
+    // M8, M9 (r2): remember what was exported, to know later whether the on-prem UPN changed.
+    if o.object_class == ObjectKind::User {
+        let upn = o.user_principal_name.clone();
+        let verified = upn
+            .as_deref()
+            .and_then(domain_of)
+            .is_some_and(|d| tenant.is_verified_suffix(d));
+        c.set_last_export(&LastExport {
+            object_guid: Some(o.object_guid.to_string()),
+            user_principal_name: upn,
+            mail_nickname: o.mail_nickname.clone(),
+            upn_suffix_verified: verified,
+        });
     }
     let proxies = written_proxies(o, out, c);
     c.proxy_addresses = proxies;

@@ -97,10 +97,12 @@ enum Case {
     OutOfScope,
     /// A synced user moved to a disabled-users OU: its cloud object is soft-deleted (Q6).
     OutOfScopeLinked,
+    /// A synced user whose source of authority was switched to the cloud (M10).
+    CloudManagedUser,
 }
 
 /// Shares of the on-prem objects, in parts per 10,000; `LinkedUser` takes the rest (about 72%).
-const MIX: [(Case, usize); 31] = [
+const MIX: [(Case, usize); 32] = [
     (Case::LinkedUserRenamed, 50),
     (Case::LinkedUserAliasClash, 20),
     (Case::LinkedUserQuarantined, 20),
@@ -132,6 +134,7 @@ const MIX: [(Case, usize); 31] = [
     (Case::CopiedAnchor, 3),
     (Case::OutOfScope, 250),
     (Case::OutOfScopeLinked, 3),
+    (Case::CloudManagedUser, 5),
 ];
 
 impl Case {
@@ -1057,6 +1060,13 @@ impl Generator {
                 let c = self.synced_twin(&mut r, &o);
                 o.distinguished_name =
                     format!("CN={},OU=Disabled Users,DC=contoso,DC=com", person.cn());
+                (o, vec![c])
+            }
+            Case::CloudManagedUser => {
+                let o = self.user(&mut r, i, &person, UserKind::Synced);
+                let mut c = self.synced_twin(&mut r, &o);
+                c.set_cloud_managed(true);
+                c.on_premises_sync_enabled = Some(false);
                 (o, vec![c])
             }
         }

@@ -181,6 +181,10 @@ fn load_bundle_file(path: &Path, label: &str, opts: &ImportOptions) -> Result<Lo
         .map_err(|e| text::io_error(label, e))?;
     let mut bundle = parse_bundle(label, &bytes)?;
     let mut report = LoadReport::default();
+    for (i, id) in crate::bundle::opaque_immutable_ids(&bundle) {
+        let message = crate::bundle::opaque_immutable_id_message(&bundle.cloud[i], id);
+        report.warn(label, format!("cloud[{i}].onPremisesImmutableId"), message);
+    }
     apply_overrides(&mut bundle.connect, opts, label, &mut report);
     report.files.push((
         label.to_string(),
@@ -389,6 +393,15 @@ fn load_folder(folder: &Path, label: &str, opts: &ImportOptions) -> Result<Loade
                     .join("; ")
             ),
         ));
+    }
+    // A4 (r2): opaque cloud ImmutableIDs load, and are named.
+    for (c, origin) in &harvest.cloud {
+        if let Some(id) = c.on_premises_immutable_id.as_deref()
+            && crate::anchor::Anchor::parse_immutable_id(id).is_err()
+        {
+            let message = crate::bundle::opaque_immutable_id_message(c, id);
+            report.warn(&origin.file, origin.position.clone(), message);
+        }
     }
     let bundle = assemble(harvest, opts, label, &mut report)?;
     Ok(Loaded { bundle, report })
