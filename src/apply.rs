@@ -512,7 +512,16 @@ fn write_attributes(
     if o.display_name.is_some() {
         c.display_name = o.display_name.clone();
     }
-    if o.mail.is_some() {
+    // A quarantined address is held back from `mail` too: the cloud object must not hold the
+    // value it was quarantined for (Q1, P4).
+    let mail_held_back = o.mail.as_deref().is_some_and(|m| {
+        out.quarantines(PropertyName::ProxyAddresses, m)
+            || c.on_premises_provisioning_errors.iter().any(|e| {
+                e.property_causing_error == PropertyName::ProxyAddresses.as_str()
+                    && strip_smtp_prefix(&e.value).eq_ignore_ascii_case(m)
+            })
+    });
+    if o.mail.is_some() && !mail_held_back {
         c.mail = o.mail.clone();
     }
     if o.object_class != ObjectKind::User || o.mail_nickname.is_some() {
