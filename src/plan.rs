@@ -451,11 +451,18 @@ impl<'a> Planner<'a> {
         true
     }
 
-    /// M1: an active synced cloud object carrying the anchor (groups: or the objectSid).
+    /// M1: an active synced cloud object carrying the anchor (groups: or the objectSid). A
+    /// cloud object whose onPremisesObjectIdentifier names another on-prem object was exported
+    /// from that one: to Connect this object is new, and the service hard matches it (M3, W5).
     fn find_linked(&self, o: &OnPremObject, anchor: &str) -> Option<CloudIdx> {
+        let guid = o.object_guid.to_string();
         let active_synced = |c: &&CloudIdx| {
             let c = self.cloud(**c);
-            c.is_synced() && !c.is_deleted()
+            c.is_synced()
+                && !c.is_deleted()
+                && c.on_premises_object_identifier
+                    .as_deref()
+                    .is_none_or(|id| id.trim().eq_ignore_ascii_case(&guid))
         };
         if let Some(&c) = self.ix.with_immutable_id(anchor).iter().find(active_synced) {
             return Some(c);
