@@ -70,6 +70,16 @@ pub enum Action {
         cloud: Uuid,
         role: String,
     },
+    /// A PIM eligibility (adminAssign), W1 r2.
+    AddEligibleRole {
+        cloud: Uuid,
+        role: String,
+    },
+    /// M10: set `onPremisesSyncBehavior.isCloudManaged` (source of authority).
+    SetCloudManaged {
+        cloud: Uuid,
+        value: bool,
+    },
     SoftDelete {
         cloud: Uuid,
     },
@@ -117,6 +127,8 @@ impl Action {
             Action::ResolveQuarantines => "resolveQuarantines",
             Action::RemoveRole { .. } => "removeRole",
             Action::AddRole { .. } => "addRole",
+            Action::AddEligibleRole { .. } => "addEligibleRole",
+            Action::SetCloudManaged { .. } => "setCloudManaged",
             Action::SoftDelete { .. } => "softDelete",
             Action::Restore { .. } => "restore",
             Action::HardDelete { .. } => "hardDelete",
@@ -198,6 +210,40 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
             }
             c.directory_roles.push(role.clone());
             done(format!("added {role} to {}", describe_cloud(c)))
+        }
+        Action::AddEligibleRole { cloud, role } => {
+            let c = cloud_mut(b, *cloud)?;
+            if c.is_deleted() {
+                return Err(Refused(format!(
+                    "{} is in the recycle bin; restore it first",
+                    describe_cloud(c)
+                )));
+            }
+            if c.eligible_directory_roles
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(role))
+            {
+                return Err(Refused(format!(
+                    "{} is already eligible for the role {role:?}",
+                    describe_cloud(c)
+                )));
+            }
+            c.eligible_directory_roles.push(role.clone());
+            done(format!("made {} eligible for {role}", describe_cloud(c)))
+        }
+        Action::SetCloudManaged { cloud, value } => {
+            let c = cloud_mut(b, *cloud)?;
+            if c.object_type == ObjectKind::Contact {
+                return Err(Refused(format!(
+                    "{}: the source of authority can be switched for users and groups only (M10)",
+                    describe_cloud(c)
+                )));
+            }
+            c.set_cloud_managed(*value);
+            done(format!(
+                "set onPremisesSyncBehavior.isCloudManaged of {} to {value} (M10)",
+                describe_cloud(c)
+            ))
         }
         Action::SoftDelete { cloud } => {
             let c = cloud_mut(b, *cloud)?;
