@@ -15,6 +15,7 @@ const SAMPLE: &str = "sample-data/contoso.json";
 const W1: &str = "sample-data/scenarios/admin-role-workaround.json";
 const SKIP_PURGE: &str = "sample-data/scenarios/skip-purge.json";
 const FEDERATED: &str = "sample-data/scenarios/hard-match-federated.json";
+const RE_ANCHOR: &str = "sample-data/scenarios/re-anchor.json";
 
 // Objects of the sample tenant.
 const ALICE: &str = "79dc22f4-fe48-4527-8b43-f86392dd86d3";
@@ -759,6 +760,37 @@ fn scenario_w1_admin_role_workaround() {
     assert_eq!(
         run(&["scenario", W1, "--json"]).stdout,
         s.to_string() + "\n"
+    );
+}
+
+#[test]
+fn scenario_w5_re_anchor_joins_the_earlier_cloud_object() {
+    const SAMUEL: &str = "aa6c2458-de06-4811-a11b-b21cbec6a4b2";
+    const SAMUEL_CLOUD: &str = "b4e128f6-f680-4ff9-b15a-f6490fbbb169";
+    let s = json_of(&["scenario", RE_ANCHOR, "--json"]);
+    let steps = s["steps"].as_array().unwrap();
+    for st in steps {
+        assert_eq!(st["ok"], true, "{st}");
+    }
+    // M6 r2: nothing created, the conflict attribute named.
+    let first = step_outcome(&steps[0], SAMUEL);
+    assert_eq!(first["result"], "error");
+    assert_eq!(first["error"], "AttributeValueMustBeUnique");
+    assert_eq!(first["attributeConflictName"], "ProxyAddresses");
+    assert_eq!(first["cloudId"], SAMUEL_CLOUD);
+    // After X4 and the ConsistencyGuid: joined to the earlier cloud object, then plain updates.
+    let joined = step_outcome(&steps[3], SAMUEL);
+    assert_eq!(joined["cloudId"], SAMUEL_CLOUD, "{joined}");
+    assert!(joined["error"].is_null(), "{joined}");
+    assert_eq!(step_outcome(&steps[4], SAMUEL)["result"], "linked");
+    let c = cloud_of(&s["final"], SAMUEL_CLOUD).unwrap();
+    assert_eq!(c["onPremisesImmutableId"], "hE9VzFiFzEq/jycPuMaiVw==");
+    assert_eq!(c["onPremisesObjectIdentifier"], SAMUEL);
+    let fin = s["final"]["cloud"].as_array().unwrap();
+    assert!(
+        fin.iter()
+            .all(|c| c["displayName"] != "Samuel Okafor" || c["id"] == SAMUEL_CLOUD),
+        "no second Samuel Okafor"
     );
 }
 
