@@ -252,6 +252,8 @@ pub(crate) struct Harvest {
     pub connect: Vec<(ConnectFile, Origin)>,
     /// Role exports seen (so a tenant without any role holder is not reported as unexported).
     pub role_exports: usize,
+    /// Role definitions with isPrivileged (M3), written to the bundle's `roleDefinitions`.
+    pub role_definitions: Vec<serde_json::Value>,
     /// Each Graph page read: its collection (`@odata.context` path), its `@odata.nextLink`.
     pub pages: Vec<(String, Option<String>, Origin)>,
 }
@@ -268,6 +270,7 @@ impl Harvest {
             + self.roles.len()
             + self.sync.len()
             + self.connect.len()
+            + self.role_definitions.len()
     }
 }
 
@@ -474,6 +477,13 @@ fn assemble(
     folder: &str,
     report: &mut LoadReport,
 ) -> Result<Bundle, InputError> {
+    let mut role_definitions = serde_json::Map::new();
+    if !h.role_definitions.is_empty() {
+        role_definitions.insert(
+            "roleDefinitions".into(),
+            serde_json::Value::Array(h.role_definitions.clone()),
+        );
+    }
     // ---- settings -----------------------------------------------------------------------------
     let mut settings = Settings::default();
     let mut connect = ConnectSettings::default();
@@ -711,7 +721,7 @@ fn assemble(
         on_premises,
         cloud,
         captured_date_time,
-        extra: serde_json::Map::new(),
+        extra: role_definitions,
     })
 }
 
