@@ -475,7 +475,7 @@ def graph():
     for t, select in (("user", USER_SELECT), ("group", GROUP_SELECT)):
         items = [graph_object(c, select) for c in deleted if c["objectType"] == t]
         if items:
-            doc = {"@odata.context": context(t + "s", select), "value": items}
+            doc = {"@odata.context": context(t + "s", select, BETA if t == "user" else GRAPH), "value": items}
             write(os.path.join(OUT, f"deletedItems-{t}s.json"), compact(doc), newline="\n")
 
     # Directory roles with their members, and PIM eligibility.
