@@ -340,7 +340,7 @@ def q7_filtered(o):
     sam = o.get("sAMAccountName") or ""
     nick = o.get("mailNickname") or ""
     if o["objectClass"] == "user":
-        if not sam or sam.upper().startswith(("AAD_", "MSOL_")) or sam.lower() == "support_388945a0":
+        if ("sAMAccountName" in o and not sam) or sam.upper().startswith(("AAD_", "MSOL_")) or sam.lower() == "support_388945a0":
             return True
         if nick.lower().startswith("systemmailbox{"):
             return True

@@ -24,9 +24,12 @@ pub fn out_of_box_filter(o: &OnPremObject) -> Option<&'static str> {
     let nickname = o.mail_nickname.as_deref();
     match o.object_class {
         ObjectKind::User => {
-            let Some(sam) = o.sam_account_name.as_deref().filter(|s| !s.is_empty()) else {
+            // "No sAMAccountName": AD requires it on every user, so a snapshot without the key
+            // did not export it (unknown, not filtered); an explicitly empty value is filtered.
+            let sam = o.sam_account_name.as_deref().unwrap_or("?");
+            if sam.trim().is_empty() {
                 return Some("no sAMAccountName");
-            };
+            }
             if starts_with_ci(sam, "AAD_") || starts_with_ci(sam, "MSOL_") {
                 return Some("sAMAccountName starts with AAD_ or MSOL_ (a sync service account)");
             }

@@ -182,7 +182,7 @@ fn small_bundle() -> Value {
 
 // ---- plan --json (interfaces §3) ---------------------------------------------------------------
 
-const RESULTS: [&str; 8] = [
+const RESULTS: [&str; 9] = [
     "linked",
     "hard-match",
     "restore",
@@ -191,14 +191,16 @@ const RESULTS: [&str; 8] = [
     "provision",
     "error",
     "out-of-scope",
+    "cloud-managed",
 ];
-const ERRORS: [&str; 6] = [
+const ERRORS: [&str; 7] = [
     "InvalidHardMatch",
     "AttributeUpdateNotAllowed",
     "InvalidSoftMatch",
     "ObjectTypeMismatch",
     "AttributeValueMustBeUnique",
     "DuplicateSourceAnchor",
+    "SourceAnchorChanged",
 ];
 const FEATURES: [&str; 8] = [
     "blockSoftMatchEnabled",
@@ -227,7 +229,7 @@ fn plan_json_has_every_field_of_interfaces_3() {
         assert!(plan["features"][key].is_boolean(), "features.{key}");
     }
     let outcomes = plan["outcomes"].as_array().unwrap();
-    assert_eq!(outcomes.len(), 62);
+    assert_eq!(outcomes.len(), 72);
     let mut seen_results = BTreeSet::new();
     for o in outcomes {
         let ctx = o["displayName"].to_string();
@@ -267,6 +269,29 @@ fn plan_json_has_every_field_of_interfaces_3() {
                 assert!(ERRORS.contains(&e.as_str()), "{ctx}: {e}");
             }
             other => panic!("{ctx}: error {other}"),
+        }
+        // attributeConflictName: only with AttributeValueMustBeUnique, naming the attribute.
+        match &o["attributeConflictName"] {
+            Value::Null => {}
+            Value::String(n) => {
+                assert_eq!(o["error"], "AttributeValueMustBeUnique", "{ctx}");
+                assert!(
+                    [
+                        "UserPrincipalName",
+                        "ProxyAddresses",
+                        "OnPremiseSecurityIdentifier"
+                    ]
+                    .contains(&n.as_str()),
+                    "{ctx}: {n}"
+                );
+            }
+            other => panic!("{ctx}: attributeConflictName {other}"),
+        }
+        if o["error"] == "AttributeValueMustBeUnique" {
+            assert!(o["attributeConflictName"].is_string(), "{ctx}");
+        }
+        if result == "cloud-managed" {
+            assert!(is_guid(&o["cloudId"]), "{ctx}: names its cloud twin");
         }
         assert!(is_string_array(&o["flags"]), "{ctx}");
         for q in o["quarantined"].as_array().unwrap() {
@@ -387,7 +412,7 @@ fn plan_text_and_explain_outputs() {
     assert_eq!(r.code, 0);
     assert!(
         r.stdout
-            .contains("62 objects: 26 linked, 1 hard-match, 1 restore")
+            .contains("72 objects: 26 linked, 2 hard-match, 1 restore")
     );
     let r = run(&["plan", SAMPLE, "--explain"]);
     assert_eq!(r.code, 0);
@@ -433,6 +458,7 @@ fn sync_writes_a_bundle_whose_next_plan_shows_the_objects_linked() {
                 assert!(is_guid(&a["cloudId"]), "{name}");
             }
             "out-of-scope" => assert_eq!(a["result"], "out-of-scope", "{name}"),
+            "cloud-managed" => assert_eq!(a["result"], "cloud-managed", "{name}"),
             "error" => assert_ne!(a["result"], "linked", "{name}: errors create nothing"),
             other => panic!("{other}"),
         }
@@ -560,9 +586,9 @@ fn errors_json_shape_and_existing_errors() {
 #[test]
 fn errors_after_sync_marks_the_new_ones() {
     let rows = errors_json(&["--after-sync"]);
-    assert_eq!(rows.len(), 11);
+    assert_eq!(rows.len(), 10);
     let new: Vec<&Value> = rows.iter().filter(|r| r["newInNextSync"] == true).collect();
-    assert_eq!(new.len(), 9);
+    assert_eq!(new.len(), 8);
     for r in &rows {
         let old = ["David Chen", "María González"].contains(&r["displayName"].as_str().unwrap());
         assert_eq!(r["newInNextSync"] == false, old, "{r}");
@@ -581,7 +607,7 @@ fn errors_after_sync_marks_the_new_ones() {
     let r = run(&["errors", SAMPLE, "--after-sync"]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("next sync"));
-    assert!(r.stdout.contains("(9 added by the next sync)"));
+    assert!(r.stdout.contains("(8 added by the next sync)"));
     assert!(
         r.stdout
             .contains("Get-MsolDirSyncProvisioningError -ErrorCategory PropertyConflict")
@@ -596,7 +622,7 @@ fn errors_every_section_7_parameter() {
     assert_eq!(upn.len(), 4);
     assert!(upn.iter().all(|r| r["propertyName"] == "UserPrincipalName"));
     let proxies = errors_json(&["--after-sync", "--property-name", "ProxyAddresses"]);
-    assert_eq!(proxies.len(), 7);
+    assert_eq!(proxies.len(), 6);
     // -PropertyValue (with the prefix, without it; case-sensitive)
     for value in ["smtp:mgonzalez@contoso.com", "mgonzalez@contoso.com"] {
         let rows = errors_json(&[
@@ -664,7 +690,7 @@ fn errors_every_section_7_parameter() {
         names(&errors_json(&["--after-sync", "--max-results", "3"])),
         names(&errors_json(&["--after-sync"]))[..3]
     );
-    assert_eq!(errors_json(&["--after-sync", "--all"]).len(), 11);
+    assert_eq!(errors_json(&["--after-sync", "--all"]).len(), 10);
     // The cmdlet line mirrors the filter.
     let r = run(&[
         "errors",
@@ -1050,14 +1076,29 @@ fn invalid_guids_are_bad_input() {
 
 #[test]
 fn invalid_immutable_ids_are_bad_input() {
-    // The seed article's 23-character example.
-    let mut v = small_bundle();
-    v["cloud"][0]["onPremisesImmutableId"] = json!("xMf1FXx9RIcbcAbDlqeOA==");
-    bad_bundle(&v, "cloud[0].onPremisesImmutableId", "16 bytes");
-    // Valid base64, wrong length.
-    let mut v = small_bundle();
-    v["cloud"][0]["onPremisesImmutableId"] = json!("AAAA");
-    bad_bundle(&v, "cloud[0].onPremisesImmutableId", "16 bytes");
+    // A4 (r2): a cloud ImmutableID is an opaque string: the seed article's 23-character example
+    // loads (exit 0) and the load report names it as not derived from a GUID.
+    let dir = tempfile::tempdir().unwrap();
+    for opaque in ["xMf1FXx9RIcbcAbDlqeOA==", "AAAA", "jsmith@contoso.com"] {
+        let mut v = small_bundle();
+        v["cloud"][0]["onPremisesImmutableId"] = json!(opaque);
+        let file = write(dir.path(), "bundle.json", &v);
+        let r = run(&["plan".as_ref(), file.as_os_str(), "--json".as_ref()]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("cloud[0].onPremisesImmutableId"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("not derived from a GUID"), "{}", r.stderr);
+        let plan: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(
+            plan["outcomes"].as_array().unwrap().len(),
+            2,
+            "nothing dropped"
+        );
+    }
+    // The on-prem side stays strict.
     let mut v = small_bundle();
     v["onPremises"][0]["mS-DS-ConsistencyGuid"] = json!("xMf1FXx9RIcbcAbDlqeOA==");
     bad_bundle(&v, "onPremises[0].mS-DS-ConsistencyGuid", "16 bytes");

@@ -3118,7 +3118,7 @@ fn q7_r2_out_of_box_filters_are_out_of_scope_with_the_rule() {
             user(8, "disc"),
             json!({"msExchRecipientTypeDetails": 536870912}),
         ),
-        with(user(9, "nosam"), json!({"sAMAccountName": null})),
+        with(user(9, "nosam"), json!({"sAMAccountName": ""})),
         with(
             user(10, "conflict"),
             json!({"distinguishedName": "CN=conflict\\0ACNF:0000aaaa-0000-4000-8000-000000000010,OU=Staff,OU=Corp,DC=contoso,DC=com"}),
