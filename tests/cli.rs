@@ -1368,3 +1368,40 @@ fn explorer_on_a_bad_snapshot_is_bad_input() {
         &[&file.display().to_string(), "tenant", "expected"],
     );
 }
+
+#[test]
+fn sync_two_cycles_then_two_more_changes_nothing() {
+    // Properties (rule book P4, M1, Q6): a settled tenant stays settled.
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.json");
+    let second = dir.path().join("second.json");
+    for (from, to) in [
+        (Path::new(SAMPLE).to_path_buf(), &first),
+        (first.clone(), &second),
+    ] {
+        let r = run(&[
+            "sync".as_ref(),
+            from.as_os_str(),
+            "--cycles".as_ref(),
+            "2".as_ref(),
+            "--out".as_ref(),
+            to.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let a: Value = serde_json::from_slice(&std::fs::read(&first).unwrap()).unwrap();
+    let b: Value = serde_json::from_slice(&std::fs::read(&second).unwrap()).unwrap();
+    assert_eq!(a["cloud"], b["cloud"], "the cloud side changed again");
+    assert_eq!(
+        a["onPremises"], b["onPremises"],
+        "the on-prem side changed again"
+    );
+    // A2 (r2): Connect wrote the objectGUID back into empty ConsistencyGuids of exported users.
+    let samuel = a["onPremises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["displayName"] == "Ivan Petrov")
+        .unwrap();
+    assert!(samuel["mS-DS-ConsistencyGuid"].is_string(), "{samuel}");
+}

@@ -3175,3 +3175,31 @@ fn x4_r2_cleared_object_identifier_is_stamped_fresh_by_the_next_sync() {
     assert_eq!(p.outcomes[0].result, SyncResult::HardMatch);
     assert_eq!(b.cloud[0].on_premises_object_identifier, Some(g(1)));
 }
+
+#[test]
+fn m9_r2_suffix_verified_later_applies_the_real_upn() {
+    let mut b = tenant()
+        .on_prem(with(
+            user(1, "kim"),
+            json!({"userPrincipalName": "kim@litware.com", "mailNickname": "kim.l"}),
+        ))
+        .bundle();
+    sync(&mut b);
+    assert_eq!(
+        b.cloud[0].user_principal_name.as_deref(),
+        Some(format!("kim.l@{INITIAL}").as_str())
+    );
+    // litware.com is verified: the cloud UPN is recalculated (unlicensed: M8 does not block).
+    b.tenant
+        .domains
+        .iter_mut()
+        .find(|d| d.id == "litware.com")
+        .unwrap()
+        .is_verified = true;
+    let p = sync(&mut b);
+    assert_eq!(p.outcomes[0].result, SyncResult::Linked);
+    assert_eq!(
+        b.cloud[0].user_principal_name.as_deref(),
+        Some("kim@litware.com")
+    );
+}
