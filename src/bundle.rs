@@ -1142,6 +1142,29 @@ impl Serialize for CloudJson<'_> {
     }
 }
 
+/// A4 (r2): the cloud objects whose ImmutableID is not derived from a GUID (not base64 of 16
+/// bytes), as (index in `cloud`, value), for the load report.
+pub fn opaque_immutable_ids(b: &Bundle) -> Vec<(usize, &str)> {
+    b.cloud
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let id = c.on_premises_immutable_id.as_deref()?;
+            Anchor::parse_immutable_id(id).is_err().then_some((i, id))
+        })
+        .collect()
+}
+
+/// The load report's sentence for an opaque ImmutableID (A4).
+pub fn opaque_immutable_id_message(c: &CloudObject, value: &str) -> String {
+    format!(
+        "{} ({}): onPremisesImmutableId {} is not derived from a GUID (not base64 of 16 bytes; set by third-party federation or a custom anchor): loaded as it is and compared as exact text (A4)",
+        crate::sanitize::display_safe(c.name()),
+        c.id,
+        crate::sanitize::display_safe(&format!("{value:?}"))
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1302,27 +1325,4 @@ mod tests {
         assert_eq!(String::from_utf8(streamed).unwrap(), built);
         assert_eq!(parse_bundle("t.json", built.as_bytes()).unwrap(), b);
     }
-}
-
-/// A4 (r2): the cloud objects whose ImmutableID is not derived from a GUID (not base64 of 16
-/// bytes), as (index in `cloud`, value), for the load report.
-pub fn opaque_immutable_ids(b: &Bundle) -> Vec<(usize, &str)> {
-    b.cloud
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| {
-            let id = c.on_premises_immutable_id.as_deref()?;
-            Anchor::parse_immutable_id(id).is_err().then_some((i, id))
-        })
-        .collect()
-}
-
-/// The load report's sentence for an opaque ImmutableID (A4).
-pub fn opaque_immutable_id_message(c: &CloudObject, value: &str) -> String {
-    format!(
-        "{} ({}): onPremisesImmutableId {} is not derived from a GUID (not base64 of 16 bytes; set by third-party federation or a custom anchor): loaded as it is and compared as exact text (A4)",
-        crate::sanitize::display_safe(c.name()),
-        c.id,
-        crate::sanitize::display_safe(&format!("{value:?}"))
-    )
 }

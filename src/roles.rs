@@ -785,8 +785,8 @@ mod tests {
             t.privilege("directory readers"),
             (false, RoleSource::BuiltIn)
         );
-        assert_eq!(t.privilege("Message Center Reader").0, false);
-        assert_eq!(t.privilege("Hybrid Identity Administrator").0, true);
+        assert!(!t.privilege("Message Center Reader").0);
+        assert!(t.privilege("Hybrid Identity Administrator").0);
         assert_eq!(
             t.privilege("Contoso Custom Role"),
             (true, RoleSource::Unknown)

@@ -13,8 +13,11 @@ use syncscope::outcome::SyncResult;
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/contoso.json");
 const NOW: Option<&str> = Some("2026-11-20T09:00:00Z");
 
-/// Every value of one namespace held by more than one active object: (value, holder ids).
-fn shared(b: &Bundle, values: impl Fn(&CloudObject) -> Vec<String>) -> Vec<(String, Vec<String>)> {
+/// (value, ids of the active objects holding it).
+type Shared = Vec<(String, Vec<String>)>;
+
+/// Every value of one namespace held by more than one active object.
+fn shared(b: &Bundle, values: impl Fn(&CloudObject) -> Vec<String>) -> Shared {
     let mut by: HashMap<String, Vec<String>> = HashMap::new();
     for c in b.cloud.iter().filter(|c| !c.is_deleted()) {
         let mut mine = values(c);
@@ -29,7 +32,7 @@ fn shared(b: &Bundle, values: impl Fn(&CloudObject) -> Vec<String>) -> Vec<(Stri
     out
 }
 
-fn namespaces(b: &Bundle) -> Vec<(&'static str, Vec<(String, Vec<String>)>)> {
+fn namespaces(b: &Bundle) -> Vec<(&'static str, Shared)> {
     vec![
         (
             "UPN",

@@ -3053,7 +3053,7 @@ fn m10_r2_cloud_managed_twin_is_not_written() {
         &mut b,
         &Action::MoveOnPrem {
             object_guid: uuid(&g(1)),
-            dn: format!("CN=cm,OU=Staff,OU=Corp,DC=contoso,DC=com"),
+            dn: "CN=cm,OU=Staff,OU=Corp,DC=contoso,DC=com".into(),
         },
         NOW,
     )
