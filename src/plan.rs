@@ -455,14 +455,13 @@ impl<'a> Planner<'a> {
     /// cloud object whose onPremisesObjectIdentifier names another on-prem object was exported
     /// from that one: to Connect this object is new, and the service hard matches it (M3, W5).
     fn find_linked(&self, o: &OnPremObject, anchor: &str) -> Option<CloudIdx> {
-        let guid = o.object_guid.to_string();
         let active_synced = |c: &&CloudIdx| {
             let c = self.cloud(**c);
             c.is_synced()
                 && !c.is_deleted()
                 && c.on_premises_object_identifier
                     .as_deref()
-                    .is_none_or(|id| id.trim().eq_ignore_ascii_case(&guid))
+                    .is_none_or(|id| names_object(id, o))
         };
         if let Some(&c) = self.ix.with_immutable_id(anchor).iter().find(active_synced) {
             return Some(c);
@@ -1234,6 +1233,12 @@ enum HardMatch {
     Decided,
     /// Take over this object (`true`: restore it from the recycle bin).
     Take(CloudIdx, bool),
+}
+
+/// Whether an onPremisesObjectIdentifier names this on-prem object (a GUID, any case; parsed,
+/// not formatted, so the hot path allocates nothing).
+fn names_object(id: &str, o: &OnPremObject) -> bool {
+    uuid::Uuid::parse_str(id.trim()).is_ok_and(|g| g == o.object_guid)
 }
 
 /// FNV-1a: a small, stable hash for deterministic placeholder digits.

@@ -376,3 +376,29 @@ fn w1_r2_under_the_hardening_removes_privileged_roles_and_waits_before_re_adding
     let re_add = script.find("New-MgDirectoryRoleMemberByRef").unwrap();
     assert!(wait < check && check < re_add, "{script}");
 }
+
+#[test]
+fn w1_r2_eligibilities_go_through_pim_schedule_requests() {
+    let b = sample();
+    let (_, marcus) = on_prem(&b, "Marcus Webb");
+    let c = cloud(&b, "marcus.webb@contoso.com");
+    let mut w = Walkthrough::start(Kind::AdminRole, &b, marcus, Some(c)).unwrap();
+    while !w.done() {
+        w.apply_next();
+    }
+    let end = w.current();
+    let back = end.cloud.iter().find(|x| x.id == c).unwrap();
+    assert!(back.is_synced());
+    assert_eq!(
+        back.eligible_directory_roles,
+        ["Exchange Administrator"],
+        "the eligibility is restored as an eligibility"
+    );
+    assert!(back.directory_roles.is_empty());
+    let script = w.script("sample-data/contoso.json");
+    let remove = script.find("Action = 'adminRemove'").expect("PIM remove");
+    let check = script.find("OnPremisesImmutableId -cne").unwrap();
+    let assign = script.find("Action = 'adminAssign'").expect("PIM assign");
+    assert!(remove < check && check < assign, "{script}");
+    assert!(script.contains("New-MgRoleManagementDirectoryRoleEligibilityScheduleRequest"));
+}
