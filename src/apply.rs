@@ -265,13 +265,13 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
                 )));
             }
             c.deleted_date_time = None;
-            // Restoring a synced object by hand makes it cloud-managed (X2's way out).
+            // Restoring a synced object by hand makes it cloud-only (X2's way out).
             let was_synced = c.is_synced();
             if was_synced {
                 c.on_premises_sync_enabled = Some(false);
             }
             let extra = if was_synced {
-                "; it is now cloud-managed (onPremisesSyncEnabled false), its ImmutableID kept"
+                "; it is now cloud-only (onPremisesSyncEnabled false), its ImmutableID kept"
             } else {
                 ""
             };

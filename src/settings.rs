@@ -75,7 +75,7 @@ pub const SETTINGS: [SettingInfo; 16] = [
         default: false,
         irreversible_once_enabled: false,
         rule: "M3",
-        meaning: "Hard match may not take over a cloud-managed object (InvalidHardMatch).",
+        meaning: "Hard match may not take over a cloud-only (not synced) object (InvalidHardMatch).",
     },
     SettingInfo {
         setting: Setting::SynchronizeUpnForManagedUsers,

@@ -276,7 +276,7 @@ impl Note {
                 )
             }
             Note::TakeoverBlocked(i) => format!(
-                "{} is cloud-managed and blockCloudObjectTakeoverThroughHardMatchEnabled is on: \"Another cloud created object with the same source anchor already exists in Azure Active Directory\"",
+                "{} is not synced (a cloud-only object) and blockCloudObjectTakeoverThroughHardMatchEnabled is on: \"Another cloud created object with the same source anchor already exists in Azure Active Directory\"",
                 c(i)
             ),
             Note::HardeningRole(i) => {

@@ -358,7 +358,7 @@ impl Walkthrough {
                     sync(format!("{} is soft-deleted in the cloud", c.name())),
                     Step {
                         title: format!("Restore {} from the recycle bin", c.name()),
-                        explain: "Restoring a synced object whose source is out of scope makes it cloud-managed; its ImmutableID stays.".into(),
+                        explain: "Restoring a synced object whose source is out of scope makes it cloud-only (not synced); its ImmutableID stays.".into(),
                         actions: vec![Action::Restore { cloud: c.id }],
                         commands: vec![Command::Restore { object: c.id }],
                         expect: None,
