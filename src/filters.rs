@@ -17,7 +17,8 @@ pub fn out_of_box_filter(o: &OnPremObject) -> Option<&'static str> {
     if rdn.contains("\\0ACNF:") || rdn.contains("\nCNF:") {
         return Some("a replication-conflict object (CNF in its RDN)");
     }
-    if o.is_critical_system_object() {
+    let attrs = o.system_attributes();
+    if attrs.critical {
         return Some("isCriticalSystemObject is set (a built-in system object)");
     }
     let cas = |v: Option<&str>| v.is_some_and(|v| starts_with_ci(v, "CAS_") && v.contains('}'));
@@ -46,7 +47,8 @@ pub fn out_of_box_filter(o: &OnPremObject) -> Option<&'static str> {
                     "mailNickname or sAMAccountName is CAS_…} (an Exchange system mailbox)",
                 );
             }
-            if o.recipient_type_details()
+            if attrs
+                .recipient_type_details
                 .is_some_and(|d| d & SYSTEM_MAILBOX_BITS != 0)
             {
                 return Some(
@@ -65,7 +67,7 @@ pub fn out_of_box_filter(o: &OnPremObject) -> Option<&'static str> {
             if o.display_name
                 .as_deref()
                 .is_some_and(|n| n.contains("(MSOL)"))
-                && o.hidden_from_address_lists()
+                && attrs.hidden_from_address_lists
             {
                 return Some("an (MSOL) contact hidden from address lists");
             }
@@ -81,7 +83,8 @@ pub fn out_of_box_filter(o: &OnPremObject) -> Option<&'static str> {
             {
                 return Some("MSOL_AD_Sync_RichCoexistence (a sync service group)");
             }
-            if o.recipient_type_details()
+            if attrs
+                .recipient_type_details
                 .is_some_and(|d| d & ROLE_GROUP_BIT != 0)
             {
                 return Some("an Exchange role group (msExchRecipientTypeDetails 0x40000000)");
@@ -91,10 +94,7 @@ pub fn out_of_box_filter(o: &OnPremObject) -> Option<&'static str> {
             if distribution && !o.is_mail_enabled() {
                 return Some("a distribution group that is not mail-enabled");
             }
-            let members = o
-                .extra_attr("memberCount")
-                .and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()));
-            if members.is_some_and(|n| n >= 50_000) {
+            if attrs.member_count.is_some_and(|n| n >= 50_000) {
                 return Some("50,000 members or more");
             }
         }

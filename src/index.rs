@@ -222,6 +222,11 @@ impl CloudIndex {
         self.by_sid.get(&self.arena, &fold(sid))
     }
 
+    /// [`Self::with_sid`] for a key already folded.
+    pub fn with_folded_sid(&self, folded: &str) -> &[CloudIdx] {
+        self.by_sid.get(&self.arena, folded)
+    }
+
     /// P4 (d): active objects holding a (folded, prefixed) non-SMTP proxy address.
     pub fn other_proxy_holders(&self, folded: &str) -> &[CloudIdx] {
         self.by_other_proxy.get(&self.arena, folded)
@@ -231,6 +236,13 @@ impl CloudIndex {
     pub fn with_object_identifier(&self, object_guid: &str) -> &[CloudIdx] {
         self.by_object_identifier
             .get(&self.arena, &fold(object_guid))
+    }
+
+    /// [`Self::with_object_identifier`] by the GUID itself (formatted on the stack).
+    pub fn with_object_guid(&self, guid: uuid::Uuid) -> &[CloudIdx] {
+        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let key: &str = guid.hyphenated().encode_lower(&mut buf);
+        self.by_object_identifier.get(&self.arena, key)
     }
 
     /// M5: active objects whose primary SMTP is this (folded) address.

@@ -389,11 +389,38 @@ impl OnPremObject {
             .and_then(integer)
     }
 
+    /// Q7's attributes in one pass over `extra` (the planner asks for every object):
+    /// isCriticalSystemObject, msExchRecipientTypeDetails, msExchHideFromAddressLists, memberCount.
+    pub fn system_attributes(&self) -> SystemAttributes {
+        let mut a = SystemAttributes::default();
+        for (k, v) in &self.extra {
+            if k.eq_ignore_ascii_case("isCriticalSystemObject") {
+                a.critical = truthy(v);
+            } else if k.eq_ignore_ascii_case("msExchRecipientTypeDetails") {
+                a.recipient_type_details = integer(v);
+            } else if k.eq_ignore_ascii_case("msExchHideFromAddressLists") {
+                a.hidden_from_address_lists = truthy(v);
+            } else if k.eq_ignore_ascii_case("memberCount") {
+                a.member_count = integer(v);
+            }
+        }
+        a
+    }
+
     /// Q7: `msExchHideFromAddressLists`.
     pub fn hidden_from_address_lists(&self) -> bool {
         self.extra_attr("msExchHideFromAddressLists")
             .is_some_and(truthy)
     }
+}
+
+/// The attributes Connect's out-of-box filters read (Q7), from [`OnPremObject::system_attributes`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SystemAttributes {
+    pub critical: bool,
+    pub recipient_type_details: Option<i64>,
+    pub hidden_from_address_lists: bool,
+    pub member_count: Option<i64>,
 }
 
 /// A value in `extra`, by case-insensitive key.

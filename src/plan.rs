@@ -499,9 +499,8 @@ impl<'a> Planner<'a> {
     /// A6: the active synced cloud object this object was exported to (its
     /// onPremisesObjectIdentifier names this objectGUID) when it carries another ImmutableID.
     fn exported_to_with_other_anchor(&self, o: &OnPremObject, anchor: &str) -> Option<CloudIdx> {
-        let guid = o.object_guid.to_string();
         self.ix
-            .with_object_identifier(&guid)
+            .with_object_guid(o.object_guid)
             .iter()
             .copied()
             .find(|&c| {
@@ -528,7 +527,7 @@ impl<'a> Planner<'a> {
         }
         let target = mode.target();
         let holders = match attribute {
-            UniqueAttribute::OnPremiseSecurityIdentifier => self.ix.with_sid(key),
+            UniqueAttribute::OnPremiseSecurityIdentifier => self.ix.with_folded_sid(key),
             UniqueAttribute::ProxyAddresses => self.ix.other_proxy_holders(key),
         };
         holders
