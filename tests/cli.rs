@@ -1405,3 +1405,43 @@ fn sync_two_cycles_then_two_more_changes_nothing() {
         .unwrap();
     assert!(samuel["mS-DS-ConsistencyGuid"].is_string(), "{samuel}");
 }
+
+#[test]
+fn plan_set_takes_the_r2_switches() {
+    // M6: the older reading provisions Samuel with his primary SMTP quarantined against the
+    // candidate; the default fails the attempt.
+    let plan = json_of(&[
+        "plan",
+        SAMPLE,
+        "--json",
+        "--set",
+        "softMatchConflictQuarantines=true",
+        "--set",
+        "eligibleRolesBlockSoftMatch=false",
+        "--set",
+        "hardeningAllRoles=true",
+    ]);
+    assert_eq!(plan["switches"]["softMatchConflictQuarantines"], true);
+    assert_eq!(plan["switches"]["eligibleRolesBlockSoftMatch"], false);
+    assert_eq!(plan["switches"]["hardeningAllRoles"], true);
+    let samuel = by_name(&plan, "Samuel Okafor");
+    assert_eq!(samuel["result"], "provision");
+    assert_eq!(
+        samuel["quarantined"][0]["conflictsWith"],
+        "b4e128f6-f680-4ff9-b15a-f6490fbbb169"
+    );
+    // M6: Marcus Webb's candidate is only eligible (Exchange Administrator).
+    assert_eq!(by_name(&plan, "Marcus Webb")["result"], "soft-match-smtp");
+    // M3: with every role privileged, Ivan Petrov's Directory Readers blocks.
+    assert_eq!(by_name(&plan, "Ivan Petrov")["error"], "InvalidHardMatch");
+    let defaults = json_of(&["plan", SAMPLE, "--json"]);
+    assert_eq!(
+        by_name(&defaults, "Samuel Okafor")["error"],
+        "AttributeValueMustBeUnique"
+    );
+    assert_eq!(by_name(&defaults, "Ivan Petrov")["result"], "hard-match");
+    // A misspelt switch is bad usage naming the known ones.
+    let r = run(&["plan", SAMPLE, "--set", "hardeningAllRole=true"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("hardeningAllRoles"), "{}", r.stderr);
+}
