@@ -116,6 +116,8 @@ pub fn suggest(b: &Bundle, on_prem: usize) -> Vec<(Kind, Option<Uuid>)> {
             s.note,
             Note::SoftMatchAnchorConflict { .. }
                 | Note::Refused(_, crate::trace::Refusal::SyncedFromOther)
+                // A6: changing the anchor back is the same write.
+                | Note::SourceAnchorChanged(_)
         )
     });
     if anchor_conflict && o.object_class == ObjectKind::User {

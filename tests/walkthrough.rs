@@ -402,3 +402,25 @@ fn w1_r2_eligibilities_go_through_pim_schedule_requests() {
     assert!(remove < check && check < assign, "{script}");
     assert!(script.contains("New-MgRoleManagementDirectoryRoleEligibilityScheduleRequest"));
 }
+
+#[test]
+fn w5_also_changes_a_changed_anchor_back_a6() {
+    let mut b = sample();
+    let (i, diana) = on_prem(&b, "Diana Chen");
+    let c = cloud(&b, "dchen@contoso.com");
+    // Someone stamped another ConsistencyGuid after the export: SourceAnchorChanged (A6).
+    b.on_premises[i].consistency_guid =
+        Some(syncscope::anchor::Anchor::from_guid(Uuid::from_u128(7)));
+    assert_eq!(suggest(&b, i)[0], (Kind::ReAnchor, Some(c)));
+    let mut w = Walkthrough::start(Kind::ReAnchor, &b, diana, Some(c)).unwrap();
+    assert_eq!(
+        w.steps.len(),
+        2,
+        "no X4 step: the identifier names Diana herself"
+    );
+    while !w.done() {
+        w.apply_next();
+    }
+    let out = w.results.last().unwrap().sync_outcome.clone().unwrap();
+    assert!(out.starts_with("linked → dchen@contoso.com"), "{out}");
+}
