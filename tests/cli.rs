@@ -1445,3 +1445,49 @@ fn plan_set_takes_the_r2_switches() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("hardeningAllRoles"), "{}", r.stderr);
 }
+
+#[test]
+fn scenario_q6_scope_exit_and_return_with_the_takeover_block() {
+    const PAUL: &str = "c122b287-1dd7-4598-be2c-f85c544f3c26";
+    const PAUL_CLOUD: &str = "6bf46727-9897-4371-8c24-b5a2a7c6d003";
+    let s = json_of(&[
+        "scenario",
+        "sample-data/scenarios/scope-exit-and-return.json",
+        "--json",
+    ]);
+    let steps = s["steps"].as_array().unwrap();
+    for st in steps {
+        assert_eq!(st["ok"], true, "{st}");
+    }
+    assert_eq!(step_outcome(&steps[0], PAUL)["result"], "out-of-scope");
+    let back = step_outcome(&steps[3], PAUL);
+    assert_eq!(back["error"], "InvalidHardMatch", "{back}");
+    assert_eq!(back["cloudId"], PAUL_CLOUD);
+    let restored = step_outcome(&steps[5], PAUL);
+    assert_eq!(restored["result"], "restore", "{restored}");
+    let c = cloud_of(&s["final"], PAUL_CLOUD).unwrap();
+    assert!(c["deletedDateTime"].is_null());
+    assert_eq!(c["onPremisesSyncEnabled"], true);
+}
+
+#[test]
+fn scenario_m8_feature_enabled_later_keeps_the_old_upn_until_the_next_change() {
+    const PRIYA: &str = "0d93814a-e42c-4158-9dfe-1002f3007a0d";
+    const PRIYA_CLOUD: &str = "56ece5ca-df2f-4031-ba2b-005298b453f8";
+    let s = json_of(&[
+        "scenario",
+        "sample-data/scenarios/upn-feature-enabled-later.json",
+        "--json",
+    ]);
+    let steps = s["steps"].as_array().unwrap();
+    let blocked = step_outcome(&steps[1], PRIYA);
+    assert_eq!(blocked["flags"], json!(["UpnUpdateBlocked"]));
+    let kept = step_outcome(&steps[3], PRIYA);
+    assert_eq!(kept["flags"], json!(["UpnKeptUntilChange"]), "{kept}");
+    assert_eq!(kept["cloudUserPrincipalName"], "praman@contoso.com");
+    let flows = step_outcome(&steps[5], PRIYA);
+    assert!(flows["flags"].as_array().unwrap().is_empty(), "{flows}");
+    assert_eq!(flows["cloudUserPrincipalName"], "p.raman@contoso.com");
+    let c = cloud_of(&s["final"], PRIYA_CLOUD).unwrap();
+    assert_eq!(c["userPrincipalName"], "p.raman@contoso.com");
+}
