@@ -183,8 +183,17 @@ impl CloudIndex {
         if let Some(sid) = &c.on_premises_security_identifier {
             folded(&mut self.by_sid, sid);
         }
+        // A6: the object a cloud object was exported from: its onPremisesObjectIdentifier, or
+        // (cleared, X4) what the simulated state remembers of the last export.
         if let Some(id) = &c.on_premises_object_identifier {
             folded(&mut self.by_object_identifier, id.trim());
+        } else if let Some(guid) = c
+            .extra
+            .get(crate::model::LAST_EXPORT_KEY)
+            .and_then(|e| e.get("objectGUID"))
+            .and_then(|g| g.as_str())
+        {
+            folded(&mut self.by_object_identifier, guid.trim());
         }
         if c.is_deleted() {
             // Q5; Q6 (r2): a sync-deleted object has onPremisesSyncEnabled false but still came

@@ -3203,3 +3203,27 @@ fn m9_r2_suffix_verified_later_applies_the_real_upn() {
         Some("kim@litware.com")
     );
 }
+
+#[test]
+fn a6_r2_the_previous_state_links_them_when_the_identifier_was_cleared() {
+    // Exported by a simulated sync (which remembers the objectGUID), identifier cleared (X4),
+    // then the ConsistencyGuid changed: still SourceAnchorChanged.
+    let mut b = tenant().on_prem(user(1, "u")).bundle();
+    sync(&mut b);
+    let id = b.cloud[0].id;
+    apply(
+        &mut b,
+        &Action::ClearOnPremisesObjectIdentifier { cloud: id },
+        NOW,
+    )
+    .unwrap();
+    set_on_prem(
+        &mut b,
+        1,
+        "mS-DS-ConsistencyGuid",
+        OnPremValue::Anchor(Some(Anchor::parse_guid(VECTORS[2].0).unwrap())),
+    );
+    let p = sync(&mut b);
+    assert_eq!(p.outcomes[0].error, Some(ErrorCode::SourceAnchorChanged));
+    assert_eq!(b.cloud.len(), 1, "no duplicate");
+}
