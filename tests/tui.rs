@@ -352,7 +352,7 @@ fn search_narrows_both_lists_to_ranked_matches_enter_keeps_esc_clears() {
     assert_eq!(h.app.explorer.on_prem_rows.len(), 1, "the list narrows");
     let t = h.screen();
     assert!(
-        t.contains("On-premises AD · 1 of 62 · matching \"taro.yamada\""),
+        t.contains("On-premises AD · 1 of 72 · matching \"taro.yamada\""),
         "{t}"
     );
     snap!("search_typing_120x40", t);
@@ -628,7 +628,7 @@ fn errors_view_queries_like_the_cmdlet_and_enter_shows_the_object() {
     let mut h = Harness::new(sample(), 120, 40, true);
     h.drive(vec![key('e'), Step::Idle]);
     assert!(!h.app.errors.building, "the rebuild job has finished");
-    assert_eq!(h.app.errors.hits.len(), 11);
+    assert_eq!(h.app.errors.hits.len(), 10);
     let new = h
         .app
         .errors
@@ -637,8 +637,8 @@ fn errors_view_queries_like_the_cmdlet_and_enter_shows_the_object() {
         .filter(|l| l.row.new_in_next_sync)
         .count();
     assert_eq!(
-        new, 9,
-        "two errors are in the snapshot, nine come with the next sync"
+        new, 8,
+        "two errors are in the snapshot, eight come with the next sync"
     );
 
     // -PropertyValue is refused without -PropertyName, with the reason.
@@ -746,14 +746,14 @@ fn what_if_flips_replan_in_the_background_and_reset_returns() {
     );
     assert_eq!(
         h.app.whatif.diff.count(),
-        9,
-        "6 SMTP matches, 2 admin conflicts, 1 type mismatch"
+        11,
+        "6 SMTP matches, 2 admin conflicts, 1 type mismatch, 2 M6 anchor conflicts (r2)"
     );
 
     // The explorer marks and filters what changed, and a changed row says what it was.
     h.drive(vec![key('v')]);
     assert_eq!(h.app.view, View::Explorer);
-    assert_eq!(h.app.explorer.on_prem_rows.len(), 9);
+    assert_eq!(h.app.explorer.on_prem_rows.len(), 11);
     let t = h.screen();
     assert!(t.contains("Δ was  was: "), "{t}");
 
@@ -1225,4 +1225,30 @@ fn a_click_selects_the_row_of_the_errors_and_what_if_tables() {
         row: list.y + 3,
     }]);
     assert_eq!(h.app.whatif.cursor.selected, 1);
+}
+
+/// W5 (r2): the re-anchor is offered from the detail pane of an AttributeValueMustBeUnique
+/// soft-match conflict, and W starts it.
+#[test]
+fn w5_re_anchor_is_offered_from_the_detail_pane_of_a_soft_match_conflict() {
+    use syncscope::walkthrough::Kind;
+    let mut h = Harness::new(sample(), 120, 40, true);
+    let s = &h.app.session;
+    let i = (0..s.plan.outcomes.len())
+        .find(|i| {
+            s.plan.outcomes[*i].error
+                == Some(syncscope::outcome::ErrorCode::AttributeValueMustBeUnique)
+                && s.suggest(*i).first().map(|(k, _)| *k) == Some(Kind::ReAnchor)
+        })
+        .expect("the r2 sample has a soft-match anchor conflict");
+    let name = s.snapshot.on_premises[i].name().to_string();
+    search(&mut h, &name);
+    h.drive(vec![code(KeyCode::Esc)]);
+    let o = h.app.explorer.selected_outcome().unwrap() as usize;
+    assert_eq!(h.app.session.plan.outcomes[o].on_prem as usize, i, "{name}");
+    let t = h.screen();
+    assert!(t.contains("walk through W5 re-anchor"), "{t}");
+    h.drive(vec![key('W'), Step::Idle]);
+    assert_eq!(h.app.view, View::Walkthrough, "{:?}", h.app.status);
+    assert!(h.screen().contains("W5 re-anchor"));
 }
