@@ -1252,3 +1252,36 @@ fn w5_re_anchor_is_offered_from_the_detail_pane_of_a_soft_match_conflict() {
     assert_eq!(h.app.view, View::Walkthrough, "{:?}", h.app.status);
     assert!(h.screen().contains("W5 re-anchor"));
 }
+
+/// The error list follows the plan: after a what-if flip it is rebuilt (in the background) for
+/// the new plan, never left showing the old one.
+#[test]
+fn the_errors_view_is_rebuilt_for_the_plan_a_flip_makes() {
+    use syncscope::config::Item;
+    use syncscope::settings::Setting;
+    let mut h = Harness::new(sample(), 120, 40, true);
+    h.drive(vec![key('e'), Step::Idle]);
+    let before = h.app.errors.lines.len();
+    let pos = h
+        .app
+        .session
+        .items()
+        .iter()
+        .position(|i| *i == Item::Setting(Setting::QuarantineUponUpnConflict))
+        .unwrap();
+    h.drive(vec![key('w')]);
+    h.app.whatif.cursor.selected = pos;
+    // Flip, and go straight to the errors while the re-plan may still run.
+    h.drive(vec![key(' '), key('e'), Step::Idle]);
+    assert!(!h.app.errors.building && !h.app.errors.stale);
+    let expected = h.app.session.error_lines().len();
+    assert_eq!(
+        h.app.errors.lines.len(),
+        expected,
+        "lines of the plan shown"
+    );
+    assert_ne!(
+        expected, before,
+        "quarantining UPNs or not changes the errors"
+    );
+}

@@ -37,7 +37,8 @@ pub enum Done {
         plan: Plan,
         took: Duration,
     },
-    Errors(Vec<ErrorLine>),
+    /// The error lines, and the plan they were built for.
+    Errors(Arc<Plan>, Vec<ErrorLine>),
     WalkStarted(Result<Walkthrough, String>),
     WalkStepped(Walkthrough),
     BulkChecked(Result<(String, Vec<crate::hardmatch::RowReport>), String>),
@@ -110,7 +111,10 @@ pub fn perform(
         }
         Effect::RebuildErrors => {
             let session = app.session.clone();
-            jobs.spawn(JobKind::Errors, move || Done::Errors(session.error_lines()));
+            jobs.spawn(JobKind::Errors, move || {
+                let lines = session.error_lines();
+                Done::Errors(session.plan, lines)
+            });
         }
         Effect::StartWalkthrough {
             kind,
@@ -168,7 +172,7 @@ pub fn finish(app: &mut App, done: Done) {
     match done {
         Done::Loaded(_) => {}
         Done::Replanned { config, plan, took } => app.replanned(&config, plan, took),
-        Done::Errors(lines) => app.errors_built(lines),
+        Done::Errors(plan, lines) => app.errors_built(&plan, lines),
         Done::WalkStarted(w) => app.walk_started(w),
         Done::WalkStepped(w) => app.walk_stepped(w),
         Done::BulkChecked(r) => app.bulk_checked(r),

@@ -34,6 +34,8 @@ pub struct ErrorsView {
     pub stale: bool,
     /// A rebuild is running in the background.
     pub building: bool,
+    /// The plan the running rebuild is for.
+    building_for: Option<std::sync::Arc<crate::plan::Plan>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,16 +151,35 @@ impl App {
         layout(self.frame().body)
     }
 
-    /// Asks for the error lines to be rebuilt if the plan changed since.
+    /// Asks for the error lines to be rebuilt if the plan changed since (a rebuild already
+    /// running for an older plan becomes stale).
     pub fn refresh_errors(&mut self) {
-        if self.errors.stale && !self.errors.building {
+        let running = self
+            .errors
+            .building_for
+            .as_ref()
+            .is_some_and(|p| std::sync::Arc::ptr_eq(p, &self.session.plan));
+        if self.errors.stale && !running {
             self.errors.building = true;
+            self.errors.building_for = Some(std::sync::Arc::clone(&self.session.plan));
             self.effects.push_back(Effect::RebuildErrors);
         }
     }
 
-    /// The rebuilt lines arrived.
-    pub fn errors_built(&mut self, lines: Vec<ErrorLine>) {
+    /// The rebuilt lines arrived; lines for a plan that is no longer shown are dropped.
+    pub fn errors_built(
+        &mut self,
+        plan: &std::sync::Arc<crate::plan::Plan>,
+        lines: Vec<ErrorLine>,
+    ) {
+        self.errors.building = false;
+        self.errors.building_for = None;
+        if !std::sync::Arc::ptr_eq(plan, &self.session.plan) {
+            if self.view == View::Errors {
+                self.refresh_errors();
+            }
+            return;
+        }
         self.errors.lines = lines;
         self.errors.stale = false;
         self.errors.building = false;
