@@ -207,30 +207,48 @@ impl Harness {
     }
 }
 
-/// Durations vary from run to run: "0.4 ms" becomes "[t] ms" in snapshots.
+/// Durations vary from run to run: "0.4 ms" becomes "[t] ms" in snapshots, and the line keeps
+/// its width (spaces are added or taken before its closing border or at its end).
 fn scrub(t: &str) -> String {
-    let mut out = String::with_capacity(t.len());
-    let chars: Vec<char> = t.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_alphanumeric()) {
-            let mut j = i;
-            while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.') {
-                j += 1;
+    t.lines()
+        .map(|line| {
+            let chars: Vec<char> = line.chars().collect();
+            let mut out: Vec<char> = Vec::with_capacity(chars.len());
+            let mut i = 0;
+            while i < chars.len() {
+                if chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_alphanumeric()) {
+                    let mut j = i;
+                    while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.') {
+                        j += 1;
+                    }
+                    if chars[j..].starts_with(&[' ', 'm', 's']) {
+                        out.extend("[t]".chars());
+                        i = j;
+                        continue;
+                    }
+                }
+                out.push(chars[i]);
+                i += 1;
             }
-            let rest: String = chars[j..chars.len().min(j + 3)].iter().collect();
-            if rest == " ms" {
-                // Keep the column widths: pad the placeholder to the number's width.
-                let width = j - i;
-                out.push_str(&format!("{:<width$}", "[t]"));
-                i = j;
-                continue;
+            // Back to the original width.
+            let border = out.last().is_some_and(|c| "│║█┐┘".contains(*c));
+            let at = if border { out.len() - 1 } else { out.len() };
+            while out.len() < chars.len() {
+                out.insert(at.min(out.len()), ' ');
             }
-        }
-        out.push(chars[i]);
-        i += 1;
-    }
-    out
+            while out.len() > chars.len() {
+                let end = if border { out.len() - 1 } else { out.len() };
+                match out[..end].iter().rposition(|c| *c == ' ') {
+                    Some(p) if p + 1 == end || out.get(p + 1) == Some(&' ') || p + 1 == end => {
+                        out.remove(p);
+                    }
+                    _ => break,
+                }
+            }
+            out.into_iter().collect::<String>()
+        })
+        .map(|l| l + "\n")
+        .collect()
 }
 
 macro_rules! snap {
@@ -1284,4 +1302,11 @@ fn the_errors_view_is_rebuilt_for_the_plan_a_flip_makes() {
         expected, before,
         "quarantining UPNs or not changes the errors"
     );
+}
+
+#[test]
+fn snapshot_scrubbing_keeps_line_widths_whatever_the_duration() {
+    assert_eq!(scrub("│in 10.2 ms   │\n"), "│in [t] ms    │\n");
+    assert_eq!(scrub("│in 1 ms      │\n"), "│in [t] ms    │\n");
+    assert_eq!(scrub("took 0.4 ms: 3  \n"), "took [t] ms: 3  \n");
 }
