@@ -336,7 +336,16 @@ impl OnPremObject {
         self.display_name
             .as_deref()
             .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| rdn_value(&self.distinguished_name))
+            .unwrap_or_else(|| crate::dn::first_rdn_value_escaped(&self.distinguished_name))
+    }
+
+    /// [`Self::name`] with the DN escapes of a derived name resolved (RFC 4514): `Eriksson, Björn`
+    /// for `CN=Eriksson\, Björn,…`.
+    pub fn label(&self) -> std::borrow::Cow<'_, str> {
+        match self.display_name.as_deref().filter(|n| !n.is_empty()) {
+            Some(n) => std::borrow::Cow::Borrowed(n),
+            None => rdn_value(&self.distinguished_name),
+        }
     }
 
     /// The identifier people recognise: UPN for users, primary SMTP otherwise.
@@ -512,9 +521,8 @@ fn normalise_dn(dn: &str) -> String {
 }
 
 /// The value of a DN's first RDN (`Alice Ng` of `CN=Alice Ng,OU=…`).
-pub fn rdn_value(dn: &str) -> &str {
-    let first = dn.split(',').next().unwrap_or(dn);
-    first.split_once('=').map_or(first, |(_, v)| v)
+pub fn rdn_value(dn: &str) -> std::borrow::Cow<'_, str> {
+    crate::dn::unescape_value(crate::dn::first_rdn_value_escaped(dn))
 }
 
 #[cfg(test)]
