@@ -80,17 +80,28 @@ mod tests {
         let dn = "CN=Eriksson\\, Björn,OU=Försäljning,DC=contoso,DC=com";
         assert_eq!(
             rdns(dn),
-            ["CN=Eriksson\\, Björn", "OU=Försäljning", "DC=contoso", "DC=com"]
+            [
+                "CN=Eriksson\\, Björn",
+                "OU=Försäljning",
+                "DC=contoso",
+                "DC=com"
+            ]
         );
         assert_eq!(first_rdn_value_escaped(dn), "Eriksson\\, Björn");
-        assert_eq!(unescape_value(first_rdn_value_escaped(dn)), "Eriksson, Björn");
+        assert_eq!(
+            unescape_value(first_rdn_value_escaped(dn)),
+            "Eriksson, Björn"
+        );
         assert!(is_type("dc=x", "DC") && !is_type("Björn", "DC"));
     }
 
     #[test]
     fn rfc4514_escapes_are_resolved() {
         assert_eq!(unescape_value("Bj\\C3\\B6rn"), "Björn");
-        assert_eq!(unescape_value("a\\+b\\\\c\\\"d\\;e\\<f\\>"), "a+b\\c\"d;e<f>");
+        assert_eq!(
+            unescape_value("a\\+b\\\\c\\\"d\\;e\\<f\\>"),
+            "a+b\\c\"d;e<f>"
+        );
         assert_eq!(unescape_value("\\#1\\ "), "#1 ");
         assert_eq!(unescape_value("plain"), "plain");
         assert_eq!(unescape_value("trailing\\"), "trailing\\");

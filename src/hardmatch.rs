@@ -31,10 +31,19 @@ pub struct CsvRow {
 /// Reads the CSV: a header with SamAccountName and CloudUPN (any case, any order, other
 /// columns ignored), then one pair per line.
 pub fn read_csv(file: &str, bytes: &[u8]) -> Result<Vec<CsvRow>, InputError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // What Windows PowerShell 5.1 writes too: UTF-16 with a BOM, a `#TYPE` line, `;` with
+    // -UseCulture (the same sniffing as the folder loader's).
+    let text = crate::import::decode_text(file, bytes)?;
+    let (skipped_lines, body) = match text.strip_prefix("#TYPE") {
+        Some(rest) => (1, rest.split_once('\n').map_or("", |(_, b)| b)),
+        None => (0, text.as_str()),
+    };
+    let bytes = body.as_bytes();
+    let delimiter = crate::import::csv_delimiter(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
+        .delimiter(delimiter as u8)
         .from_reader(bytes);
     let headers = reader
         .headers()
@@ -52,7 +61,7 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<Vec<CsvRow>, InputError> {
         ));
     };
     // Line numbers from byte offsets: the reader's own counter is off by one on CRLF files.
-    let mut counted = (0usize, 1u64);
+    let mut counted = (0usize, 1u64 + skipped_lines);
     let mut line_at = |byte: u64| -> u64 {
         // On CRLF files a record's position is the '\n' that ends the line before it.
         let mut byte = (byte as usize).min(bytes.len());

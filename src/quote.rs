@@ -88,10 +88,7 @@ mod tests {
     fn powershell_quotes_cannot_be_escaped() {
         assert_eq!(ps_quote("O'Brien"), "'O''Brien'");
         assert_eq!(ps_quote("$(evil) `n"), "'$(evil) `n'");
-        assert_eq!(
-            ps_quote("a\u{2019}; rm"),
-            "('a' + [char]0x2019 + '; rm')"
-        );
+        assert_eq!(ps_quote("a\u{2019}; rm"), "('a' + [char]0x2019 + '; rm')");
         assert_eq!(ps_quote("Björn"), "('Bj' + [char]0x00F6 + 'rn')");
         assert_eq!(ps_quote("т"), "('' + [char]0x0442)");
         assert_eq!(ps_quote("a\nb"), "('a' + [char]0x000A + 'b')");

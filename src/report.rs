@@ -48,6 +48,16 @@ pub fn write_plan_json(
     plan: &Plan,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
+    write_plan_json_loaded(b, plan, None, out)
+}
+
+/// `plan --json` with the load report as its `"load"` member (interfaces §7).
+pub fn write_plan_json_loaded(
+    b: &Bundle,
+    plan: &Plan,
+    load: Option<&crate::import::LoadReport>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let mut summary = Map::new();
     for (r, n) in plan.counts() {
         summary.insert(r.as_str().into(), json!(n));
@@ -59,6 +69,10 @@ pub fn write_plan_json(
         "pendingDeletions": plan.deletions.len(),
         "summary": summary,
     });
+    let mut head = head;
+    if let Some(load) = load {
+        head["load"] = load.to_json();
+    }
     let head = serde_json::to_string(&head)?;
     // The head object without its closing brace, then the outcomes array.
     out.write_all(&head.as_bytes()[..head.len() - 1])?;

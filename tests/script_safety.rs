@@ -91,7 +91,11 @@ fn code_of(text: &str) -> Result<String, String> {
                     }
                     let q = chars[j];
                     if at_line_start(j)
-                        && (if double { double_quote(q) } else { single_quote(q) })
+                        && (if double {
+                            double_quote(q)
+                        } else {
+                            single_quote(q)
+                        })
                         && chars[j + 1] == '@'
                     {
                         break;
@@ -392,7 +396,12 @@ fn walkthrough_scripts_w1_to_w4_keep_hostile_values_in_their_literal() {
                 kinds_seen.push(Kind::Unlink);
             }
         }
-        for kind in [Kind::AdminRole, Kind::HardMatch, Kind::SoftMatch, Kind::Unlink] {
+        for kind in [
+            Kind::AdminRole,
+            Kind::HardMatch,
+            Kind::SoftMatch,
+            Kind::Unlink,
+        ] {
             assert!(
                 kinds_seen.contains(&kind),
                 "{} never ran on the hostile sample for {v:?}",
@@ -418,11 +427,19 @@ fn w4_moves_a_dn_with_an_escaped_comma_and_non_ascii_letters() {
     b.on_premises[i].display_name = None;
     assert_eq!(b.on_premises[i].label(), "Eriksson, Björn");
     let guid = b.on_premises[i].object_guid;
-    let linked = p.outcomes.iter().find(|o| o.on_prem as usize == i).unwrap().cloud;
+    let linked = p
+        .outcomes
+        .iter()
+        .find(|o| o.on_prem as usize == i)
+        .unwrap()
+        .cloud;
     let target = linked.map(|c| b.cloud[c as usize].id);
     let w = Walkthrough::start(Kind::Unlink, &b, guid, target).unwrap();
     let moved = format!("{:?}", w.steps[0].actions);
-    assert!(moved.contains("CN=Eriksson\\\\, Björn,OU=Not Synced,DC="), "{moved}");
+    assert!(
+        moved.contains("CN=Eriksson\\\\, Björn,OU=Not Synced,DC="),
+        "{moved}"
+    );
     assert_safe_without_marker(&w.script("s.json"));
 }
 

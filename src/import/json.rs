@@ -8,10 +8,10 @@
 
 use super::record::{self, Placeholders};
 use super::text::{LineGuard, MAX_JSON_LINE, TextFile};
+use super::unique::Unique;
 use super::{FileCtx, Harvest, connect, graph, powershell};
 use crate::error::InputError;
 use crate::model::ObjectKind;
-use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -219,7 +219,7 @@ impl State<'_, '_, '_> {
                     self.h.on_prem.push((o, origin));
                 }
             }
-            Kind::NotSynced(what) => self.ctx.skip(
+            Kind::NotSynced(what) => self.ctx.ignore(
                 &path,
                 format!(
                     "a {what}, which Entra Connect does not provision as a user, group or contact"
@@ -401,7 +401,7 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         self.0.page = Page::default();
         let mut i = 0;
-        while let Some(v) = seq.next_element::<Value>()? {
+        while let Some(Unique(v)) = seq.next_element::<Unique>()? {
             self.0.array_element(v, i);
             i += 1;
         }
@@ -414,10 +414,14 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_, '_> {
         let mut rest = Map::new();
         let mut next_link = None;
         let mut was_page = false;
+        let mut seen = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.to_ascii_lowercase()) {
+                return Err(de::Error::custom(super::unique::duplicate_message(&key)));
+            }
             match key.as_str() {
                 "@odata.context" => {
-                    let v: Value = map.next_value()?;
+                    let Unique(v) = map.next_value()?;
                     if let Value::String(c) = &v {
                         state.set_context(c.clone());
                     }
@@ -435,7 +439,7 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_, '_> {
                     }
                 }
                 _ => {
-                    let v: Value = map.next_value()?;
+                    let Unique(v) = map.next_value()?;
                     rest.insert(key, v);
                 }
             }
@@ -470,7 +474,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
         let mut i = 0;
-        while let Some(v) = seq.next_element::<Value>()? {
+        while let Some(Unique(v)) = seq.next_element::<Unique>()? {
             self.state.element(v, format!("value[{i}]"));
             i += 1;
         }
@@ -478,7 +482,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
-        Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+        super::unique::visit_unique_map(map).map(Some)
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Value>, E> {

@@ -16,7 +16,10 @@ pub mod powershell;
 
 mod json;
 mod record;
+mod report;
+mod sniff;
 mod text;
+pub(crate) mod unique;
 
 use crate::bundle::parse_bundle;
 use crate::error::InputError;
@@ -28,6 +31,26 @@ use std::io::Read;
 use std::path::Path;
 use text::TextFile;
 use uuid::Uuid;
+
+/// The whole text of a small file in any encoding an export uses (UTF-8 with or without a BOM,
+/// UTF-16 LE/BE with or without one), for readers outside the folder loader (the hardmatch CSV).
+pub fn decode_text(label: &str, bytes: &[u8]) -> Result<String, InputError> {
+    let mut file = TextFile::from_reader(Box::new(std::io::Cursor::new(bytes.to_vec())), label)?;
+    let mut text = String::new();
+    file.reader.read_to_string(&mut text).map_err(|e| {
+        InputError::new(
+            label,
+            "",
+            format!("not text in UTF-8 or UTF-16 (save it with -Encoding UTF8): {e}"),
+        )
+    })?;
+    Ok(text)
+}
+
+/// The delimiter of a CSV file from its header: `,`, `;` (Export-Csv -UseCulture) or tab.
+pub fn csv_delimiter(head: &[u8]) -> char {
+    sniff::csv_delimiter(head)
+}
 
 /// Command-line overrides of `connect.json` (and of a bundle's `connect` section).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -45,12 +68,20 @@ pub struct LoadIssue {
     pub message: String,
 }
 
+/// Shown through the display sanitizer (file names and values are untrusted).
 impl fmt::Display for LoadIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let safe = crate::sanitize::display_safe;
         if self.position.is_empty() {
-            write!(f, "{}: {}", self.file, self.message)
+            write!(f, "{}: {}", safe(&self.file), safe(&self.message))
         } else {
-            write!(f, "{}: {}: {}", self.file, self.position, self.message)
+            write!(
+                f,
+                "{}: {}: {}",
+                safe(&self.file),
+                safe(&self.position),
+                safe(&self.message)
+            )
         }
     }
 }
@@ -64,6 +95,12 @@ pub struct LoadReport {
     pub warnings: Vec<LoadIssue>,
     /// Objects that could not be used, with the reason.
     pub skipped: Vec<LoadIssue>,
+    /// Data that should have been used and could not, beyond single objects: a truncated file,
+    /// a Graph export missing properties the rules need, an incomplete page set (interfaces §7).
+    pub incomplete: Vec<LoadIssue>,
+    /// Entries of kinds syncscope does not plan (computers, OUs, containers, foreign security
+    /// principals …): counted, and they do not make the load partial (interfaces §7).
+    pub ignored: Vec<LoadIssue>,
 }
 
 impl LoadReport {
@@ -77,12 +114,15 @@ impl LoadReport {
             plural(self.warnings.len()),
             self.skipped.len(),
             plural(self.skipped.len()),
-        )
+        ) + &self.summary_tail()
     }
 
-    /// Nothing to tell: no warning and no skipped object.
+    /// Nothing to tell: no warning, no skipped object, nothing incomplete or ignored.
     pub fn is_clean(&self) -> bool {
-        self.warnings.is_empty() && self.skipped.is_empty()
+        self.warnings.is_empty()
+            && self.skipped.is_empty()
+            && self.incomplete.is_empty()
+            && self.ignored.is_empty()
     }
 
     fn warn(&mut self, file: &str, position: impl Into<String>, message: impl Into<String>) {
@@ -100,6 +140,22 @@ impl LoadReport {
             message: message.into(),
         });
     }
+
+    fn incomplete(&mut self, file: &str, position: impl Into<String>, message: impl Into<String>) {
+        self.incomplete.push(LoadIssue {
+            file: file.to_string(),
+            position: position.into(),
+            message: message.into(),
+        });
+    }
+
+    fn ignore(&mut self, file: &str, position: impl Into<String>, message: impl Into<String>) {
+        self.ignored.push(LoadIssue {
+            file: file.to_string(),
+            position: position.into(),
+            message: message.into(),
+        });
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -110,6 +166,10 @@ impl fmt::Display for LoadReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.summary())?;
         for (file, format, n) in &self.files {
+            let (file, format) = (
+                crate::sanitize::display_safe(file),
+                crate::sanitize::display_safe(format),
+            );
             writeln!(f, "  {file}: {format}, {n} read")?;
         }
         if !self.warnings.is_empty() {
@@ -121,6 +181,18 @@ impl fmt::Display for LoadReport {
         if !self.skipped.is_empty() {
             writeln!(f, "Skipped objects:")?;
             for s in &self.skipped {
+                writeln!(f, "  {s}")?;
+            }
+        }
+        if !self.incomplete.is_empty() {
+            writeln!(f, "Not read completely:")?;
+            for s in &self.incomplete {
+                writeln!(f, "  {s}")?;
+            }
+        }
+        if !self.ignored.is_empty() {
+            writeln!(f, "Ignored (kinds syncscope does not plan):")?;
+            for s in &self.ignored {
                 writeln!(f, "  {s}")?;
             }
         }
@@ -140,6 +212,24 @@ pub fn load_snapshot(path: &Path, opts: &ImportOptions) -> Result<Loaded, InputE
     let label = path.display().to_string();
     let meta = std::fs::metadata(path)
         .map_err(|e| InputError::new(&label, "", format!("cannot read the snapshot: {e}")))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    if crate::atomic::is_partial_temp(&name) {
+        return Err(InputError::new(
+            &label,
+            "",
+            "a temporary file left by an interrupted syncscope write, not a snapshot; delete it",
+        ));
+    }
+    if !meta.is_dir() && !meta.is_file() {
+        return Err(InputError::new(
+            &label,
+            "",
+            "not a regular file (a FIFO, socket or device); expected a bundle file or a folder of exports",
+        ));
+    }
     if meta.is_dir() {
         load_folder(path, &label, opts)
     } else {
@@ -282,6 +372,16 @@ impl FileCtx<'_> {
         self.report.skip(self.file, position, message);
     }
 
+    /// Data of this file that should have been used and could not (makes the load partial).
+    pub(crate) fn incomplete(&mut self, position: impl Into<String>, message: impl Into<String>) {
+        self.report.incomplete(self.file, position, message);
+    }
+
+    /// An entry of a kind syncscope does not plan (counted; the load stays whole).
+    pub(crate) fn ignore(&mut self, position: impl Into<String>, message: impl Into<String>) {
+        self.report.ignore(self.file, position, message);
+    }
+
     pub(crate) fn origin(&self, position: impl Into<String>) -> Origin {
         Origin {
             file: self.file.to_string(),
@@ -328,7 +428,7 @@ pub(crate) fn detect(head: &[u8]) -> Format {
             return Format::Csv;
         }
         let header: Vec<String> = line
-            .split(',')
+            .split(sniff::csv_delimiter(head))
             .map(|h| h.trim().trim_matches('"').to_ascii_lowercase())
             .collect();
         if header.len() > 1
@@ -360,10 +460,28 @@ fn load_folder(folder: &Path, label: &str, opts: &ImportOptions) -> Result<Loade
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
+        let file_label = path.display().to_string();
+        if crate::atomic::is_partial_temp(&name) {
+            report.warn(
+                &file_label,
+                "",
+                "a temporary file left by an interrupted syncscope write (killed while writing); not read — delete it",
+            );
+            continue;
+        }
         if name.starts_with('.') {
             continue;
         }
-        let file_label = path.display().to_string();
+        // Only regular files are opened: a FIFO would block the load, a device never end.
+        let kind = std::fs::metadata(&path).map(|m| m.file_type());
+        if kind.as_ref().is_ok_and(|k| !k.is_dir() && !k.is_file()) {
+            report.warn(
+                &file_label,
+                "",
+                "not a regular file (a FIFO, socket or device); not read",
+            );
+            continue;
+        }
         if path.is_dir() {
             report.warn(
                 &file_label,
@@ -404,6 +522,17 @@ fn read_export(
     let file = TextFile::open(path, label)?;
     let encoding = file.encoding;
     let before = harvest.items();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    if let Some(why) = sniff::not_an_export(&name, &file.head) {
+        report.warn(label, "", why);
+        report
+            .files
+            .push((label.to_string(), "not an export".into(), 0));
+        return Ok(());
+    }
     let format = detect(&file.head);
     let mut ctx = FileCtx {
         file: label,
@@ -597,7 +726,7 @@ fn assemble(
             .last()
             .filter(|_| pages.iter().all(|(_, n, _)| n.is_some()))
         {
-            report.warn(
+            report.incomplete(
                 &origin.file,
                 &origin.position,
                 format!(
