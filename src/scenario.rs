@@ -73,17 +73,25 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, InputError> {
     let file = path.display().to_string();
     let text = std::fs::read(path)
         .map_err(|e| InputError::new(&file, "", format!("cannot read the scenario file: {e}")))?;
+    parse_scenario(&file, &text, path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Reads a scenario from its bytes; a relative snapshot path is resolved against `base`.
+pub fn parse_scenario(file: &str, text: &[u8], base: &Path) -> Result<Scenario, InputError> {
+    // Duplicate keys are bad input, as in every other reader (issue 11).
+    let file = file.to_string();
     let root: Value = {
-        let mut de = serde_json::Deserializer::from_slice(&text);
-        serde_path_to_error::deserialize(&mut de)
+        let mut de = serde_json::Deserializer::from_slice(text);
+        serde_path_to_error::deserialize::<_, crate::import::unique::Unique>(&mut de)
             .map_err(|e| crate::bundle::json_error(&file, e))?
+            .0
     };
     let obj = root.as_object().ok_or_else(|| {
         InputError::new(&file, "", "expected a JSON object with snapshot and steps")
     })?;
     let bundle = match obj.get("snapshot") {
         Some(Value::String(rel)) => {
-            let p = path.parent().unwrap_or(Path::new(".")).join(rel);
+            let p = base.join(rel);
             let shown = p.display().to_string();
             let bytes = std::fs::read(&p).map_err(|e| {
                 InputError::new(

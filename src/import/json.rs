@@ -55,6 +55,9 @@ pub(crate) fn read(
         page: Page::default(),
         placeholders: Placeholders::default(),
         role_file: false,
+        coverage: Default::default(),
+        member_lists: 0,
+        undated_deleted: 0,
     };
     loop {
         DocSeed(&mut state)
@@ -71,10 +74,32 @@ pub(crate) fn read(
         labels,
         placeholders,
         role_file,
+        coverage,
+        member_lists,
+        undated_deleted,
         ..
     } = state;
     if role_file {
         h.role_exports += 1;
+    }
+    coverage.report(ctx);
+    if member_lists > 0 {
+        ctx.warn(
+            "",
+            format!(
+                "{member_lists} entr{} of a directoryObjects list (a member list such as GET /directoryRoles/{{id}}/members): not read as users, groups or contacts; export those with their own GET, and roles with GET /directoryRoles?$expand=members",
+                if member_lists == 1 { "y" } else { "ies" }
+            ),
+        );
+    }
+    if undated_deleted > 0 {
+        ctx.warn(
+            "",
+            format!(
+                "{undated_deleted} object{} of /directory/deletedItems without deletedDateTime: counted as deleted (the page says so); add deletedDateTime to the $select to see when",
+                if undated_deleted == 1 { "" } else { "s" }
+            ),
+        );
     }
     placeholders.report(ctx);
     Ok(if labels.is_empty() {
@@ -110,6 +135,10 @@ fn syntax_error(file: &str, e: serde_json::Error) -> InputError {
 struct Page {
     context: Option<String>,
     kind: Option<Kind>,
+    /// The page is of `/directory/deletedItems` (its context or its next link says so).
+    deleted: bool,
+    /// The page is a `directoryObjects` list (`…/members`, `…/memberOf`), not a users export.
+    member_list: bool,
 }
 
 struct State<'a, 'b, 'c> {
@@ -120,6 +149,9 @@ struct State<'a, 'b, 'c> {
     page: Page,
     placeholders: Placeholders,
     role_file: bool,
+    coverage: super::graph_check::Coverage,
+    member_lists: usize,
+    undated_deleted: usize,
 }
 
 impl State<'_, '_, '_> {
@@ -133,6 +165,10 @@ impl State<'_, '_, '_> {
 
     fn set_context(&mut self, context: String) {
         self.page.kind = kind_of_context(&context);
+        let path = context_path(&context);
+        self.page.deleted |= path.contains("deletedItems");
+        let base = path.split('(').next().unwrap_or(path);
+        self.page.member_list = base.trim_end_matches("/$entity") == "directoryObjects";
         self.page.context = Some(context);
     }
 
@@ -152,7 +188,7 @@ impl State<'_, '_, '_> {
     /// One object of the file.
     fn element(&mut self, value: Value, path: String) {
         let path = format!("{}{path}", self.prefix());
-        let Value::Object(map) = value else {
+        let Value::Object(mut map) = value else {
             self.ctx.skip(
                 &path,
                 format!("expected an object, found {}", type_name(&value)),
@@ -175,9 +211,19 @@ impl State<'_, '_, '_> {
                 return;
             }
         };
+        if self.page.member_list && matches!(kind, Kind::Cloud(_) | Kind::NotSynced(_)) {
+            self.member_lists += 1;
+            return;
+        }
         match kind {
             Kind::Cloud(k) => {
+                if self.page.deleted && map.get("deletedDateTime").is_none_or(Value::is_null) {
+                    // A deleted item saved without deletedDateTime is still deleted (Q5).
+                    map.insert("deletedDateTime".into(), Value::String("unknown".into()));
+                    self.undated_deleted += 1;
+                }
                 let deleted = map.get("deletedDateTime").is_some_and(|d| !d.is_null());
+                self.coverage.check(&map, k, deleted, &path);
                 self.labels.insert(match (k, deleted) {
                     (_, true) => "Graph deleted items",
                     (ObjectKind::User, _) => "Graph users",
@@ -429,6 +475,13 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_, '_> {
                 }
                 "@odata.nextLink" => {
                     next_link = map.next_value::<Option<String>>()?;
+                    // The page's own address tells deleted items even without a context.
+                    if next_link
+                        .as_deref()
+                        .is_some_and(|l| l.contains("/deletedItems"))
+                    {
+                        state.page.deleted = true;
+                    }
                 }
                 "value" => {
                     let seed = ValueSeed { state: &mut *state };

@@ -11,6 +11,7 @@
 pub mod connect;
 pub mod csvde;
 pub mod graph;
+mod graph_check;
 pub mod ldif;
 pub mod powershell;
 
@@ -512,6 +513,22 @@ fn load_folder(folder: &Path, label: &str, opts: &ImportOptions) -> Result<Loade
     Ok(Loaded { bundle, report })
 }
 
+/// Reads the bytes of one export file as the folder loader reads a file of that name (format
+/// detection, every reader), then puts it together as a folder of that one file would be.
+/// Objects read and the report; for the fuzz targets and the property tests of the readers.
+pub fn read_export_bytes(name: &str, bytes: &[u8]) -> Result<(usize, LoadReport), InputError> {
+    let mut report = LoadReport::default();
+    let mut harvest = Harvest::default();
+    let file = TextFile::from_reader(Box::new(std::io::Cursor::new(bytes.to_vec())), name)?;
+    read_text_export(file, name, name, &mut harvest, &mut report)?;
+    let objects = harvest.objects();
+    if objects > 0 || !harvest.domains.is_empty() {
+        // Errors here (no initial domain) are the folder's, not the reader's.
+        let _ = assemble(harvest, &ImportOptions::default(), name, &mut report);
+    }
+    Ok((objects, report))
+}
+
 /// Reads one file of a folder into the harvest and records it in the report.
 fn read_export(
     path: &Path,
@@ -520,13 +537,23 @@ fn read_export(
     report: &mut LoadReport,
 ) -> Result<(), InputError> {
     let file = TextFile::open(path, label)?;
-    let encoding = file.encoding;
-    let before = harvest.items();
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    if let Some(why) = sniff::not_an_export(&name, &file.head) {
+    read_text_export(file, &name, label, harvest, report)
+}
+
+fn read_text_export(
+    file: TextFile,
+    name: &str,
+    label: &str,
+    harvest: &mut Harvest,
+    report: &mut LoadReport,
+) -> Result<(), InputError> {
+    let encoding = file.encoding;
+    let before = harvest.items();
+    if let Some(why) = sniff::not_an_export(name, &file.head) {
         report.warn(label, "", why);
         report
             .files

@@ -81,7 +81,7 @@ impl LoadReport {
             snapshot,
             "",
             format!(
-                "the load is partial ({} object{} skipped, {} part{} not read completely; listed above):                  a plan from it would not be the whole truth. Fix the exports, or pass --allow-partial                  to plan what was read (exit status 3)",
+                "the load is partial ({} object{} skipped, {} part{} not read completely; listed above): a plan from it would not be the whole truth. Fix the exports, or pass --allow-partial to plan what was read (exit status 3)",
                 self.skipped.len(),
                 if self.skipped.len() == 1 { "" } else { "s" },
                 self.incomplete.len(),
