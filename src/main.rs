@@ -396,8 +396,10 @@ fn run(cmd: Command) -> Result<(), Failure> {
             let s = load_scenario(&file)?;
             let (reports, final_state) = run_scenario(&s)?;
             if json {
-                serde_json::to_writer(&mut stdout, &scenario_json(&reports, &final_state))
-                    .map_err(std::io::Error::from)?;
+                syncscope::sanitize::write_json(
+                    &mut stdout,
+                    &scenario_json(&reports, &final_state),
+                )?;
                 writeln!(stdout)?;
             } else {
                 print_scenario(&mut stdout, &reports)?;
@@ -427,7 +429,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
                 let mut v = syncscope::hardmatch::report_json(&reports);
                 v["script"] = serde_json::json!(out.as_ref().map(|p| p.display().to_string()));
                 v["load"] = load_json();
-                writeln!(stdout, "{v}")?;
+                writeln!(stdout, "{}", syncscope::sanitize::json_string(&v))?;
             } else {
                 for r in &reports {
                     let status = if r.ok() { "ready" } else { "PROBLEM" };
@@ -510,7 +512,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
                     "connectorSpaceDn": a.connector_space_dn(),
                     "inputForm": format!("{form:?}"),
                 });
-                writeln!(stdout, "{v}")?;
+                writeln!(stdout, "{}", syncscope::sanitize::json_string(&v))?;
             } else {
                 writeln!(stdout, "GUID (objectGUID)    {}", a.guid())?;
                 writeln!(stdout, "ImmutableID          {}", a.immutable_id())?;
@@ -556,7 +558,7 @@ fn errors(args: ErrorsArgs, stdout: &mut impl Write) -> Result<(), Failure> {
             "errors": hits.iter().map(|r| row_json(r)).collect::<Vec<_>>(),
             "load": load_json(),
         });
-        serde_json::to_writer(&mut *stdout, &v).map_err(std::io::Error::from)?;
+        syncscope::sanitize::write_json(&mut *stdout, &v)?;
         writeln!(stdout)?;
         return Ok(());
     }

@@ -73,7 +73,7 @@ pub fn write_plan_json_loaded(
     if let Some(load) = load {
         head["load"] = load.to_json();
     }
-    let head = serde_json::to_string(&head)?;
+    let head = crate::sanitize::json_string(&head);
     // The head object without its closing brace, then the outcomes array.
     out.write_all(&head.as_bytes()[..head.len() - 1])?;
     out.write_all(b",\"outcomes\":[")?;
@@ -81,7 +81,7 @@ pub fn write_plan_json_loaded(
         if i > 0 {
             out.write_all(b",")?;
         }
-        serde_json::to_writer(&mut *out, &outcome_json(b, o))?;
+        crate::sanitize::write_json(&mut *out, &outcome_json(b, o))?;
     }
     out.write_all(b"]}\n")
 }

@@ -51,6 +51,53 @@ pub fn needs_escape(ch: char) -> bool {
         )
 }
 
+/// A JSON formatter that also escapes, as `\uXXXX`, every character [`display_safe`] would show
+/// escaped (serde_json escapes only C0 controls, quotes and backslashes): DEL, C1 controls, bidi
+/// controls, line separators, joiners reach the terminal of whoever reads `--json` output only
+/// as escapes. The JSON means the same.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SafeJsonFormatter;
+
+impl serde_json::ser::Formatter for SafeJsonFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        if fragment.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut start = 0;
+        for (i, ch) in fragment.char_indices() {
+            if needs_escape(ch) {
+                writer.write_all(fragment[start..i].as_bytes())?;
+                let mut units = [0u16; 2];
+                for u in ch.encode_utf16(&mut units) {
+                    write!(writer, "\\u{u:04x}")?;
+                }
+                start = i + ch.len_utf8();
+            }
+        }
+        writer.write_all(fragment[start..].as_bytes())
+    }
+}
+
+/// Writes `value` as compact JSON through [`SafeJsonFormatter`].
+pub fn write_json<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> std::io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(writer, SafeJsonFormatter);
+    value.serialize(&mut ser).map_err(std::io::Error::from)
+}
+
+/// `value` as compact JSON through [`SafeJsonFormatter`].
+pub fn json_string<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let mut out = Vec::new();
+    write_json(&mut out, value).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +113,18 @@ mod tests {
         );
         assert!(matches!(display_safe("山田 太郎"), Cow::Borrowed(_)));
         assert!(matches!(display_safe("Björn Ñ т"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_output_escapes_what_the_terminal_would_act_on() {
+        let v = serde_json::json!({"k\u{1b}": "a\u{9b}b\u{202e}c\u{2028}d\u{7f}e\u{1b}]52;", "ok": "Björn 山田"});
+        let text = json_string(&v);
+        assert_eq!(
+            text,
+            r#"{"k\u001b":"a\u009bb\u202ec\u2028d\u007fe\u001b]52;","ok":"Björn 山田"}"#
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v);
     }
 
     #[test]
