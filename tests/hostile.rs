@@ -51,11 +51,14 @@ fn run(label: &str, args: &[&str]) -> (i32, String, String) {
 fn the_checker_catches_raw_escapes() {
     let caught = std::panic::catch_unwind(|| assert_clean("self-test", "stdout", b"a\x1b]0;x\x07"));
     assert!(caught.is_err());
-    let caught = std::panic::catch_unwind(|| {
-        assert_clean("self-test", "stdout", "a\u{2028}b".as_bytes())
-    });
+    let caught =
+        std::panic::catch_unwind(|| assert_clean("self-test", "stdout", "a\u{2028}b".as_bytes()));
     assert!(caught.is_err());
-    assert_clean("self-test", "stdout", "Björn \\e]0;x\\u{7} 山田\n".as_bytes());
+    assert_clean(
+        "self-test",
+        "stdout",
+        "Björn \\e]0;x\\u{7} 山田\n".as_bytes(),
+    );
 }
 
 #[test]
@@ -63,7 +66,10 @@ fn plan_in_every_form_shows_hostile_values_escaped() {
     let bundle = fixture("bundle.json");
     let (code, out, err) = run("plan", &["plan", &bundle]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("pwned-title"), "the hostile names are shown (escaped)");
+    assert!(
+        out.contains("pwned-title"),
+        "the hostile names are shown (escaped)"
+    );
     let (code, out, _) = run("plan --json", &["plan", &bundle, "--json"]);
     assert_eq!(code, 0);
     assert!(out.contains("\\u001b]0;pwned-title\\u0007"), "JSON-escaped");
@@ -91,7 +97,10 @@ fn errors_sync_scenario_hardmatch_and_immutableid_show_hostile_values_escaped() 
     let out = dir.path().join("after\u{1b}]0;t\u{7}.json");
     let (code, _, err) = run("sync", &["sync", &bundle, "--out", out.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = run("sync again", &["sync", &bundle, "--out", out.to_str().unwrap()]);
+    let (code, _, err) = run(
+        "sync again",
+        &["sync", &bundle, "--out", out.to_str().unwrap()],
+    );
     assert_eq!(code, 1, "an existing file is not replaced: {err}");
     let scenario = fixture("scenario.json");
     let (code, _, err) = run("scenario", &["scenario", &scenario]);
@@ -102,11 +111,21 @@ fn errors_sync_scenario_hardmatch_and_immutableid_show_hostile_values_escaped() 
     let script = dir.path().join("fix\u{202e}.ps1");
     let (code, out, _) = run(
         "hardmatch",
-        &["hardmatch", &bundle, "--csv", &csv, "--out", script.to_str().unwrap()],
+        &[
+            "hardmatch",
+            &bundle,
+            "--csv",
+            &csv,
+            "--out",
+            script.to_str().unwrap(),
+        ],
     );
     assert_eq!(code, 1, "the hostile rows need attention");
     assert!(out.contains("PROBLEM"));
-    let (code, _, _) = run("hardmatch --json", &["hardmatch", &bundle, "--csv", &csv, "--json"]);
+    let (code, _, _) = run(
+        "hardmatch --json",
+        &["hardmatch", &bundle, "--csv", &csv, "--json"],
+    );
     assert_eq!(code, 1);
     for args in [
         vec!["immutableid", "\u{1b}]52;c;cm0=\u{7}\u{202e}"],
@@ -144,8 +163,14 @@ fn a_folder_load_reports_hostile_file_names_keys_and_values_escaped() {
     let (code, out, err) = run("folder plan", &["plan", f]);
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty());
-    assert!(err.contains("\\e]52;c;bmFtZQ=="), "the file name, escaped: {err}");
-    assert!(err.contains("unknown\\e]52;c;Y29ubmVjdA=="), "the connect.json key: {err}");
+    assert!(
+        err.contains("\\e]52;c;bmFtZQ=="),
+        "the file name, escaped: {err}"
+    );
+    assert!(
+        err.contains("unknown\\e]52;c;Y29ubmVjdA=="),
+        "the connect.json key: {err}"
+    );
     assert!(err.contains("CN=Hostile"), "{err}");
     for args in [
         vec!["plan", f, "--allow-partial"],
@@ -165,7 +190,11 @@ fn error_messages_show_hostile_keys_and_file_names_escaped() {
     let bundle = std::fs::read_to_string(fixture("bundle.json")).unwrap();
     // A duplicate key, an unknown feature and a bad GUID: each message quotes the input.
     let cases = [
-        bundle.replacen('{', "{\"\\u001b]0;dup\\u0007\": 1, \"\\u001b]0;dup\\u0007\": 2,", 1),
+        bundle.replacen(
+            '{',
+            "{\"\\u001b]0;dup\\u0007\": 1, \"\\u001b]0;dup\\u0007\": 2,",
+            1,
+        ),
         bundle.replacen(
             "\"simulation\": {",
             "\"simulation\": {\"\\u001b]52;c;ZmVhdHVyZQ==\\u0007\\u202e\": true,",
@@ -181,8 +210,14 @@ fn error_messages_show_hostile_keys_and_file_names_escaped() {
     for (i, text) in cases.iter().enumerate() {
         let path = dir.path().join(format!("bad{i}\u{1b}]0;file\u{7}.json"));
         std::fs::write(&path, text).unwrap();
-        let (code, _, err) = run(&format!("bad bundle {i}"), &["plan", path.to_str().unwrap()]);
+        let (code, _, err) = run(
+            &format!("bad bundle {i}"),
+            &["plan", path.to_str().unwrap()],
+        );
         assert_eq!(code, 1, "{err}");
-        assert!(err.contains("\\e]0;file\\u{7}"), "the file name, escaped: {err}");
+        assert!(
+            err.contains("\\e]0;file\\u{7}"),
+            "the file name, escaped: {err}"
+        );
     }
 }
