@@ -96,6 +96,21 @@ mod tests {
     }
 
     #[test]
+    fn scope_and_duplicate_checks_respect_escaped_commas() {
+        use crate::model::dn_is_under;
+        assert!(dn_is_under(
+            "CN=Eriksson\\, Björn,OU=Corp,DC=contoso,DC=com",
+            "OU=Corp,DC=contoso,DC=com"
+        ));
+        // The escaped commas are one RDN's value, not the container OU=Corp,DC=contoso,DC=com.
+        assert!(!dn_is_under(
+            "CN=x\\,OU=Corp\\,DC=contoso\\,DC=com",
+            "OU=Corp,DC=contoso,DC=com"
+        ));
+        assert!(!dn_is_under("CN=a,DC=com", "OU=Corp\\,x,DC=com"));
+    }
+
+    #[test]
     fn rfc4514_escapes_are_resolved() {
         assert_eq!(unescape_value("Bj\\C3\\B6rn"), "Björn");
         assert_eq!(

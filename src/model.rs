@@ -500,6 +500,15 @@ impl ConnectSettings {
 /// Whether `dn` equals `container` or lies below it: the container's RDNs end the DN's, each
 /// compared trimmed and case-insensitively.
 pub fn dn_is_under(dn: &str, container: &str) -> bool {
+    if dn.contains('\\') || container.contains('\\') {
+        // RFC 4514: an escaped comma is part of its RDN, not a separator.
+        let (d, c) = (crate::dn::rdns(dn), crate::dn::rdns(container));
+        return d.len() >= c.len()
+            && d.iter()
+                .rev()
+                .zip(c.iter().rev())
+                .all(|(a, b)| a.to_lowercase() == b.to_lowercase());
+    }
     if !(dn.is_ascii() && container.is_ascii()) {
         let dn = normalise_dn(dn);
         let container = normalise_dn(container);

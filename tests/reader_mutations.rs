@@ -113,7 +113,10 @@ fn check_reader(
             Err(_) => panic!("{label}: mutation {round} (seed {seed}) panicked"),
             Ok(Ok(report)) => assert_display_safe(label, &report),
             Ok(Err(e)) => {
-                assert!(!e.file.is_empty(), "{label}: an error without its file: {e}");
+                assert!(
+                    !e.file.is_empty(),
+                    "{label}: an error without its file: {e}"
+                );
                 assert_display_safe(label, &e.to_string());
             }
         }

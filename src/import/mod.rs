@@ -860,8 +860,9 @@ fn assemble(
 
 /// DN comparison key: case-insensitive, spaces around RDNs ignored.
 fn normalise_dn(dn: &str) -> String {
-    dn.split(',')
-        .map(|rdn| rdn.trim().to_lowercase())
+    crate::dn::rdns(dn)
+        .into_iter()
+        .map(|rdn| rdn.to_lowercase())
         .collect::<Vec<_>>()
         .join(",")
 }
