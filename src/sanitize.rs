@@ -70,7 +70,7 @@ impl serde_json::ser::Formatter for SafeJsonFormatter {
         let mut start = 0;
         for (i, ch) in fragment.char_indices() {
             if needs_escape(ch) {
-                writer.write_all(fragment[start..i].as_bytes())?;
+                writer.write_all(&fragment.as_bytes()[start..i])?;
                 let mut units = [0u16; 2];
                 for u in ch.encode_utf16(&mut units) {
                     write!(writer, "\\u{u:04x}")?;
@@ -78,7 +78,7 @@ impl serde_json::ser::Formatter for SafeJsonFormatter {
                 start = i + ch.len_utf8();
             }
         }
-        writer.write_all(fragment[start..].as_bytes())
+        writer.write_all(&fragment.as_bytes()[start..])
     }
 }
 

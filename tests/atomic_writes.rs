@@ -17,7 +17,7 @@ fn names(dir: &Path) -> Vec<String> {
 
 /// Starts a large `generate` and waits until its temporary file has data in it.
 fn start_writing(dir: &Path) -> (Child, PathBuf) {
-    let child = Command::new(env!("CARGO_BIN_EXE_syncscope"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_syncscope"))
         .args(["generate", "--objects", "3000000", "--out"])
         .arg(dir.join("big.json"))
         .spawn()
@@ -31,10 +31,11 @@ fn start_writing(dir: &Path) -> (Child, PathBuf) {
         {
             return (child, tmp);
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no temporary file appeared"
-        );
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no temporary file appeared");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }

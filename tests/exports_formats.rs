@@ -119,9 +119,8 @@ fn deleted_items_without_deleted_date_time_count_as_deleted() {
         "{r}"
     );
     let dir = tempfile::tempdir().unwrap();
-    for name in ["deleted-users-no-deletedDateTime.json"] {
-        std::fs::copy(Path::new(REAL).join(name), dir.path().join(name)).unwrap();
-    }
+    let name = "deleted-users-no-deletedDateTime.json";
+    std::fs::copy(Path::new(REAL).join(name), dir.path().join(name)).unwrap();
     std::fs::copy(
         Path::new(EXPORTS).join("domains.json"),
         dir.path().join("domains.json"),

@@ -16,7 +16,7 @@ fn fixture(name: &str) -> String {
 
 /// A character that must never reach a terminal raw.
 fn raw_danger(c: char) -> bool {
-    (c.is_control() && c != '\n') || syncscope::sanitize::needs_escape(c) && c != '\n'
+    c != '\n' && (c.is_control() || syncscope::sanitize::needs_escape(c))
 }
 
 fn assert_clean(label: &str, stream: &str, bytes: &[u8]) {

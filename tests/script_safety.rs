@@ -268,7 +268,7 @@ fn every_command_keeps_hostile_values_in_their_literal() {
             Command::Restore { object: id },
             Command::SetImmutableId {
                 user: id,
-                value: anchor.clone(),
+                value: anchor,
             },
             Command::ClearImmutableId { user: id },
             Command::SetCloudUpn {
@@ -289,7 +289,7 @@ fn every_command_keeps_hostile_values_in_their_literal() {
             },
             Command::SetConsistencyGuid {
                 object: id,
-                value: anchor.clone(),
+                value: anchor,
             },
             Command::MoveOnPrem {
                 object: id,
