@@ -51,30 +51,14 @@ pub(crate) fn read(
     // Completeness (issue 11): ldifde ends every record with a blank line, ldapsearch and
     // ldbsearch end the output with a count; a file cut short has neither.
     let last_open = matches!(reader.current, Some(Current::Entry(_)));
-    if last_open && reader.flavor == Flavor::Ldifde {
-        // Not planned from half its attributes: skipped, naming it.
-        if let Some(Current::Entry(rec)) = reader.current.take() {
-            let dn = rec.dn.clone().unwrap_or_default();
-            let start = rec
-                .position
-                .trim_start_matches("line ")
-                .parse()
-                .unwrap_or(0);
-            reader.entries += 1;
-            reader.current = Some(Current::Junk(
-                format!(
-                    "{dn}: the record is cut (no blank line after it); not planned from part of its attributes"
-                ),
-                start,
-            ));
-        }
-    }
+    // A cut last record is still read (a hand-made file may just lack the final blank line),
+    // but the load is partial: with --allow-partial its plan is shown, marked so.
     reader.finish_record(ctx, h);
     let end = format!("line {}", reader.lines.lines.line);
     match (reader.flavor, reader.trailer) {
         (Flavor::Ldifde, _) if last_open => ctx.incomplete(
             &end,
-            "the last record is not followed by the blank line ldifde writes after every record: the file was cut short, and its last record may be incomplete (export again)",
+            "the last record is not followed by the blank line ldifde writes after every record: the file may have been cut short, and the last record (read as it is) may lack attributes; export again",
         ),
         (Flavor::Ldapsearch | Flavor::Ldbsearch, None) if reader.entries > 0 => ctx.incomplete(
             &end,

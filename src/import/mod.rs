@@ -471,6 +471,8 @@ fn load_folder(folder: &Path, label: &str, opts: &ImportOptions) -> Result<Loade
             continue;
         }
         if name.starts_with('.') {
+            // Nothing is skipped silently (.DS_Store, a hidden editor file …).
+            report.warn(&file_label, "", "a hidden file; not read");
             continue;
         }
         // Only regular files are opened: a FIFO would block the load, a device never end.
