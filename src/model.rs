@@ -620,8 +620,12 @@ mod tests {
         ];
         for dn in texts {
             for container in texts {
-                let (d, c) = (normalise_dn(dn), normalise_dn(container));
-                let reference = d == c || d.ends_with(&format!(",{c}"));
+                // RDN by RDN (RFC 4514: `a\\,b` is one RDN), trimmed, case-insensitively.
+                let rdns = |x: &str| -> Vec<String> {
+                    crate::dn::rdns(x).iter().map(|r| r.to_lowercase()).collect()
+                };
+                let (d, c) = (rdns(dn), rdns(container));
+                let reference = d.len() >= c.len() && d[d.len() - c.len()..] == c[..];
                 assert_eq!(
                     dn_is_under(dn, container),
                     reference,
