@@ -622,7 +622,10 @@ mod tests {
             for container in texts {
                 // RDN by RDN (RFC 4514: `a\\,b` is one RDN), trimmed, case-insensitively.
                 let rdns = |x: &str| -> Vec<String> {
-                    crate::dn::rdns(x).iter().map(|r| r.to_lowercase()).collect()
+                    crate::dn::rdns(x)
+                        .iter()
+                        .map(|r| r.to_lowercase())
+                        .collect()
                 };
                 let (d, c) = (rdns(dn), rdns(container));
                 let reference = d.len() >= c.len() && d[d.len() - c.len()..] == c[..];

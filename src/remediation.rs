@@ -321,15 +321,25 @@ pub fn script_bytes(text: &str) -> Vec<u8> {
     bytes
 }
 
-/// Writes a script (UTF-8 with a BOM) atomically and refuses to replace an existing file
-/// unless `overwrite`.
+/// Writes a file the explorer or a command produced, atomically, refusing to replace an
+/// existing file unless `overwrite`. A PowerShell script (anything but a JSON document, such as
+/// a saved scenario or bundle, which is written as it is) is written as UTF-8 with a BOM.
 pub fn write_script(path: &std::path::Path, text: &str, overwrite: bool) -> std::io::Result<()> {
     let replace = if overwrite {
         crate::atomic::Replace::Allowed
     } else {
         crate::atomic::Replace::Never
     };
-    crate::atomic::write_file(path, &script_bytes(text), replace, &[])
+    let is_ps1 = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("ps1") || e.eq_ignore_ascii_case("psm1"));
+    let json = text.trim_start().starts_with(['{', '[']);
+    let bytes = if is_ps1 || !json {
+        script_bytes(text)
+    } else {
+        text.as_bytes().to_vec()
+    };
+    crate::atomic::write_file(path, &bytes, replace, &[])
 }
 
 #[cfg(test)]
@@ -475,5 +485,9 @@ mod tests {
             1,
             "no temporary file left"
         );
+        // A saved scenario or bundle is JSON, written without a BOM.
+        let json = dir.path().join("scenario.json");
+        write_script(&json, "{\"steps\": []}", false).unwrap();
+        assert_eq!(std::fs::read(&json).unwrap(), b"{\"steps\": []}");
     }
 }

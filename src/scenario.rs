@@ -78,7 +78,9 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, InputError> {
 
 /// Reads a scenario from its bytes; a relative snapshot path is resolved against `base`.
 pub fn parse_scenario(file: &str, text: &[u8], base: &Path) -> Result<Scenario, InputError> {
-    // Duplicate keys are bad input, as in every other reader (issue 11).
+    // Duplicate keys are bad input, as in every other reader (issue 11). A UTF-8 BOM (what
+    // Windows PowerShell's Out-File writes) is not part of the document.
+    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
     let file = file.to_string();
     let root: Value = {
         let mut de = serde_json::Deserializer::from_slice(text);
