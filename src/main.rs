@@ -348,7 +348,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
                     writeln!(
                         stdout,
                         "{} — {}",
-                        display_safe(o.name()),
+                        display_safe(&o.label()),
                         out.result.as_str()
                     )?;
                     for s in &out.steps {

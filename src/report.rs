@@ -209,7 +209,7 @@ pub fn plan_table(b: &Bundle, plan: &Plan, rows: impl Iterator<Item = usize>) ->
             .unwrap_or_else(|| "-".into());
         lines.push([
             out.result.as_str().to_string(),
-            display_safe(o.name()).into_owned(),
+            display_safe(&o.label()).into_owned(),
             display_safe(o.principal().unwrap_or("-")).into_owned(),
             display_safe(&cloud).into_owned(),
             display_safe(&detail_text(b, out)).into_owned(),

@@ -144,10 +144,10 @@ pub fn on_prem_ref(b: &Bundle, i: u32) -> String {
         Some(p) => format!(
             "on-prem {} \"{}\" <{}>",
             o.object_class.as_str(),
-            o.name(),
+            o.label(),
             p
         ),
-        None => format!("on-prem {} \"{}\"", o.object_class.as_str(), o.name()),
+        None => format!("on-prem {} \"{}\"", o.object_class.as_str(), o.label()),
     }
 }
 

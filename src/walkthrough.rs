@@ -360,7 +360,7 @@ impl Walkthrough {
                 let target_ou = format!("OU=Not Synced,{}", root.join(","));
                 vec![
                     Step {
-                        title: format!("Move {} to {target_ou}, outside the sync scope", o.name()),
+                        title: format!("Move {} to {target_ou}, outside the sync scope", o.label()),
                         explain: "Q6: an object outside the included OUs is out of scope; its cloud object is soft-deleted by the next sync.".into(),
                         actions: vec![Action::MoveOnPrem { object_guid: subject, dn: format!("CN={},{target_ou}", crate::dn::first_rdn_value_escaped(&o.distinguished_name)) }],
                         commands: vec![Command::MoveOnPrem { object: subject, target_ou: target_ou.clone() }],

@@ -435,6 +435,13 @@ fn w4_moves_a_dn_with_an_escaped_comma_and_non_ascii_letters() {
         .cloud;
     let target = linked.map(|c| b.cloud[c as usize].id);
     let w = Walkthrough::start(Kind::Unlink, &b, guid, target).unwrap();
+    assert!(
+        w.steps[0]
+            .title
+            .starts_with("Move Eriksson, Björn to OU=Not Synced,"),
+        "{}",
+        w.steps[0].title
+    );
     let moved = format!("{:?}", w.steps[0].actions);
     assert!(
         moved.contains("CN=Eriksson\\\\, Björn,OU=Not Synced,DC="),
