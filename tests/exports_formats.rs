@@ -136,6 +136,25 @@ fn deleted_items_without_deleted_date_time_count_as_deleted() {
 }
 
 #[test]
+fn deleted_items_that_cannot_be_told_from_active_ones_make_the_load_partial() {
+    // The context Graph gives GET /directory/deletedItems/microsoft.graph.user is #users, and
+    // without deletedDateTime in the $select nothing in the objects says they are deleted.
+    let text =
+        std::fs::read_to_string(Path::new(REAL).join("deleted-users-no-deletedDateTime.json"))
+            .unwrap()
+            .replace("#directory/deletedItems/microsoft.graph.user(", "#users(");
+    let (_, r) = read_export_bytes("deletedItems-users.json", text.as_bytes()).unwrap();
+    assert!(r.is_partial(), "{r}");
+    assert!(
+        r.incomplete[0].message.contains("named as deleted items"),
+        "{r}"
+    );
+    // The same objects under another name are read as active users: nothing says otherwise.
+    let (_, r) = read_export_bytes("users-3.json", text.as_bytes()).unwrap();
+    assert!(!r.is_partial(), "{r}");
+}
+
+#[test]
 fn desktop_ini_readme_fifo_and_partial_temps_are_skipped_with_a_warning() {
     let dir = folder_with(&["desktop.ini"]);
     std::fs::write(dir.path().join("README.md"), "# exports of 2026-11-30\n").unwrap();

@@ -58,6 +58,7 @@ pub(crate) fn read(
         coverage: Default::default(),
         member_lists: 0,
         undated_deleted: 0,
+        undated_named_deleted: 0,
     };
     loop {
         DocSeed(&mut state)
@@ -77,6 +78,7 @@ pub(crate) fn read(
         coverage,
         member_lists,
         undated_deleted,
+        undated_named_deleted,
         ..
     } = state;
     if role_file {
@@ -89,6 +91,17 @@ pub(crate) fn read(
             format!(
                 "{member_lists} entr{} of a directoryObjects list (a member list such as GET /directoryRoles/{{id}}/members): not read as users, groups or contacts; export those with their own GET, and roles with GET /directoryRoles?$expand=members",
                 if member_lists == 1 { "y" } else { "ies" }
+            ),
+        );
+    }
+    if undated_named_deleted > 0 {
+        ctx.incomplete(
+            "",
+            format!(
+                "the file is named as deleted items, but {undated_named_deleted} object{} carry no deletedDateTime and its pages \
+                 do not say /directory/deletedItems: they cannot be told from active ones; export again with deletedDateTime \
+                 in the $select (see docs/importing.md)",
+                if undated_named_deleted == 1 { "" } else { "s" }
             ),
         );
     }
@@ -152,6 +165,9 @@ struct State<'a, 'b, 'c> {
     coverage: super::graph_check::Coverage,
     member_lists: usize,
     undated_deleted: usize,
+    /// Objects without deletedDateTime in a file named as deleted items, on pages that do not
+    /// say they are (`@odata.context` #users, no next link).
+    undated_named_deleted: usize,
 }
 
 impl State<'_, '_, '_> {
@@ -161,6 +177,15 @@ impl State<'_, '_, '_> {
         } else {
             format!("document {}: ", self.document + 1)
         }
+    }
+
+    /// The file's name says deleted items (`deletedItems-users.json`).
+    fn named_deleted(&self) -> bool {
+        let name = std::path::Path::new(self.ctx.file)
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        name.contains("deleted")
     }
 
     fn set_context(&mut self, context: String) {
@@ -223,6 +248,12 @@ impl State<'_, '_, '_> {
                     self.undated_deleted += 1;
                 }
                 let deleted = map.get("deletedDateTime").is_some_and(|d| !d.is_null());
+                if !map.contains_key("deletedDateTime")
+                    && !self.page.deleted
+                    && self.named_deleted()
+                {
+                    self.undated_named_deleted += 1;
+                }
                 self.coverage.check(&map, k, deleted, &path);
                 self.labels.insert(match (k, deleted) {
                     (_, true) => "Graph deleted items",
