@@ -414,8 +414,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
         } => {
             let b = load(&snapshot)?;
             let file = csv.display().to_string();
-            let bytes = std::fs::read(&csv)
-                .map_err(|e| InputError::new(&file, "", format!("cannot read the CSV: {e}")))?;
+            let bytes = syncscope::import::read_regular_file(&csv, &file, "the CSV")?;
             let rows = syncscope::hardmatch::read_csv(&file, &bytes)?;
             let reports = syncscope::hardmatch::check(&b, rows);
             let ready = reports.iter().filter(|r| r.ok()).count();

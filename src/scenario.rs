@@ -71,8 +71,7 @@ const ACTIONS: &str = "sync, resolveQuarantines, removeRole, addRole, softDelete
 /// Reads a scenario file; the snapshot is a path relative to it or an inline bundle.
 pub fn load_scenario(path: &Path) -> Result<Scenario, InputError> {
     let file = path.display().to_string();
-    let text = std::fs::read(path)
-        .map_err(|e| InputError::new(&file, "", format!("cannot read the scenario file: {e}")))?;
+    let text = crate::import::read_regular_file(path, &file, "the scenario file")?;
     parse_scenario(&file, &text, path.parent().unwrap_or(Path::new(".")))
 }
 

@@ -181,6 +181,18 @@ fn desktop_ini_readme_fifo_and_partial_temps_are_skipped_with_a_warning() {
     assert!(warned("interrupted syncscope write").contains("syncscope-partial"));
     if made.is_ok_and(|s| s.success()) {
         assert!(warned("not a regular file").ends_with("pipe.json"));
+        // Named directly (snapshot, scenario, hardmatch CSV), a FIFO is refused, never opened.
+        let f = fifo.to_str().unwrap();
+        let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/contoso.json");
+        for args in [
+            vec!["plan", f],
+            vec!["scenario", f],
+            vec!["hardmatch", sample, "--csv", f],
+        ] {
+            let (code, _, err) = run(&args);
+            assert_eq!(code, 1, "{args:?}: {err}");
+            assert!(err.contains("not a regular file"), "{err}");
+        }
     }
 }
 

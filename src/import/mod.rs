@@ -48,6 +48,21 @@ pub fn decode_text(label: &str, bytes: &[u8]) -> Result<String, InputError> {
     Ok(text)
 }
 
+/// The bytes of a regular file: a FIFO, socket or device is refused rather than read (a FIFO
+/// would block forever).
+pub fn read_regular_file(path: &Path, label: &str, what: &str) -> Result<Vec<u8>, InputError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| InputError::new(label, "", format!("cannot read {what}: {e}")))?;
+    if !meta.is_file() {
+        return Err(InputError::new(
+            label,
+            "",
+            format!("not a regular file (a folder, FIFO, socket or device); expected {what}"),
+        ));
+    }
+    std::fs::read(path).map_err(|e| InputError::new(label, "", format!("cannot read {what}: {e}")))
+}
+
 /// The delimiter of a CSV file from its header: `,`, `;` (Export-Csv -UseCulture) or tab.
 pub fn csv_delimiter(head: &[u8]) -> char {
     sniff::csv_delimiter(head)
