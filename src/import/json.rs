@@ -347,6 +347,9 @@ impl State<'_, '_, '_> {
                 let next = map
                     .remove("@odata.nextLink")
                     .and_then(|v| v.as_str().map(str::to_string));
+                if next.as_deref().is_some_and(|l| l.contains("/deletedItems")) {
+                    self.page.deleted = true;
+                }
                 if let Some(Value::Array(items)) = map.remove("value") {
                     for (i, item) in items.into_iter().enumerate() {
                         self.element(item, format!("[{index}].value[{i}]"));
