@@ -45,6 +45,7 @@ fn sharing_one_address(n: usize) -> Bundle {
         x.mail = Some(address.into());
         x.proxy_addresses = vec![format!("SMTP:{address}")];
         x.consistency_guid = None;
+        x.object_sid = Some(format!("S-1-5-21-1-2-3-{}", 10_000 + i));
         b.on_premises.push(x);
         let mut y = c.clone();
         y.id = Uuid::from_u128(0x2000_0000 + i as u128);
@@ -52,6 +53,7 @@ fn sharing_one_address(n: usize) -> Bundle {
         y.mail = Some(address.into());
         y.proxy_addresses = vec![format!("SMTP:{address}")];
         y.on_premises_immutable_id = None;
+        y.on_premises_security_identifier = None;
         y.on_premises_sync_enabled = None;
         y.directory_roles.clear();
         y.eligible_directory_roles.clear();
