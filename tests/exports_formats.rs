@@ -227,9 +227,24 @@ fn ldapsearch_output_without_its_trailer_or_with_a_wrong_count_is_incomplete() {
     let cut = &text[..text.find("# search result").unwrap()];
     let r = read_export_bytes("ad.ldif", cut.as_bytes()).unwrap().1;
     assert!(r.incomplete[0].message.contains("# numEntries"), "{r}");
-    let wrong = text.replace("# numEntries: 62", "# numEntries: 63");
+    let count: usize = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# numEntries: "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let wrong = text.replace(
+        &format!("# numEntries: {count}"),
+        &format!("# numEntries: {}", count + 1),
+    );
     let r = read_export_bytes("ad.ldif", wrong.as_bytes()).unwrap().1;
-    assert!(r.incomplete[0].message.contains("says 63"), "{r}");
+    assert!(
+        r.incomplete[0]
+            .message
+            .contains(&format!("says {}", count + 1)),
+        "{r}"
+    );
 }
 
 #[test]
@@ -288,12 +303,10 @@ fn partial_loads_exit_1_unless_allowed_then_3_with_the_load_report() {
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["load"]["partial"], false);
-    assert_eq!(v["load"]["files"].as_array().unwrap().len(), 11);
+    let files = std::fs::read_dir(EXPORTS).unwrap().count();
+    assert_eq!(v["load"]["files"].as_array().unwrap().len(), files);
     // The per-file report is on stderr even when the load is clean.
-    assert!(
-        err.contains("contoso-ad.ldf: LDIF (ldifde), 62 read"),
-        "{err}"
-    );
+    assert!(err.contains("contoso-ad.ldf: LDIF (ldifde), "), "{err}");
 }
 
 #[test]
