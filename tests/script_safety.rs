@@ -296,6 +296,17 @@ fn every_command_keeps_hostile_values_in_their_literal() {
                 target_ou: format!("OU={v},DC=contoso,DC=com"),
             },
             Command::DeltaSync,
+            Command::ReAnchor {
+                object: id,
+                immutable_id: anchor,
+            },
+            Command::ClearOnPremisesObjectIdentifier { user: id },
+            Command::WaitForSyncCycle,
+            // An opaque cloud ImmutableID is anything the tenant holds (r2).
+            Command::CheckMatch {
+                user: id,
+                immutable_id: v.clone(),
+            },
         ];
         let steps = vec![ScriptStep {
             title: format!("step for {v}"),
@@ -372,7 +383,7 @@ fn hostile_sample(v: &str) -> Bundle {
 }
 
 #[test]
-fn walkthrough_scripts_w1_to_w4_keep_hostile_values_in_their_literal() {
+fn walkthrough_scripts_w1_to_w5_keep_hostile_values_in_their_literal() {
     for v in hostile() {
         let b = hostile_sample(&v);
         let mut kinds_seen = Vec::new();
@@ -401,6 +412,7 @@ fn walkthrough_scripts_w1_to_w4_keep_hostile_values_in_their_literal() {
             Kind::HardMatch,
             Kind::SoftMatch,
             Kind::Unlink,
+            Kind::ReAnchor,
         ] {
             assert!(
                 kinds_seen.contains(&kind),
