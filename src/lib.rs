@@ -5,8 +5,10 @@
 
 pub mod anchor;
 pub mod apply;
+pub mod atomic;
 pub mod bench;
 pub mod bundle;
+pub mod dn;
 pub mod error;
 pub mod filters;
 pub mod generate;
