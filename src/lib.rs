@@ -5,10 +5,12 @@
 
 pub mod anchor;
 pub mod apply;
+pub mod atomic;
 pub mod bench;
 pub mod bundle;
 pub mod config;
 pub mod diff;
+pub mod dn;
 pub mod error;
 pub mod filters;
 pub mod generate;

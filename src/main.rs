@@ -44,6 +44,10 @@ struct ImportArgs {
     /// An OU in sync scope (repeat for several); none given: connect.json or the whole directory.
     #[arg(long = "included-ou", global = true, value_name = "DN")]
     included_ous: Vec<String>,
+    /// Use a load that is not whole (objects skipped, a file cut short, a Graph export without
+    /// the properties the rules need): the output is printed and the exit status is 3.
+    #[arg(long, global = true)]
+    allow_partial: bool,
 }
 
 impl ImportArgs {
@@ -57,6 +61,9 @@ impl ImportArgs {
         }
     }
 }
+
+/// The highest object count `generate` and `bench` take (more would not fit in memory anyway).
+const MAX_OBJECTS: u64 = 50_000_000;
 
 #[derive(Args)]
 struct SetArgs {
@@ -82,13 +89,16 @@ enum Command {
     /// Apply N sync cycles and write the resulting bundle.
     Sync {
         snapshot: PathBuf,
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
         cycles: u32,
         #[command(flatten)]
         set: SetArgs,
-        /// Where to write the resulting bundle (written atomically).
+        /// Where to write the resulting bundle (written atomically; never the snapshot itself).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Replace FILE if it exists (otherwise an existing file is never overwritten).
+        #[arg(long)]
+        force: bool,
     },
     /// Provisioning errors, like Get-MsolDirSyncProvisioningError (rule book §7).
     Errors(ErrorsArgs),
@@ -115,18 +125,22 @@ enum Command {
     },
     /// Write a realistic synthetic tenant: N on-prem + N cloud objects, the same mix as real ones.
     Generate {
-        #[arg(long, value_name = "N")]
-        objects: usize,
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_OBJECTS))]
+        objects: u64,
         #[arg(long, value_name = "S", default_value_t = 1)]
         seed: u64,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Replace FILE if it exists (otherwise an existing file is never overwritten).
+        #[arg(long)]
+        force: bool,
     },
     /// The scale benchmark: load, plan, re-plan, filter, frames and memory for generated tenants.
     Bench {
         /// Objects on each side, comma-separated.
-        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
-        sizes: Vec<usize>,
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000",
+              value_parser = clap::value_parser!(u64).range(1..=MAX_OBJECTS))]
+        sizes: Vec<u64>,
     },
     /// Every form of a source anchor from any one form (GUID, ImmutableID, hex, LDAP, DN).
     Immutableid {
@@ -171,16 +185,22 @@ fn main() -> ExitCode {
     // A child process of `syncscope bench` measures one size and exits here.
     syncscope::bench::child_if_requested(Some(syncscope::tui::frame_times));
     let cli = Cli::parse();
-    let import = cli.import.options();
+    let import = Import {
+        options: cli.import.options(),
+        allow_partial: cli.import.allow_partial,
+    };
     let result = match cli.command {
         None => explore(
             cli.snapshot.as_deref().unwrap_or(Path::new(SAMPLE)),
             &import,
-        ),
+        )
+        .map(|()| Whole::Yes),
         Some(cmd) => run(cmd, &import),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        // Interfaces §7: a partial load used with --allow-partial.
+        Ok(Whole::No) => ExitCode::from(3),
+        Ok(Whole::Yes) => ExitCode::SUCCESS,
         Err(Failure::Input(e)) => {
             eprintln!("syncscope: {e}");
             ExitCode::from(1)
@@ -192,6 +212,19 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// How this run reads snapshots: the Connect overrides and `--allow-partial`.
+struct Import {
+    options: ImportOptions,
+    allow_partial: bool,
+}
+
+/// Whether the snapshots this run used were loaded whole (interfaces §7: exit 3 when not).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Whole {
+    Yes,
+    No,
 }
 
 enum Failure {
@@ -213,32 +246,62 @@ impl From<std::io::Error> for Failure {
     }
 }
 
-/// Loads a SNAPSHOT (bundle file or folder of exports); a load report that is not clean goes
-/// to stderr.
-fn load(path: &Path, import: &ImportOptions) -> Result<syncscope::model::Bundle, InputError> {
-    let loaded = syncscope::import::load_snapshot(path, import)?;
-    if !loaded.report.is_clean() {
-        eprintln!("syncscope: {}: {}", path.display(), loaded.report.summary());
-        for issue in loaded.report.warnings.iter().chain(&loaded.report.skipped) {
-            eprintln!("  {}", display_safe(&issue.to_string()));
-        }
+/// Loads a SNAPSHOT (bundle file or folder of exports). Interfaces §7: the load report goes to
+/// stderr, and a partial load is refused (exit 1) unless `--allow-partial`.
+fn load(path: &Path, import: &Import) -> Result<syncscope::import::Loaded, InputError> {
+    let loaded = syncscope::import::load_snapshot(path, &import.options)?;
+    let label = path.display().to_string();
+    eprint!("{}", loaded.report.stderr_text(&label));
+    loaded.report.require_whole(&label, import.allow_partial)?;
+    Ok(loaded)
+}
+
+/// Loads and plans a SNAPSHOT with this run's `--set` overrides; the load report comes along
+/// for the `"load"` member of `--json` output.
+fn open(
+    path: &Path,
+    import: &Import,
+    set: &SetArgs,
+) -> Result<(Session, syncscope::import::LoadReport), InputError> {
+    let loaded = load(path, import)?;
+    Ok((Session::open(loaded.bundle, &set.set), loaded.report))
+}
+
+fn whole(report: &syncscope::import::LoadReport) -> Whole {
+    if report.is_partial() {
+        Whole::No
+    } else {
+        Whole::Yes
     }
-    Ok(loaded.bundle)
 }
 
-/// Loads and plans a SNAPSHOT with this run's `--set` overrides.
-fn open(path: &Path, import: &ImportOptions, set: &SetArgs) -> Result<Session, InputError> {
-    Ok(Session::open(load(path, import)?, &set.set))
+fn replace(force: bool) -> syncscope::atomic::Replace {
+    if force {
+        syncscope::atomic::Replace::Allowed
+    } else {
+        syncscope::atomic::Replace::Never
+    }
 }
 
-fn explore(snapshot: &Path, import: &ImportOptions) -> Result<(), Failure> {
+/// An output file that could not be written, as bad input naming the file.
+fn write_error(path: &Path, what: &str, e: std::io::Error) -> InputError {
+    let file = path.display().to_string();
+    match e.kind() {
+        std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::InvalidInput => {
+            InputError::new(file, "", e.to_string())
+        }
+        _ => InputError::new(file, "", format!("cannot write {what} here: {e}")),
+    }
+}
+
+fn explore(snapshot: &Path, import: &Import) -> Result<(), Failure> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         // Bad input is still reported as such (exit 1) before the usage error.
         load(snapshot, import)?;
         eprintln!(
             "syncscope: the explorer needs a terminal; for text output use `syncscope plan {}`",
-            snapshot.display()
+            display_safe(&snapshot.display().to_string())
         );
         return Err(Failure::Usage);
     }
@@ -248,25 +311,21 @@ fn explore(snapshot: &Path, import: &ImportOptions) -> Result<(), Failure> {
     } else {
         snapshot.display().to_string()
     };
-    match syncscope::tui::run(shown, snapshot.to_path_buf(), import.clone()) {
+    match syncscope::tui::run(
+        shown,
+        snapshot.to_path_buf(),
+        import.options.clone(),
+        import.allow_partial,
+    ) {
         Ok(()) => Ok(()),
         Err(syncscope::tui::RunError::Input(e)) => Err(Failure::Input(e)),
         Err(syncscope::tui::RunError::Io(e)) => Err(Failure::Io(e)),
     }
 }
 
-/// An error writing `path`, said as bad input naming the file.
-fn cannot_write(path: &Path, what: &str, e: std::io::Error) -> InputError {
-    let message = if e.kind() == std::io::ErrorKind::AlreadyExists {
-        "exists; not overwritten (pass --force to replace it)".to_string()
-    } else {
-        format!("cannot write {what}: {e}")
-    };
-    InputError::new(path.display().to_string(), "", message)
-}
-
-fn run(cmd: Command, import: &ImportOptions) -> Result<(), Failure> {
+fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
     let mut stdout = std::io::stdout().lock();
+    let mut whole_load = Whole::Yes;
     match cmd {
         Command::Plan {
             snapshot,
@@ -274,10 +333,11 @@ fn run(cmd: Command, import: &ImportOptions) -> Result<(), Failure> {
             json,
             explain,
         } => {
-            let s = open(&snapshot, import, &set)?;
+            let (s, report) = open(&snapshot, import, &set)?;
+            whole_load = whole(&report);
             if json {
                 let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut stdout);
-                render::plan::json(&s, &mut out)?;
+                render::plan::json(&s, Some(&report), &mut out)?;
                 out.flush()?;
                 // The process ends next: freeing a large tenant object by object would only
                 // add time (about a fifth of a 200,000-object run).
@@ -293,14 +353,15 @@ fn run(cmd: Command, import: &ImportOptions) -> Result<(), Failure> {
             cycles,
             set,
             out,
+            force,
         } => {
-            let s = open(&snapshot, import, &set)?;
+            let (s, load_report) = open(&snapshot, import, &set)?;
+            whole_load = whole(&load_report);
             let (report, after) = syncscope::apply::sync_cycles(&s.snapshot, cycles);
-            syncscope::remediation::write_atomically(&out, true, |w| {
-                serde_json::to_writer_pretty(w, &syncscope::bundle::bundle_to_json(&after))
-                    .map_err(std::io::Error::from)
-            })
-            .map_err(|e| cannot_write(&out, "the resulting bundle here", e))?;
+            let text = serde_json::to_vec_pretty(&syncscope::bundle::bundle_to_json(&after))
+                .map_err(std::io::Error::from)?;
+            syncscope::atomic::write_file(&out, &text, replace(force), &[&snapshot])
+                .map_err(|e| write_error(&out, "the resulting bundle", e))?;
             render::sync::text(
                 &render::sync::SyncReport {
                     cycles: report,
@@ -310,15 +371,16 @@ fn run(cmd: Command, import: &ImportOptions) -> Result<(), Failure> {
             )?;
         }
         Command::Errors(args) => {
-            let s = open(&args.snapshot, import, &args.set)?;
-            let report = render::errors::ErrorsReport::new(
+            let (s, load_report) = open(&args.snapshot, import, &args.set)?;
+            whole_load = whole(&load_report);
+            let mut report = render::errors::ErrorsReport::new(
                 args.query(),
                 &s.error_rows(args.after_sync),
                 args.after_sync,
             );
+            report.load = Some(load_report);
             if args.json {
-                serde_json::to_writer(&mut stdout, &render::errors::json(&report))
-                    .map_err(std::io::Error::from)?;
+                syncscope::sanitize::write_json(&mut stdout, &render::errors::json(&report))?;
                 writeln!(stdout)?;
             } else {
                 render::errors::text(&report, &mut stdout)?;
@@ -328,8 +390,10 @@ fn run(cmd: Command, import: &ImportOptions) -> Result<(), Failure> {
             let s = syncscope::scenario::load_scenario(&file)?;
             let (reports, final_state) = syncscope::scenario::run_scenario(&s)?;
             if json {
-                serde_json::to_writer(&mut stdout, &render::scenario::json(&reports, &final_state))
-                    .map_err(std::io::Error::from)?;
+                syncscope::sanitize::write_json(
+                    &mut stdout,
+                    &render::scenario::json(&reports, &final_state),
+                )?;
                 writeln!(stdout)?;
             } else {
                 render::scenario::text(&reports, &mut stdout)?;
@@ -342,23 +406,31 @@ fn run(cmd: Command, import: &ImportOptions) -> Result<(), Failure> {
             force,
             json,
         } => {
-            let b = load(&snapshot, import)?;
+            let loaded = load(&snapshot, import)?;
+            whole_load = whole(&loaded.report);
             let file = csv.display().to_string();
-            let bytes = std::fs::read(&csv)
-                .map_err(|e| InputError::new(&file, "", format!("cannot read the CSV: {e}")))?;
-            let rows =
-                syncscope::hardmatch::check(&b, syncscope::hardmatch::read_csv(&file, &bytes)?);
+            let bytes = syncscope::import::read_regular_file(&csv, &file, "the CSV")?;
+            let rows = syncscope::hardmatch::check(
+                &loaded.bundle,
+                syncscope::hardmatch::read_csv(&file, &bytes)?,
+            );
             if let Some(path) = &out {
                 let text = syncscope::hardmatch::script(&rows, &snapshot.display().to_string());
-                syncscope::remediation::write_script(path, &text, force)
-                    .map_err(|e| cannot_write(path, "the script", e))?;
+                syncscope::atomic::check_target(path, replace(force), &[&snapshot, &csv])
+                    .and_then(|()| syncscope::remediation::write_script(path, &text, force))
+                    .map_err(|e| write_error(path, "the script", e))?;
             }
             let report = render::hardmatch::HardmatchReport {
                 rows,
                 script: out.as_ref().map(|p| p.display().to_string()),
+                load: Some(loaded.report),
             };
             if json {
-                writeln!(stdout, "{}", render::hardmatch::json(&report))?;
+                writeln!(
+                    stdout,
+                    "{}",
+                    syncscope::sanitize::json_string(&render::hardmatch::json(&report))
+                )?;
             } else {
                 render::hardmatch::text(&report, &mut stdout)?;
             }
@@ -373,33 +445,46 @@ fn run(cmd: Command, import: &ImportOptions) -> Result<(), Failure> {
                 )));
             }
         }
-        Command::Generate { objects, seed, out } => {
-            syncscope::remediation::write_atomically(&out, true, |w| {
-                syncscope::generate::write_generated(objects, seed, w)
-            })?;
+        Command::Generate {
+            objects,
+            seed,
+            out,
+            force,
+        } => {
+            // Streamed into a temporary file beside the target, then renamed into place.
+            syncscope::atomic::write_with(&out, replace(force), &[], |w| {
+                syncscope::generate::write_generated(objects as usize, seed, w)
+            })
+            .map_err(|e| write_error(&out, "the generated tenant", e))?;
             writeln!(
                 stdout,
                 "wrote {objects} on-prem + {objects} cloud objects (seed {seed}) to {}",
-                out.display()
+                display_safe(&out.display().to_string())
             )?;
         }
         Command::Bench { sizes } => {
             drop(stdout);
             let mut out = std::io::stdout().lock();
+            let sizes: Vec<usize> = sizes.into_iter().map(|n| n as usize).collect();
             syncscope::bench::run(&sizes, &mut out)?;
+            return Ok(Whole::Yes);
         }
         Command::Immutableid { value, json } => {
             let (anchor, input_form) = syncscope::anchor::Anchor::parse_any(&value)
                 .map_err(|e| InputError::new("argument VALUE", "", e.0))?;
             let report = render::anchor::AnchorForms { anchor, input_form };
             if json {
-                writeln!(stdout, "{}", render::anchor::json(&report))?;
+                writeln!(
+                    stdout,
+                    "{}",
+                    syncscope::sanitize::json_string(&render::anchor::json(&report))
+                )?;
             } else {
                 render::anchor::text(&report, &mut stdout)?;
             }
         }
     }
-    Ok(())
+    Ok(whole_load)
 }
 
 impl ErrorsArgs {

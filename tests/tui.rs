@@ -157,6 +157,17 @@ impl Harness {
         }
     }
 
+    /// The app the runner builds from a loaded snapshot.
+    fn from_app(app: App) -> Self {
+        let (w, h) = (app.size.width, app.size.height);
+        Harness {
+            app,
+            term: Terminal::new(TestBackend::new(w, h)).unwrap(),
+            jobs: Jobs::new(),
+            clipboard: Vec::new(),
+        }
+    }
+
     /// Runs the real app loop over a script. `app.quit` afterwards says whether the app itself
     /// chose to quit (not the Ctrl-C that ends every script). Returns each key's latency and
     /// how many keys were answered while a background job ran.
@@ -239,7 +250,7 @@ fn scrub(t: &str) -> String {
             while out.len() > chars.len() {
                 let end = if border { out.len() - 1 } else { out.len() };
                 match out[..end].iter().rposition(|c| *c == ' ') {
-                    Some(p) if p + 1 == end || out.get(p + 1) == Some(&' ') || p + 1 == end => {
+                    Some(p) if p + 1 == end || out.get(p + 1) == Some(&' ') => {
                         out.remove(p);
                     }
                     _ => break,
@@ -1309,4 +1320,90 @@ fn snapshot_scrubbing_keeps_line_widths_whatever_the_duration() {
     assert_eq!(scrub("│in 10.2 ms   │\n"), "│in [t] ms    │\n");
     assert_eq!(scrub("│in 1 ms      │\n"), "│in [t] ms    │\n");
     assert_eq!(scrub("took 0.4 ms: 3  \n"), "took [t] ms: 3  \n");
+}
+
+/// Loads a folder of exports the way the explorer does (the runner's loading job).
+fn load_folder(path: &str, allow_partial: bool, w: u16, h: u16) -> Result<App, String> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut jobs: Jobs<Done> = Jobs::new();
+    let mut host = Script::new(Vec::new());
+    let loader = runner::snapshot_loader(path.into(), Default::default(), allow_partial);
+    let theme = Theme { color: true };
+    match runner::load(&mut term, &mut host, &mut jobs, path, theme, loader).unwrap() {
+        // Shown as the user would have typed it from the crate root (snapshots stay the same
+        // wherever the repository is).
+        Some(Ok(loaded)) => Ok(runner::app_for(
+            "tests/fixtures/hostile/exports".into(),
+            loaded,
+            theme,
+            Rect::new(0, 0, w, h),
+            Duration::ZERO,
+        )),
+        Some(Err(e)) => Err(e.to_string()),
+        None => Err("left".into()),
+    }
+}
+
+/// Interfaces §7: a partial load opens only with --allow-partial, and then every screen says
+/// so; the hostile exports (control characters in names, keys and values) stay escaped in
+/// every view.
+#[test]
+fn partial_load_keeps_its_banner_on_every_view_and_hostile_exports_stay_escaped() {
+    let folder = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/hostile/exports"
+    );
+    let refused = load_folder(folder, false, 80, 24).err().unwrap();
+    assert!(refused.contains("--allow-partial"), "{refused}");
+    for (w, ht) in [(80, 24), (120, 40)] {
+        let app = load_folder(folder, true, w, ht).unwrap();
+        assert!(app.partial);
+        let mut h = Harness::from_app(app);
+        for keys in [
+            vec![],
+            vec![code(KeyCode::Tab), code(KeyCode::Enter)],
+            vec![key('e'), Step::Idle],
+            vec![key('w')],
+            vec![key('x'), key('?')],
+            vec![code(KeyCode::Esc), key('L')],
+            vec![code(KeyCode::Esc), key('/')],
+        ] {
+            h.drive(keys.clone());
+            let buf = h.buffer();
+            assert_clean(&buf, &format!("{keys:?}"));
+            let t = screen_text(&buf);
+            assert!(t.contains("PARTIAL LOAD"), "{w}x{ht} {keys:?}:\n{t}");
+        }
+        h.drive(vec![code(KeyCode::Esc), key('x')]);
+        snap!(format!("partial_hostile_{w}x{ht}"), h.screen());
+    }
+}
+
+/// The hostile bundle of tests/fixtures through every view and the walkthrough.
+#[test]
+fn hostile_fixture_bundle_never_reaches_the_terminal_raw() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/hostile/bundle.json"
+    );
+    let b = syncscope::bundle::parse_bundle(path, &std::fs::read(path).unwrap()).unwrap();
+    let mut h = Harness::new(b, 120, 40, true);
+    let n = h.app.explorer.on_prem_rows.len();
+    for i in 0..n {
+        let mut keys = vec![key('x'), key('g')];
+        keys.extend(vec![key('j'); i]);
+        keys.extend([code(KeyCode::Enter), code(KeyCode::End)]);
+        h.drive(keys);
+        assert_clean(&h.buffer(), &format!("on-prem row {i}"));
+        h.drive(vec![code(KeyCode::Esc), key('W'), Step::Idle]);
+        if h.app.view == View::Walkthrough {
+            h.drive(vec![code(KeyCode::Enter), Step::Idle]);
+            assert_clean(&h.buffer(), &format!("walkthrough of row {i}"));
+        }
+    }
+    for v in ['e', 'w'] {
+        h.drive(vec![key(v), Step::Idle]);
+        assert_clean(&h.buffer(), &format!("view {v}"));
+    }
+    assert!(!format!("{}", h.term.backend()).contains('\u{1b}'));
 }

@@ -14,6 +14,8 @@ pub struct ErrorsReport {
     pub total: usize,
     /// Whether the next sync's errors are included (marked).
     pub after_sync: bool,
+    /// How the snapshot loaded (the `"load"` member, interfaces §7).
+    pub load: Option<crate::import::LoadReport>,
 }
 
 impl ErrorsReport {
@@ -26,12 +28,16 @@ impl ErrorsReport {
             rows,
             total,
             after_sync,
+            load: None,
         }
     }
 }
 
 pub fn json(r: &ErrorsReport) -> Value {
-    json!({"errors": r.rows.iter().map(crate::query::row_json).collect::<Vec<_>>()})
+    json!({
+        "errors": r.rows.iter().map(crate::query::row_json).collect::<Vec<_>>(),
+        "load": r.load.as_ref().map_or(Value::Null, |l| l.to_json()),
+    })
 }
 
 pub fn text(r: &ErrorsReport, out: &mut impl Write) -> std::io::Result<()> {

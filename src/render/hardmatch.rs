@@ -10,6 +10,8 @@ use std::io::Write;
 pub struct HardmatchReport {
     pub rows: Vec<RowReport>,
     pub script: Option<String>,
+    /// How the snapshot loaded (the `"load"` member, interfaces §7).
+    pub load: Option<crate::import::LoadReport>,
 }
 
 impl HardmatchReport {
@@ -26,6 +28,10 @@ pub fn json(r: &HardmatchReport) -> Value {
     let mut v = crate::hardmatch::report_json(&r.rows);
     if let Value::Object(m) = &mut v {
         m.insert("script".into(), json!(r.script));
+        m.insert(
+            "load".into(),
+            r.load.as_ref().map_or(Value::Null, |l| l.to_json()),
+        );
     }
     v
 }

@@ -17,7 +17,12 @@ pub fn explained(s: &Session, out: &mut impl Write) -> std::io::Result<()> {
     let b = &s.snapshot;
     for o in &s.plan.outcomes {
         let obj = &b.on_premises[o.on_prem as usize];
-        writeln!(out, "{} — {}", display_safe(obj.name()), o.result.as_str())?;
+        writeln!(
+            out,
+            "{} — {}",
+            display_safe(&obj.label()),
+            o.result.as_str()
+        )?;
         for step in &o.steps {
             writeln!(
                 out,
@@ -29,6 +34,11 @@ pub fn explained(s: &Session, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out, "\n{}", crate::report::summary_line(&s.plan))
 }
 
-pub fn json(s: &Session, out: &mut impl Write) -> std::io::Result<()> {
-    crate::report::write_plan_json(&s.snapshot, &s.plan, out)
+/// `plan --json`, with the load report as its `"load"` member when there is one (§7).
+pub fn json(
+    s: &Session,
+    load: Option<&crate::import::LoadReport>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    crate::report::write_plan_json_loaded(&s.snapshot, &s.plan, load, out)
 }

@@ -14,5 +14,5 @@ pub fn text(r: &SyncReport, out: &mut impl Write) -> std::io::Result<()> {
     for (i, c) in r.cycles.iter().enumerate() {
         writeln!(out, "cycle {}: {c}", i + 1)?;
     }
-    writeln!(out, "wrote {}", r.out)
+    writeln!(out, "wrote {}", crate::sanitize::display_safe(&r.out))
 }

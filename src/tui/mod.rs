@@ -113,6 +113,7 @@ pub fn run(
     source: String,
     path: std::path::PathBuf,
     import: crate::import::ImportOptions,
+    allow_partial: bool,
 ) -> Result<(), RunError> {
     let theme = theme::Theme::from_env();
     // ratatui::init installs its own panic hook first; ours runs before it.
@@ -123,7 +124,7 @@ pub fn run(
     let mut host = Crossterm;
     let mut jobs = jobs::Jobs::new();
     let started = Instant::now();
-    let loader = runner::snapshot_loader(path, import);
+    let loader = runner::snapshot_loader(path, import, allow_partial);
     let loaded = match runner::load(&mut terminal, &mut host, &mut jobs, &source, theme, loader)? {
         None => return Ok(()),
         Some(Err(e)) => {

@@ -279,13 +279,19 @@ pub fn load<B: Backend>(
     }
 }
 
-/// The loading job for a snapshot path: read (stage 0), then index and plan (stage 1).
+/// The loading job for a snapshot path: read (stage 0), then index and plan (stage 1). A load
+/// that is not whole is refused unless `allow_partial` (interfaces §7); then the explorer shows
+/// the partial-load banner.
 pub fn snapshot_loader(
     path: std::path::PathBuf,
     import: crate::import::ImportOptions,
+    allow_partial: bool,
 ) -> impl FnOnce(&AtomicU8) -> Result<Loaded, InputError> + Send + 'static {
     move |stage| {
         let loaded = crate::import::load_snapshot(&path, &import)?;
+        loaded
+            .report
+            .require_whole(&path.display().to_string(), allow_partial)?;
         stage.store(1, Ordering::Relaxed);
         let absolute = std::fs::canonicalize(&path)
             .map(|p| p.display().to_string())
@@ -299,6 +305,9 @@ pub fn app_for(source: String, loaded: Loaded, theme: Theme, size: Rect, took: D
     let (session, report, path) = loaded;
     let mut app = App::new(source, session, theme, size);
     app.source_path = path;
+    // The banner takes a row: the lists' pages are measured again.
+    app.partial = report.is_partial();
+    app.handle(super::action::Action::Resize(size.width, size.height));
     app.status = Some(if report.is_clean() {
         format!(
             "loaded and planned {} + {} objects in {:.1} s",
