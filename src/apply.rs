@@ -477,6 +477,20 @@ pub fn sync_cycle(b: &mut Bundle, now: Option<&str>) -> Plan {
     plan
 }
 
+/// Runs `cycles` sync cycles on a copy of `b` (the `sync` command): what each cycle did and
+/// the state after the last.
+pub fn sync_cycles(b: &Bundle, cycles: u32) -> (Vec<String>, Bundle) {
+    let mut b = b.clone();
+    let now = b.captured_date_time.clone();
+    let summaries = (0..cycles)
+        .map(|_| {
+            let p = sync_cycle(&mut b, now.as_deref());
+            sync_summary(&p, b.connect.deletion_threshold)
+        })
+        .collect();
+    (summaries, b)
+}
+
 /// Applies a plan made from this very state (a plan of another state is meaningless here).
 pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
     if plan.export_blocked {

@@ -5,19 +5,13 @@ use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use syncscope::anchor::Anchor;
-use syncscope::apply::sync_cycle;
-use syncscope::bundle::bundle_to_json;
 use syncscope::error::InputError;
-use syncscope::model::{Bundle, PropertyName};
-use syncscope::outcome::SyncResult;
-use syncscope::plan::plan;
-use syncscope::query::{
-    ErrorQuery, Limit, SortDirection, SortField, error_rows, error_rows_after_sync, row_json,
-};
-use syncscope::report;
+use syncscope::import::ImportOptions;
+use syncscope::model::PropertyName;
+use syncscope::query::{ErrorQuery, Limit, SortDirection, SortField};
+use syncscope::render;
 use syncscope::sanitize::display_safe;
-use syncscope::scenario::{load_scenario, run_scenario, scenario_json};
+use syncscope::session::Session;
 use syncscope::settings::{Setting, Settings};
 
 /// The tenant bundled with syncscope, opened when no snapshot is named.
@@ -57,8 +51,8 @@ struct ImportArgs {
 }
 
 impl ImportArgs {
-    fn options(&self) -> syncscope::import::ImportOptions {
-        syncscope::import::ImportOptions {
+    fn options(&self) -> ImportOptions {
+        ImportOptions {
             source_anchor: self.source_anchor.as_deref().map(|a| match a {
                 "objectGUID" => syncscope::model::SourceAnchorAttribute::ObjectGuid,
                 _ => syncscope::model::SourceAnchorAttribute::ConsistencyGuid,
@@ -68,31 +62,13 @@ impl ImportArgs {
     }
 }
 
-thread_local! {
-    /// The import options of this run, set once in main.
-    static IMPORT: std::cell::RefCell<syncscope::import::ImportOptions> = Default::default();
-    /// `--allow-partial`, set once in main.
-    static ALLOW_PARTIAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// The report of the last load, for the `"load"` member of `--json` output and exit 3.
-    static LAST_LOAD: std::cell::RefCell<Option<syncscope::import::LoadReport>> = Default::default();
-}
-
-/// The load report of this run as JSON (`null` when nothing was loaded).
-fn load_json() -> serde_json::Value {
-    LAST_LOAD.with(|l| {
-        l.borrow()
-            .as_ref()
-            .map_or(serde_json::Value::Null, |r| r.to_json())
-    })
-}
-
 /// The highest object count `generate` and `bench` take (more would not fit in memory anyway).
 const MAX_OBJECTS: u64 = 50_000_000;
 
 #[derive(Args)]
 struct SetArgs {
     /// Override a tenant feature or rule-book switch for this run: FEATURE=true|false.
-    #[arg(long = "set", value_name = "FEATURE=BOOL", value_parser = parse_set)]
+    #[arg(long = "set", value_name = "FEATURE=BOOL", value_parser = Settings::parse_assignment)]
     set: Vec<(Setting, bool)>,
 }
 
@@ -205,25 +181,26 @@ struct ErrorsArgs {
     json: bool,
 }
 
-fn parse_set(text: &str) -> Result<(Setting, bool), String> {
-    Settings::parse_assignment(text)
-}
-
 fn main() -> ExitCode {
     // A child process of `syncscope bench` measures one size and exits here.
     syncscope::bench::child_if_requested(Some(syncscope::tui::frame_times));
     let cli = Cli::parse();
-    IMPORT.with(|o| *o.borrow_mut() = cli.import.options());
-    ALLOW_PARTIAL.with(|a| a.set(cli.import.allow_partial));
-    let result = match cli.command {
-        None => explore(cli.snapshot.as_deref().unwrap_or(Path::new(SAMPLE))),
-        Some(cmd) => run(cmd),
+    let import = Import {
+        options: cli.import.options(),
+        allow_partial: cli.import.allow_partial,
     };
-    let partial = LAST_LOAD.with(|l| l.borrow().as_ref().is_some_and(|r| r.is_partial()));
+    let result = match cli.command {
+        None => explore(
+            cli.snapshot.as_deref().unwrap_or(Path::new(SAMPLE)),
+            &import,
+        )
+        .map(|()| Whole::Yes),
+        Some(cmd) => run(cmd, &import),
+    };
     match result {
         // Interfaces §7: a partial load used with --allow-partial.
-        Ok(()) if partial => ExitCode::from(3),
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Whole::No) => ExitCode::from(3),
+        Ok(Whole::Yes) => ExitCode::SUCCESS,
         Err(Failure::Input(e)) => {
             eprintln!("syncscope: {e}");
             ExitCode::from(1)
@@ -235,6 +212,19 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// How this run reads snapshots: the Connect overrides and `--allow-partial`.
+struct Import {
+    options: ImportOptions,
+    allow_partial: bool,
+}
+
+/// Whether the snapshots this run used were loaded whole (interfaces §7: exit 3 when not).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Whole {
+    Yes,
+    No,
 }
 
 enum Failure {
@@ -256,37 +246,59 @@ impl From<std::io::Error> for Failure {
     }
 }
 
-/// Loads a SNAPSHOT (bundle file or folder of exports); the load report goes to stderr.
-fn load(path: &Path) -> Result<Bundle, InputError> {
-    load_reported(path).map(|(b, _)| b)
-}
-
-/// Interfaces §7: the load report goes to stderr, and a partial load is refused (exit 1) unless
-/// `--allow-partial`.
-fn load_reported(path: &Path) -> Result<(Bundle, syncscope::import::LoadReport), InputError> {
-    let loaded = IMPORT.with(|o| syncscope::import::load_snapshot(path, &o.borrow()))?;
+/// Loads a SNAPSHOT (bundle file or folder of exports). Interfaces §7: the load report goes to
+/// stderr, and a partial load is refused (exit 1) unless `--allow-partial`.
+fn load(path: &Path, import: &Import) -> Result<syncscope::import::Loaded, InputError> {
+    let loaded = syncscope::import::load_snapshot(path, &import.options)?;
     let label = path.display().to_string();
     eprint!("{}", loaded.report.stderr_text(&label));
-    loaded
-        .report
-        .require_whole(&label, ALLOW_PARTIAL.with(|a| a.get()))?;
-    LAST_LOAD.with(|l| *l.borrow_mut() = Some(loaded.report.clone()));
-    Ok((loaded.bundle, loaded.report))
+    loaded.report.require_whole(&label, import.allow_partial)?;
+    Ok(loaded)
 }
 
-fn load_with(path: &Path, set: &SetArgs) -> Result<Bundle, InputError> {
-    let mut b = load(path)?;
-    for (s, v) in &set.set {
-        b.settings.set(*s, *v);
+/// Loads and plans a SNAPSHOT with this run's `--set` overrides; the load report comes along
+/// for the `"load"` member of `--json` output.
+fn open(
+    path: &Path,
+    import: &Import,
+    set: &SetArgs,
+) -> Result<(Session, syncscope::import::LoadReport), InputError> {
+    let loaded = load(path, import)?;
+    Ok((Session::open(loaded.bundle, &set.set), loaded.report))
+}
+
+fn whole(report: &syncscope::import::LoadReport) -> Whole {
+    if report.is_partial() {
+        Whole::No
+    } else {
+        Whole::Yes
     }
-    Ok(b)
 }
 
-fn explore(snapshot: &Path) -> Result<(), Failure> {
+fn replace(force: bool) -> syncscope::atomic::Replace {
+    if force {
+        syncscope::atomic::Replace::Allowed
+    } else {
+        syncscope::atomic::Replace::Never
+    }
+}
+
+/// An output file that could not be written, as bad input naming the file.
+fn write_error(path: &Path, what: &str, e: std::io::Error) -> InputError {
+    let file = path.display().to_string();
+    match e.kind() {
+        std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::InvalidInput => {
+            InputError::new(file, "", e.to_string())
+        }
+        _ => InputError::new(file, "", format!("cannot write {what} here: {e}")),
+    }
+}
+
+fn explore(snapshot: &Path, import: &Import) -> Result<(), Failure> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         // Bad input is still reported as such (exit 1) before the usage error.
-        load_reported(snapshot)?;
+        load(snapshot, import)?;
         eprintln!(
             "syncscope: the explorer needs a terminal; for text output use `syncscope plan {}`",
             display_safe(&snapshot.display().to_string())
@@ -299,29 +311,21 @@ fn explore(snapshot: &Path) -> Result<(), Failure> {
     } else {
         snapshot.display().to_string()
     };
-    let path = snapshot.to_path_buf();
-    let options = IMPORT.with(|o| o.borrow().clone());
-    let allow_partial = ALLOW_PARTIAL.with(|a| a.get());
-    let loader = move || {
-        let loaded = syncscope::import::load_snapshot(&path, &options)?;
-        // Interfaces §7; with --allow-partial the TUI shows LoadReport::is_partial() as a banner.
-        loaded
-            .report
-            .require_whole(&path.display().to_string(), allow_partial)?;
-        let absolute = std::fs::canonicalize(&path)
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| path.display().to_string());
-        Ok((loaded.bundle, loaded.report, absolute))
-    };
-    match syncscope::tui::run(shown, loader) {
+    match syncscope::tui::run(
+        shown,
+        snapshot.to_path_buf(),
+        import.options.clone(),
+        import.allow_partial,
+    ) {
         Ok(()) => Ok(()),
         Err(syncscope::tui::RunError::Input(e)) => Err(Failure::Input(e)),
         Err(syncscope::tui::RunError::Io(e)) => Err(Failure::Io(e)),
     }
 }
 
-fn run(cmd: Command) -> Result<(), Failure> {
+fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
     let mut stdout = std::io::stdout().lock();
+    let mut whole_load = Whole::Yes;
     match cmd {
         Command::Plan {
             snapshot,
@@ -329,43 +333,19 @@ fn run(cmd: Command) -> Result<(), Failure> {
             json,
             explain,
         } => {
-            let b = load_with(&snapshot, &set)?;
-            let p = plan(&b);
+            let (s, report) = open(&snapshot, import, &set)?;
+            whole_load = whole(&report);
             if json {
                 let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut stdout);
-                let load = LAST_LOAD.with(|l| l.borrow_mut().take());
-                report::write_plan_json_loaded(&b, &p, load.as_ref(), &mut out)?;
-                LAST_LOAD.with(|l| *l.borrow_mut() = load);
+                render::plan::json(&s, Some(&report), &mut out)?;
                 out.flush()?;
                 // The process ends next: freeing a large tenant object by object would only
                 // add time (about a fifth of a 200,000-object run).
-                std::mem::forget(p);
-                std::mem::forget(b);
-                return Ok(());
+                std::mem::forget(s);
             } else if explain {
-                for out in &p.outcomes {
-                    let o = &b.on_premises[out.on_prem as usize];
-                    writeln!(
-                        stdout,
-                        "{} — {}",
-                        display_safe(&o.label()),
-                        out.result.as_str()
-                    )?;
-                    for s in &out.steps {
-                        writeln!(
-                            stdout,
-                            "    {}",
-                            display_safe(&s.describe(&b, &out.source_anchor))
-                        )?;
-                    }
-                }
-                writeln!(stdout, "\n{}", report::summary_line(&p))?;
+                render::plan::explained(&s, &mut stdout)?;
             } else {
-                write!(
-                    stdout,
-                    "{}",
-                    report::plan_table(&b, &p, 0..p.outcomes.len())
-                )?;
+                render::plan::table(&s, &mut stdout)?;
             }
         }
         Command::Sync {
@@ -375,34 +355,48 @@ fn run(cmd: Command) -> Result<(), Failure> {
             out,
             force,
         } => {
-            let mut b = load_with(&snapshot, &set)?;
-            let now = b.captured_date_time.clone();
-            for cycle in 1..=cycles {
-                let p = sync_cycle(&mut b, now.as_deref());
-                writeln!(
-                    stdout,
-                    "cycle {cycle}: {}",
-                    syncscope::apply::sync_summary(&p, b.connect.deletion_threshold)
-                )?;
-            }
-            let text =
-                serde_json::to_vec_pretty(&bundle_to_json(&b)).map_err(std::io::Error::from)?;
+            let (s, load_report) = open(&snapshot, import, &set)?;
+            whole_load = whole(&load_report);
+            let (report, after) = syncscope::apply::sync_cycles(&s.snapshot, cycles);
+            let text = serde_json::to_vec_pretty(&syncscope::bundle::bundle_to_json(&after))
+                .map_err(std::io::Error::from)?;
             syncscope::atomic::write_file(&out, &text, replace(force), &[&snapshot])
                 .map_err(|e| write_error(&out, "the resulting bundle", e))?;
-            writeln!(stdout, "wrote {}", display_safe(&out.display().to_string()))?;
+            render::sync::text(
+                &render::sync::SyncReport {
+                    cycles: report,
+                    out: out.display().to_string(),
+                },
+                &mut stdout,
+            )?;
         }
-        Command::Errors(args) => errors(args, &mut stdout)?,
+        Command::Errors(args) => {
+            let (s, load_report) = open(&args.snapshot, import, &args.set)?;
+            whole_load = whole(&load_report);
+            let mut report = render::errors::ErrorsReport::new(
+                args.query(),
+                &s.error_rows(args.after_sync),
+                args.after_sync,
+            );
+            report.load = Some(load_report);
+            if args.json {
+                syncscope::sanitize::write_json(&mut stdout, &render::errors::json(&report))?;
+                writeln!(stdout)?;
+            } else {
+                render::errors::text(&report, &mut stdout)?;
+            }
+        }
         Command::Scenario { file, json } => {
-            let s = load_scenario(&file)?;
-            let (reports, final_state) = run_scenario(&s)?;
+            let s = syncscope::scenario::load_scenario(&file)?;
+            let (reports, final_state) = syncscope::scenario::run_scenario(&s)?;
             if json {
                 syncscope::sanitize::write_json(
                     &mut stdout,
-                    &scenario_json(&reports, &final_state),
+                    &render::scenario::json(&reports, &final_state),
                 )?;
                 writeln!(stdout)?;
             } else {
-                print_scenario(&mut stdout, &reports)?;
+                render::scenario::text(&reports, &mut stdout)?;
             }
         }
         Command::Hardmatch {
@@ -412,65 +406,41 @@ fn run(cmd: Command) -> Result<(), Failure> {
             force,
             json,
         } => {
-            let b = load(&snapshot)?;
+            let loaded = load(&snapshot, import)?;
+            whole_load = whole(&loaded.report);
             let file = csv.display().to_string();
             let bytes = syncscope::import::read_regular_file(&csv, &file, "the CSV")?;
-            let rows = syncscope::hardmatch::read_csv(&file, &bytes)?;
-            let reports = syncscope::hardmatch::check(&b, rows);
-            let ready = reports.iter().filter(|r| r.ok()).count();
+            let rows = syncscope::hardmatch::check(
+                &loaded.bundle,
+                syncscope::hardmatch::read_csv(&file, &bytes)?,
+            );
             if let Some(path) = &out {
-                let text = syncscope::hardmatch::script(&reports, &snapshot.display().to_string());
+                let text = syncscope::hardmatch::script(&rows, &snapshot.display().to_string());
                 syncscope::atomic::check_target(path, replace(force), &[&snapshot, &csv])
                     .and_then(|()| syncscope::remediation::write_script(path, &text, force))
                     .map_err(|e| write_error(path, "the script", e))?;
             }
+            let report = render::hardmatch::HardmatchReport {
+                rows,
+                script: out.as_ref().map(|p| p.display().to_string()),
+                load: Some(loaded.report),
+            };
             if json {
-                let mut v = syncscope::hardmatch::report_json(&reports);
-                v["script"] = serde_json::json!(out.as_ref().map(|p| p.display().to_string()));
-                v["load"] = load_json();
-                writeln!(stdout, "{}", syncscope::sanitize::json_string(&v))?;
-            } else {
-                for r in &reports {
-                    let status = if r.ok() { "ready" } else { "PROBLEM" };
-                    writeln!(
-                        stdout,
-                        "line {:<4} {status:<8} {} → {}  {}",
-                        r.row.line,
-                        display_safe(&r.row.sam_account_name),
-                        display_safe(&r.row.cloud_upn),
-                        r.immutable_id.as_deref().unwrap_or("")
-                    )?;
-                    for p in &r.problems {
-                        writeln!(stdout, "           - {}", display_safe(p))?;
-                    }
-                    if let (true, Some(p)) = (r.ok(), &r.predicted) {
-                        writeln!(stdout, "           next sync: {}", display_safe(p))?;
-                    }
-                }
                 writeln!(
                     stdout,
-                    "\n{ready} row(s) ready, {} with problems",
-                    reports.len() - ready
+                    "{}",
+                    syncscope::sanitize::json_string(&render::hardmatch::json(&report))
                 )?;
-                match &out {
-                    Some(p) => writeln!(
-                        stdout,
-                        "script for the ready rows: {}",
-                        display_safe(&p.display().to_string())
-                    )?,
-                    None => writeln!(
-                        stdout,
-                        "(--out SCRIPT writes the PowerShell for the ready rows)"
-                    )?,
-                }
+            } else {
+                render::hardmatch::text(&report, &mut stdout)?;
             }
-            if ready < reports.len() {
+            if report.with_problems() > 0 {
                 return Err(Failure::Input(InputError::new(
                     file,
                     "",
                     format!(
                         "{} row(s) need attention (listed above, by line)",
-                        reports.len() - ready
+                        report.with_problems()
                     ),
                 )));
             }
@@ -497,193 +467,48 @@ fn run(cmd: Command) -> Result<(), Failure> {
             let mut out = std::io::stdout().lock();
             let sizes: Vec<usize> = sizes.into_iter().map(|n| n as usize).collect();
             syncscope::bench::run(&sizes, &mut out)?;
-            return Ok(());
+            return Ok(Whole::Yes);
         }
         Command::Immutableid { value, json } => {
-            let (a, form) = Anchor::parse_any(&value)
+            let (anchor, input_form) = syncscope::anchor::Anchor::parse_any(&value)
                 .map_err(|e| InputError::new("argument VALUE", "", e.0))?;
+            let report = render::anchor::AnchorForms { anchor, input_form };
             if json {
-                let v = serde_json::json!({
-                    "guid": a.guid().to_string(),
-                    "immutableId": a.immutable_id(),
-                    "hex": a.hex(),
-                    "ldapFilter": a.ldap_filter(),
-                    "connectorSpaceDn": a.connector_space_dn(),
-                    "inputForm": format!("{form:?}"),
-                });
-                writeln!(stdout, "{}", syncscope::sanitize::json_string(&v))?;
+                writeln!(
+                    stdout,
+                    "{}",
+                    syncscope::sanitize::json_string(&render::anchor::json(&report))
+                )?;
             } else {
-                writeln!(stdout, "GUID (objectGUID)    {}", a.guid())?;
-                writeln!(stdout, "ImmutableID          {}", a.immutable_id())?;
-                writeln!(stdout, "hex bytes            {}", a.hex())?;
-                writeln!(stdout, "LDAP filter escape   {}", a.ldap_filter())?;
-                writeln!(stdout, "connector-space DN   {}", a.connector_space_dn())?;
+                render::anchor::text(&report, &mut stdout)?;
             }
         }
     }
-    Ok(())
+    Ok(whole_load)
 }
 
-fn errors(args: ErrorsArgs, stdout: &mut impl Write) -> Result<(), Failure> {
-    let query = ErrorQuery {
-        property_name: args.property_name.as_deref().and_then(PropertyName::parse),
-        property_value: args.property_value,
-        search_string: args.search_string,
-        sort_field: args
-            .sort_field
-            .as_deref()
-            .and_then(SortField::parse)
-            .unwrap_or_default(),
-        sort_direction: args
-            .sort_direction
-            .as_deref()
-            .and_then(SortDirection::parse)
-            .unwrap_or_default(),
-        limit: match (args.max_results, args.all) {
-            (_, true) => Limit::All,
-            (Some(n), false) => Limit::MaxResults(n),
-            (None, false) => Limit::Default,
-        },
-    };
-    let b = load_with(&args.snapshot, &args.set)?;
-    let rows = if args.after_sync {
-        error_rows_after_sync(&b)
-    } else {
-        error_rows(&b)
-    };
-    let (hits, total) = query.run(&rows);
-    if args.json {
-        let v = serde_json::json!({
-            "errors": hits.iter().map(|r| row_json(r)).collect::<Vec<_>>(),
-            "load": load_json(),
-        });
-        syncscope::sanitize::write_json(&mut *stdout, &v)?;
-        writeln!(stdout)?;
-        return Ok(());
-    }
-    writeln!(stdout, "# {}", query.cmdlet_line())?;
-    write!(stdout, "{}", report::errors_table(&hits, args.after_sync))?;
-    let new = hits.iter().filter(|r| r.new_in_next_sync).count();
-    write!(
-        stdout,
-        "\n{} of {total} provisioning errors shown",
-        hits.len()
-    )?;
-    if args.after_sync {
-        write!(stdout, " ({new} added by the next sync)")?;
-    }
-    writeln!(stdout)?;
-    if hits.len() < total {
-        writeln!(stdout, "(use --all or --max-results N to see more)")?;
-    }
-    writeln!(stdout, "Graph equivalent: {}", query.graph_powershell())?;
-    Ok(())
-}
-
-fn print_scenario(
-    out: &mut impl Write,
-    reports: &[syncscope::scenario::StepReport],
-) -> std::io::Result<()> {
-    // Focus on the objects the steps name, the on-prem objects whose outcome touches them, and
-    // (once shown) those same objects in every later step.
-    let mut focus: Vec<String> = reports
-        .iter()
-        .flat_map(|r| r.named.iter().map(|u| u.to_string()))
-        .collect();
-    for (i, r) in reports.iter().enumerate() {
-        let status = if r.ok { "ok" } else { "REFUSED" };
-        writeln!(
-            out,
-            "step {}  {:<18} {status:<8} {}",
-            i + 1,
-            r.action,
-            display_safe(&r.summary)
-        )?;
-        let Some(outcomes) = &r.outcomes else {
-            continue;
-        };
-        let mut shown = 0;
-        for o in outcomes {
-            let in_focus =
-                |v: &serde_json::Value| v.as_str().is_some_and(|v| focus.iter().any(|n| n == v));
-            let quarantined_against = o["quarantined"]
-                .as_array()
-                .is_some_and(|qs| qs.iter().any(|q| in_focus(&q["conflictsWith"])));
-            if !(in_focus(&o["objectGUID"]) || in_focus(&o["cloudId"]) || quarantined_against) {
-                continue;
-            }
-            if let Some(g) = o["objectGUID"].as_str()
-                && !focus.iter().any(|n| n == g)
-            {
-                focus.push(g.to_string());
-            }
-            shown += 1;
-            let name = o["displayName"].as_str().unwrap_or("?");
-            let mut detail: Vec<String> = Vec::new();
-            if let Some(e) = o["error"].as_str() {
-                detail.push(e.to_string());
-            }
-            for f in o["flags"].as_array().into_iter().flatten() {
-                detail.push(f.as_str().unwrap_or("").to_string());
-            }
-            for q in o["quarantined"].as_array().into_iter().flatten() {
-                let v = q["value"].as_str().unwrap_or("");
-                match q["placeholder"].as_str() {
-                    Some(p) => detail.push(format!("UPN {v} quarantined → {p}")),
-                    None => detail.push(format!("{v} quarantined")),
-                }
-            }
-            let cloud = match (o["cloudId"].as_str(), o["cloudUserPrincipalName"].as_str()) {
-                (Some(id), Some(upn)) if o["result"] != "error" => format!(" → {upn} ({id})"),
-                (Some(id), _) => format!(" → cloud {id}"),
-                (None, Some(upn)) => format!(" → new object {upn}"),
-                (None, None) => String::new(),
-            };
-            writeln!(
-                out,
-                "        {}: {}{}{}",
-                display_safe(name),
-                o["result"].as_str().unwrap_or("?"),
-                display_safe(&cloud),
-                if detail.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", display_safe(&detail.join("; ")))
-                }
-            )?;
-            if let Some(why) = o["why"].as_str() {
-                writeln!(out, "          why: {}", display_safe(why))?;
-            }
+impl ErrorsArgs {
+    /// The Get-MsolDirSyncProvisioningError query these arguments spell.
+    fn query(&self) -> ErrorQuery {
+        ErrorQuery {
+            property_name: self.property_name.as_deref().and_then(PropertyName::parse),
+            property_value: self.property_value.clone(),
+            search_string: self.search_string.clone(),
+            sort_field: self
+                .sort_field
+                .as_deref()
+                .and_then(SortField::parse)
+                .unwrap_or_default(),
+            sort_direction: self
+                .sort_direction
+                .as_deref()
+                .and_then(SortDirection::parse)
+                .unwrap_or_default(),
+            limit: match (self.max_results, self.all) {
+                (_, true) => Limit::All,
+                (Some(n), false) => Limit::MaxResults(n),
+                (None, false) => Limit::Default,
+            },
         }
-        let changed = outcomes
-            .iter()
-            .filter(|o| o["result"] != SyncResult::Linked.as_str())
-            .count();
-        if shown == 0 || changed > shown {
-            writeln!(
-                out,
-                "        ({changed} object(s) not plainly linked in this cycle; --json shows every outcome)"
-            )?;
-        }
-    }
-    Ok(())
-}
-
-fn replace(force: bool) -> syncscope::atomic::Replace {
-    if force {
-        syncscope::atomic::Replace::Allowed
-    } else {
-        syncscope::atomic::Replace::Never
-    }
-}
-
-/// An output file that could not be written, as bad input naming the file.
-fn write_error(path: &Path, what: &str, e: std::io::Error) -> InputError {
-    let file = path.display().to_string();
-    match e.kind() {
-        std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::InvalidInput => {
-            InputError::new(file, "", e.to_string())
-        }
-        _ => InputError::new(file, "", format!("cannot write {what} here: {e}")),
     }
 }

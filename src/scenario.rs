@@ -63,6 +63,8 @@ pub struct StepReport {
     pub summary: String,
     /// For sync steps: the plan, rendered against the state before the sync applied it.
     pub outcomes: Option<Vec<Value>>,
+    /// The same outcomes, typed, for the text report.
+    pub lines: Option<Vec<crate::render::scenario::OutcomeLine>>,
     pub plan: Option<Plan>,
     /// Objects this step named: cloud ids and objectGUIDs (to focus the human report).
     pub named: Vec<Uuid>,
@@ -428,6 +430,11 @@ pub fn run_scenario(s: &Scenario) -> Result<(Vec<StepReport>, Bundle), InputErro
         let report = if action == Action::Sync {
             let p = plan(&b);
             let outcomes = p.outcomes.iter().map(|o| outcome_json(&b, o)).collect();
+            let lines = p
+                .outcomes
+                .iter()
+                .map(|o| crate::render::scenario::OutcomeLine::of(&b, o))
+                .collect();
             let summary = sync_summary(&p, b.connect.deletion_threshold);
             apply_plan(&mut b, &p, now.as_deref());
             StepReport {
@@ -436,6 +443,7 @@ pub fn run_scenario(s: &Scenario) -> Result<(Vec<StepReport>, Bundle), InputErro
                 error: None,
                 summary,
                 outcomes: Some(outcomes),
+                lines: Some(lines),
                 plan: Some(p),
                 named,
             }
@@ -447,6 +455,7 @@ pub fn run_scenario(s: &Scenario) -> Result<(Vec<StepReport>, Bundle), InputErro
                     error: None,
                     summary: a.summary,
                     outcomes: None,
+                    lines: None,
                     plan: None,
                     named,
                 },
@@ -456,6 +465,7 @@ pub fn run_scenario(s: &Scenario) -> Result<(Vec<StepReport>, Bundle), InputErro
                     error: Some(refused.0.clone()),
                     summary: format!("refused: {}", refused.0),
                     outcomes: None,
+                    lines: None,
                     plan: None,
                     named,
                 },

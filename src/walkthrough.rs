@@ -93,8 +93,24 @@ pub struct Walkthrough {
 /// The walkthroughs that fit an on-prem object's outcome, the best first, with the cloud object
 /// each would work on.
 pub fn suggest(b: &Bundle, on_prem: usize) -> Vec<(Kind, Option<Uuid>)> {
-    let p = plan(b);
-    let out = &p.outcomes[on_prem];
+    suggest_from(b, &plan(b), &b.settings, on_prem)
+}
+
+/// [`suggest`] from a plan already made of `b` under `settings` (no planning: constant time).
+pub fn suggest_from(
+    b: &Bundle,
+    p: &crate::plan::Plan,
+    settings: &crate::settings::Settings,
+    on_prem: usize,
+) -> Vec<(Kind, Option<Uuid>)> {
+    // Outcomes are in on-prem order (one per object).
+    let Some(out) = p
+        .outcomes
+        .get(on_prem)
+        .filter(|o| o.on_prem as usize == on_prem)
+    else {
+        return Vec::new();
+    };
     let o = &b.on_premises[on_prem];
     let cloud_of = |i: u32| &b.cloud[i as usize];
     let candidate = out.cloud.or_else(|| {
@@ -132,7 +148,7 @@ pub fn suggest(b: &Bundle, on_prem: usize) -> Vec<(Kind, Option<Uuid>)> {
             let target = candidate
                 .map(cloud_of)
                 .filter(|c| c.object_type == ObjectKind::User && !c.is_synced());
-            let soft_possible = !b.settings.get(crate::settings::Setting::BlockSoftMatch)
+            let soft_possible = !settings.get(crate::settings::Setting::BlockSoftMatch)
                 && target.is_none_or(|c| c.on_premises_immutable_id.is_none());
             let t = target.map(|c| c.id);
             if soft_possible && !role_block {

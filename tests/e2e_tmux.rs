@@ -105,11 +105,12 @@ fn explorer_in_a_real_terminal() {
     assert!(screen.contains("26 linked"), "{screen}");
     assert!(screen.contains("ExistingAdminRoleConflict"), "{screen}");
 
-    // Navigate, then search by a typo'd name: the match and its counterpart are selected.
+    // Navigate, then search by a typo'd name: the lists narrow to the matches, the best one
+    // and its counterpart selected.
     t.keys(&["j", "j", "Tab", "Tab", "Tab"]);
     t.keys(&["/"]);
     t.type_text("hanah schmid");
-    let screen = t.wait_for("1 of");
+    let screen = t.wait_for("matching \"hanah schmid\"");
     assert!(
         line_with(
             &screen,
@@ -123,7 +124,14 @@ fn explorer_in_a_real_terminal() {
         "{screen}"
     );
     t.keys(&["Enter"]);
-    t.wait_for("n / N for the next");
+    t.wait_for("n / N jump");
+    // Esc clears the search filter: everything again, Hannah still selected.
+    t.keys(&["Escape"]);
+    let screen = t.wait_for("On-premises AD · 72 of 72");
+    assert!(
+        line_with(&screen, &["▶ H hard", "Hannah Schmidt"]),
+        "{screen}"
+    );
 
     // Quick filter: errors only.
     t.keys(&["2"]);
@@ -205,7 +213,7 @@ fn explorer_in_a_real_terminal() {
     // Help, generated from the keymap.
     t.keys(&["?"]);
     let screen = t.wait_for("Keys · ? or Esc closes");
-    assert!(screen.contains("fuzzy search"), "{screen}");
+    assert!(screen.contains("narrow both lists"), "{screen}");
     t.keys(&["Escape"]);
 
     // Resize below the minimum and back.
@@ -214,8 +222,10 @@ fn explorer_in_a_real_terminal() {
     t.run(&["resize-window", "-t", "e2e", "-x", "100", "-y", "30"]);
     t.wait_for("On-premises AD · 72 of 72");
 
-    // Quit: q clears the search, q again quits; the shell prints the status.
-    t.keys(&["q", "q"]);
+    // Esc never quits; q quits at once (the script is written, the what-if reset).
+    t.keys(&["Escape", "Escape"]);
+    t.wait_for("On-premises AD · 72 of 72");
+    t.keys(&["q"]);
     let screen = t.wait_for("EXIT=");
     assert!(screen.contains("EXIT=0"), "{screen}");
 }

@@ -1,35 +1,95 @@
-//! Everything the explorer can be asked to do. Keys, mouse and resize events become actions
-//! (through the keymap); `update` is the only place that changes state.
+//! Everything the explorer can be asked to do, one meaning per name. Keys (through the keymap),
+//! mouse and resize events become actions; `App::handle` is the only place that changes state.
 
-use super::errors::Field;
-use super::state::{Filter, View};
+use super::views::View;
+use super::views::explorer::Filter;
+use super::views::prompt::Purpose;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
+    /// Leave the explorer; asks first when walkthrough or what-if work would be lost.
     Quit,
-    /// Close what is open (help, search, filter, detail focus); quit when nothing is.
-    Back,
+    /// Leave at once (Ctrl-C), whatever is unsaved.
+    QuitNow,
+    /// Close one level: the search filter, the detail focus, the quick filter, then the view
+    /// (back to the explorer). Never quits.
+    Close,
+
+    // Moving in the list (or the text) that has the focus.
     MoveUp,
     MoveDown,
     PageUp,
     PageDown,
     Top,
     Bottom,
+
+    // Explorer panes.
     NextPane,
     PrevPane,
-    ToggleDetail,
-    StartSearch,
-    SearchInput(char),
-    SearchBackspace,
-    SearchAccept,
-    SearchCancel,
-    NextMatch,
-    PrevMatch,
-    SetFilter(Filter),
-    CycleFilter,
-    ToggleHelp,
-    Copy,
-    ToggleMouse,
+    /// Focus the details of the selection (again: back to the list).
+    FocusDetail,
+    /// Copy the selection's ImmutableID (on-prem) or object id (cloud).
+    CopyId,
+
+    // The search filter (`/`).
+    SearchStart,
+    SearchType(char),
+    SearchErase,
+    /// Enter: stop typing, keep the list narrowed to the matches.
+    SearchKeep,
+    /// Esc while typing: drop the filter.
+    SearchClear,
+    MatchNext,
+    MatchPrev,
+    /// Match the next chunk of a search in progress (sent by the runner when no key waits).
+    SearchTick,
+
+    // Quick filters.
+    FilterSet(Filter),
+    FilterNext,
+
+    // Views and overlays.
+    ShowView(View),
+    NextView,
+    HelpToggle,
+    LoadReportToggle,
+    MouseToggle,
+
+    // Provisioning errors.
+    ErrorShowObject,
+    ErrorPropertyName,
+    ErrorSortField,
+    ErrorSortDirection,
+    ErrorAllToggle,
+    CopyCmdlet,
+    CopyGraph,
+    CopyCommand,
+
+    // What-if.
+    WhatIfFlip,
+    WhatIfReset,
+    WhatIfPin,
+    WhatIfShowChanged,
+
+    // Walkthroughs.
+    WalkStart,
+    WalkOther,
+    WalkApply,
+    WalkSkip,
+    WalkUndo,
+
+    /// Ask for a value (a query field or a file name).
+    Ask(Purpose),
+    PromptType(char),
+    PromptErase,
+    PromptAccept,
+    PromptCancel,
+
+    /// Answers to a yes/no question (overwrite a file, leave with unsaved work).
+    Yes,
+    No,
+
+    // Terminal events.
     Resize(u16, u16),
     Click {
         column: u16,
@@ -40,39 +100,4 @@ pub enum Action {
         row: u16,
         down: bool,
     },
-    SwitchView(View),
-    NextView,
-    /// Enter on an error row: show its object in the explorer.
-    Activate,
-    // What-if panel.
-    Flip,
-    ResetWhatIf,
-    TogglePin,
-    ShowChanged,
-    // Errors view query bar.
-    CyclePropertyName,
-    EditField(Field),
-    EditInput(char),
-    EditBackspace,
-    EditAccept,
-    EditCancel,
-    CycleSortField,
-    ToggleSortDirection,
-    ToggleAll,
-    CopyCmdlet,
-    CopyGraph,
-    CopyCommand,
-    // Walkthroughs.
-    StartWalkthrough,
-    NextWalkthroughKind,
-    WalkApply,
-    WalkSkip,
-    WalkBack,
-    ConfirmYes,
-    ConfirmNo,
-    /// The runner read and checked a bulk hard match CSV.
-    BulkLoaded,
-    ToggleLoadReport,
-    /// Match the next chunk of a search in progress (sent by the runner when no key waits).
-    SearchTick,
 }

@@ -1,10 +1,58 @@
-//! The keymap: one table that both dispatches keys and writes the help screen and the hint bar,
-//! so what the help says is what the keys do. Each binding names the contexts it applies in.
+//! The keymap: one table that dispatches keys and writes the help screen and the hint bar, so
+//! what the help says is what the keys do. Each binding names the contexts it applies in; its
+//! hint (if any) carries an importance, and the hint bar shows the most important first.
 
 use super::action::Action;
-use super::errors::Field;
-use super::state::{Context, Filter, View};
+use super::views::View;
+use super::views::explorer::Filter;
+use super::views::prompt::{Purpose, QueryField};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Which keys apply: the view in normal mode, else the mode on top of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    Explorer,
+    Errors,
+    WhatIf,
+    Walkthrough,
+    Bulk,
+    Search,
+    Prompt,
+    Confirm,
+    Help,
+    Report,
+}
+
+impl Context {
+    pub const ALL: [Context; 10] = [
+        Context::Explorer,
+        Context::Errors,
+        Context::WhatIf,
+        Context::Walkthrough,
+        Context::Bulk,
+        Context::Search,
+        Context::Prompt,
+        Context::Confirm,
+        Context::Help,
+        Context::Report,
+    ];
+
+    /// The help's title for the context.
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Explorer => "Explorer",
+            Context::Errors => "Provisioning errors",
+            Context::WhatIf => "What-if",
+            Context::Walkthrough => "Walkthrough",
+            Context::Bulk => "Bulk hard match",
+            Context::Search => "While searching",
+            Context::Prompt => "While typing a value",
+            Context::Confirm => "When asked yes or no",
+            Context::Help => "In this help",
+            Context::Report => "In the load report",
+        }
+    }
+}
 
 /// A key as bound: a code plus the modifiers that must be held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,13 +73,13 @@ pub struct Binding {
     pub keys: &'static [Key],
     pub action: Action,
     pub help: &'static str,
-    /// Bindings of one group share a line in the help ("0-8  views: …").
+    /// Bindings of one group share a line in the help ("0-8  quick filters: …").
     pub group: Option<&'static str>,
-    /// Shown in the hint bar of its contexts.
-    pub hint: Option<&'static str>,
+    /// The hint bar's word and its importance (0 first).
+    pub hint: Option<(&'static str, u8)>,
 }
 
-use Context::{Bulk, Confirm, Edit, Errors, Explorer, Help, Report, Search, Walkthrough, WhatIf};
+use Context::{Bulk, Confirm, Errors, Explorer, Help, Prompt, Report, Search, Walkthrough, WhatIf};
 const EXPLORER: &[Context] = &[Explorer];
 const ERRORS: &[Context] = &[Errors];
 const WHATIF: &[Context] = &[WhatIf];
@@ -40,11 +88,11 @@ const CONFIRM: &[Context] = &[Confirm];
 const BULK: &[Context] = &[Bulk];
 const VIEWS: &[Context] = &[Explorer, Errors, WhatIf, Walkthrough, Bulk];
 const LISTS: &[Context] = &[Explorer, Errors, WhatIf, Bulk];
+const SCROLLS: &[Context] = &[Help, Report];
 const SEARCH: &[Context] = &[Search];
-const EDIT: &[Context] = &[Edit];
+const PROMPT: &[Context] = &[Prompt];
 const HELP: &[Context] = &[Help];
 const REPORT: &[Context] = &[Report];
-/// Every context: keys that work wherever the admin is (Ctrl-C).
 const EVERYWHERE: &[Context] = &Context::ALL;
 
 const fn bind(
@@ -52,7 +100,7 @@ const fn bind(
     keys: &'static [Key],
     action: Action,
     help: &'static str,
-    hint: Option<&'static str>,
+    hint: Option<(&'static str, u8)>,
 ) -> Binding {
     Binding {
         contexts,
@@ -64,50 +112,70 @@ const fn bind(
     }
 }
 
-const fn view(keys: &'static [Key], f: Filter, help: &'static str) -> Binding {
+const fn filter(keys: &'static [Key], f: Filter, help: &'static str) -> Binding {
     Binding {
         contexts: EXPLORER,
         keys,
-        action: Action::SetFilter(f),
+        action: Action::FilterSet(f),
         help,
-        group: Some("quick filters (views)"),
+        group: Some("quick filters"),
         hint: None,
     }
 }
 
-const SHIFT_G: Key = Key(KeyCode::Char('G'), KeyModifiers::SHIFT);
-const SHIFT_N: Key = Key(KeyCode::Char('N'), KeyModifiers::SHIFT);
-const SHIFT_Y: Key = Key(KeyCode::Char('Y'), KeyModifiers::SHIFT);
+const fn shift(c: char) -> Key {
+    Key(KeyCode::Char(c), KeyModifiers::SHIFT)
+}
 
 pub const KEYMAP: &[Binding] = &[
-    bind(EVERYWHERE, &[ctrl('c')], Action::Quit, "quit at once", None),
     bind(
-        VIEWS,
-        &[k('q'), code(KeyCode::Esc)],
-        Action::Back,
-        "back (close search, filter or details; then the explorer); quit at the top",
-        Some("quit"),
-    ),
-    bind(
-        VIEWS,
-        &[k('x')],
-        Action::SwitchView(View::Explorer),
-        "the explorer: both directories side by side",
+        EVERYWHERE,
+        &[ctrl('c')],
+        Action::QuitNow,
+        "quit at once",
         None,
     ),
     bind(
         VIEWS,
+        &[k('?')],
+        Action::HelpToggle,
+        "this help",
+        Some(("help", 0)),
+    ),
+    bind(
+        VIEWS,
+        &[k('q')],
+        Action::Quit,
+        "quit (asks first if walkthrough or what-if work is unsaved)",
+        Some(("quit", 1)),
+    ),
+    bind(
+        VIEWS,
+        &[code(KeyCode::Esc)],
+        Action::Close,
+        "back: clear the search, leave the details, clear the filter, then back to the explorer (never quits)",
+        None,
+    ),
+    bind(
+        VIEWS,
+        &[k('x')],
+        Action::ShowView(View::Explorer),
+        "the explorer: both directories side by side",
+        Some(("explorer", 8)),
+    ),
+    bind(
+        VIEWS,
         &[k('e')],
-        Action::SwitchView(View::Errors),
+        Action::ShowView(View::Errors),
         "provisioning errors (Get-MsolDirSyncProvisioningError)",
-        Some("errors"),
+        Some(("errors", 7)),
     ),
     bind(
         VIEWS,
         &[k('w')],
-        Action::SwitchView(View::WhatIf),
+        Action::ShowView(View::WhatIf),
         "what-if: flip features and settings",
-        Some("what-if"),
+        Some(("what-if", 7)),
     ),
     bind(VIEWS, &[k(']')], Action::NextView, "next view", None),
     bind(
@@ -122,32 +190,32 @@ pub const KEYMAP: &[Binding] = &[
         &[code(KeyCode::Down), k('j')],
         Action::MoveDown,
         "next row (details: scroll down)",
-        Some("move"),
+        None,
     ),
     bind(
-        LISTS,
+        &[Explorer, Errors, WhatIf, Bulk, Help, Report],
         &[code(KeyCode::PageUp), ctrl('u')],
         Action::PageUp,
         "page up",
         None,
     ),
     bind(
-        LISTS,
+        &[Explorer, Errors, WhatIf, Bulk, Help, Report],
         &[code(KeyCode::PageDown), ctrl('d')],
         Action::PageDown,
         "page down",
         None,
     ),
     bind(
-        LISTS,
+        &[Explorer, Errors, WhatIf, Bulk, Help, Report],
         &[code(KeyCode::Home), k('g')],
         Action::Top,
         "first row",
         None,
     ),
     bind(
-        LISTS,
-        &[code(KeyCode::End), SHIFT_G, k('G')],
+        &[Explorer, Errors, WhatIf, Bulk, Help, Report],
+        &[code(KeyCode::End), shift('G'), k('G')],
         Action::Bottom,
         "last row",
         None,
@@ -157,7 +225,7 @@ pub const KEYMAP: &[Binding] = &[
         &[code(KeyCode::Tab)],
         Action::NextPane,
         "next pane (on-prem → cloud → details)",
-        Some("pane"),
+        Some(("pane", 4)),
     ),
     bind(
         EXPLORER,
@@ -172,121 +240,109 @@ pub const KEYMAP: &[Binding] = &[
     bind(
         EXPLORER,
         &[code(KeyCode::Enter)],
-        Action::ToggleDetail,
+        Action::FocusDetail,
         "focus the details of the selection (again: back)",
-        Some("details"),
+        Some(("details", 5)),
     ),
     bind(
         EXPLORER,
         &[k('/')],
-        Action::StartSearch,
-        "fuzzy search: name, UPN, addresses, DN, ids, anchors",
-        Some("search"),
+        Action::SearchStart,
+        "search: narrow both lists to the objects whose name, UPN, addresses, DN, id or ImmutableID match",
+        Some(("search", 2)),
     ),
     bind(
         EXPLORER,
         &[k('n')],
-        Action::NextMatch,
+        Action::MatchNext,
         "next search match",
         None,
     ),
     bind(
         EXPLORER,
-        &[k('N'), SHIFT_N],
-        Action::PrevMatch,
+        &[k('N'), shift('N')],
+        Action::MatchPrev,
         "previous search match",
         None,
     ),
     bind(
         EXPLORER,
         &[k('f')],
-        Action::CycleFilter,
+        Action::FilterNext,
         "next quick filter",
-        Some("filter"),
+        Some(("quick filter", 6)),
     ),
-    view(&[k('0')], Filter::All, "filter: everything"),
-    view(&[k('1')], Filter::Attention, "filter: needs attention"),
-    view(&[k('2')], Filter::Errors, "filter: errors"),
-    view(
+    filter(&[k('0')], Filter::All, "filter: everything"),
+    filter(&[k('1')], Filter::Attention, "filter: needs attention"),
+    filter(&[k('2')], Filter::Errors, "filter: errors"),
+    filter(
         &[k('3')],
         Filter::AdminConflicts,
         "filter: admin-role conflicts",
     ),
-    view(&[k('4')], Filter::Quarantines, "filter: quarantines"),
-    view(&[k('5')], Filter::Takeovers, "filter: takeovers"),
-    view(&[k('6')], Filter::New, "filter: new objects"),
-    view(&[k('7')], Filter::OutOfScope, "filter: out of scope"),
-    view(&[k('8')], Filter::Changed, "filter: changed by what-if"),
+    filter(&[k('4')], Filter::Quarantines, "filter: quarantines"),
+    filter(&[k('5')], Filter::Takeovers, "filter: takeovers"),
+    filter(&[k('6')], Filter::New, "filter: new objects"),
+    filter(&[k('7')], Filter::OutOfScope, "filter: out of scope"),
+    filter(&[k('8')], Filter::Changed, "filter: changed by what-if"),
     bind(
         EXPLORER,
         &[k('y')],
-        Action::Copy,
+        Action::CopyId,
         "copy the ImmutableID (on-prem) or object id (cloud) to the clipboard (OSC 52)",
-        Some("copy"),
+        Some(("copy", 9)),
     ),
     bind(
         EXPLORER,
         &[k('m')],
-        Action::ToggleMouse,
+        Action::MouseToggle,
         "mouse on/off (off: the terminal selects text)",
         None,
     ),
     bind(
         EXPLORER,
-        &[k('W'), Key(KeyCode::Char('W'), KeyModifiers::SHIFT)],
-        Action::StartWalkthrough,
+        &[k('W'), shift('W')],
+        Action::WalkStart,
         "start the guided fix that fits the selection (W1–W4)",
-        Some("fix it"),
+        Some(("fix it", 3)),
     ),
     bind(
-        EXPLORER,
-        &[k('H'), Key(KeyCode::Char('H'), KeyModifiers::SHIFT)],
-        Action::EditField(Field::CsvPath),
+        &[Explorer, Bulk],
+        &[k('H'), shift('H')],
+        Action::Ask(Purpose::BulkCsv),
         "bulk hard match: check a SamAccountName,CloudUPN CSV",
         None,
     ),
     bind(
         BULK,
         &[k('o')],
-        Action::EditField(Field::BulkScriptPath),
+        Action::Ask(Purpose::BulkScript),
         "write the script for the rows that pass (never overwrites without asking)",
-        Some("script"),
-    ),
-    bind(
-        BULK,
-        &[k('H'), Key(KeyCode::Char('H'), KeyModifiers::SHIFT)],
-        Action::EditField(Field::CsvPath),
-        "check another CSV",
-        None,
+        Some(("script", 2)),
     ),
     bind(
         VIEWS,
-        &[k('L'), Key(KeyCode::Char('L'), KeyModifiers::SHIFT)],
-        Action::ToggleLoadReport,
+        &[k('L'), shift('L')],
+        Action::LoadReportToggle,
         "the load report: files read, formats, warnings, skipped objects",
         None,
     ),
     bind(
         REPORT,
-        &[
-            code(KeyCode::Esc),
-            k('q'),
-            k('L'),
-            Key(KeyCode::Char('L'), KeyModifiers::SHIFT),
-        ],
-        Action::ToggleLoadReport,
+        &[code(KeyCode::Esc), k('q'), k('L'), shift('L')],
+        Action::LoadReportToggle,
         "close the load report",
-        Some("close"),
+        Some(("close", 0)),
     ),
     bind(
-        REPORT,
+        SCROLLS,
         &[code(KeyCode::Down), k('j')],
         Action::MoveDown,
         "scroll down",
-        None,
+        Some(("scroll", 1)),
     ),
     bind(
-        REPORT,
+        SCROLLS,
         &[code(KeyCode::Up), k('k')],
         Action::MoveUp,
         "scroll up",
@@ -297,110 +353,104 @@ pub const KEYMAP: &[Binding] = &[
         &[code(KeyCode::Enter), code(KeyCode::Right), k('l')],
         Action::WalkApply,
         "apply the next step to the what-if copy",
-        Some("apply step"),
+        Some(("apply step", 2)),
     ),
     bind(
         WALK,
         &[k('s')],
         Action::WalkSkip,
         "skip the next step (it is left out of the script)",
-        Some("skip"),
+        Some(("skip", 4)),
     ),
     bind(
         WALK,
         &[code(KeyCode::Left), k('h'), code(KeyCode::Backspace)],
-        Action::WalkBack,
+        Action::WalkUndo,
         "undo the last step",
-        Some("undo"),
+        Some(("undo", 5)),
     ),
     bind(
         WALK,
         &[k('t')],
-        Action::NextWalkthroughKind,
+        Action::WalkOther,
         "another walkthrough that fits this object",
         None,
     ),
     bind(
         WALK,
         &[k('o')],
-        Action::EditField(Field::ScriptPath),
+        Action::Ask(Purpose::WalkScript),
         "write the remediation script (never overwrites without asking)",
-        Some("script"),
+        Some(("script", 3)),
     ),
     bind(
         WALK,
-        &[k('S'), Key(KeyCode::Char('S'), KeyModifiers::SHIFT)],
-        Action::EditField(Field::ScenarioPath),
+        &[k('S'), shift('S')],
+        Action::Ask(Purpose::WalkScenario),
         "save the steps taken as a scenario file",
-        Some("save scenario"),
+        Some(("save scenario", 6)),
     ),
-    bind(
-        CONFIRM,
-        &[k('y')],
-        Action::ConfirmYes,
-        "overwrite the file",
-        Some("overwrite"),
-    ),
+    bind(CONFIRM, &[k('y')], Action::Yes, "yes", Some(("yes", 0))),
     bind(
         CONFIRM,
         &[k('n'), code(KeyCode::Esc)],
-        Action::ConfirmNo,
-        "keep the existing file",
-        Some("keep it"),
+        Action::No,
+        "no",
+        Some(("no", 1)),
     ),
     bind(
         ERRORS,
         &[code(KeyCode::Enter)],
-        Action::Activate,
+        Action::ErrorShowObject,
         "show the object in the explorer, conflict explained",
-        Some("show"),
+        Some(("show", 2)),
     ),
     bind(
         ERRORS,
         &[k('p')],
-        Action::CyclePropertyName,
+        Action::ErrorPropertyName,
         "-PropertyName: any → UserPrincipalName → ProxyAddresses",
-        Some("property"),
+        Some(("property", 3)),
     ),
     bind(
         ERRORS,
         &[k('v')],
-        Action::EditField(Field::PropertyValue),
+        Action::Ask(Purpose::Query(QueryField::PropertyValue)),
         "-PropertyValue (needs -PropertyName; case-sensitive)",
         None,
     ),
     bind(
         ERRORS,
         &[k('s')],
-        Action::EditField(Field::SearchString),
+        Action::Ask(Purpose::Query(QueryField::SearchString)),
         "-SearchString: prefix of name, UPN or value (case-sensitive)",
-        Some("search"),
+        Some(("search", 4)),
     ),
     bind(
         ERRORS,
         &[k('o')],
-        Action::CycleSortField,
+        Action::ErrorSortField,
         "-SortField: None → DisplayName → UserPrincipalName",
-        Some("sort"),
+        Some(("sort", 5)),
     ),
     bind(
         ERRORS,
         &[k('d')],
-        Action::ToggleSortDirection,
+        Action::ErrorSortDirection,
         "-SortDirection: Ascending ↔ Descending",
         None,
     ),
     bind(
         ERRORS,
         &[k('l')],
-        Action::EditField(Field::MaxResults),
+        Action::Ask(Purpose::Query(QueryField::MaxResults)),
         "-MaxResults N (empty: the default 500)",
         None,
     ),
     bind(
         ERRORS,
         &[k('a')],
-        Action::ToggleAll,
+        Action::ErrorAllToggle,
         "-All ↔ -MaxResults",
         None,
     ),
@@ -409,11 +459,11 @@ pub const KEYMAP: &[Binding] = &[
         &[k('y')],
         Action::CopyCmdlet,
         "copy the Get-MsolDirSyncProvisioningError line",
-        Some("copy"),
+        Some(("copy", 6)),
     ),
     bind(
         ERRORS,
-        &[k('Y'), SHIFT_Y],
+        &[k('Y'), shift('Y')],
         Action::CopyGraph,
         "copy the Microsoft Graph PowerShell line",
         None,
@@ -428,119 +478,98 @@ pub const KEYMAP: &[Binding] = &[
     bind(
         WHATIF,
         &[code(KeyCode::Enter), k(' ')],
-        Action::Flip,
-        "flip the setting: the plan is recomputed at once",
-        Some("flip"),
+        Action::WhatIfFlip,
+        "flip the setting: the plan is made again in the background",
+        Some(("flip", 2)),
     ),
     bind(
         WHATIF,
         &[k('r')],
-        Action::ResetWhatIf,
-        "reset to the snapshot's real settings",
-        Some("reset"),
+        Action::WhatIfReset,
+        "reset to the snapshot's own settings",
+        Some(("reset", 3)),
     ),
     bind(
         WHATIF,
         &[k('c')],
-        Action::TogglePin,
+        Action::WhatIfPin,
         "pin these settings as A and compare what you flip next (B) against them",
-        Some("pin A"),
+        Some(("pin A", 5)),
     ),
     bind(
         WHATIF,
         &[k('v')],
-        Action::ShowChanged,
+        Action::WhatIfShowChanged,
         "show the changed objects in the explorer",
-        Some("show changed"),
-    ),
-    bind(
-        VIEWS,
-        &[k('?')],
-        Action::ToggleHelp,
-        "this help",
-        Some("help"),
+        Some(("show changed", 4)),
     ),
     bind(
         SEARCH,
         &[code(KeyCode::Enter)],
-        Action::SearchAccept,
-        "keep the match and leave search (n/N move on)",
-        Some("keep"),
+        Action::SearchKeep,
+        "keep the lists narrowed to the matches and stop typing (n/N jump)",
+        Some(("keep", 0)),
     ),
     bind(
         SEARCH,
         &[code(KeyCode::Esc)],
-        Action::SearchCancel,
-        "cancel the search",
-        Some("cancel"),
+        Action::SearchClear,
+        "clear the search: both lists show everything again",
+        Some(("clear", 1)),
     ),
     bind(
         SEARCH,
         &[code(KeyCode::Backspace)],
-        Action::SearchBackspace,
+        Action::SearchErase,
         "delete a character",
         None,
     ),
     bind(
         SEARCH,
         &[code(KeyCode::Down), ctrl('n')],
-        Action::NextMatch,
+        Action::MatchNext,
         "next match",
-        Some("next"),
+        Some(("next", 2)),
     ),
     bind(
         SEARCH,
         &[code(KeyCode::Up), ctrl('p')],
-        Action::PrevMatch,
+        Action::MatchPrev,
         "previous match",
         None,
     ),
     bind(
-        EDIT,
+        PROMPT,
         &[code(KeyCode::Enter)],
-        Action::EditAccept,
+        Action::PromptAccept,
         "apply the value",
-        Some("apply"),
+        Some(("apply", 0)),
     ),
     bind(
-        EDIT,
+        PROMPT,
         &[code(KeyCode::Esc)],
-        Action::EditCancel,
+        Action::PromptCancel,
         "leave the value as it was",
-        Some("cancel"),
+        Some(("cancel", 1)),
     ),
     bind(
-        EDIT,
+        PROMPT,
         &[code(KeyCode::Backspace)],
-        Action::EditBackspace,
+        Action::PromptErase,
         "delete a character",
         None,
     ),
     bind(
         HELP,
         &[code(KeyCode::Esc), k('q'), k('?')],
-        Action::ToggleHelp,
+        Action::HelpToggle,
         "close the help",
-        Some("close"),
-    ),
-    bind(
-        HELP,
-        &[code(KeyCode::Down), k('j')],
-        Action::MoveDown,
-        "scroll down",
-        None,
-    ),
-    bind(
-        HELP,
-        &[code(KeyCode::Up), k('k')],
-        Action::MoveUp,
-        "scroll up",
-        None,
+        Some(("close", 0)),
     ),
 ];
 
-/// The action a key stands for in a context. While searching or editing, any other printable
-/// character is typed.
+/// The action a key stands for in a context. While searching or typing a value, any other
+/// printable character is typed.
 pub fn dispatch(ctx: Context, ev: KeyEvent) -> Option<Action> {
     // Shift is implied by upper-case characters; compare without it for them.
     let mods = match ev.code {
@@ -564,8 +593,8 @@ pub fn dispatch(ctx: Context, ev: KeyEvent) -> Option<Action> {
         .modifiers
         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
     match (ctx, ev.code) {
-        (Context::Search, KeyCode::Char(c)) if typed => Some(Action::SearchInput(c)),
-        (Context::Edit, KeyCode::Char(c)) if typed => Some(Action::EditInput(c)),
+        (Context::Search, KeyCode::Char(c)) if typed => Some(Action::SearchType(c)),
+        (Context::Prompt, KeyCode::Char(c)) if typed => Some(Action::PromptType(c)),
         _ => None,
     }
 }
@@ -609,20 +638,6 @@ pub fn keys_label(b: &Binding) -> String {
     names.join("/")
 }
 
-/// The help's sections, in order, with their titles.
-pub const SECTIONS: [(Context, &str); 10] = [
-    (Context::Explorer, "Explorer"),
-    (Context::Errors, "Provisioning errors"),
-    (Context::WhatIf, "What-if"),
-    (Context::Walkthrough, "Walkthrough"),
-    (Context::Bulk, "Bulk hard match"),
-    (Context::Search, "While searching"),
-    (Context::Edit, "While typing a value"),
-    (Context::Confirm, "When asked to overwrite"),
-    (Context::Help, "In this help"),
-    (Context::Report, "In the load report"),
-];
-
 /// Help rows of a context: (keys, description), straight from the table. Bindings of a group
 /// become one line: their keys joined, their descriptions listed.
 pub fn help_rows(ctx: Context) -> Vec<(String, String)> {
@@ -658,13 +673,19 @@ pub fn help_rows(ctx: Context) -> Vec<(String, String)> {
     rows
 }
 
-/// Hint-bar entries of a context: (first key, word).
+/// Hint-bar entries of a context, the most important first: (first key, word).
 pub fn hints(ctx: Context) -> Vec<(String, &'static str)> {
-    KEYMAP
+    let mut v: Vec<(u8, usize, String, &'static str)> = KEYMAP
         .iter()
-        .filter(|b| b.contexts.contains(&ctx))
-        .filter_map(|b| b.hint.map(|h| (key_name(&b.keys[0]), h)))
-        .collect()
+        .enumerate()
+        .filter(|(_, b)| b.contexts.contains(&ctx))
+        .filter_map(|(i, b)| {
+            b.hint
+                .map(|(word, rank)| (rank, i, key_name(&b.keys[0]), word))
+        })
+        .collect();
+    v.sort();
+    v.into_iter().map(|(_, _, k, w)| (k, w)).collect()
 }
 
 #[cfg(test)]
@@ -676,35 +697,38 @@ mod tests {
     }
 
     #[test]
-    fn keys_dispatch_per_context() {
+    fn keys_dispatch_per_context_and_esc_never_quits() {
         let j = press(KeyCode::Char('j'), KeyModifiers::NONE);
         assert_eq!(dispatch(Context::Explorer, j), Some(Action::MoveDown));
-        assert_eq!(dispatch(Context::Search, j), Some(Action::SearchInput('j')));
-        assert_eq!(dispatch(Context::Edit, j), Some(Action::EditInput('j')));
+        assert_eq!(dispatch(Context::Search, j), Some(Action::SearchType('j')));
+        assert_eq!(dispatch(Context::Prompt, j), Some(Action::PromptType('j')));
         let big_g = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(dispatch(Context::Explorer, big_g), Some(Action::Bottom));
         let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for ctx in Context::ALL {
-            assert_eq!(dispatch(ctx, ctrl_c), Some(Action::Quit), "{ctx:?}");
+            assert_eq!(dispatch(ctx, ctrl_c), Some(Action::QuitNow), "{ctx:?}");
+            let esc = dispatch(ctx, press(KeyCode::Esc, KeyModifiers::NONE));
+            assert!(
+                !matches!(esc, Some(Action::Quit | Action::QuitNow)),
+                "Esc quits in {ctx:?}"
+            );
         }
-        assert_eq!(
-            SECTIONS.len(),
-            Context::ALL.len(),
-            "every context has a help section"
-        );
+        let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(dispatch(Context::Explorer, q), Some(Action::Quit));
+        assert_eq!(dispatch(Context::Search, q), Some(Action::SearchType('q')));
         let p = press(KeyCode::Char('p'), KeyModifiers::NONE);
         assert_eq!(
             dispatch(Context::Errors, p),
-            Some(Action::CyclePropertyName)
+            Some(Action::ErrorPropertyName)
         );
         assert_eq!(dispatch(Context::Explorer, p), None);
         let space = press(KeyCode::Char(' '), KeyModifiers::NONE);
-        assert_eq!(dispatch(Context::WhatIf, space), Some(Action::Flip));
+        assert_eq!(dispatch(Context::WhatIf, space), Some(Action::WhatIfFlip));
     }
 
     #[test]
     fn every_binding_is_in_the_help_and_no_key_is_bound_twice_in_a_context() {
-        for (ctx, _) in SECTIONS {
+        for ctx in Context::ALL {
             let help: String = help_rows(ctx)
                 .iter()
                 .map(|(k, h)| format!("{k} {h}\n"))
@@ -723,6 +747,21 @@ mod tests {
                     seen.push(*key);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn help_is_the_first_hint_of_every_view() {
+        for ctx in [
+            Context::Explorer,
+            Context::Errors,
+            Context::WhatIf,
+            Context::Walkthrough,
+            Context::Bulk,
+        ] {
+            let h = hints(ctx);
+            assert_eq!(h[0], ("?".to_string(), "help"), "{ctx:?}");
+            assert_eq!(h[1], ("q".to_string(), "quit"), "{ctx:?}");
         }
     }
 }

@@ -1,15 +1,19 @@
 //! The detail pane: both sides of the selection side by side with differences marked, the
 //! outcome with its rule ids and trace, the takeover preview (M7), the anchor in every form
 //! (A4) and the fixes the rule book gives. Every attribute value goes through `display_safe`.
+//! Everything is read from the session's configuration in force (a what-if flip included), and
+//! long text is wrapped here, under its label, to the pane's width.
 
-use super::state::{Pane, State};
-use super::theme::result_badge;
+use super::Pane;
 use crate::anchor::Anchor;
 use crate::model::{CloudObject, OnPremObject};
 use crate::outcome::{ErrorCode, Flag, Holder, Outcome, SyncResult};
 use crate::preview::preview;
 use crate::sanitize::display_safe;
 use crate::trace::{cloud_ref, on_prem_ref};
+use crate::tui::app::App as State;
+use crate::tui::theme::result_badge;
+use crate::tui::widgets::labeled;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
@@ -19,21 +23,15 @@ fn safe(text: &str) -> String {
     display_safe(text).into_owned()
 }
 
-/// Rows the lines take when wrapped to `width` (an upper bound for scrolling).
-pub fn wrapped_height(lines: &[Line], width: u16) -> usize {
-    let w = usize::from(width.max(1));
-    lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum()
-}
-
 /// The detail lines for the current selection.
-pub fn lines(s: &State) -> Vec<Line<'static>> {
-    match s.subject {
-        Pane::Cloud => match s.selected_cloud() {
-            Some(c) => cloud_lines(s, c),
+pub fn lines(s: &State, width: usize) -> Vec<Line<'static>> {
+    match s.explorer.subject {
+        Pane::Cloud => match s.explorer.selected_cloud() {
+            Some(c) => cloud_lines(s, c, width),
             None => vec![Line::from("No cloud object in this view.")],
         },
-        _ => match s.selected_outcome() {
-            Some(o) => on_prem_lines(s, o),
+        _ => match s.explorer.selected_outcome() {
+            Some(o) => on_prem_lines(s, o, width),
             None => vec![Line::from(
                 "No on-prem object in this view (press 0 to clear the filter).",
             )],
@@ -83,9 +81,9 @@ fn list(v: &[String]) -> Option<String> {
     (!v.is_empty()).then(|| v.join(", "))
 }
 
-fn on_prem_lines(s: &State, oi: u32) -> Vec<Line<'static>> {
-    let b = &s.bundle;
-    let out = &s.plan.outcomes[oi as usize];
+fn on_prem_lines(s: &State, oi: u32, full: usize) -> Vec<Line<'static>> {
+    let b = &*s.session.snapshot;
+    let out = &s.session.plan.outcomes[oi as usize];
     let o = &b.on_premises[out.on_prem as usize];
     let cloud = s.counterpart_of_outcome(oi).map(|c| &b.cloud[c as usize]);
     let mut v: Vec<Line<'static>> = Vec::new();
@@ -110,19 +108,42 @@ fn on_prem_lines(s: &State, oi: u32) -> Vec<Line<'static>> {
         Span::styled("rules  ", s.theme.dim()),
         Span::raw(out.rules().join(" ")),
     ]));
-    v.push(Line::from(Span::styled(
-        safe(&o.distinguished_name),
-        s.theme.dim(),
-    )));
     // The verdict first: the step that decided it, and the first thing to do about it.
+    v.extend(labeled(
+        Span::styled("DN     ", s.theme.dim()),
+        &safe(&o.distinguished_name),
+        s.theme.dim(),
+        full,
+    ));
     if let Some(step) = out.key_step() {
-        v.push(Line::from(vec![
+        v.extend(labeled(
             Span::styled("why    ", s.theme.key()),
-            Span::styled(
-                safe(&step.describe(b, &out.source_anchor)),
-                Style::new().add_modifier(Modifier::BOLD),
-            ),
-        ]));
+            &safe(&step.describe(b, &out.source_anchor)),
+            Style::new().add_modifier(Modifier::BOLD),
+            full,
+        ));
+    }
+    // Δ: what the comparison plan (the snapshot's settings, or the pinned ones) said.
+    if s.whatif
+        .diff
+        .changed
+        .get(oi as usize)
+        .copied()
+        .unwrap_or(false)
+    {
+        let before = s.whatif.against(&s.session).outcomes.get(oi as usize);
+        if let Some(before) = before {
+            v.extend(labeled(
+                Span::styled("Δ was  ", s.theme.changed()),
+                &format!(
+                    "was: {} — now: {} (what-if)",
+                    crate::diff::outcome_class(before),
+                    crate::diff::outcome_class(out)
+                ),
+                s.theme.changed(),
+                full,
+            ));
+        }
     }
     let first_fix = if out.has_flag(Flag::ExistingAdminRoleConflict) {
         Some(
@@ -131,35 +152,43 @@ fn on_prem_lines(s: &State, oi: u32) -> Vec<Line<'static>> {
     } else {
         out.error.and_then(|e| e.fixes().first().copied())
     };
-    let walk_hint = matches!(
-        out.result,
-        SyncResult::Linked | SyncResult::Provision | SyncResult::Error
-    ) && o.object_class == crate::model::ObjectKind::User
-        && !out.has_flag(Flag::ExistingAdminRoleConflict);
     if let Some(fix) = first_fix {
-        v.push(Line::from(vec![
+        v.extend(labeled(
             Span::styled("fix    ", s.theme.key()),
-            Span::raw(fix),
-        ]));
+            fix,
+            Style::new(),
+            full,
+        ));
     }
-    if walk_hint {
-        let what = if out.result == SyncResult::Linked {
-            "W4 unlink"
-        } else {
-            "W2 hard match or W3 soft match (select the cloud user first)"
-        };
-        v.push(Line::from(vec![
+    // The guided fixes that fit, from the session: W starts the first, t (in the walkthrough)
+    // offers the others.
+    let fits: Vec<String> = s
+        .session
+        .suggest(out.on_prem as usize)
+        .iter()
+        .map(|(k, _)| format!("{} {}", k.id(), k.title()))
+        .collect();
+    if let Some((first, others)) = fits.split_first() {
+        let needs_target =
+            matches!(out.result, SyncResult::Provision | SyncResult::Error) && cloud.is_none();
+        let mut text = format!("walk through {first} on a what-if copy");
+        if !others.is_empty() {
+            text.push_str(&format!(" (then t: {})", others.join(", ")));
+        }
+        if needs_target {
+            text.push_str("; select the cloud user first");
+        }
+        v.extend(labeled(
             Span::styled("W      ", s.theme.key()),
-            Span::raw(format!("walk through {what} on a what-if copy")),
-        ]));
+            &text,
+            Style::new(),
+            full,
+        ));
     }
     v.push(Line::default());
 
     // Side by side.
-    let width = (s.areas().detail.width as usize)
-        .saturating_sub(LABEL + 6)
-        .max(20)
-        / 2;
+    let width = full.saturating_sub(LABEL + 3).max(20) / 2;
     let cloud_title = match (cloud, out.result) {
         (None, SyncResult::Provision) => "Cloud: a new object".to_string(),
         (None, _) => "Cloud: —".to_string(),
@@ -245,10 +274,12 @@ fn on_prem_lines(s: &State, oi: u32) -> Vec<Line<'static>> {
 
     v.push(heading(s, "Why"));
     for step in &out.steps {
-        v.push(Line::from(vec![
-            Span::styled(format!("  {:<4}", step.rule), s.theme.key()),
-            Span::raw(safe(&step.note.describe(b, &out.source_anchor))),
-        ]));
+        v.extend(labeled(
+            Span::styled(format!("  {:<5}", step.rule), s.theme.key()),
+            &safe(&step.note.describe(b, &out.source_anchor)),
+            Style::new(),
+            full,
+        ));
     }
 
     if !out.quarantined.is_empty() {
@@ -264,14 +295,16 @@ fn on_prem_lines(s: &State, oi: u32) -> Vec<Line<'static>> {
                 .as_ref()
                 .map(|p| format!(" → placeholder {p}"))
                 .unwrap_or_default();
-            v.push(Line::from(vec![
+            v.extend(labeled(
                 Span::styled("  ⚠ ", s.theme.warn()),
-                Span::raw(safe(&format!(
+                &safe(&format!(
                     "{} {}{instead}  (held by {holder})",
                     q.property.as_str(),
                     q.value
-                ))),
-            ]));
+                )),
+                Style::new(),
+                full,
+            ));
         }
     }
 
@@ -327,7 +360,7 @@ fn on_prem_lines(s: &State, oi: u32) -> Vec<Line<'static>> {
         v.push(Line::default());
         v.push(heading(s, "What to do"));
         for fix in e.fixes() {
-            v.push(Line::from(format!("  • {fix}")));
+            v.extend(labeled(Span::raw("  • "), fix, Style::new(), full));
         }
         if e == ErrorCode::InvalidHardMatch && cloud.is_some_and(CloudObject::has_directory_role) {
             v.extend(w1_lines(s));
@@ -335,8 +368,11 @@ fn on_prem_lines(s: &State, oi: u32) -> Vec<Line<'static>> {
     } else if out.has_flag(Flag::ExistingAdminRoleConflict) {
         v.push(Line::default());
         v.push(heading(s, "What to do"));
-        v.push(Line::from(
-            "  The admin will be duplicated: the cloud account holds a directory role, so soft match is refused (M6).",
+        v.extend(labeled(
+            Span::raw("  "),
+            "The admin will be duplicated: the cloud account holds a directory role, so soft match is refused (M6).",
+            Style::new(),
+            full,
         ));
         v.extend(w1_lines(s));
     }
@@ -369,13 +405,8 @@ fn anchor_lines(s: &State, o: &OnPremObject, immutable_id: &str) -> Vec<Line<'st
     let Ok(a) = Anchor::parse_immutable_id(immutable_id) else {
         return v;
     };
-    let source = match (
-        o.consistency_guid,
-        o.source_anchor(s.bundle.connect.source_anchor),
-    ) {
-        (Some(cg), used) if cg == used => "mS-DS-ConsistencyGuid",
-        _ => "objectGUID",
-    };
+    // A2, under the configuration in force (a what-if flip of the source anchor included).
+    let source = s.session.config.anchor_source(o);
     for (label, value) in [
         ("from", source.to_string()),
         ("GUID", a.guid().to_string()),
@@ -406,10 +437,10 @@ fn roles(c: &CloudObject) -> Option<String> {
     list(&all)
 }
 
-fn cloud_lines(s: &State, ci: u32) -> Vec<Line<'static>> {
-    let b = &s.bundle;
+fn cloud_lines(s: &State, ci: u32, full: usize) -> Vec<Line<'static>> {
+    let b = &*s.session.snapshot;
     let c = &b.cloud[ci as usize];
-    let refs = &s.cloud_refs[ci as usize];
+    let refs = &s.explorer.cloud_refs[ci as usize];
     let mut v: Vec<Line<'static>> = Vec::new();
     let (sym, word, style) = cloud_badge(s, ci);
     v.push(Line::from(vec![
@@ -455,53 +486,66 @@ fn cloud_lines(s: &State, ci: u32) -> Vec<Line<'static>> {
         ));
     }
     for (label, value) in facts {
-        v.push(Line::from(vec![
+        v.extend(labeled(
             Span::styled(format!("{label:<LABEL$}"), s.theme.dim()),
-            Span::raw(value.map(|x| safe(&x)).unwrap_or_else(|| "—".into())),
-        ]));
+            &value.map(|x| safe(&x)).unwrap_or_else(|| "—".into()),
+            Style::new(),
+            full,
+        ));
     }
     if !c.on_premises_provisioning_errors.is_empty() {
         v.push(Line::default());
         v.push(heading(s, "Provisioning errors already on this object"));
         for e in &c.on_premises_provisioning_errors {
-            v.push(Line::from(vec![
+            v.extend(labeled(
                 Span::styled("  ⚠ ", s.theme.warn()),
-                Span::raw(safe(&format!(
+                &safe(&format!(
                     "{} {} {} since {}",
                     e.category,
                     e.property_causing_error,
                     e.value,
                     e.occurred_date_time.as_deref().unwrap_or("?")
-                ))),
-            ]));
+                )),
+                Style::new(),
+                full,
+            ));
         }
     }
     v.push(Line::default());
     v.push(heading(s, "What the next sync does with it"));
     if refs.is_empty() {
-        v.push(Line::from(
-            "  Nothing in this snapshot links, matches or conflicts with it: the next sync leaves it untouched.",
+        v.extend(labeled(
+            Span::raw("  "),
+            "Nothing in this snapshot links, matches or conflicts with it: the next sync leaves it untouched.",
+            Style::new(),
+            full,
         ));
         if c.is_synced() && !c.is_deleted() {
-            v.push(Line::from(Span::styled(
-                "  It is synced, but from no object in this snapshot (another forest, another sync client, or deleted on-prem).",
+            v.extend(labeled(
+                Span::raw("  "),
+                "It is synced, but from no object in this snapshot (another forest, another sync client, or deleted on-prem).",
                 s.theme.dim(),
-            )));
+                full,
+            ));
         }
     }
     for o in refs {
-        let out = &s.plan.outcomes[*o as usize];
+        let out = &s.session.plan.outcomes[*o as usize];
         let (sym, _) = result_badge(out.result);
         let how = describe_relation(out, ci);
-        v.push(Line::from(vec![
+        v.extend(labeled(
             Span::styled(format!("  {sym} "), s.theme.result(out.result)),
-            Span::raw(safe(&format!("{}: {how}", on_prem_ref(b, out.on_prem)))),
-        ]));
+            &safe(&format!("{}: {how}", on_prem_ref(b, out.on_prem))),
+            Style::new(),
+            full,
+        ));
         if let Some(step) = out.key_step() {
-            v.push(Line::from(Span::styled(
-                format!("      {}", safe(&step.describe(b, &out.source_anchor))),
+            v.extend(labeled(
+                Span::raw("      "),
+                &safe(&step.describe(b, &out.source_anchor)),
                 s.theme.dim(),
-            )));
+                full,
+            ));
         }
     }
     v
@@ -530,11 +574,11 @@ fn describe_relation(out: &Outcome, ci: u32) -> String {
 
 /// Symbol, word and style for a cloud object's fate in this plan.
 pub fn cloud_badge(s: &State, ci: u32) -> (&'static str, &'static str, Style) {
-    let c = &s.bundle.cloud[ci as usize];
-    let refs = &s.cloud_refs[ci as usize];
+    let c = &s.session.snapshot.cloud[ci as usize];
+    let refs = &s.explorer.cloud_refs[ci as usize];
     let direct = refs
         .iter()
-        .map(|o| &s.plan.outcomes[*o as usize])
+        .map(|o| &s.session.plan.outcomes[*o as usize])
         .find(|o| o.cloud == Some(ci));
     let t = &s.theme;
     match direct.map(|o| o.result) {

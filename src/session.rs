@@ -1,0 +1,288 @@
+//! One `Session`: a loaded snapshot, its cloud index, the `Config` in force, the plan under it
+//! and the baseline plan it opened with. The command line and the explorer both work through it:
+//! `flip` and `replan` for what-ifs, `error_lines` for the provisioning-error view,
+//! `suggest` and `start_walkthrough` for guided fixes (rule book §6).
+//!
+//! A session is cheap to clone (the snapshot, index and plans are shared), so background jobs
+//! take a clone and compute from it without touching the one on screen.
+
+use crate::config::{Config, Item};
+use crate::index::{CloudIndex, fold};
+use crate::model::{Bundle, ObjectKind, PropertyName, strip_smtp_prefix};
+use crate::plan::{Plan, plan_what_if};
+use crate::query::{ErrorRow, error_rows};
+use crate::settings::Setting;
+use crate::walkthrough::{Kind, Walkthrough, suggest_from};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use uuid::Uuid;
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The snapshot as loaded (with any `--set` of this run); never modified.
+    pub snapshot: Arc<Bundle>,
+    pub index: Arc<CloudIndex>,
+    /// The configuration the shown plan uses (the snapshot's own until a what-if flip).
+    pub config: Config,
+    /// Plan of `config`.
+    pub plan: Arc<Plan>,
+    /// The plan under the snapshot's own configuration: what what-ifs are compared with.
+    pub baseline: Arc<Plan>,
+}
+
+/// Where an error line's object is in the snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A cloud object of the snapshot (index).
+    Cloud(u32),
+    /// An on-prem object whose new cloud object the next sync creates (outcome index).
+    OnPrem(u32),
+}
+
+/// A provisioning error (rule book §7) with who holds its value and where its object is.
+#[derive(Clone, Debug)]
+pub struct ErrorLine {
+    pub row: ErrorRow,
+    /// The object that holds the conflicting value, for people.
+    pub holder: Option<String>,
+    pub target: Option<Target>,
+}
+
+impl Session {
+    /// Opens a snapshot: `overrides` (`--set FEATURE=BOOL`) become part of the snapshot as this
+    /// run sees it. Indexes and plans once.
+    pub fn open(mut bundle: Bundle, overrides: &[(Setting, bool)]) -> Session {
+        for (s, v) in overrides {
+            bundle.settings.set(*s, *v);
+        }
+        let index = CloudIndex::build(&bundle);
+        let config = Config::of(&bundle);
+        let plan = Arc::new(plan_what_if(
+            &bundle,
+            &index,
+            &config.settings,
+            &config.connect,
+        ));
+        Session {
+            snapshot: Arc::new(bundle),
+            index: Arc::new(index),
+            config,
+            baseline: Arc::clone(&plan),
+            plan,
+        }
+    }
+
+    /// The snapshot's own configuration (what a reset returns to).
+    pub fn snapshot_config(&self) -> Config {
+        Config::of(&self.snapshot)
+    }
+
+    /// The switches a what-if offers for this snapshot.
+    pub fn items(&self) -> Vec<Item> {
+        Config::items(&self.snapshot.connect)
+    }
+
+    /// Flips one switch of the configuration in force; the plan is made again by `replan`
+    /// (or a background job with `plan_for` and `install`).
+    pub fn flip(&mut self, item: Item) {
+        let baseline = self.snapshot.connect.clone();
+        self.config.flip(item, &baseline);
+    }
+
+    /// Whether a switch is on in the configuration in force.
+    pub fn value(&self, item: Item) -> bool {
+        self.config.value(item, &self.snapshot.connect)
+    }
+
+    /// The plan of a configuration over this snapshot and index (pure; any thread).
+    pub fn plan_for(&self, config: &Config) -> Plan {
+        plan_what_if(
+            &self.snapshot,
+            &self.index,
+            &config.settings,
+            &config.connect,
+        )
+    }
+
+    /// Plans the configuration in force now, on this thread.
+    pub fn replan(&mut self) {
+        self.plan = Arc::new(self.plan_for(&self.config));
+    }
+
+    /// Takes a plan made by `plan_for(config)`; refused (false) when the configuration in force
+    /// has changed since, so a stale plan is never shown.
+    pub fn install(&mut self, config: &Config, plan: Plan) -> bool {
+        if *config != self.config {
+            return false;
+        }
+        self.plan = Arc::new(plan);
+        true
+    }
+
+    /// Back to the snapshot's own configuration and plan.
+    pub fn reset(&mut self) {
+        self.config = self.snapshot_config();
+        self.plan = Arc::clone(&self.baseline);
+    }
+
+    /// How many switches differ from the snapshot's own.
+    pub fn changed_settings(&self) -> usize {
+        self.config.differences(&self.snapshot_config())
+    }
+
+    /// The snapshot with the configuration in force (what walkthroughs and the next sync see).
+    pub fn what_if_bundle(&self) -> Bundle {
+        self.config.applied_to(&self.snapshot)
+    }
+
+    /// Provisioning errors (rule book §7): the snapshot's, or after the next sync those too that
+    /// it adds (marked), under the configuration in force.
+    pub fn error_rows(&self, after_sync: bool) -> Vec<ErrorRow> {
+        if !after_sync {
+            return error_rows(&self.snapshot);
+        }
+        self.error_lines().into_iter().map(|l| l.row).collect()
+    }
+
+    /// The errors after the next sync under the configuration in force, each with the holder of
+    /// its value and its object's place in the snapshot (the explorer's error view).
+    pub fn error_lines(&self) -> Vec<ErrorLine> {
+        let bundle = &self.snapshot;
+        let plan = &self.plan;
+        let before: HashSet<(Uuid, String, String)> = error_rows(bundle)
+            .into_iter()
+            .map(|r| (r.object_id, r.property_name, r.value))
+            .collect();
+        let mut next = self.what_if_bundle();
+        let now = next.captured_date_time.clone();
+        crate::apply::apply_plan(&mut next, plan, now.as_deref());
+        let index = CloudIndex::build(&next);
+        let snapshot_pos: HashMap<Uuid, u32> = bundle
+            .cloud
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i as u32))
+            .collect();
+        // New objects come from on-prem objects: find the source through the plan's anchors.
+        let by_anchor: HashMap<&str, u32> = plan
+            .outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.source_anchor.as_str(), i as u32))
+            .collect();
+        let by_id: HashMap<Uuid, usize> = next
+            .cloud
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect();
+        error_rows(&next)
+            .into_iter()
+            .map(|mut row| {
+                row.new_in_next_sync = !before.contains(&(
+                    row.object_id,
+                    row.property_name.clone(),
+                    row.value.clone(),
+                ));
+                let holder = PropertyName::parse(&row.property_name).and_then(|ns| {
+                    let key = fold(strip_smtp_prefix(&row.value));
+                    index
+                        .holders(ns, &key)
+                        .iter()
+                        .map(|h| &next.cloud[*h as usize])
+                        .find(|c| c.id != row.object_id)
+                        .map(|c| match c.principal() {
+                            Some(p) => format!("{} <{p}>", c.name()),
+                            None => c.name().to_string(),
+                        })
+                });
+                let target = match snapshot_pos.get(&row.object_id) {
+                    Some(i) => Some(Target::Cloud(*i)),
+                    None => by_id
+                        .get(&row.object_id)
+                        .and_then(|i| next.cloud[*i].on_premises_immutable_id.as_deref())
+                        .and_then(|a| by_anchor.get(a))
+                        .map(|o| Target::OnPrem(*o)),
+                };
+                ErrorLine {
+                    row,
+                    holder,
+                    target,
+                }
+            })
+            .collect()
+    }
+
+    /// The guided fixes that fit an on-prem object (by index) under the configuration in force,
+    /// the best first, from the plan already made (constant time).
+    pub fn suggest(&self, on_prem: usize) -> Vec<(Kind, Option<Uuid>)> {
+        suggest_from(&self.snapshot, &self.plan, &self.config.settings, on_prem)
+    }
+
+    /// Starts a walkthrough on a what-if copy of the snapshot under the configuration in force.
+    /// Without a target of its own, `fallback` (a cloud user the admin selected) is used.
+    pub fn start_walkthrough(
+        &self,
+        kind: Kind,
+        on_prem: usize,
+        target: Option<Uuid>,
+        fallback: Option<u32>,
+    ) -> Result<Walkthrough, String> {
+        let target = target.or_else(|| {
+            fallback
+                .map(|c| &self.snapshot.cloud[c as usize])
+                .filter(|c| c.object_type == ObjectKind::User)
+                .map(|c| c.id)
+        });
+        let b = self.what_if_bundle();
+        let subject = b
+            .on_premises
+            .get(on_prem)
+            .map(|o| o.object_guid)
+            .ok_or("no such on-prem object")?;
+        Walkthrough::start(kind, &b, subject, target)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Bundle {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/contoso.json");
+        crate::bundle::parse_bundle(path, &std::fs::read(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_stale_plan_is_refused_and_reset_returns_to_the_baseline() {
+        let mut s = Session::open(sample(), &[]);
+        let before = s.config.clone();
+        s.flip(Item::SourceAnchor);
+        let stale = s.plan_for(&before);
+        assert!(!s.install(&before, stale), "a plan for older settings");
+        let fresh = s.config.clone();
+        let plan = s.plan_for(&fresh);
+        assert!(s.install(&fresh, plan));
+        assert_eq!(s.changed_settings(), 1);
+        s.reset();
+        assert_eq!(s.changed_settings(), 0);
+        assert!(Arc::ptr_eq(&s.plan, &s.baseline));
+    }
+
+    #[test]
+    fn error_rows_after_sync_match_the_cli_function() {
+        let b = sample();
+        let s = Session::open(b.clone(), &[]);
+        let mine: Vec<_> = s
+            .error_rows(true)
+            .into_iter()
+            .map(|r| (r.object_id, r.value, r.new_in_next_sync))
+            .collect();
+        let theirs: Vec<_> = crate::query::error_rows_after_sync(&b)
+            .into_iter()
+            .map(|r| (r.object_id, r.value, r.new_in_next_sync))
+            .collect();
+        assert!(!mine.is_empty());
+        assert_eq!(mine, theirs);
+    }
+}

@@ -1,0 +1,323 @@
+//! The app loop, generic over the ratatui backend and the terminal it talks to (`Host`), so the
+//! whole loop runs on `TestBackend` in tests exactly as it runs in a terminal. The runner is the
+//! only place that does I/O or starts work: it turns the app's effects into background jobs
+//! (one `Jobs` runner, stale results dropped), files and terminal requests, and hands finished
+//! jobs back to the app.
+
+use super::action::Action;
+use super::app::{App, Effect, WriteRequest};
+use super::jobs::{JobKind, Jobs};
+use super::keymap;
+use super::theme::Theme;
+use super::views::loading::{self, Stage};
+use super::views::walkthrough::WalkMove;
+use crate::config::Config;
+use crate::error::InputError;
+use crate::import::LoadReport;
+use crate::plan::Plan;
+use crate::session::{ErrorLine, Session};
+use crate::walkthrough::Walkthrough;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, MouseEventKind};
+use ratatui::layout::Rect;
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
+
+/// What a snapshot load hands over: the session, the load report, the absolute path.
+pub type Loaded = (Session, LoadReport, String);
+
+/// A finished background job.
+pub enum Done {
+    Loaded(Result<Loaded, InputError>),
+    Replanned {
+        config: Config,
+        plan: Plan,
+        took: Duration,
+    },
+    /// The error lines, and the plan they were built for.
+    Errors(Arc<Plan>, Vec<ErrorLine>),
+    WalkStarted(Result<Walkthrough, String>),
+    WalkStepped(Walkthrough),
+    BulkChecked(Result<(String, Vec<crate::hardmatch::RowReport>), String>),
+}
+
+/// The terminal side of the loop: events in, clipboard and mouse capture out, frames bracketed
+/// (synchronized updates in a real terminal).
+pub trait Host {
+    /// The next terminal event, waiting at most `timeout`; `busy` says jobs are running.
+    fn next_event(&mut self, timeout: Duration, busy: bool) -> io::Result<Option<Event>>;
+    fn clipboard(&mut self, text: &str) -> io::Result<()>;
+    fn mouse(&mut self, on: bool) -> io::Result<()>;
+    fn begin_frame(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    fn end_frame(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn io_err(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// Turns a terminal event into an action for the current context.
+pub fn action_for(app: &App, ev: Event) -> Option<Action> {
+    match ev {
+        Event::Key(k) if k.kind == KeyEventKind::Press => keymap::dispatch(app.context(), k),
+        Event::Resize(w, h) => Some(Action::Resize(w, h)),
+        Event::Mouse(m) if app.mouse => match m.kind {
+            MouseEventKind::Down(_) => Some(Action::Click {
+                column: m.column,
+                row: m.row,
+            }),
+            MouseEventKind::ScrollDown => Some(Action::Scroll {
+                column: m.column,
+                row: m.row,
+                down: true,
+            }),
+            MouseEventKind::ScrollUp => Some(Action::Scroll {
+                column: m.column,
+                row: m.row,
+                down: false,
+            }),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Starts the work an effect asks for; files and terminal requests are done here and now.
+pub fn perform(
+    app: &mut App,
+    effect: Effect,
+    jobs: &mut Jobs<Done>,
+    host: &mut impl Host,
+) -> io::Result<()> {
+    match effect {
+        Effect::Replan(config) => {
+            let session = app.session.clone();
+            jobs.spawn(JobKind::Replan, move || {
+                let started = Instant::now();
+                let plan = session.plan_for(&config);
+                Done::Replanned {
+                    config,
+                    plan,
+                    took: started.elapsed(),
+                }
+            });
+        }
+        Effect::RebuildErrors => {
+            let session = app.session.clone();
+            jobs.spawn(JobKind::Errors, move || {
+                let lines = session.error_lines();
+                Done::Errors(session.plan, lines)
+            });
+        }
+        Effect::StartWalkthrough {
+            kind,
+            on_prem,
+            target,
+            fallback,
+        } => {
+            let session = app.session.clone();
+            jobs.spawn(JobKind::Walkthrough, move || {
+                Done::WalkStarted(session.start_walkthrough(kind, on_prem, target, fallback))
+            });
+        }
+        Effect::WalkStep(w, m) => {
+            jobs.spawn(JobKind::Walkthrough, move || {
+                let mut w = *w;
+                match m {
+                    WalkMove::Apply => w.apply_next(),
+                    WalkMove::Skip => w.skip_next(),
+                }
+                Done::WalkStepped(w)
+            });
+        }
+        Effect::CheckCsv(path) => {
+            let b = app.session.what_if_bundle();
+            jobs.spawn(JobKind::Bulk, move || {
+                Done::BulkChecked(check_csv(&b, path))
+            });
+        }
+        Effect::Write(req) => write_file(app, req),
+        Effect::Clipboard(text) => host.clipboard(&text)?,
+        Effect::Mouse(on) => host.mouse(on)?,
+    }
+    Ok(())
+}
+
+fn check_csv(
+    b: &crate::model::Bundle,
+    path: String,
+) -> Result<(String, Vec<crate::hardmatch::RowReport>), String> {
+    let bytes = std::fs::read(&path)
+        .map_err(|e| format!("cannot read {}: {e}", crate::sanitize::display_safe(&path)))?;
+    let rows = crate::hardmatch::read_csv(&path, &bytes).map_err(|e| e.to_string())?;
+    Ok((path.clone(), crate::hardmatch::check(b, rows)))
+}
+
+/// Writes a file the app asked for; an existing file is only replaced after a yes.
+fn write_file(app: &mut App, req: WriteRequest) {
+    let path = std::path::Path::new(&req.path);
+    let result = crate::remediation::write_script(path, &req.contents, req.overwrite);
+    app.written(req, result);
+}
+
+/// Hands a finished job to the app.
+pub fn finish(app: &mut App, done: Done) {
+    match done {
+        Done::Loaded(_) => {}
+        Done::Replanned { config, plan, took } => app.replanned(&config, plan, took),
+        Done::Errors(plan, lines) => app.errors_built(&plan, lines),
+        Done::WalkStarted(w) => app.walk_started(w),
+        Done::WalkStepped(w) => app.walk_stepped(w),
+        Done::BulkChecked(r) => app.bulk_checked(r),
+    }
+}
+
+/// Runs the explorer until the app quits.
+pub fn run_app<B: Backend>(
+    app: &mut App,
+    terminal: &mut Terminal<B>,
+    host: &mut impl Host,
+    jobs: &mut Jobs<Done>,
+) -> io::Result<()> {
+    loop {
+        for done in jobs.finished() {
+            finish(app, done);
+        }
+        while let Some(effect) = app.effects.pop_front() {
+            perform(app, effect, jobs, host)?;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        host.begin_frame()?;
+        terminal
+            .draw(|f| super::chrome::draw(f, app))
+            .map_err(io_err)?;
+        host.end_frame()?;
+        // While a search is matching, keys are taken as they come and matching goes on in
+        // chunks between them, so typing never waits.
+        let searching = app.explorer.search.in_progress();
+        let busy = jobs.pending() > 0;
+        let timeout = if searching {
+            Duration::ZERO
+        } else if busy {
+            Duration::from_millis(50)
+        } else {
+            Duration::from_millis(500)
+        };
+        let Some(mut ev) = host.next_event(timeout, busy || searching)? else {
+            if searching {
+                app.handle(Action::SearchTick);
+            }
+            continue;
+        };
+        // Take everything already queued before drawing again: a burst costs one frame.
+        loop {
+            if let Some(a) = action_for(app, ev) {
+                app.handle(a);
+            }
+            if app.quit {
+                break;
+            }
+            match host.next_event(Duration::ZERO, false)? {
+                Some(next) => ev = next,
+                None => break,
+            }
+        }
+    }
+}
+
+/// Loads and plans the snapshot on a job while the loading screen stays live. `Ok(None)`: the
+/// user left (q or Ctrl-C) before it finished.
+pub fn load<B: Backend>(
+    terminal: &mut Terminal<B>,
+    host: &mut impl Host,
+    jobs: &mut Jobs<Done>,
+    source: &str,
+    theme: Theme,
+    load: impl FnOnce(&AtomicU8) -> Result<Loaded, InputError> + Send + 'static,
+) -> io::Result<Option<Result<Loaded, InputError>>> {
+    let started = Instant::now();
+    let stage = Arc::new(AtomicU8::new(0));
+    {
+        let stage = Arc::clone(&stage);
+        jobs.spawn(JobKind::Load, move || Done::Loaded(load(&stage)));
+    }
+    loop {
+        let now = match stage.load(Ordering::Relaxed) {
+            0 => Stage::Reading,
+            _ => Stage::Planning,
+        };
+        host.begin_frame()?;
+        terminal
+            .draw(|f| loading::draw(f, source, now, started.elapsed(), theme))
+            .map_err(io_err)?;
+        host.end_frame()?;
+        for done in jobs.wait(Duration::from_millis(100)) {
+            if let Done::Loaded(r) = done {
+                return Ok(Some(r));
+            }
+        }
+        while let Some(ev) = host.next_event(Duration::ZERO, true)? {
+            if let Event::Key(k) = ev {
+                let quit = k.kind == KeyEventKind::Press
+                    && (k.code == KeyCode::Char('q')
+                        || (k.code == KeyCode::Char('c')
+                            && k.modifiers.contains(KeyModifiers::CONTROL)));
+                if quit {
+                    return Ok(None);
+                }
+            }
+        }
+    }
+}
+
+/// The loading job for a snapshot path: read (stage 0), then index and plan (stage 1). A load
+/// that is not whole is refused unless `allow_partial` (interfaces §7); then the explorer shows
+/// the partial-load banner.
+pub fn snapshot_loader(
+    path: std::path::PathBuf,
+    import: crate::import::ImportOptions,
+    allow_partial: bool,
+) -> impl FnOnce(&AtomicU8) -> Result<Loaded, InputError> + Send + 'static {
+    move |stage| {
+        let loaded = crate::import::load_snapshot(&path, &import)?;
+        loaded
+            .report
+            .require_whole(&path.display().to_string(), allow_partial)?;
+        stage.store(1, Ordering::Relaxed);
+        let absolute = std::fs::canonicalize(&path)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| path.display().to_string());
+        Ok((Session::open(loaded.bundle, &[]), loaded.report, absolute))
+    }
+}
+
+/// The app for a loaded snapshot, with the status the first frame shows.
+pub fn app_for(source: String, loaded: Loaded, theme: Theme, size: Rect, took: Duration) -> App {
+    let (session, report, path) = loaded;
+    let mut app = App::new(source, session, theme, size);
+    app.source_path = path;
+    // The banner takes a row: the lists' pages are measured again.
+    app.partial = report.is_partial();
+    app.handle(super::action::Action::Resize(size.width, size.height));
+    app.status = Some(if report.is_clean() {
+        format!(
+            "loaded and planned {} + {} objects in {:.1} s",
+            app.session.snapshot.on_premises.len(),
+            app.session.snapshot.cloud.len(),
+            took.as_secs_f64()
+        )
+    } else {
+        format!("load report: {} (L shows it)", report.summary())
+    });
+    app.load_report = Some(report);
+    app
+}
