@@ -139,6 +139,8 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
         sizes: Vec<usize>,
     },
+    /// Read the directories live (LDAP and/or Microsoft Graph) into a folder of exports.
+    Collect(syncscope::collect::cli::CollectArgs),
     /// Every form of a source anchor from any one form (GUID, ImmutableID, hex, LDAP, DN).
     Immutableid {
         value: String,
@@ -279,6 +281,34 @@ fn explore(snapshot: &Path) -> Result<(), Failure> {
         Ok(()) => Ok(()),
         Err(syncscope::tui::RunError::Input(e)) => Err(Failure::Input(e)),
         Err(syncscope::tui::RunError::Io(e)) => Err(Failure::Io(e)),
+    }
+}
+
+/// `syncscope collect`: the library does the work; the summary and warnings go to stderr.
+fn collect(args: &syncscope::collect::cli::CollectArgs) -> Result<(), Failure> {
+    let (anchor, ous) = IMPORT.with(|o| {
+        let o = o.borrow();
+        (
+            o.source_anchor.map(|a| a.as_str().to_string()),
+            o.included_ous.clone().unwrap_or_default(),
+        )
+    });
+    let opts = args.options(anchor.as_deref(), &ous);
+    match syncscope::collect::collect(&opts, &syncscope::collect::process_env) {
+        Ok(report) => {
+            for w in &report.warnings {
+                eprintln!("syncscope: warning: {}", display_safe(w));
+            }
+            eprintln!("syncscope: {}", display_safe(&report.summary()));
+            Ok(())
+        }
+        Err(e) if e.usage => {
+            eprintln!("syncscope: {}", display_safe(&e.message));
+            Err(Failure::Usage)
+        }
+        Err(e) => Err(Failure::Io(std::io::Error::other(
+            display_safe(&e.message).into_owned(),
+        ))),
     }
 }
 
@@ -469,6 +499,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
             syncscope::bench::run(&sizes, &mut out)?;
             return Ok(());
         }
+        Command::Collect(args) => collect(&args)?,
         Command::Immutableid { value, json } => {
             let (a, form) = Anchor::parse_any(&value)
                 .map_err(|e| InputError::new("argument VALUE", "", e.0))?;

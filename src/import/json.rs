@@ -30,6 +30,8 @@ pub(crate) enum Kind {
     AdObject,
     /// A directory object Entra Connect does not provision (device, servicePrincipal, …).
     NotSynced(String),
+    /// A Graph collection this version reads nothing from (role definitions); named in the report.
+    Unused(&'static str),
 }
 
 /// A first look at a file's head: a Graph page or PowerShell output rather than a bundle.
@@ -219,6 +221,9 @@ impl State<'_, '_, '_> {
                     self.h.on_prem.push((o, origin));
                 }
             }
+            Kind::Unused(label) => {
+                self.labels.insert(label);
+            }
             Kind::NotSynced(what) => self.ctx.skip(
                 &path,
                 format!(
@@ -235,6 +240,11 @@ impl State<'_, '_, '_> {
                 "this is a snapshot bundle, not an export; open it directly (syncscope FILE) or move it out of the export folder"
                     .into(),
             );
+        }
+        if map.contains_key(crate::collect::RECORD_MARKER) {
+            // collected.json: where `syncscope collect` read the folder from; no objects.
+            self.labels.insert("syncscope collection record");
+            return Ok(());
         }
         if self.page.context.is_none()
             && !map.contains_key("@odata.type")
@@ -310,6 +320,9 @@ pub(crate) fn kind_of_context(context: &str) -> Option<Kind> {
         "groups" | "microsoft.graph.group" => Some(Kind::Cloud(ObjectKind::Group)),
         "contacts" | "microsoft.graph.orgContact" => Some(Kind::Cloud(ObjectKind::Contact)),
         "directoryRoles" => Some(Kind::DirectoryRole),
+        "roleDefinitions" => Some(Kind::Unused(
+            "Graph roleDefinitions (not used by this version)",
+        )),
         "domains" => Some(Kind::Domain),
         "onPremisesSynchronization" => Some(Kind::Sync),
         "roleEligibilitySchedules" | "roleEligibilityScheduleInstances" => {
