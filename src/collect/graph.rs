@@ -467,7 +467,6 @@ fn save_collection(
                     format!(" ({})", c.optional_note)
                 };
                 let w = format!("{} not read: {text}{hint}{note}", c.name);
-                progress.println(&format!("syncscope: warning: {w}"));
                 report.warnings.push(w);
                 return Ok(());
             }
@@ -568,7 +567,6 @@ fn add_sync_behavior(
                      of authority moved to the cloud (M10) are not seen",
                     describe("GET …/onPremisesSyncBehavior", status, &code, &message)
                 );
-                progress.println(&format!("syncscope: warning: {w}"));
                 report.warnings.push(w);
                 return Ok(());
             }

@@ -138,7 +138,6 @@ fn connect(src: &LdapSource, report: &mut CollectReport) -> Result<LdapConn, Col
                 "{}: --insecure: reading without TLS; the bind password and every attribute cross the network in clear text",
                 src.url
             );
-            eprintln!("syncscope: warning: {}", display_safe(&w));
             report.warnings.push(w);
         } else {
             settings = settings.set_starttls(true);
@@ -375,7 +374,7 @@ fn search_to_file(
                 continue;
             }
             if entry.is_ref() {
-                note_referrals(ldap3::parse_refs(entry.0), base, report, progress);
+                note_referrals(ldap3::parse_refs(entry.0), base, report);
                 continue;
             }
             write_entry(&mut out, entry).map_err(io)?;
@@ -386,7 +385,7 @@ fn search_to_file(
         progress.page(page_entries);
         match res.rc {
             0 => {}
-            10 => note_referrals(res.refs.clone(), base, report, progress),
+            10 => note_referrals(res.refs.clone(), base, report),
             rc => {
                 return Err(CollectError::failed(format!(
                     "{}: searching {}: {} (result code {rc}{}) after {count} objects; nothing was written{}",
@@ -423,12 +422,11 @@ fn search_to_file(
     Ok(count)
 }
 
-fn note_referrals(refs: Vec<String>, base: &str, report: &mut CollectReport, progress: &Progress) {
+fn note_referrals(refs: Vec<String>, base: &str, report: &mut CollectReport) {
     for r in refs {
         let w = format!(
             "{base}: the server referred part of the search to {r}, which was not followed: collect that domain with its own --ldap/--base"
         );
-        progress.println(&format!("syncscope: warning: {w}"));
         report.warnings.push(w);
     }
 }
