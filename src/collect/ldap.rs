@@ -21,6 +21,9 @@ use std::time::Duration;
 /// rules (Q7) show them as out of scope by `isCriticalSystemObject`.
 pub const FILTER: &str = "(|(objectCategory=person)(objectCategory=group))";
 
+/// Tombstones lose objectCategory (MS-ADTS 3.1.1.5.5.1.1), so deleted objects are found by class.
+pub const DELETED_FILTER: &str = "(&(isDeleted=TRUE)(|(objectClass=user)(objectClass=contact)(objectClass=group))(!(objectClass=computer)))";
+
 /// Every attribute the importers and the rules use (docs/importing.md; Q7, P4, M9), plus the
 /// descriptive ones the explorer shows.
 pub const ATTRIBUTES: [&str; 26] = [
@@ -225,12 +228,12 @@ pub(crate) fn collect(
         let deleted_base = format!("CN=Deleted Objects,{base}");
         let deleted_name = name.replace(".ldif", "-deleted.ldif");
         progress.set_label(&format!("LDAP {deleted_base}"));
-        let filter = format!("(&(isDeleted=TRUE){FILTER})");
+        let filter = DELETED_FILTER;
         match search_to_file(
             &mut ldap,
             src,
             &deleted_base,
-            &filter,
+            filter,
             true,
             &dir.join(&deleted_name),
             &mut progress,
