@@ -33,6 +33,8 @@ struct Behaviour {
     users_forbidden: bool,
     /// The public key (PKCS#1 DER) and SHA-1 thumbprint the client assertion must use.
     certificate: Option<(Vec<u8>, Vec<u8>)>,
+    /// Answer every Graph request only after this long.
+    slow: Option<Duration>,
 }
 
 /// Everything the server saw.
@@ -183,6 +185,9 @@ fn answer(
         );
     }
     // ---- Graph ------------------------------------------------------------------------------
+    if let Some(d) = behaviour.slow {
+        std::thread::sleep(d);
+    }
     let auth = req
         .headers()
         .iter()
@@ -213,9 +218,10 @@ fn answer(
             if behaviour.users_forbidden {
                 return (
                     403,
+                    // A hostile message: it must reach the terminal escaped.
                     graph_error(
                         "Authorization_RequestDenied",
-                        "Insufficient privileges to complete the operation.",
+                        "Insufficient privileges to complete the operation.\u{1b}[2J\u{1b}]0;owned\u{7}",
                     ),
                     None,
                 );
@@ -498,6 +504,25 @@ fn graph_collection_plans_like_the_hand_export_and_keeps_the_secret() {
         "the variable's name is recorded: {record}"
     );
 
+    // Progress bars are drawn only on a terminal: a pipe gets plain lines.
+    assert!(
+        !stderr.contains('\r') && !stderr.contains('\u{1b}'),
+        "{stderr:?}"
+    );
+
+    // Collected again from the sources in collected.json (the library call behind the TUI's R).
+    let before = server.seen.lock().unwrap().requests.len();
+    let env = |name: &str| (name == "SYNCSCOPE_TEST_SECRET").then(|| SECRET.to_string());
+    let report = syncscope::collect::recollect(&out, &env).expect("re-collect");
+    assert!(server.seen.lock().unwrap().requests.len() > before);
+    assert!(report.files.iter().any(|f| f.name == "users-2.json"));
+    assert!(
+        !out.join("contoso-ad.ldf").exists(),
+        "the folder was replaced whole"
+    );
+    let record = syncscope::collect::read_record(&out).expect("record");
+    assert_eq!(record.included_ous, ["OU=Corp,DC=contoso,DC=com"]);
+
     // An existing folder is not replaced without --force.
     let again = syncscope(&args, &[("SYNCSCOPE_TEST_SECRET", SECRET)]);
     assert_eq!(again.status.code(), Some(1));
@@ -559,6 +584,50 @@ fn a_missing_permission_or_a_wrong_secret_fails_cleanly_and_names_it() {
     );
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("loopback"));
+}
+
+#[test]
+fn sigterm_during_collection_leaves_no_folder() {
+    let server = start(Behaviour {
+        slow: Some(Duration::from_millis(300)),
+        ..Default::default()
+    });
+    let tmp = tempfile::tempdir().expect("temp");
+    let out = tmp.path().join("snap");
+    let out_s = out.display().to_string();
+    let mut args = collect_args(&server, &out_s);
+    args.extend(["--client-secret-env", "SYNCSCOPE_TEST_SECRET"]);
+    let child = Command::new(env!("CARGO_BIN_EXE_syncscope"))
+        .args(&args)
+        .env("SYNCSCOPE_TEST_SECRET", SECRET)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start collect");
+    let start = Instant::now();
+    while server.seen.lock().unwrap().requests.len() < 4 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the collection did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Mid-collection: some pages are written in the temporary folder by now.
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("collect ends");
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(!out.exists());
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
 
 #[test]
