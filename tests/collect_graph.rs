@@ -16,6 +16,7 @@ const SECRET: &str = "Sg~8Q~test-client-secret-4f1c2b8e7d3a";
 const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.test-access-token.c2lnbmF0dXJl";
 const TENANT: &str = "contoso.onmicrosoft.com";
 const CLIENT: &str = "6f1d0a2c-3b4e-4c5d-8e9f-0a1b2c3d4e5f";
+const DEVICE_CODE: &str = "DAQABAAEAAAD--DLA3VO7QrddgJg7WevrTest-device-code";
 
 fn exports() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/exports")
@@ -152,6 +153,52 @@ fn answer(
     let mut seen = seen.lock().unwrap();
     seen.requests
         .push(format!("{} {path}?{query}", req.method()));
+    // ---- the device-code flow (RFC 8628, Microsoft identity platform) ------------------------
+    if path == format!("/{TENANT}/oauth2/v2.0/devicecode") {
+        let f = form(body);
+        let scope = f.get("scope").cloned().unwrap_or_default();
+        let wanted = syncscope::collect::graph::SCOPES.iter().all(|s| {
+            scope
+                .split(' ')
+                .any(|x| x == format!("https://graph.microsoft.com/{s}"))
+        });
+        if f.get("client_id").map(String::as_str) != Some(syncscope::collect::DEFAULT_CLIENT_ID)
+            || !wanted
+            || scope.contains("ReadWrite")
+        {
+            seen.problems.push(format!("device code request {f:?}"));
+        }
+        return (
+            200,
+            json!({"user_code": "FK7QW2ZPX", "device_code": DEVICE_CODE,
+                   "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900, "interval": 1,
+                   "message": "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code FK7QW2ZPX to authenticate."}),
+            None,
+        );
+    }
+    if path == format!("/{TENANT}/oauth2/v2.0/token")
+        && form(body).get("grant_type").map(String::as_str)
+            == Some("urn:ietf:params:oauth:grant-type:device_code")
+    {
+        seen.token_requests += 1;
+        let f = form(body);
+        if f.get("device_code").map(String::as_str) != Some(DEVICE_CODE) {
+            seen.problems.push("wrong device_code".into());
+        }
+        if seen.token_requests == 1 {
+            return (
+                400,
+                json!({"error": "authorization_pending",
+                       "error_description": "AADSTS70016: OAuth 2.0 device flow error. Authorization is pending. Continue polling."}),
+                None,
+            );
+        }
+        return (
+            200,
+            json!({"token_type": "Bearer", "scope": "User.Read.All", "expires_in": 4563, "access_token": TOKEN}),
+            None,
+        );
+    }
     // ---- the token endpoint (client credentials) -------------------------------------------
     if path == format!("/{TENANT}/oauth2/v2.0/token") {
         seen.token_requests += 1;
@@ -584,6 +631,48 @@ fn a_missing_permission_or_a_wrong_secret_fails_cleanly_and_names_it() {
     );
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("loopback"));
+}
+
+#[test]
+fn device_code_sign_in_shows_the_code_and_asks_for_read_only_scopes() {
+    let server = start(Behaviour::default());
+    let tmp = tempfile::tempdir().expect("temp");
+    let out = tmp.path().join("snap");
+    let out_s = out.display().to_string();
+    let args = vec![
+        "collect",
+        "--graph",
+        "--tenant",
+        TENANT,
+        "--device-code",
+        "--graph-url",
+        &server.base,
+        "--login-url",
+        &server.base,
+        "--out",
+        &out_s,
+    ];
+    let r = syncscope(&args, &[]);
+    let stderr = String::from_utf8_lossy(&r.stderr).to_string();
+    assert!(r.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("https://microsoft.com/devicelogin") && stderr.contains("FK7QW2ZPX"),
+        "{stderr}"
+    );
+    {
+        let seen = server.seen.lock().unwrap();
+        assert!(seen.problems.is_empty(), "{:#?}", seen.problems);
+        assert_eq!(seen.token_requests, 2, "polled until the sign-in was done");
+    }
+    assert!(out.join("users-2.json").is_file());
+    for (path, bytes) in all_files(&out) {
+        assert!(
+            !contains(&bytes, DEVICE_CODE) && !contains(&bytes, TOKEN),
+            "{}",
+            path.display()
+        );
+    }
+    assert!(!contains(&r.stderr, DEVICE_CODE) && !contains(&r.stderr, TOKEN));
 }
 
 #[test]
