@@ -375,6 +375,55 @@ mod tests {
     }
 
     #[test]
+    fn a_collected_folder_loads_with_its_record_and_lists_tombstones() {
+        let dir = tempfile::tempdir().unwrap();
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/exports");
+        for e in std::fs::read_dir(&sample).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+        let clean = crate::import::load_snapshot(dir.path(), &Default::default()).unwrap();
+        // A tombstone, as collect writes it from CN=Deleted Objects, and the record.
+        let mut ldif = Vec::new();
+        ldif_out::write_entry(
+            &mut ldif,
+            "CN=Karen Mills\\0ADEL:6e1f0c52-1d2b-4f0e-9a55-3c1b7e2a9d10,CN=Deleted Objects,DC=contoso,DC=com",
+            [
+                ("objectClass", vec![&b"user"[..]]),
+                ("objectGUID", vec![&[7u8; 16][..]]),
+                ("isDeleted", vec![&b"TRUE"[..]]),
+            ],
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("ad-contoso.com-deleted.ldif"), ldif).unwrap();
+        std::fs::write(
+            dir.path().join(RECORD_FILE),
+            r#"{"syncscopeCollection": 1, "collectedDateTime": "2026-11-20T09:00:00Z", "tool": "syncscope",
+                "ldap": null, "graph": null, "sourceAnchor": null}"#,
+        )
+        .unwrap();
+        let l = crate::import::load_snapshot(dir.path(), &Default::default()).unwrap();
+        assert_eq!(l.bundle, clean.bundle);
+        assert_eq!(l.report.warnings, clean.report.warnings);
+        assert_eq!(l.report.skipped.len(), 1, "{}", l.report);
+        assert!(
+            l.report.skipped[0].message.contains("a deleted object"),
+            "{}",
+            l.report
+        );
+        assert!(
+            l.report
+                .files
+                .iter()
+                .any(|(f, format, n)| f.ends_with(RECORD_FILE)
+                    && format == "syncscope collection record"
+                    && *n == 0),
+            "{:?}",
+            l.report.files
+        );
+    }
+
+    #[test]
     fn the_record_holds_variable_names_not_secrets() {
         let r = CollectedRecord {
             marker: 1,
