@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 const SECRET: &str = "Sg~8Q~test-client-secret-4f1c2b8e7d3a";
 const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.test-access-token.c2lnbmF0dXJl";
+const TOKEN2: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.second-access-token.c2lnbmF0dXJl";
 const TENANT: &str = "contoso.onmicrosoft.com";
 const CLIENT: &str = "6f1d0a2c-3b4e-4c5d-8e9f-0a1b2c3d4e5f";
 const DEVICE_CODE: &str = "DAQABAAEAAAD--DLA3VO7QrddgJg7WevrTest-device-code";
@@ -36,12 +37,15 @@ struct Behaviour {
     certificate: Option<(Vec<u8>, Vec<u8>)>,
     /// Answer every Graph request only after this long.
     slow: Option<Duration>,
+    /// The first token expires after this many Graph requests.
+    expire_after: Option<usize>,
 }
 
 /// Everything the server saw.
 #[derive(Default)]
 struct Seen {
     requests: Vec<String>,
+    graph_requests: usize,
     throttled: usize,
     unauthorised: usize,
     token_requests: usize,
@@ -225,9 +229,14 @@ fn answer(
                 None,
             );
         }
+        let token = if seen.token_requests == 1 {
+            TOKEN
+        } else {
+            TOKEN2
+        };
         return (
             200,
-            json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": TOKEN}),
+            json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}),
             None,
         );
     }
@@ -240,7 +249,23 @@ fn answer(
         .iter()
         .find(|h| h.field.equiv("Authorization"))
         .map(|h| h.value.as_str().to_string());
-    if auth.as_deref() != Some(&format!("Bearer {TOKEN}")) {
+    seen.graph_requests += 1;
+    let expired = behaviour
+        .expire_after
+        .is_some_and(|n| seen.graph_requests > n && seen.token_requests == 1);
+    if expired {
+        return (
+            401,
+            graph_error(
+                "InvalidAuthenticationToken",
+                "Lifetime validation failed, the token is expired.",
+            ),
+            None,
+        );
+    }
+    let valid = auth.as_deref() == Some(&format!("Bearer {TOKEN}"))
+        || seen.token_requests > 1 && auth.as_deref() == Some(&format!("Bearer {TOKEN2}"));
+    if !valid {
         seen.unauthorised += 1;
         return (
             401,
@@ -673,6 +698,27 @@ fn device_code_sign_in_shows_the_code_and_asks_for_read_only_scopes() {
         );
     }
     assert!(!contains(&r.stderr, DEVICE_CODE) && !contains(&r.stderr, TOKEN));
+}
+
+#[test]
+fn an_expired_token_is_renewed_with_client_credentials() {
+    let server = start(Behaviour {
+        expire_after: Some(3),
+        ..Default::default()
+    });
+    let tmp = tempfile::tempdir().expect("temp");
+    let out = tmp.path().join("snap");
+    let out_s = out.display().to_string();
+    let mut args = collect_args(&server, &out_s);
+    args.extend(["--client-secret-env", "SYNCSCOPE_TEST_SECRET"]);
+    let r = syncscope(&args, &[("SYNCSCOPE_TEST_SECRET", SECRET)]);
+    let stderr = String::from_utf8_lossy(&r.stderr).to_string();
+    assert!(r.status.success(), "{stderr}");
+    assert!(stderr.contains("signed in again"), "{stderr}");
+    let seen = server.seen.lock().unwrap();
+    assert_eq!(seen.token_requests, 2);
+    assert!(seen.problems.is_empty(), "{:#?}", seen.problems);
+    assert!(!contains(&r.stderr, TOKEN2) && !contains(&r.stderr, SECRET));
 }
 
 #[test]

@@ -123,13 +123,18 @@ impl From<CollectError> for Failure {
     }
 }
 
-struct Client {
+struct Client<'a> {
     agent: ureq::Agent,
     graph: String,
     origin: String,
     token: String,
     requests: usize,
     retries: usize,
+    /// Signs in again when the token expires mid-collection (client credentials only; a
+    /// device-code sign-in would need the admin again).
+    renew: Option<Box<dyn FnMut() -> Result<String, CollectError> + 'a>>,
+    /// The request count when the token was last renewed (renew once per failing request).
+    renewed_at: Option<usize>,
 }
 
 fn agent() -> ureq::Agent {
@@ -184,7 +189,7 @@ fn retry_after(resp: &ureq::http::Response<ureq::Body>, attempt: u32) -> Duratio
         .min(MAX_WAIT)
 }
 
-impl Client {
+impl Client<'_> {
     /// GET with the token; retried on 429/503/504. The URL must be on the Graph host.
     fn get(&mut self, url: &str, progress: &Progress, eventual: bool) -> Result<Value, Failure> {
         if origin_of(url) != self.origin {
@@ -222,6 +227,15 @@ impl Client {
                 }
             };
             let status = resp.status().as_u16();
+            if status == 401 && attempt < ATTEMPTS && self.renewed_at != Some(self.requests - 1) {
+                // An access token lives about an hour; a large tenant takes longer.
+                if let Some(renew) = self.renew.as_mut() {
+                    self.token = renew()?;
+                    self.renewed_at = Some(self.requests);
+                    progress.println("syncscope: the access token expired; signed in again");
+                    continue;
+                }
+            }
             if matches!(status, 429 | 503 | 504) && attempt < ATTEMPTS {
                 let wait = retry_after(&resp, attempt);
                 progress.println(&format!(
@@ -377,6 +391,15 @@ pub(crate) fn collect(
     let graph = format!("{}/", g.graph_url.trim_end_matches('/'));
     let mut progress = Progress::new("Graph sign-in");
     let token = sign_in(&agent, g, env, &progress)?;
+    let renew_agent = agent.clone();
+    let renew: Option<Box<dyn FnMut() -> Result<String, CollectError>>> =
+        if matches!(g.auth, GraphAuth::DeviceCode) {
+            None
+        } else {
+            Some(Box::new(move || {
+                sign_in(&renew_agent, g, env, &Progress::hidden())
+            }))
+        };
     let mut client = Client {
         agent,
         origin: origin_of(&graph),
@@ -384,6 +407,8 @@ pub(crate) fn collect(
         token,
         requests: 0,
         retries: 0,
+        renew,
+        renewed_at: None,
     };
     let mut behavior = BehaviorState::Untried;
     let result = (|| {

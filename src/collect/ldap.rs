@@ -427,11 +427,30 @@ fn search_to_file(
 
 fn note_referrals(refs: Vec<String>, base: &str, report: &mut CollectReport) {
     for r in refs {
+        if is_partition_without_users(&r) {
+            // AD refers a domain-root subtree search to its DNS and configuration partitions,
+            // which hold no users, groups or contacts: recorded, not a warning.
+            report.ldap_referrals.push(r);
+            continue;
+        }
         let w = format!(
             "{base}: the server referred part of the search to {r}, which was not followed: collect that domain with its own --ldap/--base"
         );
         report.warnings.push(w);
     }
+}
+
+/// `ldap://ForestDnsZones.contoso.com/DC=ForestDnsZones,DC=contoso,DC=com` and the like.
+fn is_partition_without_users(url: &str) -> bool {
+    let dn = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map(|(_, dn)| dn.to_ascii_lowercase())
+        .unwrap_or_default();
+    dn.starts_with("dc=domaindnszones,")
+        || dn.starts_with("dc=forestdnszones,")
+        || dn.starts_with("cn=configuration,")
+        || dn.starts_with("cn=schema,cn=configuration,")
 }
 
 /// One entry in ATTRIBUTES order, then any other attribute the server sent, sorted.
@@ -482,6 +501,23 @@ fn result_name(rc: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn referrals_to_partitions_without_users_are_not_warnings() {
+        let mut r = CollectReport::default();
+        note_referrals(
+            vec![
+                "ldap://ForestDnsZones.contoso.com/DC=ForestDnsZones,DC=contoso,DC=com".into(),
+                "ldap://contoso.com/CN=Configuration,DC=contoso,DC=com".into(),
+                "ldap://emea.contoso.com/DC=emea,DC=contoso,DC=com".into(),
+            ],
+            "DC=contoso,DC=com",
+            &mut r,
+        );
+        assert_eq!(r.ldap_referrals.len(), 2);
+        assert_eq!(r.warnings.len(), 1);
+        assert!(r.warnings[0].contains("DC=emea"), "{:?}", r.warnings);
+    }
 
     #[test]
     fn files_are_named_after_the_domain() {

@@ -149,6 +149,8 @@ pub struct CollectReport {
     pub graph_objects: usize,
     pub graph_requests: usize,
     pub graph_retries: usize,
+    /// Referrals to partitions that hold no users (DomainDnsZones, ForestDnsZones, Configuration).
+    pub ldap_referrals: Vec<String>,
 }
 
 impl CollectReport {
@@ -164,8 +166,18 @@ impl CollectReport {
         let mut parts = Vec::new();
         if self.ldap_pages > 0 {
             parts.push(format!(
-                "{} on-prem objects in {} LDAP pages ({} deleted)",
-                self.ldap_objects, self.ldap_pages, self.ldap_deleted_objects
+                "{} on-prem objects in {} LDAP pages ({} deleted{})",
+                self.ldap_objects,
+                self.ldap_pages,
+                self.ldap_deleted_objects,
+                if self.ldap_referrals.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} referrals to DNS/configuration partitions, which hold no users, not followed",
+                        self.ldap_referrals.len()
+                    )
+                }
             ));
         }
         if self.graph_requests > 0 {

@@ -27,6 +27,14 @@ impl Progress {
         Progress { bar, pages: 0 }
     }
 
+    /// A progress that draws nothing (a second sign-in).
+    pub fn hidden() -> Self {
+        Progress {
+            bar: ProgressBar::hidden(),
+            pages: 0,
+        }
+    }
+
     /// The total is known (Graph's `@odata.count`): show a bar and an ETA.
     pub fn set_total(&self, total: u64) {
         self.bar.set_length(total);
