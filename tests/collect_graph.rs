@@ -322,6 +322,30 @@ fn answer(
                 page("users-1.json")
             }
         }
+        "/v1.0/users/$count" | "/v1.0/groups/$count" | "/v1.0/contacts/$count" => {
+            let eventual = req
+                .headers()
+                .iter()
+                .any(|h| h.field.equiv("ConsistencyLevel") && h.value.as_str() == "eventual");
+            if !eventual {
+                seen.problems
+                    .push(format!("{path} without ConsistencyLevel: eventual"));
+            }
+            let n = match path {
+                "/v1.0/users/$count" => ["users-1.json", "users-2.json"]
+                    .iter()
+                    .map(|f| read_json(f)["value"].as_array().unwrap().len())
+                    .sum(),
+                "/v1.0/groups/$count" => {
+                    read_json("groups.json")["value"].as_array().unwrap().len()
+                }
+                _ => read_json("contacts.json")["value"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+            };
+            (200, json!(n), None)
+        }
         "/v1.0/groups" => page("groups.json"),
         "/v1.0/contacts" => page("contacts.json"),
         "/v1.0/directory/deletedItems/microsoft.graph.user" => page("deletedItems-users.json"),

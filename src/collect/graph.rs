@@ -192,6 +192,7 @@ fn retry_after(resp: &ureq::http::Response<ureq::Body>, attempt: u32) -> Duratio
 impl Client<'_> {
     /// GET with the token; retried on 429/503/504. The URL must be on the Graph host.
     fn get(&mut self, url: &str, progress: &Progress, eventual: bool) -> Result<Value, Failure> {
+        // `/$count` answers text/plain; the number parses as JSON.
         if origin_of(url) != self.origin {
             return Err(Failure::Other(CollectError::failed(format!(
                 "Graph sent a link to another host ({}); not followed (the access token goes to {} only)",
@@ -295,7 +296,7 @@ struct Collection {
     required: bool,
     /// Why an optional one may be missing.
     optional_note: &'static str,
-    /// Ask for `@odata.count` (ETA).
+    /// Ask for `/$count` first (ETA).
     count: bool,
     /// Read onPremisesSyncBehavior (beta) of its synced objects: `users` or `groups`.
     behavior: Option<&'static str>,
@@ -442,7 +443,14 @@ fn save_collection(
     progress.set_label(&format!("Graph {}", c.name));
     let mut url = format!("{}{}", client.graph, c.path);
     if c.count {
-        url.push_str("&$count=true");
+        // The total for the ETA only: `$count` needs ConsistencyLevel eventual (the advanced
+        // query store, which may lag), so the objects themselves are read without it.
+        let count_url = format!("{}v1.0/{}/$count", client.graph, c.name);
+        if let Ok(Value::Number(n)) = client.get(&count_url, progress, true)
+            && let Some(n) = n.as_u64()
+        {
+            progress.set_total(n);
+        }
     }
     let mut page = 0usize;
     let mut select_retried = false;
@@ -498,11 +506,6 @@ fn save_collection(
             Err(Failure::Other(e)) => return Err(e),
         };
         page += 1;
-        if let Some(total) = body.get("@odata.count").and_then(Value::as_u64)
-            && page == 1
-        {
-            progress.set_total(total);
-        }
         let next = body
             .get("@odata.nextLink")
             .and_then(Value::as_str)

@@ -246,17 +246,34 @@ pub fn collect(opts: &CollectOptions, env: Env) -> Result<CollectReport, Collect
         graph::collect(g, env, staging.path(), &mut report)?;
     }
     output::check_interrupted()?;
-    // connect.json: only what was given (the loader's defaults and warnings apply otherwise).
-    let mut connect = serde_json::Map::new();
-    if let Some(a) = &opts.source_anchor {
-        connect.insert("sourceAnchor".into(), json!(a));
+    // connect.json: only what was given, so the loader still says what it assumes otherwise.
+    if opts.source_anchor.is_none() && opts.included_ous.is_empty() {
+        report.warnings.push(
+            "no --source-anchor or --included-ou: connect.json not written; loading the folder assumes \
+             mS-DS-ConsistencyGuid and the whole directory in scope (give them, or add connect.json by hand)"
+                .into(),
+        );
+    } else {
+        let mut connect = serde_json::Map::new();
+        match &opts.source_anchor {
+            Some(a) => {
+                connect.insert("sourceAnchor".into(), json!(a));
+            }
+            None => report.warnings.push(
+                "no --source-anchor: connect.json leaves it out, and loading assumes mS-DS-ConsistencyGuid".into(),
+            ),
+        }
+        if opts.included_ous.is_empty() {
+            report.warnings.push(
+                "no --included-ou: connect.json leaves it out, and loading takes the whole directory as in scope".into(),
+            );
+        } else {
+            connect.insert("includedOUs".into(), json!(opts.included_ous));
+        }
+        connect.insert("capturedDateTime".into(), json!(started));
+        output::write_json(staging.path(), "connect.json", &Value::Object(connect))?;
+        report.file("connect.json", 1);
     }
-    if !opts.included_ous.is_empty() {
-        connect.insert("includedOUs".into(), json!(opts.included_ous));
-    }
-    connect.insert("capturedDateTime".into(), json!(started));
-    output::write_json(staging.path(), "connect.json", &Value::Object(connect))?;
-    report.file("connect.json", 1);
     let record = CollectedRecord {
         marker: 1,
         collected_date_time: started,
