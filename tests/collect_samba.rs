@@ -23,7 +23,10 @@ const CONNECT: &str =
 const PASSWORD_ENV: &str = "SYNCSCOPE_DC_PASSWORD";
 
 fn syncscope(args: &[&str], password: Option<&str>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_syncscope"));
+    // The benchmark can time a release build: SYNCSCOPE_BENCH_BIN=target/release/syncscope.
+    let bin = std::env::var_os("SYNCSCOPE_BENCH_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_syncscope").into());
+    let mut c = Command::new(bin);
     c.args(args).env_remove(PASSWORD_ENV);
     if let Some(p) = password {
         c.env(PASSWORD_ENV, p);
