@@ -88,9 +88,9 @@ pub(crate) fn validate(src: &LdapSource) -> Result<(), CollectError> {
              that holds its password (a password is never given on the command line)",
         ));
     }
-    if src.page_size == 0 {
+    if src.page_size == 0 || src.page_size > 1_000_000 {
         return Err(CollectError::usage(
-            "--page-size: expected a number of objects of 1 or more",
+            "--page-size: expected a number of objects from 1 to 1000000 (AD serves at most its MaxPageSize, 1000 by default)",
         ));
     }
     Ok(())
