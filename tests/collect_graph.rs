@@ -39,6 +39,8 @@ struct Behaviour {
     slow: Option<Duration>,
     /// The first token expires after this many Graph requests.
     expire_after: Option<usize>,
+    /// The groups page links its next page on another host.
+    foreign_next_link: bool,
 }
 
 /// Everything the server saw.
@@ -345,6 +347,11 @@ fn answer(
                     .len(),
             };
             (200, json!(n), None)
+        }
+        "/v1.0/groups" if behaviour.foreign_next_link => {
+            let mut v = localise(read_json("groups.json"));
+            v["@odata.nextLink"] = json!("https://graph.example.net/v1.0/groups?$skiptoken=X");
+            (200, v, None)
         }
         "/v1.0/groups" => page("groups.json"),
         "/v1.0/contacts" => page("contacts.json"),
@@ -722,6 +729,27 @@ fn device_code_sign_in_shows_the_code_and_asks_for_read_only_scopes() {
         );
     }
     assert!(!contains(&r.stderr, DEVICE_CODE) && !contains(&r.stderr, TOKEN));
+}
+
+#[test]
+fn a_next_link_to_another_host_is_not_followed_with_the_token() {
+    let server = start(Behaviour {
+        foreign_next_link: true,
+        ..Default::default()
+    });
+    let tmp = tempfile::tempdir().expect("temp");
+    let out = tmp.path().join("snap");
+    let out_s = out.display().to_string();
+    let mut args = collect_args(&server, &out_s);
+    args.extend(["--client-secret-env", "SYNCSCOPE_TEST_SECRET"]);
+    let r = syncscope(&args, &[("SYNCSCOPE_TEST_SECRET", SECRET)]);
+    let stderr = String::from_utf8_lossy(&r.stderr).to_string();
+    assert_eq!(r.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("https://graph.example.net") && stderr.contains("not followed"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
 }
 
 #[test]
