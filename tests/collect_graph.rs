@@ -913,3 +913,66 @@ fn certificate_credentials_sign_a_client_assertion() {
     }
     assert!(!contains(&r.stderr, key_line) && !contains(&r.stdout, key_line));
 }
+
+#[test]
+fn ldap_usage_and_unreachable_servers_are_told_apart() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let out = tmp.path().join("snap");
+    let out_s = out.display().to_string();
+    // Nothing listens on port 1: exit 1, naming the server.
+    let r = syncscope(
+        &[
+            "collect",
+            "--ldap",
+            "ldaps://127.0.0.1:1",
+            "--bind-dn",
+            "CN=reader",
+            "--password-env",
+            "SYNCSCOPE_TEST_SECRET",
+            "--out",
+            &out_s,
+        ],
+        &[("SYNCSCOPE_TEST_SECRET", SECRET)],
+    );
+    let stderr = String::from_utf8_lossy(&r.stderr).to_string();
+    assert_eq!(r.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("ldaps://127.0.0.1:1") && stderr.contains("cannot connect"),
+        "{stderr}"
+    );
+    assert!(!contains(&r.stderr, SECRET));
+    assert!(!out.exists());
+    // Kerberos is refused as usage, saying why.
+    let r = syncscope(
+        &[
+            "collect",
+            "--ldap",
+            "ldaps://127.0.0.1:1",
+            "--kerberos",
+            "--out",
+            &out_s,
+        ],
+        &[],
+    );
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("GSSAPI"));
+    // A password is never an argument: --bind-dn needs --password-env.
+    let r = syncscope(
+        &[
+            "collect",
+            "--ldap",
+            "ldaps://127.0.0.1:1",
+            "--bind-dn",
+            "CN=reader",
+            "--out",
+            &out_s,
+        ],
+        &[],
+    );
+    assert_eq!(r.status.code(), Some(2));
+    // Nothing to collect.
+    let r = syncscope(&["collect", "--out", &out_s], &[]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("nothing to collect"));
+    assert!(!out.exists());
+}

@@ -341,8 +341,8 @@ fn search_to_file(
     writeln!(
         out,
         "# syncscope collect: {} base {} filter {}{}\nversion: 1\n",
-        src.url,
-        base.replace('\n', " "),
+        src.url.replace(['\n', '\r'], " "),
+        base.replace(['\n', '\r'], " "),
         filter,
         if show_deleted { " (show deleted)" } else { "" }
     )

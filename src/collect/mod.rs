@@ -217,6 +217,12 @@ pub fn validate(opts: &CollectOptions) -> Result<(), CollectError> {
     if let Some(g) = &opts.graph {
         graph::validate(g)?;
     }
+    if let Some(ou) = opts.included_ous.iter().find(|ou| !ou.contains('=')) {
+        return Err(CollectError::usage(format!(
+            "--included-ou {}: expected an OU's distinguished name like OU=Corp,DC=contoso,DC=com",
+            crate::sanitize::display_safe(ou)
+        )));
+    }
     if let Some(a) = &opts.source_anchor
         && a != "objectGUID"
         && a != "mS-DS-ConsistencyGuid"
