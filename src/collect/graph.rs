@@ -440,7 +440,7 @@ fn save_collection(
     report: &mut CollectReport,
     behavior: &mut BehaviorState,
 ) -> Result<(), CollectError> {
-    progress.set_label(&format!("Graph {}", c.name));
+    progress.restart(&format!("Graph {}", c.name));
     let mut url = format!("{}{}", client.graph, c.path);
     if c.count {
         // The total for the ETA only: `$count` needs ConsistencyLevel eventual (the advanced
@@ -624,7 +624,7 @@ fn save_directory_roles(
     progress: &mut Progress,
     report: &mut CollectReport,
 ) -> Result<(), CollectError> {
-    progress.set_label("Graph directoryRoles");
+    progress.restart("Graph directoryRoles");
     let scope_hint =
         "; the sign-in lacks the permission RoleManagement.Read.Directory (or Directory.Read.All)";
     let fail = |url: &str, status, code: &str, message: &str, graph: &str| {

@@ -227,7 +227,7 @@ pub(crate) fn collect(
         // Deleted objects: only where the container exists and this account may read it.
         let deleted_base = format!("CN=Deleted Objects,{base}");
         let deleted_name = name.replace(".ldif", "-deleted.ldif");
-        progress.set_label(&format!("LDAP {deleted_base}"));
+        progress.restart(&format!("LDAP {deleted_base}"));
         let filter = DELETED_FILTER;
         match search_to_file(
             &mut ldap,

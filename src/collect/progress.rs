@@ -6,6 +6,12 @@ use crate::sanitize::display_safe;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::Duration;
 
+/// Objects so far, pages, rate, time (total unknown: LDAP, Graph without `/$count`).
+const SPINNER: &str = "{spinner} {prefix}: {human_pos} objects, {msg} ({per_sec}, {elapsed})";
+/// With a total: a bar and the ETA.
+const BAR: &str =
+    "{prefix}: [{bar:30}] {human_pos}/{human_len} objects, {msg} ({per_sec}, ETA {eta})";
+
 pub struct Progress {
     bar: ProgressBar,
     pages: u64,
@@ -15,16 +21,23 @@ impl Progress {
     /// A counter for one collection (`label` is shown before it).
     pub fn new(label: &str) -> Self {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {prefix}: {human_pos} objects, {msg} ({per_sec}, {elapsed})",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        let mut p = Progress { bar, pages: 0 };
+        p.restart(label);
+        p.bar.enable_steady_tick(Duration::from_millis(200));
+        p
+    }
+
+    /// The next search or collection: counts from zero, total unknown.
+    pub fn restart(&mut self, label: &str) {
+        self.pages = 0;
+        self.bar.unset_length();
+        self.bar.reset();
+        self.bar.set_style(
+            ProgressStyle::with_template(SPINNER)
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        bar.set_prefix(display_safe(label).into_owned());
-        bar.set_message("0 pages");
-        bar.enable_steady_tick(Duration::from_millis(200));
-        Progress { bar, pages: 0 }
+        self.bar.set_prefix(display_safe(label).into_owned());
+        self.bar.set_message("0 pages");
     }
 
     /// A progress that draws nothing (a second sign-in).
@@ -39,15 +52,8 @@ impl Progress {
     pub fn set_total(&self, total: u64) {
         self.bar.set_length(total);
         self.bar.set_style(
-            ProgressStyle::with_template(
-                "{prefix}: [{bar:30}] {human_pos}/{human_len} objects, {msg} ({per_sec}, ETA {eta})",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(BAR).unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-    }
-
-    pub fn set_label(&self, label: &str) {
-        self.bar.set_prefix(display_safe(label).into_owned());
     }
 
     /// A page of `objects` was read.
@@ -73,5 +79,23 @@ impl Progress {
 
     pub fn finish(self) {
         self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_templates_are_valid_and_labels_are_sanitized() {
+        assert!(ProgressStyle::with_template(SPINNER).is_ok());
+        assert!(ProgressStyle::with_template(BAR).is_ok());
+        let mut p = Progress::new("LDAP \u{1b}[2J DC=contoso,DC=com");
+        p.set_total(10);
+        p.page(5);
+        assert_eq!(p.bar.prefix(), "LDAP \\e[2J DC=contoso,DC=com");
+        p.restart("Graph users");
+        assert_eq!((p.bar.position(), p.bar.length(), p.pages), (0, None, 0));
+        p.finish();
     }
 }
