@@ -818,6 +818,10 @@ fn sigterm_during_collection_leaves_no_folder() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_openssl),
+    ignore = "openssl not installed (apt-get install openssl; .ci/run installs it): it makes the test certificate"
+)]
 fn certificate_credentials_sign_a_client_assertion() {
     let Some(openssl) = ["/usr/bin/openssl", "/bin/openssl"]
         .into_iter()

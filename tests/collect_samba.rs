@@ -100,7 +100,7 @@ fn pages(stderr: &str) -> usize {
 #[test]
 #[cfg_attr(
     not(has_samba),
-    ignore = "Samba AD DC not installed (apt-get install samba samba-ad-provision samba-ad-dc ldb-tools ldap-utils; .ci/run installs them)"
+    ignore = "Samba AD DC or openssl not installed (apt-get install samba samba-ad-provision samba-ad-dc ldb-tools ldap-utils openssl; .ci/run installs them)"
 )]
 fn ldap_collection_from_samba_plans_like_its_ldbsearch_export() {
     let t = Tools::find();

@@ -262,7 +262,7 @@ fn captured_samba_exports_load_with_the_dcs_guids() {
 #[test]
 #[cfg_attr(
     not(has_samba),
-    ignore = "Samba AD DC not installed (apt-get install samba samba-ad-provision samba-ad-dc ldb-tools ldap-utils; .ci/run installs them)"
+    ignore = "Samba AD DC or openssl not installed (apt-get install samba samba-ad-provision samba-ad-dc ldb-tools ldap-utils openssl; .ci/run installs them)"
 )]
 fn samba_dc_exports_give_the_immutable_ids_the_dc_reports() {
     let t = Tools::find();
