@@ -200,6 +200,7 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Usage) => ExitCode::from(2),
+        Err(Failure::Exit1) => ExitCode::from(1),
         Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(Failure::Io(e)) => {
             eprintln!("syncscope: {e}");
@@ -212,6 +213,8 @@ enum Failure {
     Input(InputError),
     /// Bad usage; the message is already printed.
     Usage,
+    /// Exit 1; the message is already printed.
+    Exit1,
     Io(std::io::Error),
 }
 
@@ -284,32 +287,17 @@ fn explore(snapshot: &Path) -> Result<(), Failure> {
     }
 }
 
-/// `syncscope collect`: the library does the work; the summary and warnings go to stderr.
+/// `syncscope collect`: the library collects and prints its summary; usage errors exit 2.
 fn collect(args: &syncscope::collect::cli::CollectArgs) -> Result<(), Failure> {
-    let (anchor, ous) = IMPORT.with(|o| {
-        let o = o.borrow();
-        (
-            o.source_anchor.map(|a| a.as_str().to_string()),
-            o.included_ous.clone().unwrap_or_default(),
-        )
-    });
-    let opts = args.options(anchor.as_deref(), &ous);
-    match syncscope::collect::collect(&opts, &syncscope::collect::process_env) {
-        Ok(report) => {
-            for w in &report.warnings {
-                eprintln!("syncscope: warning: {}", display_safe(w));
-            }
-            eprintln!("syncscope: {}", display_safe(&report.summary()));
-            Ok(())
+    let import = IMPORT.with(|o| o.borrow().clone());
+    syncscope::collect::cli::run(args, &import).map_err(|e| {
+        eprintln!("syncscope: {}", display_safe(&e.message));
+        if e.usage {
+            Failure::Usage
+        } else {
+            Failure::Exit1
         }
-        Err(e) if e.usage => {
-            eprintln!("syncscope: {}", display_safe(&e.message));
-            Err(Failure::Usage)
-        }
-        Err(e) => Err(Failure::Io(std::io::Error::other(
-            display_safe(&e.message).into_owned(),
-        ))),
-    }
+    })
 }
 
 fn run(cmd: Command) -> Result<(), Failure> {

@@ -150,3 +150,20 @@ impl CollectArgs {
 fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
+
+/// Runs `syncscope collect`: warnings and the summary go to stderr (sanitized); the error is
+/// the caller's to print (`usage` exits 2, the rest 1).
+pub fn run(args: &CollectArgs, import: &crate::import::ImportOptions) -> Result<(), CollectError> {
+    let anchor = import.source_anchor.map(|a| a.as_str().to_string());
+    let ous = import.included_ous.clone().unwrap_or_default();
+    let opts = args.options(anchor.as_deref(), &ous);
+    let report = collect(&opts, &process_env)?;
+    for w in &report.warnings {
+        eprintln!("syncscope: warning: {}", crate::sanitize::display_safe(w));
+    }
+    eprintln!(
+        "syncscope: {}",
+        crate::sanitize::display_safe(&report.summary())
+    );
+    Ok(())
+}
