@@ -250,6 +250,17 @@ pub fn collect(opts: &CollectOptions, env: Env) -> Result<CollectReport, Collect
     }
     if let Some(g) = &opts.graph {
         graph::collect(g, env, staging.path(), &mut report)?;
+    } else {
+        report.warnings.push(
+            "no --graph: the folder holds the on-prem side only; add the tenant's Graph exports (at least domains.json) \
+             before opening it, or collect again with --graph"
+                .into(),
+        );
+    }
+    if opts.ldap.is_none() {
+        report.warnings.push(
+            "no --ldap: the folder holds the cloud side only; add the Active Directory exports before opening it".into(),
+        );
     }
     output::check_interrupted()?;
     // connect.json: only what was given, so the loader still says what it assumes otherwise.

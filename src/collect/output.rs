@@ -1,6 +1,6 @@
 //! The output folder, written atomically: files go into a hidden temporary sibling
 //! (`.NAME.collect-XXXXXX`), which is renamed to NAME only when everything was read. A failure,
-//! Ctrl-C or SIGTERM removes the temporary folder (it is a [`tempfile::TempDir`]), so a partial
+//! Ctrl-C, SIGTERM or SIGHUP removes the temporary folder (it is a [`tempfile::TempDir`]), so a partial
 //! collection never leaves a folder that loads as whole — and the loader skips hidden entries.
 //!
 //! One small module on purpose: when the crate gets a shared atomic-write / temp-cleanup helper
@@ -13,13 +13,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 static INTERRUPTED: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
 
-/// Catches SIGINT and SIGTERM: the first one sets a flag that the read loops check between
+/// Catches SIGINT, SIGTERM and SIGHUP: the first one sets a flag that the read loops check between
 /// pages (the collection then stops and the temporary folder is removed); a second one ends the
 /// process at once.
 pub fn watch_signals() {
     INTERRUPTED.get_or_init(|| {
         let flag = Arc::new(AtomicBool::new(false));
-        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        for sig in [
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+            // The terminal closed (an ssh session or tmux window ended).
+            signal_hook::consts::SIGHUP,
+        ] {
             // Order matters: the conditional shutdown sees the flag set by an earlier signal.
             let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&flag));
             let _ = signal_hook::flag::register(sig, Arc::clone(&flag));

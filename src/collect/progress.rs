@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::Duration;
 
 /// Objects so far, pages, rate, time (total unknown: LDAP, Graph without `/$count`).
-const SPINNER: &str = "{spinner} {prefix}: {human_pos} objects, {msg} ({per_sec}, {elapsed})";
+const SPINNER: &str = "{spinner} {prefix}: {human_pos} objects, {msg}, {elapsed}";
 /// With a total: a bar and the ETA.
 const BAR: &str =
     "{prefix}: [{bar:30}] {human_pos}/{human_len} objects, {msg} ({per_sec}, ETA {eta})";
@@ -60,10 +60,12 @@ impl Progress {
     pub fn page(&mut self, objects: u64) {
         self.pages += 1;
         self.bar.inc(objects);
+        let secs = self.bar.elapsed().as_secs_f64().max(0.001);
         self.bar.set_message(format!(
-            "{} page{}",
+            "{} page{}, {:.0} objects/s",
             self.pages,
-            if self.pages == 1 { "" } else { "s" }
+            if self.pages == 1 { "" } else { "s" },
+            self.bar.position() as f64 / secs
         ));
     }
 
