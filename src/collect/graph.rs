@@ -29,11 +29,12 @@ pub const SCOPES: [&str; 7] = [
     "OnPremDirectorySynchronization.Read.All",
 ];
 
-/// docs/importing.md's `$user`, plus onPremisesObjectIdentifier (M3 hardening) when the tenant has it.
+/// docs/importing.md's `$user`, read from beta: `onPremisesSyncBehavior` (M10) is a beta property.
 pub const USER_SELECT: &str = "id,displayName,userPrincipalName,mail,mailNickname,proxyAddresses,userType,accountEnabled,\
 assignedLicenses,onPremisesImmutableId,onPremisesSyncEnabled,onPremisesLastSyncDateTime,\
 onPremisesSamAccountName,onPremisesDistinguishedName,onPremisesDomainName,\
-onPremisesSecurityIdentifier,onPremisesProvisioningErrors,deletedDateTime,onPremisesObjectIdentifier";
+onPremisesSecurityIdentifier,onPremisesObjectIdentifier,onPremisesProvisioningErrors,deletedDateTime,\
+onPremisesSyncBehavior";
 pub const GROUP_SELECT: &str = "id,displayName,description,mail,mailNickname,mailEnabled,securityEnabled,groupTypes,proxyAddresses,\
 onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesSamAccountName,\
 onPremisesSecurityIdentifier,onPremisesProvisioningErrors,deletedDateTime";
@@ -298,57 +299,49 @@ struct Collection {
     optional_note: &'static str,
     /// Ask for `/$count` first (ETA).
     count: bool,
-    /// Read onPremisesSyncBehavior (beta) of its synced objects: `users` or `groups`.
-    behavior: Option<&'static str>,
 }
 
 fn collections() -> Vec<Collection> {
-    let c = |name, path: String, scope, count, behavior| Collection {
+    let c = |name, path: String, scope, count| Collection {
         name,
         path,
         scope,
         required: true,
         optional_note: "",
         count,
-        behavior,
     };
     vec![
         c(
             "users",
-            format!("v1.0/users?$select={USER_SELECT}&$top=999"),
+            format!("beta/users?$select={USER_SELECT}&$top=999"),
             "User.Read.All",
             true,
-            Some("users"),
         ),
         c(
             "groups",
             format!("v1.0/groups?$select={GROUP_SELECT}&$top=999"),
             "Group.Read.All",
             true,
-            Some("groups"),
         ),
         c(
             "contacts",
             format!("v1.0/contacts?$select={CONTACT_SELECT}&$top=999"),
             "OrgContact.Read.All",
             true,
-            None,
         ),
         c(
             "deletedItems-users",
-            format!("v1.0/directory/deletedItems/microsoft.graph.user?$select={USER_SELECT}&$top=999"),
+            format!("beta/directory/deletedItems/microsoft.graph.user?$select={USER_SELECT}&$top=999"),
             "User.Read.All",
             false,
-            None,
         ),
         c(
             "deletedItems-groups",
             format!("v1.0/directory/deletedItems/microsoft.graph.group?$select={GROUP_SELECT}&$top=999"),
             "Group.Read.All",
             false,
-            None,
         ),
-        c("domains", "v1.0/domains".into(), "Domain.Read.All", false, None),
+        c("domains", "v1.0/domains".into(), "Domain.Read.All", false),
         Collection {
             name: "roleEligibilitySchedules",
             path: "v1.0/roleManagement/directory/roleEligibilitySchedules?$expand=roleDefinition($select=id,displayName)"
@@ -357,17 +350,15 @@ fn collections() -> Vec<Collection> {
             required: false,
             optional_note: "PIM needs Microsoft Entra ID P2; without it only assigned roles (directoryRoles) are known",
             count: false,
-            behavior: None,
         },
         Collection {
             name: "roleDefinitions",
-            path: "beta/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId,isBuiltIn,isPrivileged"
+            path: "beta/roleManagement/directory/roleDefinitions?$select=id,displayName,isBuiltIn,isPrivileged,templateId"
                 .into(),
             scope: "RoleManagement.Read.Directory",
             required: false,
             optional_note: "without role definitions the built-in table of privileged roles is used (M3)",
             count: false,
-            behavior: None,
         },
         Collection {
             name: "onPremisesSynchronization",
@@ -376,7 +367,6 @@ fn collections() -> Vec<Collection> {
             required: false,
             optional_note: "reading it needs a Global Administrator (delegated); the tenant features take a new tenant's defaults",
             count: false,
-            behavior: None,
         },
     ]
 }
@@ -411,10 +401,9 @@ pub(crate) fn collect(
         renew,
         renewed_at: None,
     };
-    let mut behavior = BehaviorState::Untried;
     let result = (|| {
         for c in collections() {
-            save_collection(&mut client, &c, dir, &mut progress, report, &mut behavior)?;
+            save_collection(&mut client, &c, dir, &mut progress, report)?;
         }
         save_directory_roles(&mut client, dir, &mut progress, report)
     })();
@@ -424,21 +413,12 @@ pub(crate) fn collect(
     result
 }
 
-/// Whether onPremisesSyncBehavior (beta) can be read with this token.
-#[derive(PartialEq)]
-enum BehaviorState {
-    Untried,
-    Readable,
-    Refused,
-}
-
 fn save_collection(
     client: &mut Client,
     c: &Collection,
     dir: &Path,
     progress: &mut Progress,
     report: &mut CollectReport,
-    behavior: &mut BehaviorState,
 ) -> Result<(), CollectError> {
     progress.restart(&format!("Graph {}", c.name));
     let mut url = format!("{}{}", client.graph, c.path);
@@ -455,7 +435,7 @@ fn save_collection(
     let mut page = 0usize;
     let mut select_retried = false;
     loop {
-        let mut body = match client.get(&url, progress, c.count) {
+        let body = match client.get(&url, progress, false) {
             Ok(b) => b,
             Err(Failure::Status {
                 status: 400,
@@ -515,9 +495,6 @@ fn save_collection(
             Some(_) | None if body.is_object() => 1,
             _ => 0,
         };
-        if let (Some(kind), Some(Value::Array(items))) = (c.behavior, body.get_mut("value")) {
-            add_sync_behavior(client, kind, items, progress, report, behavior)?;
-        }
         let name = if c.name == "onPremisesSynchronization" {
             format!("{}.json", c.name)
         } else {
@@ -534,86 +511,6 @@ fn save_collection(
             None => return Ok(()),
         }
     }
-}
-
-/// `onPremisesSyncBehavior` (beta, rule M10) of each synced object of a page, merged into it.
-/// Microsoft offers no read-only permission for it (only `User-OnPremisesSyncBehavior.ReadWrite.All`
-/// and `Group-…`); syncscope never asks for a write permission, so it is read only where the
-/// sign-in already has one, and otherwise reported once.
-fn add_sync_behavior(
-    client: &mut Client,
-    kind: &str,
-    items: &mut [Value],
-    progress: &Progress,
-    report: &mut CollectReport,
-    state: &mut BehaviorState,
-) -> Result<(), CollectError> {
-    if *state == BehaviorState::Refused {
-        return Ok(());
-    }
-    for item in items.iter_mut() {
-        let Some(obj) = item.as_object_mut() else {
-            continue;
-        };
-        if obj.get("onPremisesSyncEnabled") != Some(&Value::Bool(true)) {
-            continue;
-        }
-        let Some(id) = obj.get("id").and_then(Value::as_str).map(str::to_string) else {
-            continue;
-        };
-        if !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-            continue;
-        }
-        let url = format!(
-            "{}beta/{kind}/{id}/onPremisesSyncBehavior?$select=isCloudManaged",
-            client.graph
-        );
-        match client.get(&url, progress, false) {
-            Ok(v) => {
-                *state = BehaviorState::Readable;
-                let cloud = v.get("isCloudManaged").cloned().unwrap_or(Value::Null);
-                obj.insert(
-                    "onPremisesSyncBehavior".into(),
-                    json!({ "isCloudManaged": cloud }),
-                );
-            }
-            Err(Failure::Status { status: 404, .. }) => {}
-            Err(Failure::Status {
-                status,
-                code,
-                message,
-            }) if *state == BehaviorState::Untried => {
-                *state = BehaviorState::Refused;
-                let scope = if kind == "users" {
-                    "User-OnPremisesSyncBehavior.ReadWrite.All"
-                } else {
-                    "Group-OnPremisesSyncBehavior.ReadWrite.All"
-                };
-                let w = format!(
-                    "onPremisesSyncBehavior (beta) not read: {}; Microsoft offers only the write permission {scope} \
-                     (and the Hybrid Administrator role) for it, which syncscope does not ask for, so objects whose source \
-                     of authority moved to the cloud (M10) are not seen",
-                    describe("GET …/onPremisesSyncBehavior", status, &code, &message)
-                );
-                report.warnings.push(w);
-                return Ok(());
-            }
-            Err(Failure::Status {
-                status,
-                code,
-                message,
-            }) => {
-                return Err(CollectError::failed(describe(
-                    &format!("GET {kind}/{id}/onPremisesSyncBehavior"),
-                    status,
-                    &code,
-                    &message,
-                )));
-            }
-            Err(Failure::Other(e)) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// `directoryRoles` with every member: the roles, then each role's members page by page
@@ -992,16 +889,22 @@ mod tests {
     }
 
     #[test]
-    fn the_user_select_is_the_documented_one() {
+    fn the_selects_are_the_documented_ones() {
+        // `$user  = '…' + '…'` in docs/importing.md, joined.
         let doc = include_str!("../../docs/importing.md");
-        for p in USER_SELECT
-            .split(',')
-            .filter(|p| *p != "onPremisesObjectIdentifier")
-        {
-            assert!(doc.contains(p), "{p}");
-        }
-        for p in GROUP_SELECT.split(',').chain(CONTACT_SELECT.split(',')) {
-            assert!(doc.contains(p), "{p}");
-        }
+        let documented = |var: &str| -> String {
+            let start = doc.find(&format!("${var} ")).expect(var);
+            let mut text = String::new();
+            for line in doc[start..].lines() {
+                text.push_str(line);
+                if !line.trim_end().ends_with('+') {
+                    break;
+                }
+            }
+            text.split('\'').skip(1).step_by(2).collect::<String>()
+        };
+        assert_eq!(documented("user"), USER_SELECT);
+        assert_eq!(documented("group"), GROUP_SELECT);
+        assert_eq!(documented("contact"), CONTACT_SELECT);
     }
 }

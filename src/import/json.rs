@@ -32,8 +32,6 @@ pub(crate) enum Kind {
     AdObject,
     /// A directory object Entra Connect does not provision (device, servicePrincipal, …).
     NotSynced(String),
-    /// A Graph collection this version reads nothing from (role definitions); named in the report.
-    Unused(&'static str),
 }
 
 /// A first look at a file's head: a Graph page or PowerShell output rather than a bundle.
@@ -227,9 +225,6 @@ impl State<'_, '_, '_> {
                     self.h.on_prem.push((o, origin));
                 }
             }
-            Kind::Unused(label) => {
-                self.labels.insert(label);
-            }
             Kind::NotSynced(what) => self.ctx.skip(
                 &path,
                 format!(
@@ -326,9 +321,6 @@ pub(crate) fn kind_of_context(context: &str) -> Option<Kind> {
         "groups" | "microsoft.graph.group" => Some(Kind::Cloud(ObjectKind::Group)),
         "contacts" | "microsoft.graph.orgContact" => Some(Kind::Cloud(ObjectKind::Contact)),
         "directoryRoles" => Some(Kind::DirectoryRole),
-        "roleDefinitions" => Some(Kind::Unused(
-            "Graph roleDefinitions (not used by this version)",
-        )),
         "domains" => Some(Kind::Domain),
         "onPremisesSynchronization" => Some(Kind::Sync),
         "roleDefinitions" => Some(Kind::RoleDefinition),
