@@ -5,12 +5,15 @@
 //!
 //! Each cfg is set when every program it names is found on PATH or in the sbin directories:
 //! - `has_tmux`: tmux (the end-to-end run of the TUI in a real terminal);
-//! - `has_samba`: a Samba AD DC and the LDAP tools (the importer and collection tests).
+//! - `has_openssl`: openssl (test certificates for `syncscope collect`);
+//! - `has_samba`: a Samba AD DC, the LDAP tools and openssl (the importer and collection tests).
 
 use std::path::{Path, PathBuf};
 
 const PROGRAMS: &[(&str, &[&str])] = &[
     ("has_tmux", &["tmux"]),
+    // A throwaway CA and certificates for the TLS and certificate-credential tests.
+    ("has_openssl", &["openssl"]),
     (
         "has_samba",
         &[
@@ -19,6 +22,8 @@ const PROGRAMS: &[(&str, &[&str])] = &[
             "ldbsearch",
             "ldbmodify",
             "ldapsearch",
+            "ldbadd",
+            "openssl",
         ],
     ),
 ];

@@ -8,6 +8,7 @@ pub mod apply;
 pub mod atomic;
 pub mod bench;
 pub mod bundle;
+pub mod collect;
 pub mod config;
 pub mod diff;
 pub mod dn;

@@ -142,6 +142,8 @@ enum Command {
               value_parser = clap::value_parser!(u64).range(1..=MAX_OBJECTS))]
         sizes: Vec<u64>,
     },
+    /// Read the directories live (LDAP and/or Microsoft Graph) into a folder of exports.
+    Collect(syncscope::collect::cli::CollectArgs),
     /// Every form of a source anchor from any one form (GUID, ImmutableID, hex, LDAP, DN).
     Immutableid {
         value: String,
@@ -206,6 +208,7 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Usage) => ExitCode::from(2),
+        Err(Failure::Exit1) => ExitCode::from(1),
         Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(Failure::Io(e)) => {
             eprintln!("syncscope: {e}");
@@ -231,6 +234,8 @@ enum Failure {
     Input(InputError),
     /// Bad usage; the message is already printed.
     Usage,
+    /// Exit 1; the message is already printed.
+    Exit1,
     Io(std::io::Error),
 }
 
@@ -321,6 +326,18 @@ fn explore(snapshot: &Path, import: &Import) -> Result<(), Failure> {
         Err(syncscope::tui::RunError::Input(e)) => Err(Failure::Input(e)),
         Err(syncscope::tui::RunError::Io(e)) => Err(Failure::Io(e)),
     }
+}
+
+/// `syncscope collect`: the library collects and prints its summary; usage errors exit 2.
+fn collect(args: &syncscope::collect::cli::CollectArgs, import: &Import) -> Result<(), Failure> {
+    syncscope::collect::cli::run(args, &import.options).map_err(|e| {
+        eprintln!("syncscope: {}", display_safe(&e.message));
+        if e.usage {
+            Failure::Usage
+        } else {
+            Failure::Exit1
+        }
+    })
 }
 
 fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
@@ -469,6 +486,7 @@ fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
             syncscope::bench::run(&sizes, &mut out)?;
             return Ok(Whole::Yes);
         }
+        Command::Collect(args) => collect(&args, import)?,
         Command::Immutableid { value, json } => {
             let (anchor, input_form) = syncscope::anchor::Anchor::parse_any(&value)
                 .map_err(|e| InputError::new("argument VALUE", "", e.0))?;

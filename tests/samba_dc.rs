@@ -11,16 +11,17 @@
 //! refresh it), and `captured_samba_exports_load_with_the_dcs_guids` checks it everywhere.
 
 use std::collections::BTreeMap;
+#[path = "support/samba.rs"]
+mod samba;
+
+use samba::{BASE, DOMAINS, PASSWORD, Tools, populate, provision, run, start_server};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use syncscope::import::{ImportOptions, Loaded, load_snapshot};
 use syncscope::model::{ObjectKind, SourceAnchorAttribute};
 
-const PACKAGES: &str = "apt-get install samba samba-ad-provision samba-ad-dc ldb-tools ldap-utils";
-const PASSWORD: &str = "Syncscope-Test-Pa55!";
-const BASE: &str = "DC=contoso,DC=com";
 const FILTER: &str =
     "(&(|(objectCategory=person)(objectCategory=group))(!(isCriticalSystemObject=TRUE)))";
 const ATTRIBUTES: [&str; 12] = [
@@ -37,99 +38,11 @@ const ATTRIBUTES: [&str; 12] = [
     "groupType",
     "distinguishedName",
 ];
-const DOMAINS: &str = r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#domains","value":[{"authenticationType":"Managed","availabilityStatus":null,"id":"contoso.com","isAdminManaged":true,"isDefault":true,"isInitial":false,"isRoot":true,"isVerified":true},{"authenticationType":"Managed","availabilityStatus":null,"id":"contoso.onmicrosoft.com","isAdminManaged":false,"isDefault":false,"isInitial":true,"isRoot":true,"isVerified":true}]}"#;
 const CONNECT: &str =
     r#"{"sourceAnchor": "mS-DS-ConsistencyGuid", "includedOUs": ["OU=Corp,DC=contoso,DC=com"]}"#;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/samba")
-}
-
-/// A program on PATH or in the sbin directories.
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/local/sbin"].map(PathBuf::from))
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-/// Runs a command to completion within a time limit; its stdout.
-fn run(cmd: &mut Command, what: &str, limit: Duration) -> String {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
-    let start = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if start.elapsed() > limit => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{what}: still running after {limit:?}; stopped");
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => panic!("{what}: {e}"),
-        }
-    }
-    let out = child
-        .wait_with_output()
-        .expect("output of a finished child");
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap_or_else(|e| panic!("{what}: output is not UTF-8: {e}"))
-}
-
-/// The Samba server this test started; stopped by its process id when dropped.
-struct Server {
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        // SIGTERM lets samba stop the smbd and winbindd it started.
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(15) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        // Its own process group (see `start_server`): the children go with it.
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{pid}")])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(samba: &Path, conf: &Path, log: &Path) -> Server {
-    use std::os::unix::process::CommandExt;
-    let log = std::fs::File::create(log).expect("samba log file");
-    let child = Command::new(samba)
-        .args(["-i", "-M", "single", "-s"])
-        .arg(conf)
-        .args([
-            "--option=interfaces=127.0.0.1",
-            "--option=bind interfaces only=yes",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(log.try_clone().expect("log"))
-        .stderr(log)
-        .process_group(0)
-        .spawn()
-        .expect("start samba");
-    Server { child }
 }
 
 /// An LDIF as (dn, [(attribute, value as written after the colon, with `::` kept)]), unfolded.
@@ -349,224 +262,21 @@ fn captured_samba_exports_load_with_the_dcs_guids() {
 #[test]
 #[cfg_attr(
     not(has_samba),
-    ignore = "Samba AD DC not installed (apt-get install samba samba-ad-provision samba-ad-dc ldb-tools ldap-utils; .ci/run installs them)"
+    ignore = "Samba AD DC or openssl not installed (apt-get install samba samba-ad-provision samba-ad-dc ldb-tools ldap-utils openssl; .ci/run installs them)"
 )]
 fn samba_dc_exports_give_the_immutable_ids_the_dc_reports() {
-    let tools = [
-        "samba-tool",
-        "samba",
-        "ldbsearch",
-        "ldbmodify",
-        "ldapsearch",
-    ];
-    let found: Vec<Option<PathBuf>> = tools.iter().map(|t| find_program(t)).collect();
-    let missing: Vec<&str> = tools
-        .iter()
-        .zip(&found)
-        .filter(|(_, p)| p.is_none())
-        .map(|(t, _)| *t)
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "found when the tests were built, missing now ({PACKAGES}): {}",
-        missing.join(", ")
-    );
-    let [samba_tool, samba, ldbsearch, ldbmodify, ldapsearch] =
-        <[PathBuf; 5]>::try_from(found.into_iter().flatten().collect::<Vec<_>>())
-            .expect("five tools");
-
+    let t = Tools::find();
     let tmp = tempfile::tempdir().expect("temp dir");
-    let target = tmp.path().join("dc");
-    let sam = target.join("private/sam.ldb");
-    let minute = Duration::from_secs(60);
-    run(
-        Command::new(&samba_tool)
-            .args([
-                "domain",
-                "provision",
-                "--realm=CONTOSO.COM",
-                "--domain=CONTOSO",
-                "--server-role=dc",
-                "--dns-backend=NONE",
-                "--host-name=syncscopedc",
-            ])
-            .arg(format!("--adminpass={PASSWORD}"))
-            .arg(format!("--targetdir={}", target.display())),
-        "samba-tool domain provision",
-        3 * minute,
-    );
-    let tool = |args: &[&str], what: &str| {
-        run(
-            Command::new(&samba_tool).args(args).arg("-H").arg(&sam),
-            what,
-            minute,
-        )
-    };
-    for ou in [
-        "OU=Corp",
-        "OU=Staff,OU=Corp",
-        "OU=Groups,OU=Corp",
-        "OU=Contacts,OU=Corp",
-        "OU=Disabled",
-    ] {
-        tool(&["ou", "add", ou], "samba-tool ou add");
-    }
-    let users: [(&str, &str, &str, &str, &str); 5] = [
-        (
-            "alice",
-            "Alice",
-            "Ng",
-            "alice@contoso.com",
-            "OU=Staff,OU=Corp",
-        ),
-        (
-            "dchen",
-            "Diana",
-            "Chen",
-            "diana.chen@contoso.com",
-            "OU=Staff,OU=Corp",
-        ),
-        (
-            "jalvarez",
-            "José",
-            "Álvarez",
-            "jose.alvarez@contoso.com",
-            "OU=Staff,OU=Corp",
-        ),
-        (
-            "tyamada",
-            "太郎",
-            "山田",
-            "taro.yamada@contoso.com",
-            "OU=Staff,OU=Corp",
-        ),
-        (
-            "kmills",
-            "Karen",
-            "Mills",
-            "karen.mills@contoso.com",
-            "OU=Disabled",
-        ),
-    ];
-    for (sam_name, given, surname, mail, ou) in users {
-        tool(
-            &[
-                "user",
-                "create",
-                sam_name,
-                "Syncscope-User-Pa55!",
-                &format!("--given-name={given}"),
-                &format!("--surname={surname}"),
-                &format!("--mail-address={mail}"),
-                &format!("--userou={ou}"),
-            ],
-            "samba-tool user create",
-        );
-    }
-    tool(
-        &[
-            "group",
-            "add",
-            "All Staff",
-            "--groupou=OU=Groups,OU=Corp",
-            "--group-type=Distribution",
-            "--mail-address=allstaff@contoso.com",
-        ],
-        "samba-tool group add",
-    );
-    tool(
-        &[
-            "group",
-            "add",
-            "SG-Finance-Users",
-            "--groupou=OU=Groups,OU=Corp",
-            "--group-type=Security",
-        ],
-        "samba-tool group add",
-    );
-    tool(
-        &[
-            "contact",
-            "create",
-            "Adatum Support",
-            "--ou=OU=Contacts,OU=Corp",
-            "--mail-address=support@adatum.com",
-            "--company=Adatum Corporation",
-        ],
-        "samba-tool contact create",
-    );
-    tool(
-        &[
-            "contact",
-            "create",
-            "Woodgrove Bank",
-            "--ou=OU=Contacts,OU=Corp",
-            "--mail-address=rm@woodgrovebank.com",
-        ],
-        "samba-tool contact create",
-    );
-    // UPNs, display names, proxyAddresses and ConsistencyGuids the way an admin sets them.
-    let modify = "\
-dn: CN=Alice Ng,OU=Staff,OU=Corp,DC=contoso,DC=com
-changetype: modify
-replace: proxyAddresses
-proxyAddresses: SMTP:alice@contoso.com
-proxyAddresses: smtp:a.ng@contoso.com
--
-replace: displayName
-displayName: Alice Ng
-
-dn: CN=Diana Chen,OU=Staff,OU=Corp,DC=contoso,DC=com
-changetype: modify
-replace: userPrincipalName
-userPrincipalName: dchen@contoso.com
--
-replace: proxyAddresses
-proxyAddresses: SMTP:diana.chen@contoso.com
-proxyAddresses: smtp:dchen@contoso.com
--
-replace: mS-DS-ConsistencyGuid
-mS-DS-ConsistencyGuid:: WmuPVijg2EiRpK2eRGTUzg==
-
-dn:: Q049Sm9zw6kgw4FsdmFyZXosT1U9U3RhZmYsT1U9Q29ycCxEQz1jb250b3NvLERDPWNvbQ==
-changetype: modify
-replace: userPrincipalName
-userPrincipalName: jose.alvarez@contoso.com
--
-replace: displayName
-displayName:: Sm9zw6kgw4FsdmFyZXo=
--
-replace: proxyAddresses
-proxyAddresses: SMTP:jose.alvarez@contoso.com
-proxyAddresses: smtp:jalvarez@contoso.com
--
-replace: mS-DS-ConsistencyGuid
-mS-DS-ConsistencyGuid:: GGhsjYwBEU+buBsE4sqhtg==
-
-dn: CN=All Staff,OU=Groups,OU=Corp,DC=contoso,DC=com
-changetype: modify
-replace: proxyAddresses
-proxyAddresses: SMTP:allstaff@contoso.com
-proxyAddresses: smtp:everyone@contoso.com
-
-dn: CN=Adatum Support,OU=Contacts,OU=Corp,DC=contoso,DC=com
-changetype: modify
-replace: proxyAddresses
-proxyAddresses: SMTP:support@adatum.com
-";
-    let mod_file = tmp.path().join("modify.ldif");
-    std::fs::write(&mod_file, modify).expect("write modify.ldif");
-    run(
-        Command::new(&ldbmodify).arg("-H").arg(&sam).arg(&mod_file),
-        "ldbmodify",
-        minute,
-    );
+    let dc = provision(&t, tmp.path());
+    populate(&t, &dc);
+    let (target, sam, minute) = (&dc.target, &dc.sam, Duration::from_secs(60));
+    let (samba, ldbsearch, ldapsearch) = (&t.samba, &t.ldbsearch, &t.ldapsearch);
 
     // What the DC reports without a server: ldbsearch reads sam.ldb directly.
     let ldb = run(
-        Command::new(&ldbsearch)
+        Command::new(ldbsearch)
             .arg("-H")
-            .arg(&sam)
+            .arg(sam)
             .args(["-b", BASE, FILTER])
             .args(ATTRIBUTES),
         "ldbsearch",
@@ -575,13 +285,14 @@ proxyAddresses: SMTP:support@adatum.com
 
     // And over LDAPS, as an admin's ldapsearch sees it.
     let server = start_server(
-        &samba,
+        samba,
         &target.join("etc/smb.conf"),
         &tmp.path().join("samba.log"),
+        &[],
     );
     let bind_dn = format!("CN=Administrator,CN=Users,{BASE}");
     let ldap_args = |extra: &[&str]| {
-        let mut c = Command::new(&ldapsearch);
+        let mut c = Command::new(ldapsearch);
         c.env("LDAPTLS_REQCERT", "never")
             .args([
                 "-x",

@@ -319,6 +319,11 @@ impl State<'_, '_, '_> {
                     .into(),
             );
         }
+        if map.contains_key(crate::collect::RECORD_MARKER) {
+            // collected.json: where `syncscope collect` read the folder from; no objects.
+            self.labels.insert("syncscope collection record");
+            return Ok(());
+        }
         if self.page.context.is_none()
             && !map.contains_key("@odata.type")
             && connect::looks_like(&map)

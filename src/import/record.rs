@@ -252,6 +252,22 @@ pub(crate) fn on_prem_object(
         );
     }
 
+    // A tombstone or recycled object read with the show-deleted control (`syncscope collect`
+    // reads CN=Deleted Objects): Entra Connect does not sync it.
+    let deleted = rec
+        .attrs
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("isDeleted"))
+        .and_then(|(_, v)| first_text(v))
+        .is_some_and(|t| t.eq_ignore_ascii_case("TRUE"));
+    if deleted {
+        ctx.skip(
+            &pos,
+            format!("{label}: a deleted object (isDeleted: TRUE, from CN=Deleted Objects); Entra Connect does not sync it"),
+        );
+        return None;
+    }
+
     let classes: Vec<String> = rec
         .take(&["objectclass"])
         .map(|(_, v)| v.iter().filter_map(RawValue::text).collect())
