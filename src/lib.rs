@@ -7,6 +7,7 @@ pub mod anchor;
 pub mod apply;
 pub mod bench;
 pub mod bundle;
+pub mod check;
 pub mod error;
 pub mod generate;
 pub mod hardmatch;

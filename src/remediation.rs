@@ -69,6 +69,21 @@ pub enum Command {
         target_ou: String,
     },
     DeltaSync,
+    /// Set (or, with `None`, clear) one single-valued on-prem attribute; `attribute` is an LDAP
+    /// name from syncscope's own code, never from the snapshot.
+    SetOnPremAttribute {
+        object: Uuid,
+        attribute: &'static str,
+        value: Option<String>,
+    },
+    /// Remove-MgDirectoryDeletedItem: purge an object already in the recycle bin (Q5).
+    PurgeDeleted {
+        object: Uuid,
+    },
+    /// X4: clear a cloud user's onPremisesObjectIdentifier (Graph beta; it can only be cleared).
+    ClearOnPremisesObjectIdentifier {
+        user: Uuid,
+    },
 }
 
 fn id(u: &Uuid) -> String {
@@ -98,7 +113,8 @@ impl Command {
             | Command::SetOnPremMail { .. }
             | Command::SetOnPremProxyAddresses { .. }
             | Command::SetConsistencyGuid { .. }
-            | Command::MoveOnPrem { .. } => Side::OnPrem,
+            | Command::MoveOnPrem { .. }
+            | Command::SetOnPremAttribute { .. } => Side::OnPrem,
             Command::DeltaSync => Side::ConnectServer,
             _ => Side::Cloud,
         }
@@ -217,6 +233,33 @@ impl Command {
                 "# On the Entra Connect server:".into(),
                 "Start-ADSyncSyncCycle -PolicyType Delta".into(),
             ],
+            Command::SetOnPremAttribute {
+                object,
+                attribute,
+                value: Some(v),
+            } => vec![format!(
+                "Set-ADObject -Identity {} -Replace @{{ {} = {} }}",
+                id(object),
+                ps_quote(attribute),
+                ps_quote(v)
+            )],
+            Command::SetOnPremAttribute {
+                object,
+                attribute,
+                value: None,
+            } => vec![format!(
+                "Set-ADObject -Identity {} -Clear {}",
+                id(object),
+                ps_quote(attribute)
+            )],
+            Command::PurgeDeleted { object } => vec![format!(
+                "Remove-MgDirectoryDeletedItem -DirectoryObjectId {}",
+                id(object)
+            )],
+            Command::ClearOnPremisesObjectIdentifier { user } => vec![format!(
+                "Invoke-MgGraphRequest -Method PATCH -Uri ('https://graph.microsoft.com/beta/users/' + {}) -Body '{{\"onPremisesObjectIdentifier\": null}}' -ContentType 'application/json'",
+                id(user)
+            )],
         }
     }
 
@@ -245,13 +288,22 @@ impl Command {
             | Command::SetOnPremMail { object, .. }
             | Command::SetOnPremProxyAddresses { object, .. }
             | Command::SetConsistencyGuid { object, .. }
-            | Command::MoveOnPrem { object, .. } => format!(
+            | Command::MoveOnPrem { object, .. }
+            | Command::SetOnPremAttribute { object, .. } => format!(
                 "Get-ADObject -Identity {} -Properties userPrincipalName,mail,proxyAddresses,mS-DS-ConsistencyGuid | Format-List DistinguishedName,userPrincipalName,mail,proxyAddresses,mS-DS-ConsistencyGuid",
                 id(object)
             ),
             Command::DeltaSync => {
                 "Get-ADSyncConnectorRunStatus  # empty when the cycle has finished".into()
             }
+            Command::PurgeDeleted { object } => format!(
+                "Get-MgDirectoryDeletedItem -DirectoryObjectId {} -ErrorAction SilentlyContinue  # expect nothing: purged",
+                id(object)
+            ),
+            Command::ClearOnPremisesObjectIdentifier { user } => format!(
+                "Invoke-MgGraphRequest -Method GET -Uri ('https://graph.microsoft.com/beta/users/' + {} + '?$select=onPremisesObjectIdentifier')  # expect null",
+                id(user)
+            ),
         }
     }
 }

@@ -1,0 +1,1460 @@
+//! Pre-sync readiness (`syncscope check`, interfaces §9): the IdFix classes of attribute
+//! problems on both sides, the duplicates no single-directory tool can see (AD against the
+//! tenant and its recycle bin, P4 r2), and the hard-match hardening blockers (M3 r2). Every
+//! finding names its object, carries the plan's outcome for it and the fix (text and commands).
+//!
+//! One pass over each side with hash lookups (the planner's [`CloudIndex`] for the tenant, one
+//! table per namespace for AD): never a scan per object. Pure: bundle + index + plan in, findings
+//! out.
+//!
+//! For a view (TUI or report): [`check`] gives [`CheckReport::findings`] in a stable order (rule,
+//! then object); each [`Finding`] has `object` (an on-prem index or a cloud index — the object
+//! id the view links to), `rule.info()` (id, title, effect, source), `detail`, `suggested`,
+//! `fix` and `commands`; [`Finding::outcome`] is the plan outcome for its object, and
+//! [`fix_script`] renders the commands of any selection as one script.
+
+pub mod rules;
+pub mod values;
+
+use crate::index::{CloudIdx, CloudIndex, fold};
+use crate::model::{Bundle, CloudObject, ObjectKind, OnPremObject, PropertyName, domain_of};
+use crate::outcome::{Outcome, SyncResult};
+use crate::plan::Plan;
+use crate::remediation::{Command, ScriptStep, render_script};
+use crate::settings::Setting;
+use crate::trace::{Note, Refusal};
+pub use rules::{Class, RULES, Rule, RuleInfo, Severity};
+use serde_json::{Value, json};
+use values::*;
+
+/// Where a finding's object lives.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum ObjectRef {
+    /// Index in `Bundle::on_premises`.
+    OnPrem(u32),
+    /// Index in `Bundle::cloud`.
+    Cloud(CloudIdx),
+}
+
+impl ObjectRef {
+    pub fn side(self) -> &'static str {
+        match self {
+            ObjectRef::OnPrem(_) => "onPremises",
+            ObjectRef::Cloud(_) => "cloud",
+        }
+    }
+
+    /// objectGUID of an on-prem object, id of a cloud object.
+    pub fn id(self, b: &Bundle) -> String {
+        match self {
+            ObjectRef::OnPrem(i) => b.on_premises[i as usize].object_guid.to_string(),
+            ObjectRef::Cloud(c) => b.cloud[c as usize].id.to_string(),
+        }
+    }
+
+    pub fn name(self, b: &Bundle) -> &str {
+        match self {
+            ObjectRef::OnPrem(i) => b.on_premises[i as usize].name(),
+            ObjectRef::Cloud(c) => b.cloud[c as usize].name(),
+        }
+    }
+}
+
+/// One problem found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    pub object: ObjectRef,
+    pub attribute: &'static str,
+    /// The value as it is in the snapshot.
+    pub value: String,
+    /// What exactly is wrong (the characters, the limit, the other holder …).
+    pub detail: String,
+    /// The other object holding the value (duplicates), or the cloud object blocking a match.
+    pub conflicts_with: Option<ObjectRef>,
+    /// The value IdFix's rule (or syncscope) proposes instead, when there is one.
+    pub suggested: Option<String>,
+    /// What to do, for people.
+    pub fix: String,
+    /// The commands that make the fix (empty when it needs a decision first).
+    pub commands: Vec<Command>,
+}
+
+impl Finding {
+    /// The plan outcome of the on-prem object this finding concerns: the object itself, or for
+    /// a cloud object the on-prem object whose outcome names it.
+    pub fn outcome<'p>(&self, plan: &'p Plan, refs: &CloudRefs) -> Option<&'p Outcome> {
+        match self.object {
+            ObjectRef::OnPrem(i) => plan.outcomes.get(i as usize),
+            ObjectRef::Cloud(c) => refs.first(c).map(|i| &plan.outcomes[i as usize]),
+        }
+    }
+}
+
+/// Switches where the sources disagree (listed in docs/checks.md).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CheckOptions {
+    /// IdFix's UPN regex rejects `'`; the Entra page allows it. Default: the Entra page.
+    pub upn_apostrophe_invalid: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CheckReport {
+    pub findings: Vec<Finding>,
+    /// Objects checked on each side (on-prem: in sync scope and not filtered by Q7).
+    pub checked_on_prem: usize,
+    pub checked_cloud: usize,
+}
+
+/// For each cloud object, the first on-prem outcome that names it (plan::cloud_references,
+/// kept as one index per object).
+pub struct CloudRefs(Vec<u32>);
+
+impl CloudRefs {
+    pub fn build(b: &Bundle, plan: &Plan) -> Self {
+        let mut v = vec![u32::MAX; b.cloud.len()];
+        for (i, o) in plan.outcomes.iter().enumerate() {
+            if let Some(c) = o.cloud
+                && v[c as usize] == u32::MAX
+            {
+                v[c as usize] = i as u32;
+            }
+        }
+        CloudRefs(v)
+    }
+
+    pub fn first(&self, c: CloudIdx) -> Option<u32> {
+        self.0.get(c as usize).copied().filter(|&i| i != u32::MAX)
+    }
+}
+
+type Map<V> = hashbrown::HashMap<Box<str>, V, foldhash::fast::FixedState>;
+
+fn new_map<V>(n: usize) -> Map<V> {
+    Map::with_capacity_and_hasher(n, foldhash::fast::FixedState::with_seed(0x1df1))
+}
+
+/// ONE place that says whether a directory role is privileged (M3 r2): the snapshot's
+/// `roleDefinitions` (their `isPrivileged`), else the built-in table. When the rules engine has
+/// its own table this calls it.
+pub fn is_privileged_role(b: &Bundle, role: &str) -> bool {
+    if let Some(defs) = b.extra.get("roleDefinitions").and_then(Value::as_array) {
+        let hit = defs.iter().find(|d| {
+            ["displayName", "templateId"].iter().any(|k| {
+                d.get(*k)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(role))
+            })
+        });
+        if let Some(flag) = hit
+            .and_then(|d| d.get("isPrivileged"))
+            .and_then(Value::as_bool)
+        {
+            return flag;
+        }
+    }
+    BUILT_IN_PRIVILEGED
+        .iter()
+        .any(|(name, id)| name.eq_ignore_ascii_case(role) || id.eq_ignore_ascii_case(role))
+}
+
+/// Built-in roles the Entra permissions reference labels PRIVILEGED (display name, template id).
+const BUILT_IN_PRIVILEGED: &[(&str, &str)] = &[
+    (
+        "Application Administrator",
+        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+    ),
+    (
+        "Application Developer",
+        "cf1c38e5-3621-4004-a7cb-879624dced7c",
+    ),
+    (
+        "Authentication Administrator",
+        "c4e39bd9-1100-46d3-8c65-fb160da0071f",
+    ),
+    (
+        "B2C IEF Keyset Administrator",
+        "aaf43236-0c0d-4d5f-883a-6955382ac081",
+    ),
+    (
+        "Cloud Application Administrator",
+        "158c047a-c907-4556-b7ef-446551a6b5f7",
+    ),
+    (
+        "Cloud Device Administrator",
+        "7698a772-787b-4ac8-901f-60d6b08affd2",
+    ),
+    (
+        "Conditional Access Administrator",
+        "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",
+    ),
+    ("Directory Writers", "9360feb5-f418-4baa-8175-e2a00bac4301"),
+    (
+        "Domain Name Administrator",
+        "8329153b-31d0-4727-b945-745eb3bc5f31",
+    ),
+    (
+        "External Identity Provider Administrator",
+        "be2f45a1-457d-42af-a067-6ec1fa63bc45",
+    ),
+    (
+        "Global Administrator",
+        "62e90394-69f5-4237-9190-012177145e10",
+    ),
+    ("Global Reader", "f2ef992c-3afb-46b9-b7cf-a126ee74c451"),
+    (
+        "Helpdesk Administrator",
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+    ),
+    (
+        "Hybrid Identity Administrator",
+        "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",
+    ),
+    (
+        "Intune Administrator",
+        "3a2c62db-5318-420d-8d74-23affee5d9d5",
+    ),
+    (
+        "Password Administrator",
+        "966707d0-3269-4727-9be2-8c3a10f19b9d",
+    ),
+    (
+        "Privileged Authentication Administrator",
+        "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+    ),
+    (
+        "Privileged Role Administrator",
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    ),
+    (
+        "Security Administrator",
+        "194ae4cb-b126-40b2-bd5b-6091b380977d",
+    ),
+    ("Security Operator", "5f2222b1-57c3-48ba-8ad5-d4759f1fde6f"),
+    ("Security Reader", "5d6b6bb7-de71-4623-b4af-96380a352509"),
+    ("User Administrator", "fe930be7-5e62-47db-91af-98c3a49a38b1"),
+];
+
+/// The privileged roles of a cloud user: (role, eligible).
+fn privileged_roles(b: &Bundle, c: &CloudObject) -> Vec<(String, bool)> {
+    let all_roles = false;
+    c.directory_roles
+        .iter()
+        .map(|r| (r, false))
+        .chain(c.eligible_directory_roles.iter().map(|r| (r, true)))
+        .filter(|(r, _)| all_roles || is_privileged_role(b, r))
+        .map(|(r, e)| (r.clone(), e))
+        .collect()
+}
+
+/// Runs every check. `plan` must be the plan of `b` (with the settings the findings should
+/// describe) and `ix` its index.
+pub fn check(b: &Bundle, ix: &CloudIndex, plan: &Plan, opts: CheckOptions) -> CheckReport {
+    let mut c = Checker {
+        b,
+        ix,
+        plan,
+        opts,
+        findings: Vec::new(),
+        targeted: targeted(b, plan),
+        upns: new_map(b.on_premises.len()),
+        smtps: new_map(b.on_premises.len() * 2),
+        mails: new_map(b.on_premises.len()),
+        nicknames: new_map(b.on_premises.len()),
+        sids: new_map(b.on_premises.len()),
+        non_smtp: new_map(16),
+        cloud_non_smtp: cloud_non_smtp(b),
+    };
+    let mut checked_on_prem = 0;
+    for (i, out) in plan.outcomes.iter().enumerate() {
+        if out.result == SyncResult::OutOfScope {
+            continue;
+        }
+        checked_on_prem += 1;
+        c.on_prem(i as u32, out);
+    }
+    for (ci, cloud) in b.cloud.iter().enumerate() {
+        c.cloud(ci as CloudIdx, cloud);
+    }
+    let mut findings = c.findings;
+    findings.sort_by(|a, b| (a.rule, a.object).cmp(&(b.rule, b.object)));
+    CheckReport {
+        findings,
+        checked_on_prem,
+        checked_cloud: b.cloud.len(),
+    }
+}
+
+/// Cloud objects some on-prem object joins or takes over this cycle: their values become that
+/// object's, so a collision with them is the on-prem duplicate (D rules), not a tenant one.
+fn targeted(b: &Bundle, plan: &Plan) -> Vec<bool> {
+    let mut t = vec![false; b.cloud.len()];
+    for o in &plan.outcomes {
+        if let (Some(c), None) = (o.cloud, o.error)
+            && (o.result == SyncResult::Linked || o.result.is_takeover())
+        {
+            t[c as usize] = true;
+        }
+    }
+    t
+}
+
+/// P4(d): the tenant's non-SMTP proxy addresses (with prefix, folded) → holders. The planner's
+/// index has no such table; this one holds only objects that have such addresses.
+fn cloud_non_smtp(b: &Bundle) -> Map<Vec<CloudIdx>> {
+    let mut m: Map<Vec<CloudIdx>> = new_map(0);
+    for (i, c) in b.cloud.iter().enumerate() {
+        for p in c.proxy_addresses.iter().filter(|p| !is_smtp(p)) {
+            m.entry(fold(p)).or_default().push(i as CloudIdx);
+        }
+    }
+    m
+}
+
+/// The cloud object this outcome joins or takes over (for an error, `cloud` is the object in the
+/// way, which is exactly what a finding should name).
+fn own_target(out: &Outcome) -> Option<CloudIdx> {
+    out.cloud.filter(|_| out.error.is_none())
+}
+
+fn is_smtp(p: &str) -> bool {
+    p.get(..5).is_some_and(|x| x.eq_ignore_ascii_case("smtp:"))
+}
+
+struct Checker<'a> {
+    b: &'a Bundle,
+    ix: &'a CloudIndex,
+    plan: &'a Plan,
+    opts: CheckOptions,
+    findings: Vec<Finding>,
+    targeted: Vec<bool>,
+    /// First on-prem holder of each folded value, per namespace (Q2: the first keeps it).
+    upns: Map<u32>,
+    smtps: Map<u32>,
+    mails: Map<u32>,
+    nicknames: Map<u32>,
+    sids: Map<u32>,
+    non_smtp: Map<u32>,
+    cloud_non_smtp: Map<Vec<CloudIdx>>,
+}
+
+impl Checker<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        rule: Rule,
+        object: ObjectRef,
+        attribute: &'static str,
+        value: &str,
+        detail: String,
+        suggested: Option<String>,
+        fix: String,
+        commands: Vec<Command>,
+    ) {
+        self.findings.push(Finding {
+            rule,
+            severity: rule.info().severity,
+            object,
+            attribute,
+            value: value.to_string(),
+            detail,
+            conflicts_with: None,
+            suggested,
+            fix,
+            commands,
+        });
+    }
+
+    fn on_prem(&mut self, i: u32, out: &Outcome) {
+        let b = self.b;
+        let o = &b.on_premises[i as usize];
+        if o.object_class == ObjectKind::User {
+            self.upn(i, o, out);
+        }
+        if let Some(m) = o.mail.as_deref().filter(|m| !m.is_empty()) {
+            self.mail(i, o, m);
+        }
+        for p in &o.proxy_addresses {
+            self.proxy(i, o, p, out);
+        }
+        if let Some(n) = o.mail_nickname.as_deref() {
+            self.nickname(i, o, n);
+        }
+        self.display_name(i, o);
+        if let Some(sid) = o.object_sid.as_deref().filter(|s| !s.is_empty())
+            && matches!(o.object_class, ObjectKind::User | ObjectKind::Group)
+        {
+            self.sid(i, sid, out);
+        }
+        if o.object_class == ObjectKind::User {
+            self.hardening(i, o, out);
+        }
+    }
+
+    fn set_upn(o: &OnPremObject, upn: &str) -> Vec<Command> {
+        vec![Command::SetOnPremUpn {
+            object: o.object_guid,
+            upn: upn.to_string(),
+        }]
+    }
+
+    fn upn(&mut self, i: u32, o: &OnPremObject, out: &Outcome) {
+        let me = ObjectRef::OnPrem(i);
+        let attr = "userPrincipalName";
+        let Some(upn) = o
+            .user_principal_name
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        else {
+            let derived = o
+                .sam_account_name
+                .as_deref()
+                .map(|s| format!("{s}@<AD domain>"));
+            self.push(
+                Rule::UpnBlank,
+                me,
+                attr,
+                o.user_principal_name.as_deref().unwrap_or(""),
+                match &derived {
+                    Some(d) => format!("no UPN: Connect derives {d}"),
+                    None => "no UPN and no sAMAccountName".into(),
+                },
+                None,
+                "Set a UPN on a verified domain of the tenant (Set-ADUser -UserPrincipalName)."
+                    .into(),
+                Vec::new(),
+            );
+            if let Some(sam) = o.sam_account_name.as_deref() {
+                let bad: Vec<char> = sam
+                    .chars()
+                    .filter(|c| "[\\\"|,/:<>+=;?*]".contains(*c))
+                    .collect();
+                let long = sam.chars().count() > 20;
+                if !bad.is_empty() || long {
+                    let mut why = Vec::new();
+                    if !bad.is_empty() {
+                        why.push(format!("characters {}", describe_chars(&bad)));
+                    }
+                    if long {
+                        why.push(format!("{} characters (at most 20)", sam.chars().count()));
+                    }
+                    self.push(
+                        Rule::SamCharacter,
+                        me,
+                        "sAMAccountName",
+                        sam,
+                        why.join("; "),
+                        None,
+                        "Give the user a valid UPN (then sAMAccountName does not matter for the sync), or rename the account.".into(),
+                        Vec::new(),
+                    );
+                }
+            }
+            return;
+        };
+        let trimmed = upn.trim();
+        if trimmed != upn {
+            self.push(
+                Rule::UpnWhitespace,
+                me,
+                attr,
+                upn,
+                "leading or trailing whitespace".into(),
+                Some(trimmed.to_string()),
+                "Remove the whitespace.".into(),
+                Self::set_upn(o, trimmed),
+            );
+        }
+        // IdFix passes the value proposed by one rule on to the next (ComposedRule.Execute).
+        let mut current = trimmed.to_string();
+        let bad = upn_invalid_chars(trimmed, self.opts.upn_apostrophe_invalid);
+        if !bad.is_empty() {
+            let suggested = upn_without_invalid_chars(trimmed, self.opts.upn_apostrophe_invalid);
+            let fix = match &suggested {
+                Some(s) => format!("Replace the characters: {s} (check it is still unique)."),
+                None => "Choose a new UPN of allowed characters.".into(),
+            };
+            let cmds = suggested
+                .as_deref()
+                .map(|s| Self::set_upn(o, s))
+                .unwrap_or_default();
+            self.push(
+                Rule::UpnCharacter,
+                me,
+                attr,
+                upn,
+                format!("characters {}", describe_chars(&bad)),
+                suggested.clone(),
+                fix,
+                cmds,
+            );
+            if let Some(s) = suggested {
+                current = s;
+            }
+        }
+        let format = address_format(&current);
+        let local_bad = format.iter().any(|f| *f != FormatProblem::DomainPart);
+        let domain_bad = format.contains(&FormatProblem::DomainPart);
+        if !format.is_empty() {
+            let suggested = address_format_fix(&current);
+            let cmds = suggested
+                .as_deref()
+                .map(|s| Self::set_upn(o, s))
+                .unwrap_or_default();
+            let fix = match &suggested {
+                Some(s) => format!("IdFix proposes {s}; check it before applying."),
+                None => "Choose a UPN of the form name@verified-domain.".into(),
+            };
+            for (rule, bad) in [
+                (Rule::UpnFormat, local_bad),
+                (Rule::UpnDomainPart, domain_bad),
+            ] {
+                if bad {
+                    let detail = format
+                        .iter()
+                        .filter(|f| {
+                            (**f == FormatProblem::DomainPart) == (rule == Rule::UpnDomainPart)
+                        })
+                        .map(|f| f.describe())
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    self.push(
+                        rule,
+                        me,
+                        attr,
+                        upn,
+                        detail,
+                        suggested.clone(),
+                        fix.clone(),
+                        cmds.clone(),
+                    );
+                }
+            }
+        }
+        if let Some(tld) = unknown_tld(&current) {
+            self.push(
+                Rule::UpnTopLevelDomain,
+                me,
+                attr,
+                upn,
+                format!("top-level domain {tld} is not routable"),
+                None,
+                "Add a routable UPN suffix (AD Domains and Trusts: alternative UPN suffixes), verify it in the tenant, and move the user to it.".into(),
+                Vec::new(),
+            );
+        } else if !domain_bad
+            && let Some(domain) = domain_of(&current)
+            && !self.b.tenant.is_verified_suffix(domain)
+        {
+            let cloud_upn = out
+                .cloud_upn
+                .as_deref()
+                .map(|u| format!(": the cloud UPN will be {u}"))
+                .unwrap_or_default();
+            self.push(
+                Rule::UpnUnverifiedSuffix,
+                me,
+                attr,
+                upn,
+                format!("{domain} is not a verified domain of the tenant{cloud_upn}"),
+                None,
+                format!(
+                    "Verify {domain} in the tenant (New-MgDomain, then the DNS TXT record), or move the user to a verified suffix."
+                ),
+                Vec::new(),
+            );
+        }
+        if let Some((what, len, limit)) = upn_length(&current) {
+            self.push(
+                Rule::UpnLength,
+                me,
+                attr,
+                upn,
+                format!("{what} has {len} characters (at most {limit})"),
+                None,
+                "Shorten the UPN (a decision for the admin: IdFix would only truncate it).".into(),
+                Vec::new(),
+            );
+        }
+        // P4(a) within AD, then against the tenant and its recycle bin.
+        let key = fold(upn);
+        if let Some(&first) = self.upns.get(&key) {
+            self.duplicate(Rule::UpnDuplicate, i, first, attr, upn);
+        } else {
+            self.upns.insert(key.clone(), i);
+        }
+        self.in_tenant(i, out, PropertyName::UserPrincipalName, attr, upn, &key);
+    }
+
+    fn duplicate(&mut self, rule: Rule, i: u32, first: u32, attr: &'static str, value: &str) {
+        let b = self.b;
+        let other = &b.on_premises[first as usize];
+        self.findings.push(Finding {
+            rule,
+            severity: rule.info().severity,
+            object: ObjectRef::OnPrem(i),
+            attribute: attr,
+            value: value.to_string(),
+            detail: format!(
+                "also held by {} ({}), which comes first and keeps it (Q2)",
+                other.name(),
+                other.distinguished_name
+            ),
+            conflicts_with: Some(ObjectRef::OnPrem(first)),
+            suggested: None,
+            fix: "Decide which object keeps the value and change or remove it on the other.".into(),
+            commands: Vec::new(),
+        });
+    }
+
+    /// P4(a)(b) against active tenant objects (X1/X2) and the recycle bin (X5, Q5).
+    fn in_tenant(
+        &mut self,
+        i: u32,
+        out: &Outcome,
+        ns: PropertyName,
+        attr: &'static str,
+        value: &str,
+        key: &str,
+    ) {
+        let b = self.b;
+        let own = own_target(out);
+        let holder = self
+            .ix
+            .holders(ns, key)
+            .iter()
+            .copied()
+            .find(|&c| Some(c) != own && !self.targeted[c as usize]);
+        if let Some(c) = holder {
+            let cloud = &b.cloud[c as usize];
+            let rule = match ns {
+                PropertyName::UserPrincipalName => Rule::UpnInTenant,
+                PropertyName::ProxyAddresses => Rule::SmtpInTenant,
+            };
+            let quarantined = out.quarantines(ns, crate::model::strip_smtp_prefix(value));
+            self.findings.push(Finding {
+                rule,
+                severity: if quarantined { Severity::Warning } else { Severity::Error },
+                object: ObjectRef::OnPrem(i),
+                attribute: attr,
+                value: value.to_string(),
+                detail: format!(
+                    "held by the cloud {} {} ({}){}",
+                    cloud.object_type.as_str(),
+                    cloud.name(),
+                    cloud.id,
+                    if cloud.is_synced() { ", synced from another object" } else { ", cloud-only" }
+                ),
+                conflicts_with: Some(ObjectRef::Cloud(c)),
+                suggested: None,
+                fix: "If they are the same person: match them (W2 hard match, W3 soft match). Otherwise change the value on one side before the sync.".into(),
+                commands: Vec::new(),
+            });
+        }
+        if !self.b.settings.get(Setting::RecycleBinHoldsValues) {
+            return;
+        }
+        if let Some(&c) = self
+            .ix
+            .deleted_holders(ns, key)
+            .iter()
+            .find(|&&c| Some(c) != own)
+        {
+            let cloud = &b.cloud[c as usize];
+            self.findings.push(Finding {
+                rule: Rule::InRecycleBin,
+                severity: Severity::Error,
+                object: ObjectRef::OnPrem(i),
+                attribute: attr,
+                value: value.to_string(),
+                detail: format!(
+                    "held by the soft-deleted {} {} ({}, deleted {})",
+                    cloud.object_type.as_str(),
+                    cloud.name(),
+                    cloud.id,
+                    cloud.deleted_date_time.as_deref().unwrap_or("?")
+                ),
+                conflicts_with: Some(ObjectRef::Cloud(c)),
+                suggested: None,
+                fix: "Purge the deleted object from the recycle bin (Q5), or restore it if it is this object's own.".into(),
+                commands: vec![Command::PurgeDeleted { object: cloud.id }],
+            });
+        }
+    }
+
+    fn mail(&mut self, i: u32, o: &OnPremObject, m: &str) {
+        let me = ObjectRef::OnPrem(i);
+        let attr = "mail";
+        let trimmed = m.trim();
+        let mut problems: Vec<&str> = Vec::new();
+        if m.contains(char::is_whitespace) {
+            problems.push("whitespace");
+        }
+        let format = address_format(trimmed);
+        problems.extend(format.iter().map(|f| f.describe()));
+        if !problems.is_empty() {
+            let suggested = address_format_fix(trimmed)
+                .or_else(|| (format.is_empty() && trimmed != m).then(|| trimmed.to_string()));
+            let cmds = suggested
+                .as_deref()
+                .map(|s| {
+                    vec![Command::SetOnPremMail {
+                        object: o.object_guid,
+                        mail: s.to_string(),
+                    }]
+                })
+                .unwrap_or_default();
+            self.push(
+                Rule::MailFormat,
+                me,
+                attr,
+                m,
+                problems.join("; "),
+                suggested,
+                "Correct the address (and the matching proxyAddresses value).".into(),
+                cmds,
+            );
+        }
+        if m.chars().count() > 256 {
+            self.push(
+                Rule::MailLength,
+                me,
+                attr,
+                m,
+                format!("{} characters (at most 256)", m.chars().count()),
+                None,
+                "Shorten the address.".into(),
+                Vec::new(),
+            );
+        }
+        if let Some(tld) = unknown_tld(trimmed) {
+            self.push(
+                Rule::MailTopLevelDomain,
+                me,
+                attr,
+                m,
+                format!("top-level domain {tld} is not routable"),
+                None,
+                "Use an address on a routable, verified domain.".into(),
+                Vec::new(),
+            );
+        }
+        let key = fold(m);
+        match self.mails.get(&key) {
+            Some(&first) => {
+                let other_has_proxies = !self.b.on_premises[first as usize]
+                    .proxy_addresses
+                    .is_empty();
+                // Without proxies on either side, mail is the SMTP namespace itself: D2 says it.
+                if !o.proxy_addresses.is_empty() || other_has_proxies {
+                    self.duplicate(Rule::MailDuplicate, i, first, attr, m);
+                }
+            }
+            None => {
+                self.mails.insert(key.clone(), i);
+            }
+        }
+        if o.proxy_addresses.is_empty() {
+            // P1: mail is the primary SMTP, in the SMTP namespace (P4 b).
+            self.smtp_namespace(i, m, &key);
+        }
+    }
+
+    fn smtp_namespace(&mut self, i: u32, value: &str, key: &str) {
+        match self.smtps.get(key) {
+            Some(&first) if first != i => {
+                self.duplicate(Rule::SmtpDuplicate, i, first, "proxyAddresses", value)
+            }
+            Some(_) => {}
+            None => {
+                self.smtps.insert(key.into(), i);
+            }
+        }
+        let plan = self.plan;
+        let out = &plan.outcomes[i as usize];
+        self.in_tenant(
+            i,
+            out,
+            PropertyName::ProxyAddresses,
+            "proxyAddresses",
+            value,
+            key,
+        );
+    }
+
+    fn proxy(&mut self, i: u32, o: &OnPremObject, p: &str, out: &Outcome) {
+        let me = ObjectRef::OnPrem(i);
+        let attr = "proxyAddresses";
+        let replace = |o: &OnPremObject, with: &str| -> Vec<Command> {
+            vec![Command::SetOnPremProxyAddresses {
+                object: o.object_guid,
+                values: o
+                    .proxy_addresses
+                    .iter()
+                    .map(|v| if v == p { with.to_string() } else { v.clone() })
+                    .collect(),
+            }]
+        };
+        let mut current = p.to_string();
+        let bad = proxy_invalid_chars(p);
+        if !bad.is_empty() {
+            let s = without(p, &bad);
+            self.push(
+                Rule::ProxyCharacter,
+                me,
+                attr,
+                p,
+                format!("characters {}", describe_chars(&bad)),
+                Some(s.clone()),
+                format!("Replace the value with {s}."),
+                replace(o, &s),
+            );
+            current = s;
+        }
+        if let Some(s) = proxy_extra_colon(&current) {
+            self.push(
+                Rule::ProxyColon,
+                me,
+                attr,
+                p,
+                "a colon in the address part".into(),
+                Some(s.clone()),
+                format!("Replace the value with {s} (IdFix's proposal)."),
+                replace(o, &s),
+            );
+            current = s;
+        }
+        if p.chars().count() > 256 {
+            self.push(
+                Rule::ProxyLength,
+                me,
+                attr,
+                p,
+                format!("{} characters (at most 256)", p.chars().count()),
+                None,
+                "Shorten or remove the address.".into(),
+                Vec::new(),
+            );
+        }
+        if is_smtp(p) {
+            let address = &current[5..];
+            let format = address_format(address);
+            if !format.is_empty() {
+                let suggested =
+                    address_format_fix(address).map(|a| format!("{}{a}", &current[..5]));
+                let cmds = suggested
+                    .as_deref()
+                    .map(|s| replace(o, s))
+                    .unwrap_or_default();
+                self.push(
+                    Rule::ProxyFormat,
+                    me,
+                    attr,
+                    p,
+                    format
+                        .iter()
+                        .map(|f| f.describe())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    suggested,
+                    "Correct or remove the address.".into(),
+                    cmds,
+                );
+            }
+            if let Some(tld) = unknown_tld(address) {
+                self.push(
+                    Rule::ProxyTopLevelDomain,
+                    me,
+                    attr,
+                    p,
+                    format!("top-level domain {tld} is not routable"),
+                    None,
+                    "Remove the address, or replace it with one on a verified domain.".into(),
+                    Vec::new(),
+                );
+            }
+            // P4(b): the address as written after the prefix (P2 discarded values take no part).
+            let raw_address = &p[5..];
+            if crate::model::discarded_address(raw_address).is_none() {
+                let key = fold(raw_address);
+                self.smtp_namespace(i, p, &key);
+            }
+        } else if !p.trim().is_empty() {
+            // P4(d): non-SMTP proxies, with their prefix, case-insensitively.
+            let key = fold(p);
+            match self.non_smtp.get(&key) {
+                Some(&first) if first != i => {
+                    self.duplicate(Rule::NonSmtpDuplicate, i, first, attr, p)
+                }
+                Some(_) => {}
+                None => {
+                    self.non_smtp.insert(key.clone(), i);
+                }
+            }
+            let own = own_target(out);
+            let holders: Vec<CloudIdx> = self
+                .cloud_non_smtp
+                .get(&key)
+                .map(|v| {
+                    v.iter()
+                        .copied()
+                        .filter(|&c| Some(c) != own && !self.targeted[c as usize])
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.cloud_holders(i, attr, p, &holders, Rule::NonSmtpInTenant);
+        }
+    }
+
+    /// X3/X4 (active holders) and X6 (soft-deleted holders) for the never-quarantined namespaces.
+    fn cloud_holders(
+        &mut self,
+        i: u32,
+        attr: &'static str,
+        value: &str,
+        holders: &[CloudIdx],
+        active_rule: Rule,
+    ) {
+        let b = self.b;
+        let active = holders
+            .iter()
+            .copied()
+            .find(|&c| !b.cloud[c as usize].is_deleted());
+        let deleted = holders
+            .iter()
+            .copied()
+            .find(|&c| b.cloud[c as usize].is_deleted());
+        for (rule, c) in [
+            (active_rule, active),
+            (Rule::SidOrNonSmtpInRecycleBin, deleted),
+        ] {
+            let Some(c) = c else { continue };
+            let cloud = &b.cloud[c as usize];
+            let in_bin = rule == Rule::SidOrNonSmtpInRecycleBin;
+            self.findings.push(Finding {
+                rule,
+                severity: Severity::Error,
+                object: ObjectRef::OnPrem(i),
+                attribute: attr,
+                value: value.to_string(),
+                detail: format!(
+                    "held by the {}{} {} ({})",
+                    if in_bin { "soft-deleted " } else { "" },
+                    cloud.object_type.as_str(),
+                    cloud.name(),
+                    cloud.id
+                ),
+                conflicts_with: Some(ObjectRef::Cloud(c)),
+                suggested: None,
+                fix: if in_bin {
+                    "Purge the deleted object (or restore it if it is this object's own cloud object).".into()
+                } else {
+                    "If it is the same object: match them (W2/W5); otherwise remove the value from one side.".into()
+                },
+                commands: if in_bin { vec![Command::PurgeDeleted { object: cloud.id }] } else { Vec::new() },
+            });
+        }
+    }
+
+    fn sid(&mut self, i: u32, sid: &str, out: &Outcome) {
+        let key = fold(sid);
+        match self.sids.get(&key) {
+            Some(&first) => self.duplicate(Rule::SidDuplicate, i, first, "objectSid", sid),
+            None => {
+                self.sids.insert(key, i);
+            }
+        }
+        let own = own_target(out);
+        let holders: Vec<CloudIdx> = self
+            .ix
+            .with_sid(sid)
+            .iter()
+            .copied()
+            .filter(|&c| Some(c) != own && !self.targeted[c as usize])
+            .collect();
+        self.cloud_holders(i, "objectSid", sid, &holders, Rule::SidInTenant);
+    }
+
+    fn nickname(&mut self, i: u32, o: &OnPremObject, n: &str) {
+        let me = ObjectRef::OnPrem(i);
+        let attr = "mailNickname";
+        let set = |v: &str| {
+            vec![Command::SetOnPremAttribute {
+                object: o.object_guid,
+                attribute: "mailNickname",
+                value: Some(v.to_string()),
+            }]
+        };
+        let mut current = n.to_string();
+        let bad = nickname_invalid_chars(n);
+        if !bad.is_empty() {
+            let s = without(n, &bad);
+            let ok = !s.is_empty();
+            self.push(
+                Rule::NicknameCharacter,
+                me,
+                attr,
+                n,
+                format!("characters {}", describe_chars(&bad)),
+                ok.then(|| s.clone()),
+                if ok {
+                    format!("Replace it with {s}.")
+                } else {
+                    "Choose a new alias.".into()
+                },
+                if ok { set(&s) } else { Vec::new() },
+            );
+            if ok {
+                current = s;
+            }
+        }
+        if current.starts_with('.') || current.ends_with('.') {
+            let s = current.trim_matches('.').to_string();
+            let ok = !s.is_empty();
+            self.push(
+                Rule::NicknamePeriod,
+                me,
+                attr,
+                n,
+                "begins or ends with a period".into(),
+                ok.then(|| s.clone()),
+                if ok {
+                    format!("Replace it with {s}.")
+                } else {
+                    "Choose a new alias.".into()
+                },
+                if ok { set(&s) } else { Vec::new() },
+            );
+            if ok {
+                current = s;
+            }
+        }
+        if current.chars().count() > 64 {
+            let s: String = current.chars().take(64).collect();
+            self.push(
+                Rule::NicknameLength,
+                me,
+                attr,
+                n,
+                format!("{} characters (at most 64)", n.chars().count()),
+                Some(s.clone()),
+                format!("Shorten it (IdFix proposes the first 64 characters: {s})."),
+                set(&s),
+            );
+        }
+        if n.is_empty() {
+            return;
+        }
+        let key = fold(n);
+        match self.nicknames.get(&key) {
+            Some(&first) => self.duplicate(Rule::NicknameDuplicate, i, first, attr, n),
+            None => {
+                self.nicknames.insert(key, i);
+            }
+        }
+    }
+
+    fn display_name(&mut self, i: u32, o: &OnPremObject) {
+        let me = ObjectRef::OnPrem(i);
+        let attr = "displayName";
+        let set = |v: &str| {
+            vec![Command::SetOnPremAttribute {
+                object: o.object_guid,
+                attribute: "displayName",
+                value: Some(v.to_string()),
+            }]
+        };
+        match o.display_name.as_deref() {
+            None | Some("") if o.object_class == ObjectKind::Group => {
+                // IdFix BlankStringRule proposes the cn.
+                let cn = crate::model::rdn_value(&o.distinguished_name).to_string();
+                self.push(
+                    Rule::DisplayNameBlank,
+                    me,
+                    attr,
+                    "",
+                    "a group without displayName".into(),
+                    Some(cn.clone()),
+                    format!("Set displayName (IdFix proposes the cn: {cn})."),
+                    set(&cn),
+                );
+            }
+            Some(d) if !d.is_empty() => {
+                if d.trim() != d {
+                    self.push(
+                        Rule::DisplayNameBlank,
+                        me,
+                        attr,
+                        d,
+                        "leading or trailing whitespace".into(),
+                        Some(d.trim().to_string()),
+                        "Remove the whitespace.".into(),
+                        set(d.trim()),
+                    );
+                }
+                if d.chars().count() > 256 {
+                    let s: String = d.chars().take(256).collect();
+                    self.push(
+                        Rule::DisplayNameLength,
+                        me,
+                        attr,
+                        d,
+                        format!("{} characters (at most 256)", d.chars().count()),
+                        Some(s.clone()),
+                        "Shorten it.".into(),
+                        set(&s),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// M3 r2 hardening: the cloud user that this (not yet linked) user would hard match, or the
+    /// soft-match twin whose role refused the match (M6).
+    fn hardening(&mut self, i: u32, o: &OnPremObject, out: &Outcome) {
+        let b = self.b;
+        if out.result == SyncResult::Linked || !b.settings.get(Setting::HardMatchHardening) {
+            return;
+        }
+        let mut targets: Vec<(CloudIdx, bool)> = self
+            .ix
+            .with_immutable_id(&out.source_anchor)
+            .iter()
+            .map(|&c| (c, true))
+            .collect();
+        for s in &out.steps {
+            if let Note::Refused(c, Refusal::AdminRole) = s.note
+                && !targets.iter().any(|(t, _)| *t == c)
+            {
+                targets.push((c, false));
+            }
+        }
+        for (c, by_anchor) in targets {
+            let cloud = &b.cloud[c as usize];
+            if cloud.object_type != ObjectKind::User {
+                continue;
+            }
+            let roles = privileged_roles(b, cloud);
+            if !roles.is_empty() {
+                self.role_blocker(i, c, &roles, by_anchor);
+            }
+            let foreign = cloud
+                .on_premises_object_identifier
+                .as_deref()
+                .filter(|id| !id.trim().eq_ignore_ascii_case(&o.object_guid.to_string()));
+            if let (true, Some(id)) = (by_anchor, foreign)
+                && !b
+                    .settings
+                    .get(Setting::AllowOnPremUpdateOfOnPremisesObjectIdentifier)
+            {
+                self.findings.push(Finding {
+                    rule: Rule::ForeignObjectIdentifier,
+                    severity: Severity::Error,
+                    object: ObjectRef::Cloud(c),
+                    attribute: "onPremisesObjectIdentifier",
+                    value: id.to_string(),
+                    detail: format!(
+                        "{} names {} as its on-prem object, not {} ({})",
+                        cloud.name(),
+                        id,
+                        o.name(),
+                        o.object_guid
+                    ),
+                    conflicts_with: Some(ObjectRef::OnPrem(i)),
+                    suggested: None,
+                    fix: "If this on-prem object is the right source: clear onPremisesObjectIdentifier (X4: it can only be cleared; Global or Hybrid Identity Administrator, User-OnPremisesSyncBehavior.ReadWrite.All, or ADSyncTools 2.5 Clear-ADSyncToolsOnPremisesAttribute -onPremisesObjectIdentifier), then sync: the next sync stamps the new value.".into(),
+                    commands: vec![
+                        Command::ClearOnPremisesObjectIdentifier { user: cloud.id },
+                        Command::DeltaSync,
+                    ],
+                });
+            }
+        }
+    }
+
+    fn role_blocker(&mut self, i: u32, c: CloudIdx, roles: &[(String, bool)], by_anchor: bool) {
+        let b = self.b;
+        let cloud = &b.cloud[c as usize];
+        let o = &b.on_premises[i as usize];
+        let deleted = cloud.is_deleted();
+        let names = roles
+            .iter()
+            .map(|(r, e)| {
+                if *e {
+                    format!("{r} (eligible)")
+                } else {
+                    r.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        // W1 r2: restore if soft-deleted, remove the assignments AND eligibilities, sync, check
+        // the match, restore the roles.
+        let mut commands = Vec::new();
+        if deleted {
+            commands.push(Command::Restore { object: cloud.id });
+        }
+        commands.extend(roles.iter().map(|(r, e)| Command::RemoveRole {
+            user: cloud.id,
+            role: r.clone(),
+            eligible: *e,
+        }));
+        commands.push(Command::DeltaSync);
+        commands.extend(roles.iter().map(|(r, e)| Command::AddRole {
+            user: cloud.id,
+            role: r.clone(),
+            eligible: *e,
+        }));
+        self.findings.push(Finding {
+            rule: if deleted { Rule::DeletedPrivileged } else { Rule::PrivilegedRole },
+            severity: Severity::Error,
+            object: ObjectRef::Cloud(c),
+            attribute: "directoryRoles",
+            value: names.clone(),
+            detail: format!(
+                "{} {} {}: {}",
+                if deleted { "soft-deleted user" } else { "user" },
+                cloud.name(),
+                if by_anchor { "carries the anchor of" } else { "is the soft-match twin of" },
+                o.name()
+            ),
+            conflicts_with: Some(ObjectRef::OnPrem(i)),
+            suggested: None,
+            fix: format!(
+                "{}Remove the privileged roles ({names}) including eligibilities, run a sync cycle and check the match (OnPremisesSyncEnabled, OnPremisesImmutableId), then re-add the roles at once (W1).",
+                if deleted { "Restore the user from the recycle bin. " } else { "" }
+            ),
+            commands,
+        });
+    }
+
+    /// Cloud-side attribute checks: the tenant's own values (cloud-only objects can hold values
+    /// from before the service's validation, or from an import; they block matches all the same).
+    fn cloud(&mut self, ci: CloudIdx, c: &CloudObject) {
+        if c.is_deleted() || c.is_synced() {
+            return;
+        }
+        let me = ObjectRef::Cloud(ci);
+        if let (ObjectKind::User, Some(upn)) = (c.object_type, c.user_principal_name.as_deref()) {
+            let trimmed = upn.trim();
+            let bad = upn_invalid_chars(trimmed, self.opts.upn_apostrophe_invalid);
+            let (rule, suggested, detail) = if trimmed != upn {
+                (
+                    Rule::UpnWhitespace,
+                    Some(trimmed.to_string()),
+                    "leading or trailing whitespace".to_string(),
+                )
+            } else if !bad.is_empty() {
+                (
+                    Rule::UpnCharacter,
+                    upn_without_invalid_chars(trimmed, self.opts.upn_apostrophe_invalid),
+                    format!("characters {}", describe_chars(&bad)),
+                )
+            } else {
+                return;
+            };
+            let commands = suggested
+                .as_deref()
+                .map(|s| {
+                    vec![Command::SetCloudUpn {
+                        user: c.id,
+                        upn: s.to_string(),
+                    }]
+                })
+                .unwrap_or_default();
+            self.push(
+                rule,
+                me,
+                "userPrincipalName",
+                upn,
+                detail,
+                suggested,
+                "Correct the cloud UPN (Update-MgUser) so that a soft match on UPN can find it."
+                    .into(),
+                commands,
+            );
+        }
+    }
+}
+
+/// One script for a selection of findings (e.g. every C2): one step per finding that has
+/// commands, findings that need a decision listed as comments. `source` names the snapshot.
+pub fn fix_script(b: &Bundle, findings: &[&Finding], title: &str, source: &str) -> String {
+    let mut steps: Vec<ScriptStep> = Vec::new();
+    let mut undecided: Vec<String> = Vec::new();
+    // Several findings on one object's proxyAddresses: each command replaces the whole list, so
+    // fold them into one list with every proposal applied.
+    let mut merged_proxies: hashbrown::HashMap<uuid::Uuid, usize> = hashbrown::HashMap::new();
+    for f in findings {
+        let who = format!(
+            "{} {} ({})",
+            f.object.side(),
+            f.object.name(b),
+            f.object.id(b)
+        );
+        if f.commands.is_empty() {
+            undecided.push(format!("{} {}: {} — {}", f.rule.id(), who, f.detail, f.fix));
+            continue;
+        }
+        if let (ObjectRef::OnPrem(i), Some(new)) = (f.object, &f.suggested)
+            && f.attribute == "proxyAddresses"
+        {
+            let o = &b.on_premises[i as usize];
+            if let Some(&at) = merged_proxies.get(&o.object_guid) {
+                if let Some(Command::SetOnPremProxyAddresses { values, .. }) =
+                    steps[at].commands.first_mut()
+                {
+                    for v in values.iter_mut().filter(|v| **v == f.value) {
+                        *v = new.clone();
+                    }
+                }
+                steps[at]
+                    .title
+                    .push_str(&format!("; {} {}", f.rule.id(), f.value));
+                continue;
+            }
+            merged_proxies.insert(o.object_guid, steps.len());
+        }
+        steps.push(ScriptStep {
+            title: format!("{} {}: {} {}", f.rule.id(), who, f.attribute, f.value),
+            commands: f.commands.clone(),
+            expect: Some(f.fix.clone()),
+        });
+    }
+    let mut text = render_script(title, source, &steps);
+    if !undecided.is_empty() {
+        text.push_str("\n# --- Findings that need a decision first (no command written):\n");
+        for u in undecided {
+            let line: String = u
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            text.push_str("# ");
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+/// Counts for the summary: per rule, per severity, per side.
+pub fn summary_json(r: &CheckReport) -> Value {
+    let mut by_rule = serde_json::Map::new();
+    for rule in Rule::ALL {
+        let n = r.findings.iter().filter(|f| f.rule == *rule).count();
+        if n > 0 {
+            by_rule.insert(rule.id().into(), json!(n));
+        }
+    }
+    let count = |f: &dyn Fn(&Finding) -> bool| r.findings.iter().filter(|x| f(x)).count();
+    json!({
+        "findings": r.findings.len(),
+        "errors": count(&|f| f.severity == Severity::Error),
+        "warnings": count(&|f| f.severity == Severity::Warning),
+        "onPremises": count(&|f| matches!(f.object, ObjectRef::OnPrem(_))),
+        "cloud": count(&|f| matches!(f.object, ObjectRef::Cloud(_))),
+        "checkedOnPremises": r.checked_on_prem,
+        "checkedCloud": r.checked_cloud,
+        "byRule": by_rule,
+    })
+}
+
+/// One finding of `check --json`.
+pub fn finding_json(b: &Bundle, plan: &Plan, refs: &CloudRefs, f: &Finding) -> Value {
+    let info = f.rule.info();
+    let outcome = f.outcome(plan, refs).map(|o| {
+        json!({
+            "objectGUID": b.on_premises[o.on_prem as usize].object_guid.to_string(),
+            "result": o.result.as_str(),
+            "error": o.error.map(|e| e.as_str()),
+            "flags": o.flags.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+            "cloudId": o.cloud.map(|c| b.cloud[c as usize].id.to_string()),
+        })
+    });
+    json!({
+        "objectId": f.object.id(b),
+        "side": f.object.side(),
+        "displayName": f.object.name(b),
+        "attribute": f.attribute,
+        "value": f.value,
+        "rule": info.id,
+        "class": info.class.as_str(),
+        "severity": f.severity.as_str(),
+        "title": info.title,
+        "detail": f.detail,
+        "effect": info.effect,
+        "outcome": outcome,
+        "conflictsWith": f.conflicts_with.map(|c| json!({"side": c.side(), "objectId": c.id(b), "displayName": c.name(b)})),
+        "suggestedValue": f.suggested,
+        "fix": f.fix,
+        "fixCommands": f.commands.iter().flat_map(|c| c.lines()).collect::<Vec<_>>(),
+        "ruleBook": info.book.split_whitespace().collect::<Vec<_>>(),
+        "source": info.source,
+    })
+}
+
+/// `check --json` (interfaces §9).
+pub fn report_json(b: &Bundle, plan: &Plan, r: &CheckReport) -> Value {
+    let refs = CloudRefs::build(b, plan);
+    json!({
+        "findings": r.findings.iter().map(|f| finding_json(b, plan, &refs, f)).collect::<Vec<_>>(),
+        "summary": summary_json(r),
+    })
+}
+
+/// The findings as text for people: one block per finding, values through the display
+/// sanitizer.
+pub fn report_text(b: &Bundle, plan: &Plan, r: &CheckReport) -> String {
+    use crate::sanitize::display_safe;
+    use std::fmt::Write as _;
+    let refs = CloudRefs::build(b, plan);
+    let mut t = String::new();
+    for f in &r.findings {
+        let info = f.rule.info();
+        let _ = writeln!(
+            t,
+            "{:<4} {:<7} {} {}  {} = {}",
+            info.id,
+            f.severity.as_str(),
+            if matches!(f.object, ObjectRef::OnPrem(_)) {
+                "AD   "
+            } else {
+                "cloud"
+            },
+            display_safe(f.object.name(b)),
+            f.attribute,
+            display_safe(&format!("{:?}", f.value)),
+        );
+        let _ = writeln!(t, "     {}", display_safe(&f.detail));
+        if let Some(o) = f.outcome(plan, &refs) {
+            let _ = writeln!(
+                t,
+                "     next sync: {}{}",
+                o.result.as_str(),
+                o.error
+                    .map(|e| format!(" ({})", e.as_str()))
+                    .unwrap_or_default()
+            );
+        }
+        let _ = writeln!(t, "     fix: {}", display_safe(&f.fix));
+    }
+    let s = summary_json(r);
+    let _ = writeln!(
+        t,
+        "\n{} finding(s): {} error(s), {} warning(s); {} on-prem and {} cloud object(s) checked",
+        r.findings.len(),
+        s["errors"],
+        s["warnings"],
+        r.checked_on_prem,
+        r.checked_cloud
+    );
+    if !r.findings.is_empty() {
+        t.push_str("(--fix-script FILE [--rule ID] writes the PowerShell for the fixes; --json for every field)\n");
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests;
