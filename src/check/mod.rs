@@ -87,7 +87,10 @@ impl Finding {
     pub fn outcome<'p>(&self, plan: &'p Plan, refs: &CloudRefs) -> Option<&'p Outcome> {
         match self.object {
             ObjectRef::OnPrem(i) => plan.outcomes.get(i as usize),
-            ObjectRef::Cloud(c) => refs.first(c).map(|i| &plan.outcomes[i as usize]),
+            ObjectRef::Cloud(c) => match self.conflicts_with {
+                Some(ObjectRef::OnPrem(i)) => plan.outcomes.get(i as usize),
+                _ => refs.first(c).map(|i| &plan.outcomes[i as usize]),
+            },
         }
     }
 }
@@ -248,6 +251,14 @@ fn privileged_roles(b: &Bundle, c: &CloudObject) -> Vec<(String, bool)> {
         .collect()
 }
 
+fn all_roles(c: &CloudObject) -> Vec<(String, bool)> {
+    c.directory_roles
+        .iter()
+        .map(|r| (r.clone(), false))
+        .chain(c.eligible_directory_roles.iter().map(|r| (r.clone(), true)))
+        .collect()
+}
+
 /// Runs every check. `plan` must be the plan of `b` (with the settings the findings should
 /// describe) and `ix` its index.
 pub fn check(b: &Bundle, ix: &CloudIndex, plan: &Plan, opts: CheckOptions) -> CheckReport {
@@ -316,6 +327,22 @@ fn cloud_non_smtp(b: &Bundle) -> Map<Vec<CloudIdx>> {
 /// way, which is exactly what a finding should name).
 fn own_target(out: &Outcome) -> Option<CloudIdx> {
     out.cloud.filter(|_| out.error.is_none())
+}
+
+/// Whether a cloud holder is this object's own counterpart rather than a conflict: the object
+/// it joins or takes over, or the one carrying its anchor (a refused hard match is reported by
+/// the H rules, not as a duplicate).
+fn is_own(b: &Bundle, out: &Outcome, c: CloudIdx) -> bool {
+    own_target(out) == Some(c)
+        || b.cloud[c as usize].on_premises_immutable_id.as_deref()
+            == Some(out.source_anchor.as_str())
+}
+
+/// Whether the plan refused a soft match with this cloud object because of its role (M6).
+fn refused_for_role(out: &Outcome, c: CloudIdx) -> bool {
+    out.steps
+        .iter()
+        .any(|s| s.note == Note::Refused(c, Refusal::AdminRole))
 }
 
 fn is_smtp(p: &str) -> bool {
@@ -619,13 +646,12 @@ impl Checker<'_> {
         key: &str,
     ) {
         let b = self.b;
-        let own = own_target(out);
         let holder = self
             .ix
             .holders(ns, key)
             .iter()
             .copied()
-            .find(|&c| Some(c) != own && !self.targeted[c as usize]);
+            .find(|&c| !is_own(b, out, c) && !self.targeted[c as usize]);
         if let Some(c) = holder {
             let cloud = &b.cloud[c as usize];
             let rule = match ns {
@@ -648,7 +674,11 @@ impl Checker<'_> {
                 ),
                 conflicts_with: Some(ObjectRef::Cloud(c)),
                 suggested: None,
-                fix: "If they are the same person: match them (W2 hard match, W3 soft match). Otherwise change the value on one side before the sync.".into(),
+                fix: if refused_for_role(out, c) {
+                    "The soft match with this cloud user is refused because of its directory role (M6): remove the roles, sync, re-add them (W1; see H1).".into()
+                } else {
+                    "If they are the same person: match them (W2 hard match, W3 soft match). Otherwise change the value on one side before the sync.".into()
+                },
                 commands: Vec::new(),
             });
         }
@@ -659,7 +689,7 @@ impl Checker<'_> {
             .ix
             .deleted_holders(ns, key)
             .iter()
-            .find(|&&c| Some(c) != own)
+            .find(|&&c| !is_own(b, out, c))
         {
             let cloud = &b.cloud[c as usize];
             self.findings.push(Finding {
@@ -892,14 +922,14 @@ impl Checker<'_> {
                     self.non_smtp.insert(key.clone(), i);
                 }
             }
-            let own = own_target(out);
+            let b = self.b;
             let holders: Vec<CloudIdx> = self
                 .cloud_non_smtp
                 .get(&key)
                 .map(|v| {
                     v.iter()
                         .copied()
-                        .filter(|&c| Some(c) != own && !self.targeted[c as usize])
+                        .filter(|&c| !is_own(b, out, c) && !self.targeted[c as usize])
                         .collect()
                 })
                 .unwrap_or_default();
@@ -965,13 +995,13 @@ impl Checker<'_> {
                 self.sids.insert(key, i);
             }
         }
-        let own = own_target(out);
+        let b = self.b;
         let holders: Vec<CloudIdx> = self
             .ix
             .with_sid(sid)
             .iter()
             .copied()
-            .filter(|&c| Some(c) != own && !self.targeted[c as usize])
+            .filter(|&c| !is_own(b, out, c) && !self.targeted[c as usize])
             .collect();
         self.cloud_holders(i, "objectSid", sid, &holders, Rule::SidInTenant);
     }
@@ -1136,7 +1166,13 @@ impl Checker<'_> {
             if cloud.object_type != ObjectKind::User {
                 continue;
             }
-            let roles = privileged_roles(b, cloud);
+            // M3 r2 refuses a hard match for privileged roles; M6 refuses the soft match for any
+            // role (the plan's refusal says which).
+            let roles = if by_anchor {
+                privileged_roles(b, cloud)
+            } else {
+                all_roles(cloud)
+            };
             if !roles.is_empty() {
                 self.role_blocker(i, c, &roles, by_anchor);
             }
