@@ -63,7 +63,7 @@ struct Bars {
 }
 
 fn chart(c: Bars) -> Value {
-    const LABEL: usize = 190;
+    const LABEL: usize = 210;
     const WIDTH: usize = 560;
     let max = c.bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
     let bars: Vec<Value> = c
@@ -227,9 +227,9 @@ pub fn render(input: &ReportInput) -> Result<String, minijinja::Error> {
             json!({
                 "key": info.key,
                 "scope": match info.scope { SettingScope::TenantFeature => "tenant feature", SettingScope::RuleBookSwitch => "rule-book switch" },
-                "value": b.settings.get(*s),
+                "value": b.settings.get(*s).to_string(),
                 "overridden": snapshot_value.is_some_and(|v| v != b.settings.get(*s)),
-                "snapshot_value": snapshot_value,
+                "snapshot_value": snapshot_value.map(|v| v.to_string()),
                 "rule": info.rule, "meaning": info.meaning,
             })
         })
@@ -326,7 +326,7 @@ pub fn render(input: &ReportInput) -> Result<String, minijinja::Error> {
                         } else {
                             "warning"
                         };
-                        (format!("{} {}", r.id(), r.info().attribute), n, class)
+                        (format!("{} {}", r.id(), r.info().class.as_str()), n, class)
                     })
                 })
                 .collect(),
@@ -337,6 +337,7 @@ pub fn render(input: &ReportInput) -> Result<String, minijinja::Error> {
         "csp": content_security_policy(),
         "css": CSS, "js": JS,
         "tenant": tenant,
+        "tenant_domain": b.tenant.initial_domain,
         "snapshot": input.snapshot,
         "captured": b.captured_date_time,
         "version": env!("CARGO_PKG_VERSION"),
