@@ -138,6 +138,81 @@ fn new_map<V>(n: usize) -> Map<V> {
     Map::with_capacity_and_hasher(n, foldhash::fast::FixedState::with_seed(0x1df1))
 }
 
+/// [`fold`] into a reused buffer (no allocation for ASCII values).
+fn fold_into(value: &str, out: &mut String) {
+    out.clear();
+    if value.is_ascii() {
+        out.push_str(value);
+        out.make_ascii_lowercase();
+    } else {
+        out.push_str(&value.to_lowercase());
+    }
+}
+
+fn hash_of(folded: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x1df1).hash_one(folded.as_bytes())
+}
+
+/// Which value of an on-prem object a [`Seen`] entry stands for.
+#[derive(Clone, Copy)]
+enum Slot {
+    Upn,
+    Mail,
+    Nickname,
+    Sid,
+    /// proxyAddresses[i]; `true`: without its `SMTP:` prefix.
+    Proxy(u32, bool),
+}
+
+fn value_at(o: &OnPremObject, slot: Slot) -> &str {
+    match slot {
+        Slot::Upn => o.user_principal_name.as_deref().unwrap_or(""),
+        Slot::Mail => o.mail.as_deref().unwrap_or(""),
+        Slot::Nickname => o.mail_nickname.as_deref().unwrap_or(""),
+        Slot::Sid => o.object_sid.as_deref().unwrap_or(""),
+        Slot::Proxy(i, strip) => {
+            let p = o.proxy_addresses[i as usize].as_str();
+            if strip { &p[5..] } else { p }
+        }
+    }
+}
+
+/// The first on-prem holder of each value of one namespace (Q2: the first keeps it). Keys are not
+/// copied: the table holds the hash of the folded value and where the value is; a hash hit is
+/// confirmed by comparing the holder's value folded.
+struct Seen {
+    table: hashbrown::HashTable<(u64, u32, Slot)>,
+}
+
+impl Seen {
+    fn with_capacity(n: usize) -> Self {
+        Seen {
+            table: hashbrown::HashTable::with_capacity(n),
+        }
+    }
+
+    /// The first holder of `folded`, or `None` after recording (`i`, `slot`) as its first holder.
+    fn first_or_insert(&mut self, b: &Bundle, folded: &str, i: u32, slot: Slot) -> Option<u32> {
+        let h = hash_of(folded);
+        let same = |e: &(u64, u32, Slot)| {
+            e.0 == h && {
+                let v = value_at(&b.on_premises[e.1 as usize], e.2);
+                if v.is_ascii() {
+                    v.eq_ignore_ascii_case(folded)
+                } else {
+                    *fold(v) == *folded
+                }
+            }
+        };
+        if let Some(e) = self.table.find(h, same) {
+            return Some(e.1);
+        }
+        self.table.insert_unique(h, (h, i, slot), |e| e.0);
+        None
+    }
+}
+
 /// ONE place that says whether a directory role is privileged (M3 r2): the snapshot's
 /// `roleDefinitions` (their `isPrivileged`), else the built-in table. When the rules engine has
 /// its own table this calls it.
@@ -269,12 +344,13 @@ pub fn check(b: &Bundle, ix: &CloudIndex, plan: &Plan, opts: CheckOptions) -> Ch
         opts,
         findings: Vec::new(),
         targeted: targeted(b, plan),
-        upns: new_map(b.on_premises.len()),
-        smtps: new_map(b.on_premises.len() * 2),
-        mails: new_map(b.on_premises.len()),
-        nicknames: new_map(b.on_premises.len()),
-        sids: new_map(b.on_premises.len()),
-        non_smtp: new_map(16),
+        upns: Seen::with_capacity(b.on_premises.len()),
+        smtps: Seen::with_capacity(b.on_premises.len() * 2),
+        mails: Seen::with_capacity(b.on_premises.len()),
+        nicknames: Seen::with_capacity(b.on_premises.len()),
+        sids: Seen::with_capacity(b.on_premises.len()),
+        non_smtp: Seen::with_capacity(16),
+        scratch: String::new(),
         cloud_non_smtp: cloud_non_smtp(b),
     };
     let mut checked_on_prem = 0;
@@ -338,6 +414,34 @@ fn is_own(b: &Bundle, out: &Outcome, c: CloudIdx) -> bool {
             == Some(out.source_anchor.as_str())
 }
 
+/// Whether this object's own cloud counterpart (the object it joins or takes over) already holds
+/// the (folded) value. The service keeps the P4 namespaces unique among active objects and
+/// against the recycle bin, so such a value has no other holder: no tenant lookup is needed.
+/// This is what keeps the check cheaper than the plan (nearly every object is linked and
+/// unchanged).
+fn own_holds(b: &Bundle, out: &Outcome, ns: PropertyName, folded: &str) -> bool {
+    let Some(c) = own_target(out) else {
+        return false;
+    };
+    let c = &b.cloud[c as usize];
+    let same = |v: &str| {
+        if v.is_ascii() {
+            v.eq_ignore_ascii_case(folded)
+        } else {
+            *fold(v) == *folded
+        }
+    };
+    match ns {
+        PropertyName::UserPrincipalName => c.user_principal_name.as_deref().is_some_and(same),
+        PropertyName::ProxyAddresses => {
+            c.proxy_addresses
+                .iter()
+                .any(|p| is_smtp(p) && same(&p[5..]))
+                || (c.proxy_addresses.is_empty() && c.mail.as_deref().is_some_and(same))
+        }
+    }
+}
+
 /// Whether the plan refused a soft match with this cloud object because of its role (M6).
 fn refused_for_role(out: &Outcome, c: CloudIdx) -> bool {
     out.steps
@@ -357,13 +461,15 @@ struct Checker<'a> {
     findings: Vec<Finding>,
     targeted: Vec<bool>,
     /// First on-prem holder of each folded value, per namespace (Q2: the first keeps it).
-    upns: Map<u32>,
-    smtps: Map<u32>,
-    mails: Map<u32>,
-    nicknames: Map<u32>,
-    sids: Map<u32>,
-    non_smtp: Map<u32>,
+    upns: Seen,
+    smtps: Seen,
+    mails: Seen,
+    nicknames: Seen,
+    sids: Seen,
+    non_smtp: Seen,
     cloud_non_smtp: Map<Vec<CloudIdx>>,
+    /// Reused for folded keys.
+    scratch: String,
 }
 
 impl Checker<'_> {
@@ -402,8 +508,8 @@ impl Checker<'_> {
         if let Some(m) = o.mail.as_deref().filter(|m| !m.is_empty()) {
             self.mail(i, o, m);
         }
-        for p in &o.proxy_addresses {
-            self.proxy(i, o, p, out);
+        for (k, p) in o.proxy_addresses.iter().enumerate() {
+            self.proxy(i, o, k as u32, p, out);
         }
         if let Some(n) = o.mail_nickname.as_deref() {
             self.nickname(i, o, n);
@@ -494,7 +600,7 @@ impl Checker<'_> {
             );
         }
         // IdFix passes the value proposed by one rule on to the next (ComposedRule.Execute).
-        let mut current = trimmed.to_string();
+        let mut current: std::borrow::Cow<str> = trimmed.into();
         let bad = upn_invalid_chars(trimmed, self.opts.upn_apostrophe_invalid);
         if !bad.is_empty() {
             let suggested = upn_without_invalid_chars(trimmed, self.opts.upn_apostrophe_invalid);
@@ -517,7 +623,7 @@ impl Checker<'_> {
                 cmds,
             );
             if let Some(s) = suggested {
-                current = s;
+                current = s.into();
             }
         }
         let format = address_format(&current);
@@ -605,13 +711,13 @@ impl Checker<'_> {
             );
         }
         // P4(a) within AD, then against the tenant and its recycle bin.
-        let key = fold(upn);
-        if let Some(&first) = self.upns.get(&key) {
+        let mut key = std::mem::take(&mut self.scratch);
+        fold_into(upn, &mut key);
+        if let Some(first) = self.upns.first_or_insert(self.b, &key, i, Slot::Upn) {
             self.duplicate(Rule::UpnDuplicate, i, first, attr, upn);
-        } else {
-            self.upns.insert(key.clone(), i);
         }
         self.in_tenant(i, out, PropertyName::UserPrincipalName, attr, upn, &key);
+        self.scratch = key;
     }
 
     fn duplicate(&mut self, rule: Rule, i: u32, first: u32, attr: &'static str, value: &str) {
@@ -646,6 +752,9 @@ impl Checker<'_> {
         key: &str,
     ) {
         let b = self.b;
+        if own_holds(b, out, ns, key) {
+            return;
+        }
         let holder = self
             .ix
             .holders(ns, key)
@@ -770,9 +879,10 @@ impl Checker<'_> {
                 Vec::new(),
             );
         }
-        let key = fold(m);
-        match self.mails.get(&key) {
-            Some(&first) => {
+        let mut key = std::mem::take(&mut self.scratch);
+        fold_into(m, &mut key);
+        match self.mails.first_or_insert(self.b, &key, i, Slot::Mail) {
+            Some(first) => {
                 let other_has_proxies = !self.b.on_premises[first as usize]
                     .proxy_addresses
                     .is_empty();
@@ -781,25 +891,21 @@ impl Checker<'_> {
                     self.duplicate(Rule::MailDuplicate, i, first, attr, m);
                 }
             }
-            None => {
-                self.mails.insert(key.clone(), i);
-            }
+            None => {}
         }
         if o.proxy_addresses.is_empty() {
             // P1: mail is the primary SMTP, in the SMTP namespace (P4 b).
-            self.smtp_namespace(i, m, &key);
+            self.smtp_namespace(i, m, &key, Slot::Mail);
         }
+        self.scratch = key;
     }
 
-    fn smtp_namespace(&mut self, i: u32, value: &str, key: &str) {
-        match self.smtps.get(key) {
-            Some(&first) if first != i => {
+    fn smtp_namespace(&mut self, i: u32, value: &str, key: &str, slot: Slot) {
+        match self.smtps.first_or_insert(self.b, key, i, slot) {
+            Some(first) if first != i => {
                 self.duplicate(Rule::SmtpDuplicate, i, first, "proxyAddresses", value)
             }
-            Some(_) => {}
-            None => {
-                self.smtps.insert(key.into(), i);
-            }
+            _ => {}
         }
         let plan = self.plan;
         let out = &plan.outcomes[i as usize];
@@ -813,7 +919,7 @@ impl Checker<'_> {
         );
     }
 
-    fn proxy(&mut self, i: u32, o: &OnPremObject, p: &str, out: &Outcome) {
+    fn proxy(&mut self, i: u32, o: &OnPremObject, k: u32, p: &str, out: &Outcome) {
         let me = ObjectRef::OnPrem(i);
         let attr = "proxyAddresses";
         let replace = |o: &OnPremObject, with: &str| -> Vec<Command> {
@@ -826,7 +932,7 @@ impl Checker<'_> {
                     .collect(),
             }]
         };
-        let mut current = p.to_string();
+        let mut current: std::borrow::Cow<str> = p.into();
         let bad = proxy_invalid_chars(p);
         if !bad.is_empty() {
             let s = without(p, &bad);
@@ -840,7 +946,7 @@ impl Checker<'_> {
                 format!("Replace the value with {s}."),
                 replace(o, &s),
             );
-            current = s;
+            current = s.into();
         }
         if let Some(s) = proxy_extra_colon(&current) {
             self.push(
@@ -853,7 +959,7 @@ impl Checker<'_> {
                 format!("Replace the value with {s} (IdFix's proposal)."),
                 replace(o, &s),
             );
-            current = s;
+            current = s.into();
         }
         if p.chars().count() > 256 {
             self.push(
@@ -907,25 +1013,28 @@ impl Checker<'_> {
             // P4(b): the address as written after the prefix (P2 discarded values take no part).
             let raw_address = &p[5..];
             if crate::model::discarded_address(raw_address).is_none() {
-                let key = fold(raw_address);
-                self.smtp_namespace(i, p, &key);
+                let mut key = std::mem::take(&mut self.scratch);
+                fold_into(raw_address, &mut key);
+                self.smtp_namespace(i, p, &key, Slot::Proxy(k, true));
+                self.scratch = key;
             }
         } else if !p.trim().is_empty() {
             // P4(d): non-SMTP proxies, with their prefix, case-insensitively.
-            let key = fold(p);
-            match self.non_smtp.get(&key) {
-                Some(&first) if first != i => {
+            let mut key = std::mem::take(&mut self.scratch);
+            fold_into(p, &mut key);
+            match self
+                .non_smtp
+                .first_or_insert(self.b, &key, i, Slot::Proxy(k, false))
+            {
+                Some(first) if first != i => {
                     self.duplicate(Rule::NonSmtpDuplicate, i, first, attr, p)
                 }
-                Some(_) => {}
-                None => {
-                    self.non_smtp.insert(key.clone(), i);
-                }
+                _ => {}
             }
             let b = self.b;
             let holders: Vec<CloudIdx> = self
                 .cloud_non_smtp
-                .get(&key)
+                .get(&*key)
                 .map(|v| {
                     v.iter()
                         .copied()
@@ -933,6 +1042,7 @@ impl Checker<'_> {
                         .collect()
                 })
                 .unwrap_or_default();
+            self.scratch = key;
             self.cloud_holders(i, attr, p, &holders, Rule::NonSmtpInTenant);
         }
     }
@@ -988,14 +1098,23 @@ impl Checker<'_> {
     }
 
     fn sid(&mut self, i: u32, sid: &str, out: &Outcome) {
-        let key = fold(sid);
-        match self.sids.get(&key) {
-            Some(&first) => self.duplicate(Rule::SidDuplicate, i, first, "objectSid", sid),
-            None => {
-                self.sids.insert(key, i);
-            }
+        let mut key = std::mem::take(&mut self.scratch);
+        fold_into(sid, &mut key);
+        if let Some(first) = self.sids.first_or_insert(self.b, &key, i, Slot::Sid) {
+            self.duplicate(Rule::SidDuplicate, i, first, "objectSid", sid);
         }
+        self.scratch = key;
         let b = self.b;
+        let own_sid = own_target(out)
+            .and_then(|c| {
+                b.cloud[c as usize]
+                    .on_premises_security_identifier
+                    .as_deref()
+            })
+            .is_some_and(|s| s.eq_ignore_ascii_case(sid));
+        if own_sid {
+            return;
+        }
         let holders: Vec<CloudIdx> = self
             .ix
             .with_sid(sid)
@@ -1016,7 +1135,7 @@ impl Checker<'_> {
                 value: Some(v.to_string()),
             }]
         };
-        let mut current = n.to_string();
+        let mut current: std::borrow::Cow<str> = n.into();
         let bad = nickname_invalid_chars(n);
         if !bad.is_empty() {
             let s = without(n, &bad);
@@ -1036,7 +1155,7 @@ impl Checker<'_> {
                 if ok { set(&s) } else { Vec::new() },
             );
             if ok {
-                current = s;
+                current = s.into();
             }
         }
         if current.starts_with('.') || current.ends_with('.') {
@@ -1057,7 +1176,7 @@ impl Checker<'_> {
                 if ok { set(&s) } else { Vec::new() },
             );
             if ok {
-                current = s;
+                current = s.into();
             }
         }
         if current.chars().count() > 64 {
@@ -1076,13 +1195,15 @@ impl Checker<'_> {
         if n.is_empty() {
             return;
         }
-        let key = fold(n);
-        match self.nicknames.get(&key) {
-            Some(&first) => self.duplicate(Rule::NicknameDuplicate, i, first, attr, n),
-            None => {
-                self.nicknames.insert(key, i);
-            }
+        let mut key = std::mem::take(&mut self.scratch);
+        fold_into(n, &mut key);
+        if let Some(first) = self
+            .nicknames
+            .first_or_insert(self.b, &key, i, Slot::Nickname)
+        {
+            self.duplicate(Rule::NicknameDuplicate, i, first, attr, n);
         }
+        self.scratch = key;
     }
 
     fn display_name(&mut self, i: u32, o: &OnPremObject) {
@@ -1148,12 +1269,15 @@ impl Checker<'_> {
         if out.result == SyncResult::Linked || !b.settings.get(Setting::HardMatchHardening) {
             return;
         }
-        let mut targets: Vec<(CloudIdx, bool)> = self
-            .ix
-            .with_immutable_id(&out.source_anchor)
+        let by_anchor = self.ix.with_immutable_id(&out.source_anchor);
+        let refused = out
+            .steps
             .iter()
-            .map(|&c| (c, true))
-            .collect();
+            .any(|s| matches!(s.note, Note::Refused(_, Refusal::AdminRole)));
+        if by_anchor.is_empty() && !refused {
+            return;
+        }
+        let mut targets: Vec<(CloudIdx, bool)> = by_anchor.iter().map(|&c| (c, true)).collect();
         for s in &out.steps {
             if let Note::Refused(c, Refusal::AdminRole) = s.note
                 && !targets.iter().any(|(t, _)| *t == c)

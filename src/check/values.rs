@@ -27,13 +27,38 @@ pub fn unknown_tld(address: &str) -> Option<String> {
     if tld.len() <= 1 {
         return None;
     }
+    // Nearly every value: an ASCII TLD, lower-cased on the stack.
+    let mut buf = [0u8; 32];
+    if tld.is_ascii() && tld.len() <= buf.len() {
+        let lower = &mut buf[..tld.len()];
+        lower.copy_from_slice(tld.as_bytes());
+        lower.make_ascii_lowercase();
+        let lower = std::str::from_utf8(lower).expect("ASCII");
+        return (!tlds().contains(lower)).then(|| lower.to_string());
+    }
     let lower = tld.to_lowercase();
     (!tlds().contains(lower.as_str())).then_some(lower)
 }
 
+/// A set of ASCII characters as a 128-bit mask, for checks that look at every character.
+const fn ascii_set(chars: &str) -> u128 {
+    let bytes = chars.as_bytes();
+    let mut set = 0u128;
+    let mut i = 0;
+    while i < bytes.len() {
+        set |= 1 << bytes[i];
+        i += 1;
+    }
+    set
+}
+
+fn in_set(set: u128, ch: char) -> bool {
+    (ch as u32) < 128 && set & (1 << ch as u32) != 0
+}
+
 /// Characters IdFix's `InvalidUpnRegExRegex` rejects, less the apostrophe (see
 /// [`upn_invalid_chars`]): whitespace and `\ % & * + / = ? { } | < > ( ) ; : , [ ] "`.
-const UPN_INVALID: &str = "\\%&*+/=?{}|<>();:,[]\"";
+const UPN_INVALID: u128 = ascii_set("\\%&*+/=?{}|<>();:,[]\"");
 
 /// C1: characters a UPN may not hold. The Entra page allows `' . - _ ! # ^ ~` and rejects
 /// "letters with diacritical marks"; IdFix's regex also rejects `'` and (of diacritics) only the
@@ -41,11 +66,11 @@ const UPN_INVALID: &str = "\\%&*+/=?{}|<>();:,[]\"";
 pub fn upn_invalid_chars(value: &str, apostrophe_invalid: bool) -> Vec<char> {
     let mut bad: Vec<char> = Vec::new();
     for ch in value.trim().chars() {
-        let invalid = ch.is_whitespace()
-            || ch.is_control()
-            || UPN_INVALID.contains(ch)
-            || (ch == '\'' && apostrophe_invalid)
-            || !ch.is_ascii();
+        let invalid = !ch.is_ascii()
+            || ch.is_ascii_whitespace()
+            || ch.is_ascii_control()
+            || in_set(UPN_INVALID, ch)
+            || (ch == '\'' && apostrophe_invalid);
         if invalid && !bad.contains(&ch) {
             bad.push(ch);
         }
@@ -115,7 +140,8 @@ pub fn upn_without_invalid_chars(value: &str, apostrophe_invalid: bool) -> Optio
 
 /// Whether a character may appear in an RFC 2822 dot-atom local part (IdFix `LocalPartRegex`).
 fn atom_char(ch: char) -> bool {
-    ch.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(ch)
+    const ATOM: u128 = ascii_set("!#$%&'*+/=?^_`{|}~-");
+    ch.is_ascii_alphanumeric() || in_set(ATOM, ch)
 }
 
 /// What is wrong with the shape of an address (IdFix RFC2822Rule's LocalPart / DomainPart).
@@ -156,16 +182,14 @@ fn local_part_ok(local: &str) -> bool {
 }
 
 fn domain_part_ok(domain: &str) -> bool {
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
+    let Some((hosts, tld)) = domain.rsplit_once('.') else {
         return false;
-    }
-    let (tld, hosts) = labels.split_last().expect("two labels");
-    let tld_ok = (2..=17).contains(&tld.len()) && tld.chars().all(|c| c.is_ascii_alphabetic());
+    };
+    let tld_ok = (2..=17).contains(&tld.len()) && tld.bytes().all(|c| c.is_ascii_alphabetic());
     tld_ok
-        && hosts.iter().all(|l| {
+        && hosts.split('.').all(|l| {
             !l.is_empty()
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
                 && !l.starts_with('-')
                 && !l.ends_with('-')
         })
@@ -268,12 +292,12 @@ pub fn proxy_extra_colon(value: &str) -> Option<String> {
 
 /// Characters the Entra page and IdFix (dedicated rules) reject in mailNickname: whitespace
 /// `\ ! # $ % & * + / = ? ^ ` { } | ~ < > ( ) ' ; : , [ ] " @`.
-const NICKNAME_INVALID: &str = "\\!#$%&*+/=?^`{}|~<>()';:,[]\"@";
+const NICKNAME_INVALID: u128 = ascii_set("\\!#$%&*+/=?^`{}|~<>()';:,[]\"@");
 
 pub fn nickname_invalid_chars(value: &str) -> Vec<char> {
     let mut bad: Vec<char> = Vec::new();
     for ch in value.chars() {
-        if (ch.is_whitespace() || ch.is_control() || NICKNAME_INVALID.contains(ch))
+        if (ch.is_whitespace() || ch.is_control() || in_set(NICKNAME_INVALID, ch))
             && !bad.contains(&ch)
         {
             bad.push(ch);
