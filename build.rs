@@ -1,0 +1,57 @@
+//! Tells the tests which external programs this machine has, so that a test needing one is
+//! *visibly* ignored with its reason when the program is missing (`cargo test` prints
+//! `ignored, tmux not installed …`), instead of passing silently. `.ci/run` installs the
+//! programs, so on CI these tests always run.
+//!
+//! Each cfg is set when every program it names is found on PATH or in the sbin directories:
+//! - `has_tmux`: tmux (the end-to-end run of the TUI in a real terminal);
+//! - `has_samba`: a Samba AD DC and the LDAP tools (the importer and collection tests).
+
+use std::path::{Path, PathBuf};
+
+const PROGRAMS: &[(&str, &[&str])] = &[
+    ("has_tmux", &["tmux"]),
+    (
+        "has_samba",
+        &[
+            "samba-tool",
+            "samba",
+            "ldbsearch",
+            "ldbmodify",
+            "ldapsearch",
+        ],
+    ),
+];
+
+fn search_dirs() -> Vec<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
+    for extra in ["/usr/sbin", "/sbin", "/usr/local/sbin"] {
+        dirs.push(PathBuf::from(extra));
+    }
+    dirs.retain(|d| d.is_dir());
+    dirs.dedup();
+    dirs
+}
+
+fn found(dirs: &[PathBuf], program: &str) -> bool {
+    dirs.iter().any(|d| Path::new(d).join(program).is_file())
+}
+
+fn main() {
+    let dirs = search_dirs();
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-env-changed=PATH");
+    // Installing a program (apt-get) changes these directories: look again then.
+    for d in ["/usr/bin", "/usr/sbin", "/usr/local/bin"] {
+        if Path::new(d).is_dir() {
+            println!("cargo::rerun-if-changed={d}");
+        }
+    }
+    for (cfg, programs) in PROGRAMS {
+        println!("cargo::rustc-check-cfg=cfg({cfg})");
+        if programs.iter().all(|p| found(&dirs, p)) {
+            println!("cargo::rustc-cfg={cfg}");
+        }
+    }
+}
