@@ -5,7 +5,8 @@
 //!
 //! Each cfg is set when every program it names is found on PATH or in the sbin directories:
 //! - `has_tmux`: tmux (the end-to-end run of the TUI in a real terminal);
-//! - `has_samba`: a Samba AD DC and the LDAP tools (the importer and collection tests).
+//! - `has_samba`: a Samba AD DC and the LDAP tools (the importer and collection tests);
+//! - `has_chromium`: Chromium (the readiness report opened in a headless browser).
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,7 @@ const PROGRAMS: &[(&str, &[&str])] = &[
             "ldapsearch",
         ],
     ),
+    ("has_chromium", &["chromium"]),
 ];
 
 fn search_dirs() -> Vec<PathBuf> {
