@@ -443,7 +443,9 @@ fn run(cmd: Command) -> Result<(), Failure> {
                 snapshot: &snapshot.display().to_string(),
             })
             .map_err(|e| std::io::Error::other(format!("rendering the report: {e}")))?;
-            write_new_file(&out, &html, force)?;
+            write_new_file(&out, force, |p, f| {
+                syncscope::report_html::write_report(p, &html, f)
+            })?;
             writeln!(
                 stdout,
                 "wrote {} ({}; {} readiness finding(s))",
@@ -590,10 +592,14 @@ fn run(cmd: Command) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Writes a generated file (script, report) through the walkthrough scripts' writer: atomic,
-/// and never replacing an existing file without `--force`.
-fn write_new_file(path: &Path, text: &str, force: bool) -> Result<(), Failure> {
-    syncscope::remediation::write_script(path, text, force).map_err(|e| {
+/// Writes a generated file (a script through the walkthrough scripts' writer, the report through
+/// its own): atomic, and never replacing an existing file without `--force`.
+fn write_new_file(
+    path: &Path,
+    force: bool,
+    write: impl FnOnce(&Path, bool) -> std::io::Result<()>,
+) -> Result<(), Failure> {
+    write(path, force).map_err(|e| {
         let shown = path.display().to_string();
         Failure::Input(if e.kind() == std::io::ErrorKind::AlreadyExists {
             InputError::new(
@@ -632,7 +638,9 @@ fn check(args: CheckArgs, stdout: &mut impl Write) -> Result<(), Failure> {
             &title,
             &args.snapshot.display().to_string(),
         );
-        write_new_file(path, &text, args.force)?;
+        write_new_file(path, args.force, |p, f| {
+            syncscope::remediation::write_script(p, &text, f)
+        })?;
     }
     if args.json {
         let mut v = syncscope::check::report_json(&b, &p, &r);
