@@ -337,40 +337,73 @@ fn all_roles(c: &CloudObject) -> Vec<(String, bool)> {
 /// Runs every check. `plan` must be the plan of `b` (with the settings the findings should
 /// describe) and `ix` its index.
 pub fn check(b: &Bundle, ix: &CloudIndex, plan: &Plan, opts: CheckOptions) -> CheckReport {
-    let mut c = Checker {
-        b,
-        ix,
-        plan,
-        opts,
-        findings: Vec::new(),
-        targeted: targeted(b, plan),
-        upns: Seen::with_capacity(b.on_premises.len()),
-        smtps: Seen::with_capacity(b.on_premises.len() * 2),
-        mails: Seen::with_capacity(b.on_premises.len()),
-        nicknames: Seen::with_capacity(b.on_premises.len()),
-        sids: Seen::with_capacity(b.on_premises.len()),
-        non_smtp: Seen::with_capacity(16),
-        scratch: String::new(),
-        cloud_non_smtp: cloud_non_smtp(b),
-    };
-    let mut checked_on_prem = 0;
-    for (i, out) in plan.outcomes.iter().enumerate() {
-        if out.result == SyncResult::OutOfScope {
-            continue;
+    let targeted = targeted(b, plan);
+    let n = b.on_premises.len();
+    // Two halves that share nothing but the read-only inputs: the UPN / mailNickname / SID
+    // namespaces and the hardening checks, and the mail / proxyAddresses namespaces. Each keeps
+    // its own first-holder tables, so they run on two threads; the findings are sorted after.
+    let run = |part: Part| {
+        let mut c = Checker {
+            b,
+            ix,
+            plan,
+            opts,
+            part,
+            findings: Vec::new(),
+            targeted: &targeted,
+            upns: Seen::with_capacity(if part == Part::Names { n } else { 0 }),
+            smtps: Seen::with_capacity(if part == Part::Addresses { n * 2 } else { 0 }),
+            mails: Seen::with_capacity(if part == Part::Addresses { n } else { 0 }),
+            nicknames: Seen::with_capacity(if part == Part::Names { n } else { 0 }),
+            sids: Seen::with_capacity(if part == Part::Names { n } else { 0 }),
+            non_smtp: Seen::with_capacity(16),
+            scratch: String::new(),
+            cloud_non_smtp: if part == Part::Addresses {
+                cloud_non_smtp(b)
+            } else {
+                new_map(0)
+            },
+        };
+        for (i, out) in plan.outcomes.iter().enumerate() {
+            if out.result != SyncResult::OutOfScope {
+                c.on_prem(i as u32, out);
+            }
         }
-        checked_on_prem += 1;
-        c.on_prem(i as u32, out);
+        if part == Part::Names {
+            for (ci, cloud) in b.cloud.iter().enumerate() {
+                c.cloud(ci as CloudIdx, cloud);
+            }
+        }
+        c.findings
+    };
+    let (mut findings, addresses) = std::thread::scope(|s| {
+        let addresses = s.spawn(|| run(Part::Addresses));
+        let names = run(Part::Names);
+        (names, addresses.join())
+    });
+    match addresses {
+        Ok(more) => findings.extend(more),
+        Err(panic) => std::panic::resume_unwind(panic),
     }
-    for (ci, cloud) in b.cloud.iter().enumerate() {
-        c.cloud(ci as CloudIdx, cloud);
-    }
-    let mut findings = c.findings;
     findings.sort_by(|a, b| (a.rule, a.object).cmp(&(b.rule, b.object)));
     CheckReport {
         findings,
-        checked_on_prem,
+        checked_on_prem: plan
+            .outcomes
+            .iter()
+            .filter(|o| o.result != SyncResult::OutOfScope)
+            .count(),
         checked_cloud: b.cloud.len(),
     }
+}
+
+/// Which half of the checks a [`Checker`] runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// userPrincipalName, mailNickname, displayName, objectSid, hardening, the cloud side.
+    Names,
+    /// mail and proxyAddresses (the SMTP and non-SMTP namespaces).
+    Addresses,
 }
 
 /// Cloud objects some on-prem object joins or takes over this cycle: their values become that
@@ -458,8 +491,9 @@ struct Checker<'a> {
     ix: &'a CloudIndex,
     plan: &'a Plan,
     opts: CheckOptions,
+    part: Part,
     findings: Vec<Finding>,
-    targeted: Vec<bool>,
+    targeted: &'a [bool],
     /// First on-prem holder of each folded value, per namespace (Q2: the first keeps it).
     upns: Seen,
     smtps: Seen,
@@ -502,14 +536,17 @@ impl Checker<'_> {
     fn on_prem(&mut self, i: u32, out: &Outcome) {
         let b = self.b;
         let o = &b.on_premises[i as usize];
+        if self.part == Part::Addresses {
+            if let Some(m) = o.mail.as_deref().filter(|m| !m.is_empty()) {
+                self.mail(i, o, m);
+            }
+            for (k, p) in o.proxy_addresses.iter().enumerate() {
+                self.proxy(i, o, k as u32, p, out);
+            }
+            return;
+        }
         if o.object_class == ObjectKind::User {
             self.upn(i, o, out);
-        }
-        if let Some(m) = o.mail.as_deref().filter(|m| !m.is_empty()) {
-            self.mail(i, o, m);
-        }
-        for (k, p) in o.proxy_addresses.iter().enumerate() {
-            self.proxy(i, o, k as u32, p, out);
         }
         if let Some(n) = o.mail_nickname.as_deref() {
             self.nickname(i, o, n);
