@@ -385,7 +385,7 @@ pub fn check(b: &Bundle, ix: &CloudIndex, plan: &Plan, opts: CheckOptions) -> Ch
         Ok(more) => findings.extend(more),
         Err(panic) => std::panic::resume_unwind(panic),
     }
-    findings.sort_by(|a, b| (a.rule, a.object).cmp(&(b.rule, b.object)));
+    findings.sort_by_key(|f| (f.rule, f.object));
     CheckReport {
         findings,
         checked_on_prem: plan
@@ -918,17 +918,14 @@ impl Checker<'_> {
         }
         let mut key = std::mem::take(&mut self.scratch);
         fold_into(m, &mut key);
-        match self.mails.first_or_insert(self.b, &key, i, Slot::Mail) {
-            Some(first) => {
-                let other_has_proxies = !self.b.on_premises[first as usize]
-                    .proxy_addresses
-                    .is_empty();
-                // Without proxies on either side, mail is the SMTP namespace itself: D2 says it.
-                if !o.proxy_addresses.is_empty() || other_has_proxies {
-                    self.duplicate(Rule::MailDuplicate, i, first, attr, m);
-                }
+        if let Some(first) = self.mails.first_or_insert(self.b, &key, i, Slot::Mail) {
+            let other_has_proxies = !self.b.on_premises[first as usize]
+                .proxy_addresses
+                .is_empty();
+            // Without proxies on either side, mail is the SMTP namespace itself: D2 says it.
+            if !o.proxy_addresses.is_empty() || other_has_proxies {
+                self.duplicate(Rule::MailDuplicate, i, first, attr, m);
             }
-            None => {}
         }
         if o.proxy_addresses.is_empty() {
             // P1: mail is the primary SMTP, in the SMTP namespace (P4 b).
