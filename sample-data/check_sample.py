@@ -75,7 +75,7 @@ EXPECT = {
     "hnorgaard": E("linked", "henrik.norgaard@contoso.com", rules=["M1", "A2"]),
     "cdubois": E("linked", "chloe.dubois@contoso.com", rules=["M1", "A2"]),
     "rkowalski": E("linked", "robert.kowalski@contoso.com", rules=["M1", "A2"], note="ConsistencyGuid (GUID string) differs from objectGUID: migrated from an old forest; anchor = ConsistencyGuid"),
-    "praman": E("linked", "praman@contoso.com", rules=["M1", "M8"], note="UPN praman@ -> priya.raman@contoso.com flows (Managed, licensed, synchronizeUpnForManagedUsersEnabled on)"),
+    "praman": E("linked", "praman@contoso.com", None, ["UpnKeptUntilChange"], rules=["M1", "M8"], note="UPN praman@ differs from priya.raman@contoso.com (Managed, licensed): a single plan cannot tell whether the difference predates synchronizeUpnForManagedUsersEnabled, so it stays and flows on the next change of the on-prem UPN (M8 r2)"),
     "leriksson": E("linked", "leriksson@fabrikam.com", rules=["M1", "M8"], note="UPN leriksson@ -> lars.eriksson@fabrikam.com flows (Federated domain)"),
     "tbecker": E("linked", "tom.becker@contoso.com", None, [],
                  [("ProxyAddresses", "smtp:tbecker@contoso.com", "tobias.becker@contoso.com")],
@@ -99,9 +99,8 @@ EXPECT = {
                 ("ProxyAddresses", "SMTP:marcus.webb@contoso.com", "marcus.webb@contoso.com")],
                ["M2", "M5", "M6", "Q1"], "candidate holds an ELIGIBLE role only (Exchange Administrator)"),
     "reception": E("error", "Reception", "ObjectTypeMismatch", rules=["M5", "M6"], note="primary SMTP reception@ belongs to a cloud-only distribution group"),
-    "sokafor": E("provision", None, None, [],
-                 [("ProxyAddresses", "SMTP:samuel.okafor@contoso.com", "sokafor@contoso.com")],
-                 ["M5", "M6", "Q1"], "candidate is synced from another on-prem object (Fabrikam forest); resiliency on -> provision + quarantine (off: InvalidSoftMatch)"),
+    "sokafor": E("error", "sokafor@contoso.com", "AttributeValueMustBeUnique", rules=["M5", "M6"],
+                 note="SMTP candidate carries another ImmutableID (synced from the Fabrikam forest): AttributeValueMustBeUnique (ProxyAddresses), nothing created (M6 r2); fix W5. Older reading (softMatchConflictQuarantines): provision + quarantine"),
     "abello": E("linked", "aisha.bello@contoso.com", rules=["M1", "A2"]),
     "mthompson": E("linked", "michael.thompson@contoso.com", rules=["M1", "A2"]),
     "enguyen": E("linked", "emily.nguyen@contoso.com", rules=["M1", "A2"]),
@@ -143,6 +142,21 @@ EXPECT = {
                 ["M4", "P4", "Q1"], "Microsoft 365 group Design Studio is never a soft-match target"),
     "FinanceApprovers": E("provision", rules=["M2"]),
     "SG-VPN-Users": E("provision", rules=["M2", "M4"], note="not mail-enabled: never soft matches"),
+    "dreyes": E("error", "daniel.reyes@contoso.com", "AttributeValueMustBeUnique", rules=["M5", "M6"],
+                note="re-created in AD (new objectGUID and objectSid): the cloud user it was synced to before still carries the old ImmutableID: AttributeValueMustBeUnique (ProxyAddresses), nothing created; fix W5"),
+    "kpark": E("error", "maria.gonzalez@fabrikam.com", "AttributeValueMustBeUnique", rules=["P4"],
+               note="objectSid equals the onPremisesSecurityIdentifier of the Fabrikam-synced María González (cloned domain SID): AttributeValueMustBeUnique (OnPremiseSecurityIdentifier), never quarantined"),
+    "lchen": E("error", "lei.chen@contoso.com", "AttributeValueMustBeUnique", rules=["P4"],
+               note="SIP:l.chen@contoso.com is held by cloud-only Lei Chen (compared case-insensitively with its prefix): AttributeValueMustBeUnique (ProxyAddresses), never quarantined"),
+    "gholm": E("cloud-managed", "greta.holm@contoso.com", None, ["CloudManagedUnsupported"], rules=["M10"],
+               note="source of authority switched to the cloud (isCloudManaged): nothing exported; warning: password hash sync on"),
+    "ipetrov": E("hard-match", "ivan.petrov@contoso.onmicrosoft.com", rules=["M3", "M7"],
+                 note="pre-staged ImmutableID; the target's only role, Directory Readers, is not privileged: the hardening does not block (M3 r2)"),
+    "Guest": E("out-of-scope", None, rules=["Q7"], note="isCriticalSystemObject (built-in)"),
+    "krbtgt": E("out-of-scope", None, rules=["Q7"], note="isCriticalSystemObject (built-in)"),
+    "Domain Users": E("out-of-scope", None, rules=["Q7"], note="isCriticalSystemObject (built-in group)"),
+    "MSOL_4f2a9c1d7e3b": E("out-of-scope", None, rules=["Q7"], note="Connect's own sync service account (MSOL_)"),
+    "SM_6f1e2d3c4b5a4": E("out-of-scope", None, rules=["Q7"], note="Exchange arbitration (system) mailbox: mailNickname SystemMailbox{, msExchRecipientTypeDetails 0x800000"),
 }
 
 # cloud objects nothing in the next cycle changes (by UPN / displayName)
@@ -154,11 +168,30 @@ UNTOUCHED = [
     "dchen4821@contoso.onmicrosoft.com", "maria.gonzalez@fabrikam.com",
     # only referenced as the other side of a conflict:
     "tobias.becker@contoso.com", "edward.wilson@contoso.com", "sokafor@contoso.com", "Reception", "Design Studio",
-    "megan.foster@contoso.com",
+    "megan.foster@contoso.com", "daniel.reyes@contoso.com", "lei.chen@contoso.com",
+    # A4: an ImmutableID that is not derived from a GUID, no on-prem twin here
+    "tariq.aziz@contoso.com",
 ]
 
+# A4 (r2): cloud ImmutableIDs that are opaque strings (third-party provisioning), loaded as they are
+OPAQUE = {"tariq.aziz@contoso.com": "EMP004711"}
+
+# M3 (r2): the built-in roles the permissions reference labels PRIVILEGED (by display name)
+PRIVILEGED = {
+    "Agent ID Administrator", "Application Administrator", "Application Developer",
+    "Attribute Provisioning Administrator", "Attribute Provisioning Reader", "Authentication Administrator",
+    "Authentication Extensibility Administrator", "B2C IEF Keyset Administrator", "Cloud Application Administrator",
+    "Cloud Device Administrator", "Conditional Access Administrator", "Directory Writers", "Domain Name Administrator",
+    "External Identity Provider Administrator", "Global Administrator", "Global Reader", "Helpdesk Administrator",
+    "Hybrid Identity Administrator", "Intune Administrator", "Lifecycle Workflows Administrator", "Partner Tier1 Support",
+    "Partner Tier2 Support", "Password Administrator", "Privileged Authentication Administrator",
+    "Privileged Role Administrator", "Security Administrator", "Security Operator", "Security Reader", "User Administrator",
+}
+NOT_PRIVILEGED = {"Directory Readers", "Exchange Administrator", "Message Center Reader"}
+
 # synced cloud objects with no on-prem twin in this snapshot (Fabrikam forest, Entra Cloud Sync)
-ORPHANS = ["sokafor@contoso.com", "megan.foster@contoso.com", "dchen4821@contoso.onmicrosoft.com", "maria.gonzalez@fabrikam.com"]
+ORPHANS = ["sokafor@contoso.com", "megan.foster@contoso.com", "dchen4821@contoso.onmicrosoft.com", "maria.gonzalez@fabrikam.com",
+           "daniel.reyes@contoso.com"]
 
 # feature / switch flips: key -> expected (result, error, flags) under that setting (only the listed objects change)
 FLIPS = {
@@ -171,6 +204,7 @@ FLIPS = {
     },
     ("features", "blockCloudObjectTakeoverThroughHardMatchEnabled", True): {
         "hschmidt": ("error", "InvalidHardMatch", []), "gliu": ("error", "InvalidHardMatch", []),
+        "ipetrov": ("error", "InvalidHardMatch", []),
     },
     ("features", "allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled", True): {
         "gliu": ("hard-match", None, []),
@@ -182,7 +216,6 @@ FLIPS = {
         "alice": ("error", "AttributeValueMustBeUnique", ["ExistingAdminRoleConflict"]),
         "tbecker": ("error", "AttributeValueMustBeUnique", []),
         "mwebb": ("error", "AttributeValueMustBeUnique", ["ExistingAdminRoleConflict"]),
-        "sokafor": ("error", "InvalidSoftMatch", []),
         "ewilson": ("error", "AttributeValueMustBeUnique", []),
         "Design": ("error", "AttributeValueMustBeUnique", []),
     },
@@ -200,9 +233,22 @@ FLIPS = {
     ("features", "blockSoftMatchEnabled", True): {   # no candidate is looked for: no ExistingAdminRoleConflict either
         k: ("provision", None, []) for k in ["srossi", "jalvarez", "zbronte", "tyamada", "loconnor", "fwang", "nhaddad",
                                              "reception", "Northwind Traders Orders", "MarketingAnnouncements"]
-    } | {"alice": ("provision", None, []), "mwebb": ("provision", None, [])},
+    } | {"alice": ("provision", None, []), "mwebb": ("provision", None, []),
+         "sokafor": ("provision", None, []), "dreyes": ("provision", None, [])},
     ("simulation", "smtpMatchAnyProxy", True): {},
     ("simulation", "groupHardMatch", True): {},
+    ("simulation", "softMatchConflictQuarantines", True): {
+        "sokafor": ("provision", None, []), "dreyes": ("provision", None, []),
+    },
+    ("simulation", "eligibleRolesBlockSoftMatch", False): {
+        "mwebb": ("soft-match-smtp", None, []),
+    },
+    ("simulation", "hardeningAllRoles", True): {
+        "ipetrov": ("error", "InvalidHardMatch", []),
+    },
+    ("features", "passwordSyncEnabled", False): {
+        "gholm": ("cloud-managed", None, []),
+    },
 }
 
 FEATURE_DEFAULTS = {
@@ -212,7 +258,8 @@ FEATURE_DEFAULTS = {
     "allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled": False, "passwordSyncEnabled": True,
 }
 SIM_DEFAULTS = {"groupHardMatch": False, "hardMatchHardening": True, "smtpMatchAnyProxy": False,
-                "serviceQuirks": True, "recycleBinHoldsValues": True}
+                "serviceQuirks": True, "recycleBinHoldsValues": True,
+                "softMatchConflictQuarantines": False, "eligibleRolesBlockSoftMatch": True, "hardeningAllRoles": False}
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,6 +322,38 @@ def has_role(c):
     return bool(c.get("directoryRoles")) or bool(c.get("eligibleDirectoryRoles"))
 
 
+def privileged_role(c, all_roles):
+    """M3 r2: assigned or eligible privileged role (unknown roles count as privileged)."""
+    roles = (c.get("directoryRoles") or []) + (c.get("eligibleDirectoryRoles") or [])
+    return any(all_roles or r in PRIVILEGED or r not in NOT_PRIVILEGED for r in roles)
+
+
+def soft_match_role_block(c, sim):
+    """M6: assigned roles always block; eligible-only roles with eligibleRolesBlockSoftMatch."""
+    return bool(c.get("directoryRoles")) or (sim["eligibleRolesBlockSoftMatch"] and bool(c.get("eligibleDirectoryRoles")))
+
+
+def q7_filtered(o):
+    """Q7: Connect's out-of-box rules never export these."""
+    if o.get("isCriticalSystemObject") in (True, "TRUE", "True"):
+        return True
+    sam = o.get("sAMAccountName") or ""
+    nick = o.get("mailNickname") or ""
+    if o["objectClass"] == "user":
+        if ("sAMAccountName" in o and not sam) or sam.upper().startswith(("AAD_", "MSOL_")) or sam.lower() == "support_388945a0":
+            return True
+        if nick.lower().startswith("systemmailbox{"):
+            return True
+        if int(o.get("msExchRecipientTypeDetails") or 0) & 0x21C07000:
+            return True
+    return False
+
+
+def other_proxies(proxies):
+    """P4 (d): non-SMTP proxies, compared with their prefix, case-insensitively."""
+    return [p.lower() for p in proxies or [] if ":" in p and p.split(":", 1)[0].lower() != "smtp"]
+
+
 def mailnick(o):
     if o.get("mailNickname"):
         return o["mailNickname"]
@@ -307,6 +386,12 @@ def predict(bundle, feat, sim):
                     del_h[("upn", c["userPrincipalName"].lower())] = c["id"]
                 for _, a in smtp_of(c.get("proxyAddresses") or []):
                     del_h[("smtp", a)] = c["id"]
+    sid_h, other_h = {}, {}
+    for c in active:
+        if c["objectType"] != "contact" and c.get("onPremisesSecurityIdentifier"):
+            sid_h[c["onPremisesSecurityIdentifier"].lower()] = c["id"]
+        for p in other_proxies(c.get("proxyAddresses")):
+            other_h[p] = c["id"]
     group_primary = {}  # smtp -> id for groups (active cloud + created this cycle)
     for c in active:
         if c["objectType"] == "group" and cloud_primary(c):
@@ -331,6 +416,19 @@ def predict(bundle, feat, sim):
         """values of o land on object self_id: collisions -> quarantine or error"""
         q, err, conflict = [], None, None
         flags = []
+        # P4 (c), (d): objectSid and non-SMTP proxies: never quarantined
+        if o["objectClass"] != "contact" and o.get("objectSid"):
+            holder = sid_h.get(o["objectSid"].lower())
+            if holder and holder != self_id:
+                return None, "AttributeValueMustBeUnique", holder, flags
+        for p in other_proxies(o.get("proxyAddresses")):
+            holder = other_h.get(p)
+            if holder and holder != self_id:
+                return None, "AttributeValueMustBeUnique", holder, flags
+        if o["objectClass"] != "contact" and o.get("objectSid"):
+            sid_h.setdefault(o["objectSid"].lower(), self_id)
+        for p in other_proxies(o.get("proxyAddresses")):
+            other_h.setdefault(p, self_id)
         if o["objectClass"] == "user":
             upn, flags = upn_target(o)
             key = upn.lower()
@@ -366,6 +464,17 @@ def predict(bundle, feat, sim):
                 group_primary.setdefault(pp, self_id)
         return q, None, None, flags
 
+    def upn_kept(o, c):
+        """M8 r2, single plan (no history): a linked licensed Managed user's differing UPN stays."""
+        if o["objectClass"] != "user" or not feat["synchronizeUpnForManagedUsersEnabled"]:
+            return False
+        new, _ = upn_target(o)
+        cur = c["userPrincipalName"]
+        if new.lower() == cur.lower() or cur.lower().endswith("@" + initial.lower()):
+            return False
+        d = doms.get(cur.split("@")[1].lower(), {})
+        return d.get("authenticationType") == "Managed" and bool(c.get("assignedLicenses"))
+
     def upn_blocked(o, c):
         if o["objectClass"] != "user" or c["objectType"] != "user":
             return False
@@ -384,13 +493,23 @@ def predict(bundle, feat, sim):
         for c in active:
             if (c.get("onPremisesSyncEnabled") is True and c.get("onPremisesImmutableId") == a
                     and c["objectType"] == cls
+                    and c.get("onPremisesObjectIdentifier") in (None, o["objectGUID"])
                     and (cls != "group" or c.get("onPremisesSecurityIdentifier") == o.get("objectSid"))):
                 linked = c
-        if not in_scope(o["distinguishedName"], ous):
+        managed = [c for c in active if c.get("onPremisesImmutableId") == a and c["objectType"] == cls
+                   and (c.get("onPremisesSyncBehavior") or {}).get("isCloudManaged") is True]
+        if not in_scope(o["distinguishedName"], ous) or q7_filtered(o):
             out[k] = dict(result="out-of-scope", cloud=linked["id"] if linked else None, error=None, flags=[], q=[])
             continue
+        if managed:
+            c = managed[0]
+            fed = doms.get(c["userPrincipalName"].split("@")[1].lower(), {}).get("authenticationType") == "Federated"
+            warn = cls == "user" and (fed or feat["passwordSyncEnabled"])
+            out[k] = dict(result="cloud-managed", cloud=c["id"], error=None,
+                          flags=["CloudManagedUnsupported"] if warn else [], q=[])
+            continue
         if linked:
-            flags = ["UpnUpdateBlocked"] if upn_blocked(o, linked) else []
+            flags = ["UpnUpdateBlocked"] if upn_blocked(o, linked) else (["UpnKeptUntilChange"] if upn_kept(o, linked) else [])
             q, err, conf, f2 = place(o, linked["id"], False)
             if err:
                 out[k] = dict(result="error", cloud=conf, error=err, flags=flags, q=[])
@@ -406,7 +525,7 @@ def predict(bundle, feat, sim):
                 oid = c.get("onPremisesObjectIdentifier")
                 if feat["blockCloudObjectTakeoverThroughHardMatchEnabled"] and not c.get("onPremisesSyncEnabled"):
                     res = dict(result="error", cloud=c["id"], error="InvalidHardMatch", flags=[], q=[])
-                elif sim["hardMatchHardening"] and has_role(c):
+                elif sim["hardMatchHardening"] and privileged_role(c, sim["hardeningAllRoles"]):
                     res = dict(result="error", cloud=c["id"], error="InvalidHardMatch", flags=[], q=[])
                 elif (sim["hardMatchHardening"] and oid and oid.lower() != o["objectGUID"].lower()
                       and not feat["allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled"]):
@@ -442,10 +561,14 @@ def predict(bundle, feat, sim):
                 if c["objectType"] != cls:
                     res = dict(result="error", cloud=c["id"], error="ObjectTypeMismatch", flags=[], q=[])
                 elif c.get("onPremisesImmutableId") and c["onPremisesImmutableId"] != a:
-                    on = feat["quarantineUponProxyAddressesConflictEnabled"] if how == "smtp" else feat["quarantineUponUpnConflictEnabled"]
-                    if not on:
-                        res = dict(result="error", cloud=c["id"], error="InvalidSoftMatch", flags=[], q=[])
-                elif cls == "user" and has_role(c):
+                    if how == "smtp" and cls == "user" and not sim["softMatchConflictQuarantines"]:
+                        # M6 r2 (2026 policy): the provisioning attempt fails, nothing is created
+                        res = dict(result="error", cloud=c["id"], error="AttributeValueMustBeUnique", flags=[], q=[])
+                    else:
+                        on = feat["quarantineUponProxyAddressesConflictEnabled"] if how == "smtp" else feat["quarantineUponUpnConflictEnabled"]
+                        if not on:
+                            res = dict(result="error", cloud=c["id"], error="InvalidSoftMatch", flags=[], q=[])
+                elif cls == "user" and soft_match_role_block(c, sim):
                     extra_flags = ["ExistingAdminRoleConflict"]
                 else:
                     flags = ["UpnUpdateBlocked"] if upn_blocked(o, c) else []
@@ -491,7 +614,7 @@ def main():
                 fail(f"onPremises[{i}] lacks {k}")
         if o["objectClass"] not in ("user", "group", "contact"):
             fail(f"onPremises[{i}].objectClass {o['objectClass']!r}")
-        if o["objectClass"] == "user" and "userPrincipalName" not in o:
+        if o["objectClass"] == "user" and "userPrincipalName" not in o and not q7_filtered(o):
             fail(f"onPremises[{i}] user without userPrincipalName")
         if o["objectClass"] == "group" and o.get("groupType") not in (-2147483646, 2, 8, -2147483640, 4, -2147483644):
             fail(f"onPremises[{i}].groupType {o.get('groupType')}")
@@ -555,6 +678,8 @@ def main():
             if c.get("onPremisesSyncEnabled"):
                 fail(f"cloud[{i}] synced without ImmutableID")
             continue
+        if OPAQUE.get(cref(c)) == imm:
+            continue  # A4 r2: loaded as it is, compared as exact text
         try:
             g = guid_of_b64(imm)
         except Exception as ex:

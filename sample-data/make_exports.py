@@ -26,6 +26,7 @@ BUNDLE = json.load(open(os.path.join(HERE, "contoso.json"), encoding="utf-8"))
 OUT = os.path.join(HERE, "exports")
 FORMATS = os.path.join(HERE, "exports-formats")
 GRAPH = "https://graph.microsoft.com/v1.0/"
+BETA = "https://graph.microsoft.com/beta/"
 DOMAIN_DN = "DC=contoso,DC=com"
 SCHEMA = "CN=Schema,CN=Configuration," + DOMAIN_DN
 TENANT_ID = "4f1c2b8e-7d3a-4e59-9b61-0c2d5e8f3a17"
@@ -123,6 +124,8 @@ def ad_attributes(o):
         add("targetAddress", o.get("targetAddress"))
     add("name", cn)
     add("objectGUID", guid_bytes(g))
+    if o.get("isCriticalSystemObject"):
+        add("isCriticalSystemObject", "TRUE")
     if kind == "user":
         add("userAccountControl", str(uac(o)))
         for k in ("badPwdCount", "codePage", "countryCode"):
@@ -153,6 +156,8 @@ def ad_attributes(o):
         add("mS-DS-ConsistencyGuid", consistency_bytes(o.get("mS-DS-ConsistencyGuid")))
     add("mail", o.get("mail"))
     add("mailNickname", o.get("mailNickname"))
+    if o.get("msExchRecipientTypeDetails") is not None:
+        add("msExchRecipientTypeDetails", str(o["msExchRecipientTypeDetails"]))
     if kind == "user":
         add("targetAddress", o.get("targetAddress"))
     return a
@@ -213,8 +218,8 @@ LDAP_ATTRS = ["objectClass", "cn", "sn", "givenName", "distinguishedName", "disp
               "department", "title", "company", "description", "name", "objectGUID",
               "userAccountControl", "objectSid", "sAMAccountName", "userPrincipalName",
               "groupType", "mail", "mailNickname", "proxyAddresses", "targetAddress",
-              "mS-DS-ConsistencyGuid"]
-LDAP_FILTER = "(&(|(objectCategory=person)(objectCategory=group))(!(isCriticalSystemObject=TRUE)))"
+              "mS-DS-ConsistencyGuid", "isCriticalSystemObject", "msExchRecipientTypeDetails"]
+LDAP_FILTER = "(|(objectCategory=person)(objectCategory=group))"
 
 
 def ufn(dn):
@@ -406,7 +411,8 @@ USER_SELECT = ["id", "displayName", "userPrincipalName", "mail", "mailNickname",
                "userType", "accountEnabled", "department", "assignedLicenses", "onPremisesImmutableId",
                "onPremisesSyncEnabled", "onPremisesLastSyncDateTime", "onPremisesSamAccountName",
                "onPremisesDistinguishedName", "onPremisesDomainName", "onPremisesSecurityIdentifier",
-               "onPremisesObjectIdentifier", "onPremisesProvisioningErrors", "deletedDateTime"]
+               "onPremisesObjectIdentifier", "onPremisesProvisioningErrors", "deletedDateTime",
+               "onPremisesSyncBehavior"]
 GROUP_SELECT = ["id", "displayName", "description", "mail", "mailNickname", "mailEnabled",
                 "securityEnabled", "groupTypes", "proxyAddresses", "onPremisesSyncEnabled",
                 "onPremisesLastSyncDateTime", "onPremisesSamAccountName", "onPremisesSecurityIdentifier",
@@ -431,8 +437,8 @@ def graph_object(c, select):
     return out
 
 
-def context(entity_set, select):
-    return GRAPH + "$metadata#" + entity_set + "(" + ",".join(select) + ")"
+def context(entity_set, select, base=GRAPH):
+    return base + "$metadata#" + entity_set + "(" + ",".join(select) + ")"
 
 
 def compact(doc):
@@ -447,14 +453,15 @@ def graph():
     cloud = BUNDLE["cloud"]
     active = lambda t: [c for c in cloud if c["objectType"] == t and not c.get("deletedDateTime")]
 
-    # Users, saved page by page (a page size of 25 shows the paging).
+    # Users, saved page by page (a page size of 25 shows the paging), from the beta endpoint:
+    # onPremisesSyncBehavior (M10) is a beta property.
     users = [graph_object(c, USER_SELECT) for c in active("user")]
     pages = [users[i:i + 25] for i in range(0, len(users), 25)]
     query = "users?$select=" + ",".join(USER_SELECT) + "&$top=25"
     for n, page in enumerate(pages, 1):
-        doc = {"@odata.context": context("users", USER_SELECT)}
+        doc = {"@odata.context": context("users", USER_SELECT, BETA)}
         if n < len(pages):
-            doc["@odata.nextLink"] = GRAPH + query + "&$skiptoken=" + skiptoken(str(n))
+            doc["@odata.nextLink"] = BETA + query + "&$skiptoken=" + skiptoken(str(n))
         doc["value"] = page
         write(os.path.join(OUT, f"users-{n}.json"), compact(doc), newline="\n")
 
@@ -468,7 +475,7 @@ def graph():
     for t, select in (("user", USER_SELECT), ("group", GROUP_SELECT)):
         items = [graph_object(c, select) for c in deleted if c["objectType"] == t]
         if items:
-            doc = {"@odata.context": context(t + "s", select), "value": items}
+            doc = {"@odata.context": context(t + "s", select, BETA if t == "user" else GRAPH), "value": items}
             write(os.path.join(OUT, f"deletedItems-{t}s.json"), compact(doc), newline="\n")
 
     # Directory roles with their members, and PIM eligibility.
@@ -520,6 +527,17 @@ def graph():
     doc = {"@odata.context": GRAPH + "$metadata#roleManagement/directory/roleEligibilitySchedules(roleDefinition(id,displayName))",
            "value": schedules}
     write(os.path.join(OUT, "roleEligibilitySchedules.json"), compact(doc), newline="\n")
+
+    # Role definitions with isPrivileged (beta), for the privileged-role check (M3).
+    privileged = {"Global Administrator": True, "User Administrator": True, "Exchange Administrator": False,
+                  "Helpdesk Administrator": True, "Directory Readers": False,
+                  "Directory Synchronization Accounts": False}
+    templates["Directory Readers"] = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
+    definitions = [{"id": templates[r], "displayName": r, "isBuiltIn": True, "isPrivileged": p,
+                    "templateId": templates[r]} for r, p in sorted(privileged.items())]
+    doc = {"@odata.context": BETA + "$metadata#roleManagement/directory/roleDefinitions(id,displayName,isBuiltIn,isPrivileged,templateId)",
+           "value": definitions}
+    write(os.path.join(OUT, "roleDefinitions.json"), compact(doc), newline="\n")
 
     # Domains.
     tenant = BUNDLE["tenant"]

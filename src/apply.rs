@@ -70,6 +70,16 @@ pub enum Action {
         cloud: Uuid,
         role: String,
     },
+    /// A PIM eligibility (adminAssign), W1 r2.
+    AddEligibleRole {
+        cloud: Uuid,
+        role: String,
+    },
+    /// M10: set `onPremisesSyncBehavior.isCloudManaged` (source of authority).
+    SetCloudManaged {
+        cloud: Uuid,
+        value: bool,
+    },
     SoftDelete {
         cloud: Uuid,
     },
@@ -117,6 +127,8 @@ impl Action {
             Action::ResolveQuarantines => "resolveQuarantines",
             Action::RemoveRole { .. } => "removeRole",
             Action::AddRole { .. } => "addRole",
+            Action::AddEligibleRole { .. } => "addEligibleRole",
+            Action::SetCloudManaged { .. } => "setCloudManaged",
             Action::SoftDelete { .. } => "softDelete",
             Action::Restore { .. } => "restore",
             Action::HardDelete { .. } => "hardDelete",
@@ -199,6 +211,40 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
             c.directory_roles.push(role.clone());
             done(format!("added {role} to {}", describe_cloud(c)))
         }
+        Action::AddEligibleRole { cloud, role } => {
+            let c = cloud_mut(b, *cloud)?;
+            if c.is_deleted() {
+                return Err(Refused(format!(
+                    "{} is in the recycle bin; restore it first",
+                    describe_cloud(c)
+                )));
+            }
+            if c.eligible_directory_roles
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(role))
+            {
+                return Err(Refused(format!(
+                    "{} is already eligible for the role {role:?}",
+                    describe_cloud(c)
+                )));
+            }
+            c.eligible_directory_roles.push(role.clone());
+            done(format!("made {} eligible for {role}", describe_cloud(c)))
+        }
+        Action::SetCloudManaged { cloud, value } => {
+            let c = cloud_mut(b, *cloud)?;
+            if c.object_type == ObjectKind::Contact {
+                return Err(Refused(format!(
+                    "{}: the source of authority can be switched for users and groups only (M10)",
+                    describe_cloud(c)
+                )));
+            }
+            c.set_cloud_managed(*value);
+            done(format!(
+                "set onPremisesSyncBehavior.isCloudManaged of {} to {value} (M10)",
+                describe_cloud(c)
+            ))
+        }
         Action::SoftDelete { cloud } => {
             let c = cloud_mut(b, *cloud)?;
             if c.is_deleted() {
@@ -219,13 +265,13 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
                 )));
             }
             c.deleted_date_time = None;
-            // Restoring a synced object by hand makes it cloud-managed (X2's way out).
+            // Restoring a synced object by hand makes it cloud-only (X2's way out).
             let was_synced = c.is_synced();
             if was_synced {
                 c.on_premises_sync_enabled = Some(false);
             }
             let extra = if was_synced {
-                "; it is now cloud-managed (onPremisesSyncEnabled false), its ImmutableID kept"
+                "; it is now cloud-only (onPremisesSyncEnabled false), its ImmutableID kept"
             } else {
                 ""
             };
@@ -272,6 +318,12 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
         }
         Action::ClearImmutableId { cloud } => {
             let c = cloud_mut(b, *cloud)?;
+            if c.is_deleted() {
+                return Err(Refused(format!(
+                    "{} is in the recycle bin: restore it first, then clear its ImmutableID (X2)",
+                    describe_cloud(c)
+                )));
+            }
             if c.is_synced() {
                 // X2
                 return Err(Refused(format!(
@@ -432,12 +484,19 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
     }
     // Ids in use, so a new object's derived id never collides (one set, not a scan per object).
     let mut ids: std::collections::HashSet<Uuid> = b.cloud.iter().map(|c| c.id).collect();
+    let consistency_guid = b.connect.source_anchor == SourceAnchorAttribute::ConsistencyGuid;
     for out in &plan.outcomes {
         let o = &b.on_premises[out.on_prem as usize];
+        let exported = matches!(out.result, SyncResult::Linked | SyncResult::Provision)
+            || out.result.is_takeover();
         match out.result {
             SyncResult::Linked => {
                 let c = &mut b.cloud[out.cloud.expect("linked has a cloud object") as usize];
-                write_attributes(c, o, out, now);
+                if c.on_premises_object_identifier.is_none() {
+                    // X4: the next successful sync stamps a fresh value.
+                    c.on_premises_object_identifier = Some(o.object_guid.to_string());
+                }
+                write_attributes(c, o, out, now, &b.tenant);
             }
             r if r.is_takeover() => {
                 let c = &mut b.cloud[out.cloud.expect("a match has a cloud object") as usize];
@@ -445,7 +504,7 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
                 c.on_premises_sync_enabled = Some(true);
                 c.on_premises_immutable_id = Some(out.source_anchor.clone());
                 c.on_premises_object_identifier = Some(o.object_guid.to_string());
-                write_attributes(c, o, out, now);
+                write_attributes(c, o, out, now, &b.tenant);
             }
             SyncResult::Provision => {
                 let mut id = Uuid::new_v5(&PROVISION_NAMESPACE, o.object_guid.as_bytes());
@@ -461,27 +520,54 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
                     // groupType bit 0x80000000 marks a security group.
                     c.security_enabled = Some(o.group_type.is_some_and(|t| t & 0x8000_0000 != 0));
                 }
-                write_attributes(&mut c, o, out, now);
+                write_attributes(&mut c, o, out, now, &b.tenant);
                 b.cloud.push(c);
             }
             SyncResult::OutOfScope => {
-                if let Some(ci) = out.cloud {
+                if let Some(ci) = out.cloud
+                    && out.has_flag(crate::outcome::Flag::SoftDeleteOnSync)
+                {
                     let c = &mut b.cloud[ci as usize];
                     c.deleted_date_time = Some(now.unwrap_or("simulated").to_string());
+                    // Q6 (r2): a sync-deleted object is no longer synced (DirSyncEnabled false).
+                    c.on_premises_sync_enabled = Some(false);
                 }
             }
             _ => {}
+        }
+        // A2 (r2): Connect writes the objectGUID back into an empty mS-DS-ConsistencyGuid at the
+        // object's first export (users; the anchor itself does not change).
+        if exported && consistency_guid {
+            let o = &mut b.on_premises[out.on_prem as usize];
+            if o.object_class == ObjectKind::User && o.consistency_guid.is_none() {
+                o.consistency_guid = Some(Anchor::from_guid(o.object_guid));
+            }
         }
     }
 }
 
 /// M7: every on-prem value overwrites the cloud value; quarantined values are kept out and
 /// recorded as provisioning errors (Q1).
-fn write_attributes(c: &mut CloudObject, o: &OnPremObject, out: &Outcome, now: Option<&str>) {
+fn write_attributes(
+    c: &mut CloudObject,
+    o: &OnPremObject,
+    out: &Outcome,
+    now: Option<&str>,
+    tenant: &Tenant,
+) {
     if o.display_name.is_some() {
         c.display_name = o.display_name.clone();
     }
-    if o.mail.is_some() {
+    // A quarantined address is held back from `mail` too: the cloud object must not hold the
+    // value it was quarantined for (Q1, P4).
+    let mail_held_back = o.mail.as_deref().is_some_and(|m| {
+        out.quarantines(PropertyName::ProxyAddresses, m)
+            || c.on_premises_provisioning_errors.iter().any(|e| {
+                e.property_causing_error == PropertyName::ProxyAddresses.as_str()
+                    && strip_smtp_prefix(&e.value).eq_ignore_ascii_case(m)
+            })
+    });
+    if o.mail.is_some() && !mail_held_back {
         c.mail = o.mail.clone();
     }
     if o.object_class != ObjectKind::User || o.mail_nickname.is_some() {
@@ -490,8 +576,25 @@ fn write_attributes(c: &mut CloudObject, o: &OnPremObject, out: &Outcome, now: O
     if let Some(upn) = &out.cloud_upn {
         c.user_principal_name = Some(upn.clone());
     }
-    if let (Some(sid), ObjectKind::Group) = (&o.object_sid, o.object_class) {
+    // P4 (r2): the sync stamps onPremisesSecurityIdentifier on the users and groups it writes.
+    if let Some(sid) = &o.object_sid
+        && o.object_class != ObjectKind::Contact
+    {
         c.on_premises_security_identifier = Some(sid.clone());
+    }
+    // M8, M9 (r2): remember what was exported, to know later whether the on-prem UPN changed.
+    if o.object_class == ObjectKind::User {
+        let upn = o.user_principal_name.clone();
+        let verified = upn
+            .as_deref()
+            .and_then(domain_of)
+            .is_some_and(|d| tenant.is_verified_suffix(d));
+        c.set_last_export(&LastExport {
+            object_guid: Some(o.object_guid.to_string()),
+            user_principal_name: upn,
+            mail_nickname: o.mail_nickname.clone(),
+            upn_suffix_verified: verified,
+        });
     }
     let proxies = written_proxies(o, out, c);
     c.proxy_addresses = proxies;

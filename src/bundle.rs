@@ -172,6 +172,9 @@ fn validate(file: &str, b: &Bundle) -> Result<(), InputError> {
             ));
         }
     }
+    if let Err((position, message)) = crate::roles::role_definitions(b) {
+        return Err(InputError::new(file, position, message));
+    }
     if b.tenant.initial_domain.is_empty() {
         return Err(InputError::new(
             file,
@@ -603,7 +606,9 @@ impl<'de> Deserialize<'de> for ConsistencyGuidText {
     }
 }
 
-/// An ImmutableID field: base64 of exactly 16 bytes (A4); the text is kept as written (A3).
+/// A cloud ImmutableID field: any string (A4 r2: third-party federation and custom anchors set
+/// values such as `jsmith@contoso.com`); the text is kept as written and compared exactly (A3).
+/// Values that are not base64 of 16 bytes are named in the load report, never refused.
 struct ImmutableIdText(Option<String>);
 
 impl<'de> Deserialize<'de> for ImmutableIdText {
@@ -613,9 +618,7 @@ impl<'de> Deserialize<'de> for ImmutableIdText {
         // that equals no other (A3 compares the text exactly).
         match s.as_deref().map(str::trim) {
             None | Some("") => Ok(ImmutableIdText(None)),
-            Some(t) => Anchor::parse_immutable_id(t)
-                .map(|_| ImmutableIdText(Some(t.to_string())))
-                .map_err(|e| de::Error::custom(e.0)),
+            Some(t) => Ok(ImmutableIdText(Some(t.to_string()))),
         }
     }
 }
@@ -1139,6 +1142,29 @@ impl Serialize for CloudJson<'_> {
     }
 }
 
+/// A4 (r2): the cloud objects whose ImmutableID is not derived from a GUID (not base64 of 16
+/// bytes), as (index in `cloud`, value), for the load report.
+pub fn opaque_immutable_ids(b: &Bundle) -> Vec<(usize, &str)> {
+    b.cloud
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let id = c.on_premises_immutable_id.as_deref()?;
+            Anchor::parse_immutable_id(id).is_err().then_some((i, id))
+        })
+        .collect()
+}
+
+/// The load report's sentence for an opaque ImmutableID (A4).
+pub fn opaque_immutable_id_message(c: &CloudObject, value: &str) -> String {
+    format!(
+        "{} ({}): onPremisesImmutableId {} is not derived from a GUID (not base64 of 16 bytes; set by third-party federation or a custom anchor): loaded as it is and compared as exact text (A4)",
+        crate::sanitize::display_safe(c.name()),
+        c.id,
+        crate::sanitize::display_safe(&format!("{value:?}"))
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1166,14 +1192,25 @@ mod tests {
         assert!(e.position.starts_with("onPremises[0].objectGUID"), "{e}");
         assert!(e.message.contains("expected a GUID"), "{e}");
 
-        let e = err(
-            r#"{"tenant":{"initialDomain":"c.onmicrosoft.com"},"cloud":[{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","objectType":"user","onPremisesImmutableId":"xMf1FXx9RIcbcAbDlqeOA=="}]}"#,
+        // A4 (r2): a cloud ImmutableID that is not base64 of 16 bytes loads as it is, and is named.
+        let b = parse_bundle(
+            "t.json",
+            br#"{"tenant":{"initialDomain":"c.onmicrosoft.com"},"cloud":[{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","objectType":"user","onPremisesImmutableId":"xMf1FXx9RIcbcAbDlqeOA=="},{"id":"6e7b768e-07e2-4810-8459-485f84f8f205","objectType":"user","onPremisesImmutableId":"EMP004711"}]}"#,
+        )
+        .expect("opaque ImmutableIDs load");
+        assert_eq!(
+            b.cloud[0].on_premises_immutable_id.as_deref(),
+            Some("xMf1FXx9RIcbcAbDlqeOA==")
+        );
+        let opaque = opaque_immutable_ids(&b);
+        assert_eq!(
+            opaque,
+            vec![(0, "xMf1FXx9RIcbcAbDlqeOA=="), (1, "EMP004711")]
         );
         assert!(
-            e.position.starts_with("cloud[0].onPremisesImmutableId"),
-            "{e}"
+            opaque_immutable_id_message(&b.cloud[1], "EMP004711")
+                .contains("not derived from a GUID")
         );
-        assert!(e.message.contains("16 bytes"), "{e}");
 
         let e = err(
             r#"{"tenant":{"initialDomain":"c.onmicrosoft.com","features":{"blockSoftMatch":true}}}"#,

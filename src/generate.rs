@@ -97,10 +97,16 @@ enum Case {
     OutOfScope,
     /// A synced user moved to a disabled-users OU: its cloud object is soft-deleted (Q6).
     OutOfScopeLinked,
+    /// A synced user whose source of authority was switched to the cloud (M10).
+    CloudManagedUser,
+    /// New user whose SIP: address a cloud-only Teams account already holds (P4 d).
+    SipClash,
+    /// Connect's own service account in scope: filtered by the out-of-box rules (Q7).
+    BuiltInAccount,
 }
 
 /// Shares of the on-prem objects, in parts per 10,000; `LinkedUser` takes the rest (about 72%).
-const MIX: [(Case, usize); 31] = [
+const MIX: [(Case, usize); 34] = [
     (Case::LinkedUserRenamed, 50),
     (Case::LinkedUserAliasClash, 20),
     (Case::LinkedUserQuarantined, 20),
@@ -132,6 +138,9 @@ const MIX: [(Case, usize); 31] = [
     (Case::CopiedAnchor, 3),
     (Case::OutOfScope, 250),
     (Case::OutOfScopeLinked, 3),
+    (Case::CloudManagedUser, 5),
+    (Case::SipClash, 5),
+    (Case::BuiltInAccount, 2),
 ];
 
 impl Case {
@@ -149,6 +158,7 @@ impl Case {
             | Case::DuplicateInCycle
             | Case::DuplicateGroupInCycle
             | Case::CopiedAnchor
+            | Case::BuiltInAccount
             | Case::OutOfScope => 0,
             _ => 1,
         }
@@ -160,6 +170,8 @@ impl Case {
 const INITIAL_DOMAIN: &str = "contoso.onmicrosoft.com";
 const ROUTING_DOMAIN: &str = "contoso.mail.onmicrosoft.com";
 const INCLUDED_OU: &str = "OU=Corp,DC=contoso,DC=com";
+/// The mail domain of generated users (SIP addresses, service accounts).
+const DOMAIN: &str = "contoso.com";
 const CAPTURED: &str = "2026-07-15T06:00:00Z";
 /// (domain, federated, verified)
 const DOMAINS: [(&str, bool, bool); 4] = [
@@ -1057,6 +1069,38 @@ impl Generator {
                 let c = self.synced_twin(&mut r, &o);
                 o.distinguished_name =
                     format!("CN={},OU=Disabled Users,DC=contoso,DC=com", person.cn());
+                (o, vec![c])
+            }
+            Case::SipClash => {
+                let mut o = self.user(&mut r, i, &person, UserKind::New);
+                let sip = format!("SIP:{}@{}", person.local, DOMAIN);
+                o.proxy_addresses.push(sip.clone());
+                // A cloud-only Teams room account that took the same SIP address.
+                let mut c = cloud_copy(&mut r, &o);
+                let room = format!("room-{}", person.local);
+                c.display_name = Some(format!("Room {}", person.display()));
+                c.user_principal_name = Some(format!("{room}@{DOMAIN}"));
+                c.mail = Some(format!("{room}@{DOMAIN}"));
+                c.mail_nickname = Some(room.clone());
+                c.proxy_addresses = vec![format!("SMTP:{room}@{DOMAIN}"), sip];
+                (o, vec![c])
+            }
+            Case::BuiltInAccount => {
+                let mut o = self.user(&mut r, i, &person, UserKind::New);
+                let name = format!("MSOL_{:012x}", r.next_u64() & 0xffff_ffff_ffff);
+                o.sam_account_name = Some(name.clone());
+                o.display_name = Some(name.clone());
+                o.user_principal_name = Some(format!("{name}@{DOMAIN}"));
+                o.mail = None;
+                o.proxy_addresses.clear();
+                o.distinguished_name = format!("CN={name},OU=Service Accounts,{INCLUDED_OU}");
+                (o, Vec::new())
+            }
+            Case::CloudManagedUser => {
+                let o = self.user(&mut r, i, &person, UserKind::Synced);
+                let mut c = self.synced_twin(&mut r, &o);
+                c.set_cloud_managed(true);
+                c.on_premises_sync_enabled = Some(false);
                 (o, vec![c])
             }
         }

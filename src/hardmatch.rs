@@ -117,6 +117,7 @@ impl RowReport {
 /// Checks every row against the snapshot and plans the passing ones together.
 pub fn check(b: &Bundle, rows: Vec<CsvRow>) -> Vec<RowReport> {
     let index = CloudIndex::build(b);
+    let roles = crate::roles::RoleTable::for_bundle(b);
     let by_sam: HashMap<Box<str>, usize> = b
         .on_premises
         .iter()
@@ -190,8 +191,17 @@ pub fn check(b: &Bundle, rows: Vec<CsvRow>) -> Vec<RowReport> {
                     other.principal().unwrap_or("-")
                 ));
             }
-            if b.settings.get(Setting::HardMatchHardening) && c.has_directory_role() {
-                r.problems.push("the cloud user holds a directory role: hard match is blocked by the 2026 hardening (M3); use W1".into());
+            // M3 (r2): only privileged roles, assigned or eligible, block.
+            let blocking = if b.settings.get(Setting::HardMatchHardening) {
+                roles.blocking_roles(c, b.settings.get(Setting::HardeningAllRoles))
+            } else {
+                Vec::new()
+            };
+            if !blocking.is_empty() {
+                r.problems.push(format!(
+                    "the cloud user is assigned or eligible for a privileged directory role ({}): hard match is blocked by the 2026 hardening (M3); use W1",
+                    blocking.join(", ")
+                ));
             }
             if b.settings.get(Setting::BlockCloudObjectTakeoverThroughHardMatch) {
                 r.problems.push("blockCloudObjectTakeoverThroughHardMatchEnabled is on: the takeover would fail with InvalidHardMatch (M3)".into());

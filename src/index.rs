@@ -117,6 +117,10 @@ pub struct CloudIndex {
     /// Soft-deleted synced objects, which still hold their values (Q5).
     deleted_by_upn: KeyMap,
     deleted_by_smtp: KeyMap,
+    /// Active objects' non-SMTP proxies (`SIP:`, `X500:` …), folded with their prefix (P4 d).
+    by_other_proxy: KeyMap,
+    /// onPremisesObjectIdentifier, folded: the on-prem object a cloud object was exported from (A6).
+    by_object_identifier: KeyMap,
 }
 
 impl std::fmt::Debug for CloudIndex {
@@ -158,6 +162,8 @@ impl CloudIndex {
             &self.by_any_smtp,
             &self.deleted_by_upn,
             &self.deleted_by_smtp,
+            &self.by_other_proxy,
+            &self.by_object_identifier,
         ]
         .iter()
         .map(|m| m.table.len())
@@ -177,8 +183,22 @@ impl CloudIndex {
         if let Some(sid) = &c.on_premises_security_identifier {
             folded(&mut self.by_sid, sid);
         }
+        // A6: the object a cloud object was exported from: its onPremisesObjectIdentifier, or
+        // (cleared, X4) what the simulated state remembers of the last export.
+        if let Some(id) = &c.on_premises_object_identifier {
+            folded(&mut self.by_object_identifier, id.trim());
+        } else if let Some(guid) = c
+            .extra
+            .get(crate::model::LAST_EXPORT_KEY)
+            .and_then(|e| e.get("objectGUID"))
+            .and_then(|g| g.as_str())
+        {
+            folded(&mut self.by_object_identifier, guid.trim());
+        }
         if c.is_deleted() {
-            if c.is_synced() {
+            // Q5; Q6 (r2): a sync-deleted object has onPremisesSyncEnabled false but still came
+            // from on-premises (it keeps its ImmutableID).
+            if c.is_synced() || c.on_premises_immutable_id.is_some() {
                 if let Some(upn) = &c.user_principal_name {
                     folded(&mut self.deleted_by_upn, upn);
                 }
@@ -197,6 +217,9 @@ impl CloudIndex {
         for a in c.smtp_addresses() {
             folded(&mut self.by_any_smtp, a);
         }
+        for p in c.other_proxies() {
+            folded(&mut self.by_other_proxy, p);
+        }
     }
 
     /// M3: objects (active or soft-deleted) whose ImmutableID is exactly this text.
@@ -206,6 +229,29 @@ impl CloudIndex {
 
     pub fn with_sid(&self, sid: &str) -> &[CloudIdx] {
         self.by_sid.get(&self.arena, &fold(sid))
+    }
+
+    /// [`Self::with_sid`] for a key already folded.
+    pub fn with_folded_sid(&self, folded: &str) -> &[CloudIdx] {
+        self.by_sid.get(&self.arena, folded)
+    }
+
+    /// P4 (d): active objects holding a (folded, prefixed) non-SMTP proxy address.
+    pub fn other_proxy_holders(&self, folded: &str) -> &[CloudIdx] {
+        self.by_other_proxy.get(&self.arena, folded)
+    }
+
+    /// A6: objects whose onPremisesObjectIdentifier names this objectGUID.
+    pub fn with_object_identifier(&self, object_guid: &str) -> &[CloudIdx] {
+        self.by_object_identifier
+            .get(&self.arena, &fold(object_guid))
+    }
+
+    /// [`Self::with_object_identifier`] by the GUID itself (formatted on the stack).
+    pub fn with_object_guid(&self, guid: uuid::Uuid) -> &[CloudIdx] {
+        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let key: &str = guid.hyphenated().encode_lower(&mut buf);
+        self.by_object_identifier.get(&self.arena, key)
     }
 
     /// M5: active objects whose primary SMTP is this (folded) address.

@@ -238,6 +238,15 @@ pub fn smtp_proxies(proxies: &[String]) -> impl Iterator<Item = SmtpProxy<'_>> {
     })
 }
 
+/// P4 (d): proxy addresses with a prefix other than `smtp:` (compared with their prefix).
+pub fn other_proxies(proxies: &[String]) -> impl Iterator<Item = &str> {
+    proxies.iter().map(String::as_str).filter(|raw| {
+        raw.split_once(':').is_some_and(|(prefix, rest)| {
+            !prefix.is_empty() && !rest.trim().is_empty() && !prefix.eq_ignore_ascii_case("smtp")
+        })
+    })
+}
+
 /// P2: whether the service would discard this address (as written after the prefix).
 pub fn discarded_address(address: &str) -> Option<Discard> {
     if address.starts_with(' ') {
@@ -362,7 +371,163 @@ impl OnPremObject {
     }
 }
 
+impl OnPremObject {
+    /// An attribute kept in `extra`, its name matched case-insensitively (AD attribute names).
+    pub fn extra_attr(&self, name: &str) -> Option<&Value> {
+        extra_attr(&self.extra, name)
+    }
+
+    /// Q7: `isCriticalSystemObject` (true, or the text TRUE as LDIF and CSV exports write it).
+    pub fn is_critical_system_object(&self) -> bool {
+        self.extra_attr("isCriticalSystemObject")
+            .is_some_and(truthy)
+    }
+
+    /// Q7: `msExchRecipientTypeDetails` as a number (a JSON number or its decimal text).
+    pub fn recipient_type_details(&self) -> Option<i64> {
+        self.extra_attr("msExchRecipientTypeDetails")
+            .and_then(integer)
+    }
+
+    /// Q7's attributes in one pass over `extra` (the planner asks for every object):
+    /// isCriticalSystemObject, msExchRecipientTypeDetails, msExchHideFromAddressLists, memberCount.
+    pub fn system_attributes(&self) -> SystemAttributes {
+        let mut a = SystemAttributes::default();
+        for (k, v) in &self.extra {
+            if k.eq_ignore_ascii_case("isCriticalSystemObject") {
+                a.critical = truthy(v);
+            } else if k.eq_ignore_ascii_case("msExchRecipientTypeDetails") {
+                a.recipient_type_details = integer(v);
+            } else if k.eq_ignore_ascii_case("msExchHideFromAddressLists") {
+                a.hidden_from_address_lists = truthy(v);
+            } else if k.eq_ignore_ascii_case("memberCount") {
+                a.member_count = integer(v);
+            }
+        }
+        a
+    }
+
+    /// Q7: `msExchHideFromAddressLists`.
+    pub fn hidden_from_address_lists(&self) -> bool {
+        self.extra_attr("msExchHideFromAddressLists")
+            .is_some_and(truthy)
+    }
+}
+
+/// The attributes Connect's out-of-box filters read (Q7), from [`OnPremObject::system_attributes`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SystemAttributes {
+    pub critical: bool,
+    pub recipient_type_details: Option<i64>,
+    pub hidden_from_address_lists: bool,
+    pub member_count: Option<i64>,
+}
+
+/// A value in `extra`, by case-insensitive key.
+fn extra_attr<'a>(extra: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    extra.get(name).or_else(|| {
+        extra
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+/// true / "TRUE" / "True" / 1 (a one-valued list counts as its value).
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::String(s) => s.trim().eq_ignore_ascii_case("true"),
+        Value::Number(n) => n.as_i64().is_some_and(|n| n != 0),
+        Value::Array(a) if a.len() == 1 => truthy(&a[0]),
+        _ => false,
+    }
+}
+
+fn integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Array(a) if a.len() == 1 => integer(&a[0]),
+        _ => None,
+    }
+}
+
+/// What the simulated sync last exported for a linked object (M8, M9 r2): the on-prem values
+/// that decide when the cloud UPN is recalculated. Kept on the cloud object under
+/// [`LAST_EXPORT_KEY`] so that a bundle written by `sync` remembers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LastExport {
+    pub object_guid: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub mail_nickname: Option<String>,
+    /// Whether the on-prem UPN's suffix was a verified domain then (M9).
+    pub upn_suffix_verified: bool,
+}
+
+/// The cloud object's key for [`LastExport`] (simulator state, not a Graph property).
+pub const LAST_EXPORT_KEY: &str = "syncscopeLastExport";
+
 impl CloudObject {
+    /// M10: `onPremisesSyncBehavior.isCloudManaged` (source of authority switched to the cloud).
+    pub fn is_cloud_managed(&self) -> bool {
+        self.extra
+            .get("onPremisesSyncBehavior")
+            .and_then(|b| b.get("isCloudManaged"))
+            .is_some_and(truthy)
+    }
+
+    /// M10: sets `onPremisesSyncBehavior.isCloudManaged`.
+    pub fn set_cloud_managed(&mut self, value: bool) {
+        let entry = self
+            .extra
+            .entry("onPremisesSyncBehavior")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        if let Some(m) = entry.as_object_mut() {
+            m.insert("isCloudManaged".into(), Value::Bool(value));
+        }
+    }
+
+    /// M8, M9 (r2): what the simulated sync last exported to this object, if it remembers.
+    pub fn last_export(&self) -> Option<LastExport> {
+        let m = self.extra.get(LAST_EXPORT_KEY)?.as_object()?;
+        let text = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+        Some(LastExport {
+            object_guid: text("objectGUID"),
+            user_principal_name: text("userPrincipalName"),
+            mail_nickname: text("mailNickname"),
+            upn_suffix_verified: m
+                .get("upnSuffixVerified")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+        })
+    }
+
+    pub fn set_last_export(&mut self, e: &LastExport) {
+        let mut m = Map::new();
+        let mut put = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                m.insert(k.into(), Value::String(v.clone()));
+            }
+        };
+        put("objectGUID", &e.object_guid);
+        put("userPrincipalName", &e.user_principal_name);
+        put("mailNickname", &e.mail_nickname);
+        m.insert(
+            "upnSuffixVerified".into(),
+            Value::Bool(e.upn_suffix_verified),
+        );
+        self.extra.insert(LAST_EXPORT_KEY.into(), Value::Object(m));
+    }
+
+    /// The non-SMTP proxy addresses (`SIP:`, `X500:`, `EUM:` …), P4 (d).
+    pub fn other_proxies(&self) -> impl Iterator<Item = &str> {
+        other_proxies(&self.proxy_addresses)
+    }
+
     /// P1 on the cloud side.
     pub fn primary_smtp(&self) -> Option<&str> {
         primary_smtp_of(&self.proxy_addresses, self.mail.as_deref())

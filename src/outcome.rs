@@ -16,10 +16,12 @@ pub enum SyncResult {
     Provision,
     Error,
     OutOfScope,
+    /// M10 (r2): the cloud twin's source of authority is the cloud; the sync does not write it.
+    CloudManaged,
 }
 
 impl SyncResult {
-    pub const ALL: [SyncResult; 8] = [
+    pub const ALL: [SyncResult; 9] = [
         SyncResult::Linked,
         SyncResult::HardMatch,
         SyncResult::Restore,
@@ -28,6 +30,7 @@ impl SyncResult {
         SyncResult::Provision,
         SyncResult::Error,
         SyncResult::OutOfScope,
+        SyncResult::CloudManaged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +43,7 @@ impl SyncResult {
             SyncResult::Provision => "provision",
             SyncResult::Error => "error",
             SyncResult::OutOfScope => "out-of-scope",
+            SyncResult::CloudManaged => "cloud-managed",
         }
     }
 
@@ -65,6 +69,8 @@ pub enum ErrorCode {
     AttributeValueMustBeUnique,
     /// A5 (added): a second on-prem object carries a sourceAnchor that an earlier one already joins.
     DuplicateSourceAnchor,
+    /// A6 (r2): the sourceAnchor changed after the object was exported.
+    SourceAnchorChanged,
 }
 
 impl ErrorCode {
@@ -76,6 +82,7 @@ impl ErrorCode {
             ErrorCode::ObjectTypeMismatch => "ObjectTypeMismatch",
             ErrorCode::AttributeValueMustBeUnique => "AttributeValueMustBeUnique",
             ErrorCode::DuplicateSourceAnchor => "DuplicateSourceAnchor",
+            ErrorCode::SourceAnchorChanged => "SourceAnchorChanged",
         }
     }
 
@@ -99,12 +106,17 @@ impl ErrorCode {
                 "The address belongs to a cloud object of another type (M6): change the on-prem object's primary SMTP, or remove the address from the cloud object.",
             ],
             ErrorCode::AttributeValueMustBeUnique => &[
+                "If the on-prem object is the same person as the cloud object synced earlier (re-created, moved forests, restored, ConsistencyGuid changed): re-anchor it (W5: set mS-DS-ConsistencyGuid to the cloud object's ImmutableID), then sync (M6).",
                 "Another object holds the value: change it on one side (P4).",
+                "objectSid and non-SMTP proxies (SIP:, X500: …) are never quarantined: the export fails until one side changes (P4).",
                 "If the holder is a soft-deleted synced object: purge it from the recycle bin (Q5).",
                 "With duplicate attribute resiliency on, the value would be quarantined instead (Q1).",
             ],
             ErrorCode::DuplicateSourceAnchor => &[
                 "Two on-prem objects carry the same sourceAnchor (copied mS-DS-ConsistencyGuid?): clear it on the one that is not the cloud object's source.",
+            ],
+            ErrorCode::SourceAnchorChanged => &[
+                "The object's sourceAnchor changed after it was exported (A6): set mS-DS-ConsistencyGuid back to the cloud object's ImmutableID; Connect stops synchronizing the object until then.",
             ],
         }
     }
@@ -122,6 +134,10 @@ pub enum Flag {
     DeletionThresholdExceeded,
     /// A value the service discards (P2).
     DiscardedValue,
+    /// M10: cloud-managed, but the user depends on on-prem passwords or AD FS (not supported).
+    CloudManagedUnsupported,
+    /// M8 (r2): a UPN difference that predates the feature stays until the on-prem UPN changes.
+    UpnKeptUntilChange,
 }
 
 impl Flag {
@@ -133,6 +149,8 @@ impl Flag {
             Flag::SoftDeleteOnSync => "SoftDeleteOnSync",
             Flag::DeletionThresholdExceeded => "DeletionThresholdExceeded",
             Flag::DiscardedValue => "DiscardedValue",
+            Flag::CloudManagedUnsupported => "CloudManagedUnsupported",
+            Flag::UpnKeptUntilChange => "UpnKeptUntilChange",
         }
     }
 }
@@ -167,6 +185,9 @@ pub struct Outcome {
     /// For errors caused by an on-prem object earlier in the cycle (Q2, Q4).
     pub conflicting_on_prem: Option<u32>,
     pub error: Option<ErrorCode>,
+    /// With `AttributeValueMustBeUnique`: the attribute (`UserPrincipalName`, `ProxyAddresses`,
+    /// `OnPremiseSecurityIdentifier`), interfaces §3.
+    pub attribute_conflict_name: Option<&'static str>,
     pub flags: Vec<Flag>,
     pub quarantined: Vec<Quarantine>,
     /// The UPN the cloud object has after the sync (users only).
@@ -183,6 +204,7 @@ impl Outcome {
             cloud: None,
             conflicting_on_prem: None,
             error: None,
+            attribute_conflict_name: None,
             flags: Vec::new(),
             quarantined: Vec::new(),
             cloud_upn: None,

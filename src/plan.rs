@@ -4,8 +4,9 @@
 use crate::index::{CloudIdx, CloudIndex, fold};
 use crate::model::*;
 use crate::outcome::*;
+use crate::roles::RoleTable;
 use crate::settings::{Setting, Settings};
-use crate::trace::{Note, Refusal, Step};
+use crate::trace::{Note, Refusal, Step, UniqueAttribute};
 
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -19,8 +20,8 @@ pub struct Plan {
 
 impl Plan {
     /// Counts per result, in the order of [`SyncResult::ALL`].
-    pub fn counts(&self) -> [(SyncResult, usize); 8] {
-        let mut n = [0usize; 8];
+    pub fn counts(&self) -> [(SyncResult, usize); 9] {
+        let mut n = [0usize; 9];
         for o in &self.outcomes {
             n[o.result as usize] += 1;
         }
@@ -74,8 +75,11 @@ pub fn plan_what_if(
         connect,
         ix: index,
         s: settings,
+        roles: RoleTable::for_bundle(bundle),
         claims: [FastMap::default(), FastMap::default()],
+        unique_claims: [FastMap::default(), FastMap::default()],
         taken: vec![FREE; bundle.cloud.len()],
+        taken_over: vec![false; bundle.cloud.len()],
         anchors: FastMap::default(),
         deletions: Vec::new(),
     };
@@ -146,8 +150,15 @@ struct Planner<'a> {
     /// Values claimed earlier in this cycle (Q2), over the index's holders; one map per
     /// namespace, looked up by the folded text.
     claims: [FastMap<Box<str>, Holder>; 2],
+    /// P4 (c), (d): objectSids and non-SMTP proxies claimed earlier in this cycle, by
+    /// [`UniqueAttribute`].
+    unique_claims: [FastMap<Box<str>, Holder>; 2],
+    /// M3: which roles are privileged.
+    roles: RoleTable,
     /// Per cloud object: the on-prem object that links or takes it over in this cycle, or FREE.
     taken: Vec<u32>,
+    /// Cloud objects taken over (not merely linked) in this cycle (Q2).
+    taken_over: Vec<bool>,
     /// A5: sourceAnchors already joined or provisioned in this cycle, by whom and onto what.
     anchors: FastMap<crate::anchor::Anchor, (u32, Option<CloudIdx>)>,
     deletions: Vec<CloudIdx>,
@@ -198,20 +209,75 @@ impl<'a> Planner<'a> {
             },
         });
         let linked = self.find_linked(o, &out.source_anchor);
+        // M10: a cloud twin whose source of authority is the cloud is not written by the sync.
+        let cloud_managed = self.cloud_managed_twin(o, &out.source_anchor);
 
-        // Q6: sync scope first; a linked object leaving the scope is soft-deleted in the cloud.
-        if !self.connect.in_scope(&o.distinguished_name) {
+        // Q6, Q7: sync scope and the out-of-box filters first; a linked object leaving the
+        // scope is soft-deleted in the cloud, unless its twin is cloud-managed (M10).
+        let in_scope = self.connect.in_scope(&o.distinguished_name);
+        let filtered = if in_scope {
+            crate::filters::out_of_box_filter(o)
+        } else {
+            None
+        };
+        if !in_scope || filtered.is_some() {
             out.result = SyncResult::OutOfScope;
-            let note = match linked {
-                Some(c) => {
+            let rule = if in_scope { "Q7" } else { "Q6" };
+            let note = match (linked, cloud_managed, filtered) {
+                (_, Some(c), _) => {
+                    out.cloud = Some(c);
+                    out.steps.push(Step {
+                        rule,
+                        note: filtered.map_or(Note::OutOfScope, Note::OutOfBoxFilter),
+                    });
+                    out.steps.push(Step {
+                        rule: "M10",
+                        note: Note::CloudManagedNoDelete(c),
+                    });
+                    return out;
+                }
+                (Some(c), None, _) => {
                     out.cloud = Some(c);
                     out.flag(Flag::SoftDeleteOnSync);
                     self.deletions.push(c);
+                    if let Some(why) = filtered {
+                        out.steps.push(Step {
+                            rule,
+                            note: Note::OutOfBoxFilter(why),
+                        });
+                    }
                     Note::OutOfScopeLinked(c)
                 }
-                None => Note::OutOfScope,
+                (None, None, Some(why)) => Note::OutOfBoxFilter(why),
+                (None, None, None) => Note::OutOfScope,
             };
-            out.steps.push(Step { rule: "Q6", note });
+            out.steps.push(Step { rule, note });
+            return out;
+        }
+        if let Some(c) = cloud_managed {
+            out.result = SyncResult::CloudManaged;
+            out.cloud = Some(c);
+            out.steps.push(Step {
+                rule: "M10",
+                note: Note::CloudManaged(c),
+            });
+            let cand = self.cloud(c);
+            let federated = cand
+                .user_principal_name
+                .as_deref()
+                .and_then(domain_of)
+                .is_some_and(|d| self.b.tenant.is_federated(d));
+            let password = self.s.get(Setting::PasswordSync);
+            if cand.object_type == ObjectKind::User && (federated || password) {
+                out.flag(Flag::CloudManagedUnsupported);
+                out.steps.push(Step {
+                    rule: "M10",
+                    note: Note::CloudManagedUnsupported {
+                        federated,
+                        password,
+                    },
+                });
+            }
             return out;
         }
         if self.connect.included_ous.is_some() {
@@ -243,6 +309,18 @@ impl<'a> Planner<'a> {
                 };
                 self.settle(&mut out, o, SyncResult::Linked, step, Mode::Update(c));
             }
+            return out;
+        }
+
+        // A6: the cloud object this object was exported to carries another ImmutableID.
+        if let Some(c) = self.exported_to_with_other_anchor(o, &out.source_anchor) {
+            out.result = SyncResult::Error;
+            out.error = Some(ErrorCode::SourceAnchorChanged);
+            out.cloud = Some(c);
+            out.steps.push(Step {
+                rule: "A6",
+                note: Note::SourceAnchorChanged(c),
+            });
             return out;
         }
 
@@ -278,15 +356,53 @@ impl<'a> Planner<'a> {
                 });
                 return out;
             }
+            let eligible_block = self.s.get(Setting::EligibleRolesBlockSoftMatch);
+            let role_blocks = !cand.directory_roles.is_empty()
+                || (eligible_block && !cand.eligible_directory_roles.is_empty());
             if cand
                 .on_premises_immutable_id
                 .as_deref()
                 .is_some_and(|id| id != out.source_anchor)
             {
+                // M6 (r2): 2026 policy for an SMTP candidate: the provisioning attempt fails,
+                // nothing is created; the older reading (switch, and UPN candidates) quarantines.
+                // The 2026 page speaks of users; groups keep the documented Q4 sequence.
+                let older = self.s.get(Setting::SoftMatchConflictQuarantines)
+                    || via == SyncResult::SoftMatchUpn
+                    || o.object_class != ObjectKind::User;
+                if !older {
+                    let sid = o.object_sid.as_deref().is_some_and(|s| {
+                        cand.on_premises_security_identifier
+                            .as_deref()
+                            .is_some_and(|cs| cs.trim().eq_ignore_ascii_case(s.trim()))
+                    });
+                    let attribute = if sid {
+                        UniqueAttribute::OnPremiseSecurityIdentifier
+                    } else {
+                        UniqueAttribute::ProxyAddresses
+                    };
+                    out.result = SyncResult::Error;
+                    out.error = Some(ErrorCode::AttributeValueMustBeUnique);
+                    out.attribute_conflict_name = Some(attribute.as_str());
+                    out.cloud = Some(c);
+                    out.steps.push(Step {
+                        rule: "M6",
+                        note: Note::SoftMatchAnchorConflict {
+                            cloud: c,
+                            attribute,
+                        },
+                    });
+                    return out;
+                }
                 refused = Some((c, Refusal::SyncedFromOther));
-            } else if cand.object_type == ObjectKind::User && cand.has_directory_role() {
+            } else if cand.object_type == ObjectKind::User && role_blocks {
                 out.flag(Flag::ExistingAdminRoleConflict);
                 refused = Some((c, Refusal::AdminRole));
+            } else if cand.object_type == ObjectKind::User && cand.has_directory_role() {
+                out.steps.push(Step {
+                    rule: "M6",
+                    note: Note::EligibleRolesIgnored(c),
+                });
             }
             match refused {
                 Some((c, why)) => out.steps.push(Step {
@@ -295,6 +411,7 @@ impl<'a> Planner<'a> {
                 }),
                 None => {
                     self.taken[c as usize] = i;
+                    self.taken_over[c as usize] = true;
                     let step = Step {
                         rule: "M7",
                         note: Note::Takeover(c),
@@ -334,11 +451,17 @@ impl<'a> Planner<'a> {
         true
     }
 
-    /// M1: an active synced cloud object carrying the anchor (groups: or the objectSid).
+    /// M1: an active synced cloud object carrying the anchor (groups: or the objectSid). A
+    /// cloud object whose onPremisesObjectIdentifier names another on-prem object was exported
+    /// from that one: to Connect this object is new, and the service hard matches it (M3, W5).
     fn find_linked(&self, o: &OnPremObject, anchor: &str) -> Option<CloudIdx> {
         let active_synced = |c: &&CloudIdx| {
             let c = self.cloud(**c);
-            c.is_synced() && !c.is_deleted()
+            c.is_synced()
+                && !c.is_deleted()
+                && c.on_premises_object_identifier
+                    .as_deref()
+                    .is_none_or(|id| names_object(id, o))
         };
         if let Some(&c) = self.ix.with_immutable_id(anchor).iter().find(active_synced) {
             return Some(c);
@@ -355,6 +478,106 @@ impl<'a> Planner<'a> {
                 .copied();
         }
         None
+    }
+
+    /// M10: an active cloud user or group carrying this anchor whose source of authority was
+    /// switched to the cloud (`onPremisesSyncBehavior.isCloudManaged`).
+    fn cloud_managed_twin(&self, o: &OnPremObject, anchor: &str) -> Option<CloudIdx> {
+        if o.object_class == ObjectKind::Contact {
+            return None;
+        }
+        self.ix
+            .with_immutable_id(anchor)
+            .iter()
+            .copied()
+            .find(|&c| {
+                let c = self.cloud(c);
+                !c.is_deleted() && c.object_type == o.object_class && c.is_cloud_managed()
+            })
+    }
+
+    /// A6: the active synced cloud object this object was exported to (its
+    /// onPremisesObjectIdentifier names this objectGUID) when it carries another ImmutableID.
+    fn exported_to_with_other_anchor(&self, o: &OnPremObject, anchor: &str) -> Option<CloudIdx> {
+        self.ix
+            .with_object_guid(o.object_guid)
+            .iter()
+            .copied()
+            .find(|&c| {
+                let c = self.cloud(c);
+                c.is_synced()
+                    && !c.is_deleted()
+                    && c.object_type == o.object_class
+                    && c.on_premises_immutable_id
+                        .as_deref()
+                        .is_some_and(|id| id != anchor)
+            })
+    }
+
+    /// P4 (c), (d): who else holds an objectSid or a non-SMTP proxy (never quarantined).
+    fn unique_conflict(
+        &self,
+        attribute: UniqueAttribute,
+        key: &str,
+        me: Holder,
+        mode: Mode,
+    ) -> Option<Holder> {
+        if let Some(&h) = self.unique_claims[attribute as usize].get(key) {
+            return (h != me).then_some(h);
+        }
+        let target = mode.target();
+        let holders = match attribute {
+            UniqueAttribute::OnPremiseSecurityIdentifier => self.ix.with_folded_sid(key),
+            UniqueAttribute::ProxyAddresses => self.ix.other_proxy_holders(key),
+        };
+        holders
+            .iter()
+            .copied()
+            .find(|&c| {
+                let h = self.cloud(c);
+                Some(c) != target
+                    && !h.is_deleted()
+                    && (attribute != UniqueAttribute::OnPremiseSecurityIdentifier
+                        || h.object_type != ObjectKind::Contact)
+            })
+            .map(Holder::Cloud)
+    }
+
+    /// M8, M9 (r2): whether a linked user's cloud UPN stays although it differs from the UPN
+    /// the rules compute: the UPN is recalculated only when the on-prem UPN changes or its suffix
+    /// becomes verified; a difference that predates synchronizeUpnForManagedUsers stays.
+    fn upn_kept(&self, o: &OnPremObject, c: &CloudObject, cur: &str) -> Option<UpnKept> {
+        let upn = o.user_principal_name.as_deref().unwrap_or("");
+        let verified = domain_of(upn).is_some_and(|d| self.b.tenant.is_verified_suffix(d));
+        let last = c.last_export();
+        let unchanged = |l: &LastExport| {
+            l.user_principal_name
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(upn))
+                && l.upn_suffix_verified == verified
+        };
+        let on_initial =
+            domain_of(cur).is_some_and(|d| d.eq_ignore_ascii_case(&self.b.tenant.initial_domain));
+        if !verified {
+            return match &last {
+                Some(l) if unchanged(l) => Some(UpnKept::NotRecalculated),
+                Some(_) => None,
+                None if on_initial => Some(UpnKept::NotRecalculatedNoHistory),
+                None => None,
+            };
+        }
+        // Verified suffix: only a difference the M8 block could have caused is kept.
+        let could_block =
+            !self.b.tenant.is_federated(domain_of(cur).unwrap_or("")) && c.is_licensed();
+        if !could_block {
+            return None;
+        }
+        match &last {
+            Some(l) if unchanged(l) => Some(UpnKept::PredatesFeature),
+            Some(_) => None,
+            None if on_initial => None,
+            None => Some(UpnKept::NoHistory),
+        }
     }
 
     /// M3: hard match on the ImmutableID, with the takeover block and the 2026 hardening.
@@ -411,8 +634,17 @@ impl<'a> Planner<'a> {
             return error(out, ErrorCode::InvalidHardMatch, Note::TakeoverBlocked(c));
         }
         if self.s.get(Setting::HardMatchHardening) {
-            if cand.has_directory_role() {
+            // M3 (r2): only privileged roles (assigned or eligible) block; `hardeningAllRoles`
+            // treats every role as privileged. Applies to soft-deleted targets too.
+            let all = self.s.get(Setting::HardeningAllRoles);
+            if !self.roles.blocking_roles(cand, all).is_empty() {
                 return error(out, ErrorCode::InvalidHardMatch, Note::HardeningRole(c));
+            }
+            if cand.has_directory_role() {
+                out.steps.push(Step {
+                    rule: "M3",
+                    note: Note::HardeningRolesNotPrivileged(c),
+                });
             }
             let remapped = cand
                 .on_premises_object_identifier
@@ -433,6 +665,7 @@ impl<'a> Planner<'a> {
         if !self.claim_target(out, c) {
             return HardMatch::Decided;
         }
+        self.taken_over[c as usize] = true;
         if cand.is_deleted() {
             out.steps.push(Step {
                 rule: "M3",
@@ -533,7 +766,9 @@ impl<'a> Planner<'a> {
                     rule: "M4",
                     note: Note::UnifiedGroupSkipped(c),
                 });
-            } else if let Some(by) = self.taken_by(c) {
+            } else if let Some(by) = self.taken_by(c).filter(|_| self.taken_over[c as usize]) {
+                // Q2: taken over earlier in this cycle. (A candidate merely linked to its own
+                // twin stays a candidate: M6 decides on its ImmutableID, twin or not.)
                 out.steps.push(Step {
                     rule: "Q2",
                     note: Note::TargetTaken { cloud: c, by },
@@ -651,9 +886,30 @@ impl<'a> Planner<'a> {
             && let Some(wanted) = self.wanted_upn(out, o)
         {
             let current = target.and_then(|t| t.user_principal_name.as_deref());
+            let kept = match (mode, current) {
+                (Mode::Update(_), Some(cur)) if !cur.eq_ignore_ascii_case(&wanted) => self
+                    .upn_kept(o, target.expect("update has a target"), cur)
+                    .filter(|_| !self.upn_change_blocked(target.expect("update has a target"))),
+                _ => None,
+            };
             match current {
                 Some(cur) if cur.eq_ignore_ascii_case(&wanted) => {
                     out.cloud_upn = Some(cur.to_string())
+                }
+                Some(cur) if kept.is_some() => {
+                    let why = kept.expect("guarded");
+                    out.cloud_upn = Some(cur.to_string());
+                    if matches!(why, UpnKept::PredatesFeature | UpnKept::NoHistory) {
+                        out.flag(Flag::UpnKeptUntilChange);
+                    }
+                    out.steps.push(Step {
+                        rule: why.rule(),
+                        note: Note::UpnKept {
+                            kept: cur.to_string(),
+                            wanted,
+                            why,
+                        },
+                    });
                 }
                 Some(cur) if already_quarantined(PropertyName::UserPrincipalName, &wanted) => {
                     out.cloud_upn = Some(cur.to_string());
@@ -743,6 +999,53 @@ impl<'a> Planner<'a> {
             ));
         }
 
+        // P4 (c), (d): objectSid and non-SMTP proxies are unique and never quarantined.
+        let mut unique: Vec<(UniqueAttribute, String)> = Vec::new();
+        if o.object_class != ObjectKind::Contact
+            && let Some(sid) = o
+                .object_sid
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        {
+            let same = target.is_some_and(|t| {
+                t.on_premises_security_identifier
+                    .as_deref()
+                    .is_some_and(|ts| ts.trim().eq_ignore_ascii_case(sid))
+            });
+            if !same || !matches!(mode, Mode::Update(_)) {
+                unique.push((
+                    UniqueAttribute::OnPremiseSecurityIdentifier,
+                    sid.to_string(),
+                ));
+            }
+        }
+        for p in other_proxies(&o.proxy_addresses) {
+            let held = matches!(mode, Mode::Update(_))
+                && target.is_some_and(|t| t.other_proxies().any(|q| q.eq_ignore_ascii_case(p)));
+            if !held {
+                unique.push((UniqueAttribute::ProxyAddresses, p.to_string()));
+            }
+        }
+        let mut unique_claims: Vec<(UniqueAttribute, Box<str>)> = Vec::with_capacity(unique.len());
+        for (attribute, value) in unique {
+            let key = fold(&value);
+            if let Some(holder) = self.unique_conflict(attribute, &key, me, mode) {
+                self.fail(out, ErrorCode::AttributeValueMustBeUnique, holder);
+                out.attribute_conflict_name = Some(attribute.as_str());
+                out.steps.push(Step {
+                    rule: "P4",
+                    note: Note::UniqueConflict {
+                        attribute,
+                        value,
+                        holder,
+                    },
+                });
+                return;
+            }
+            unique_claims.push((attribute, key));
+        }
+
         // Decide every value before claiming any: an error means nothing is written.
         let mut claims: Vec<(PropertyName, Box<str>)> = Vec::with_capacity(values.len());
         for (ns, value, recorded, primary) in values {
@@ -755,6 +1058,7 @@ impl<'a> Planner<'a> {
                 }
                 Some(Conflict::RecycleBin(c)) => {
                     self.fail(out, ErrorCode::AttributeValueMustBeUnique, Holder::Cloud(c));
+                    out.attribute_conflict_name = Some(ns.as_str());
                     out.steps.push(Step {
                         rule: "Q5",
                         note: Note::RecycleBin {
@@ -769,6 +1073,7 @@ impl<'a> Planner<'a> {
             };
             if let Some(note) = self.quirk(o, ns, &value, primary, holder, mode) {
                 self.fail(out, ErrorCode::AttributeValueMustBeUnique, holder);
+                out.attribute_conflict_name = Some(ns.as_str());
                 out.steps.push(Step { rule: "Q4", note });
                 return;
             }
@@ -787,6 +1092,9 @@ impl<'a> Planner<'a> {
                     _ => ErrorCode::AttributeValueMustBeUnique,
                 };
                 self.fail(out, code, holder);
+                if code == ErrorCode::AttributeValueMustBeUnique {
+                    out.attribute_conflict_name = Some(ns.as_str());
+                }
                 out.steps.push(Step {
                     rule: "Q1",
                     note: Note::ConflictError {
@@ -827,6 +1135,9 @@ impl<'a> Planner<'a> {
         }
         for (ns, key) in claims {
             self.claims[ns as usize].insert(key, me);
+        }
+        for (attribute, key) in unique_claims {
+            self.unique_claims[attribute as usize].insert(key, me);
         }
     }
 
@@ -892,6 +1203,28 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// Why a linked user's cloud UPN stays although the rules compute another (M8, M9 r2).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum UpnKept {
+    /// M9: the on-prem UPN has not changed since the last export: no recalculation.
+    NotRecalculated,
+    /// M9, single plan from exports: the cloud UPN on the initial domain was computed earlier.
+    NotRecalculatedNoHistory,
+    /// M8: the difference predates synchronizeUpnForManagedUsers: it stays until the next change.
+    PredatesFeature,
+    /// M8, single plan from exports: history unknown; flows on the next change of the on-prem UPN.
+    NoHistory,
+}
+
+impl UpnKept {
+    pub fn rule(self) -> &'static str {
+        match self {
+            UpnKept::NotRecalculated | UpnKept::NotRecalculatedNoHistory => "M9",
+            UpnKept::PredatesFeature | UpnKept::NoHistory => "M8",
+        }
+    }
+}
+
 enum HardMatch {
     /// No hard match; go on with soft match.
     None,
@@ -899,6 +1232,12 @@ enum HardMatch {
     Decided,
     /// Take over this object (`true`: restore it from the recycle bin).
     Take(CloudIdx, bool),
+}
+
+/// Whether an onPremisesObjectIdentifier names this on-prem object (a GUID, any case; parsed,
+/// not formatted, so the hot path allocates nothing).
+fn names_object(id: &str, o: &OnPremObject) -> bool {
+    uuid::Uuid::parse_str(id.trim()).is_ok_and(|g| g == o.object_guid)
 }
 
 /// FNV-1a: a small, stable hash for deterministic placeholder digits.

@@ -69,6 +69,23 @@ pub enum Command {
         target_ou: String,
     },
     DeltaSync,
+    /// W5: `Set-ADUser -Replace @{'mS-DS-ConsistencyGuid' = [byte[]](…)}` with the 16 bytes of a
+    /// cloud object's ImmutableID (A1).
+    ReAnchor {
+        object: Uuid,
+        immutable_id: Anchor,
+    },
+    /// X4: clear (never set) a cloud user's onPremisesObjectIdentifier.
+    ClearOnPremisesObjectIdentifier {
+        user: Uuid,
+    },
+    /// W1 (r2): wait for the running sync cycle to end (Get-ADSyncScheduler).
+    WaitForSyncCycle,
+    /// W1 (r2): stop unless the cloud user is synced with this ImmutableID (the match happened).
+    CheckMatch {
+        user: Uuid,
+        immutable_id: String,
+    },
     /// Set (or, with `None`, clear) one single-valued on-prem attribute; `attribute` is an LDAP
     /// name from syncscope's own code, never from the snapshot.
     SetOnPremAttribute {
@@ -79,10 +96,6 @@ pub enum Command {
     /// Remove-MgDirectoryDeletedItem: purge an object already in the recycle bin (Q5).
     PurgeDeleted {
         object: Uuid,
-    },
-    /// X4: clear a cloud user's onPremisesObjectIdentifier (Graph beta; it can only be cleared).
-    ClearOnPremisesObjectIdentifier {
-        user: Uuid,
     },
 }
 
@@ -113,9 +126,10 @@ impl Command {
             | Command::SetOnPremMail { .. }
             | Command::SetOnPremProxyAddresses { .. }
             | Command::SetConsistencyGuid { .. }
+            | Command::ReAnchor { .. }
             | Command::MoveOnPrem { .. }
             | Command::SetOnPremAttribute { .. } => Side::OnPrem,
-            Command::DeltaSync => Side::ConnectServer,
+            Command::DeltaSync | Command::WaitForSyncCycle => Side::ConnectServer,
             _ => Side::Cloud,
         }
     }
@@ -233,6 +247,50 @@ impl Command {
                 "# On the Entra Connect server:".into(),
                 "Start-ADSyncSyncCycle -PolicyType Delta".into(),
             ],
+            Command::ReAnchor {
+                object,
+                immutable_id,
+            } => {
+                let bytes: Vec<String> = immutable_id
+                    .bytes()
+                    .iter()
+                    .map(|b| format!("0x{b:02X}"))
+                    .collect();
+                vec![
+                    format!(
+                        "# The 16 bytes of ImmutableID {} (A1: Guid.ToByteArray() order)",
+                        ps_quote(&immutable_id.immutable_id())
+                    ),
+                    format!(
+                        "Set-ADUser -Identity {} -Replace @{{ 'mS-DS-ConsistencyGuid' = [byte[]]({}) }}",
+                        id(object),
+                        bytes.join(",")
+                    ),
+                ]
+            }
+            Command::ClearOnPremisesObjectIdentifier { user } => vec![
+                "# X4: it can only be cleared (set to null), never set; needs User-OnPremisesSyncBehavior.ReadWrite.All and".into(),
+                "# Global Administrator or Hybrid Identity Administrator. (ADSyncTools >= 2.5: Clear-ADSyncToolsOnPremisesAttribute -onPremisesObjectIdentifier.)".into(),
+                format!(
+                    "Invoke-MgGraphRequest -Method PATCH -Uri ('https://graph.microsoft.com/beta/users/' + {}) -Body '{{\"onPremisesObjectIdentifier\": null}}' -ContentType 'application/json'",
+                    id(user)
+                ),
+            ],
+            Command::WaitForSyncCycle => vec![
+                "# On the Entra Connect server: wait until the cycle has finished.".into(),
+                "Start-Sleep -Seconds 30".into(),
+                "while ((Get-ADSyncScheduler).SyncCycleInProgress) { Start-Sleep -Seconds 30 }".into(),
+            ],
+            Command::CheckMatch { user, immutable_id } => vec![
+                format!(
+                    "$matched = Get-MgUser -UserId {} -Property OnPremisesSyncEnabled,OnPremisesImmutableId",
+                    id(user)
+                ),
+                format!(
+                    "if (-not $matched.OnPremisesSyncEnabled -or $matched.OnPremisesImmutableId -cne {}) {{ throw 'The sync did not match the account: do not re-add any role; look at the export errors first.' }}",
+                    ps_quote(immutable_id)
+                ),
+            ],
             Command::SetOnPremAttribute {
                 object,
                 attribute,
@@ -255,10 +313,6 @@ impl Command {
             Command::PurgeDeleted { object } => vec![format!(
                 "Remove-MgDirectoryDeletedItem -DirectoryObjectId {}",
                 id(object)
-            )],
-            Command::ClearOnPremisesObjectIdentifier { user } => vec![format!(
-                "Invoke-MgGraphRequest -Method PATCH -Uri ('https://graph.microsoft.com/beta/users/' + {}) -Body '{{\"onPremisesObjectIdentifier\": null}}' -ContentType 'application/json'",
-                id(user)
             )],
         }
     }
@@ -288,6 +342,7 @@ impl Command {
             | Command::SetOnPremMail { object, .. }
             | Command::SetOnPremProxyAddresses { object, .. }
             | Command::SetConsistencyGuid { object, .. }
+            | Command::ReAnchor { object, .. }
             | Command::MoveOnPrem { object, .. }
             | Command::SetOnPremAttribute { object, .. } => format!(
                 "Get-ADObject -Identity {} -Properties userPrincipalName,mail,proxyAddresses,mS-DS-ConsistencyGuid | Format-List DistinguishedName,userPrincipalName,mail,proxyAddresses,mS-DS-ConsistencyGuid",
@@ -301,7 +356,14 @@ impl Command {
                 id(object)
             ),
             Command::ClearOnPremisesObjectIdentifier { user } => format!(
-                "Invoke-MgGraphRequest -Method GET -Uri ('https://graph.microsoft.com/beta/users/' + {} + '?$select=onPremisesObjectIdentifier')  # expect null",
+                "(Invoke-MgGraphRequest -Method GET -Uri ('https://graph.microsoft.com/beta/users/' + {} + '?$select=onPremisesObjectIdentifier')).onPremisesObjectIdentifier  # expect nothing",
+                id(user)
+            ),
+            Command::WaitForSyncCycle => {
+                "(Get-ADSyncScheduler).SyncCycleInProgress  # expect False".into()
+            }
+            Command::CheckMatch { user, .. } => format!(
+                "Get-MgUser -UserId {} -Property UserPrincipalName,OnPremisesSyncEnabled,OnPremisesImmutableId | Format-List UserPrincipalName,OnPremisesSyncEnabled,OnPremisesImmutableId",
                 id(user)
             ),
         }
@@ -339,7 +401,15 @@ pub fn render_script(title: &str, source: &str, steps: &[ScriptStep]) -> String 
         out.push_str(
             "#\n# Cloud side: Microsoft Graph PowerShell (Install-Module Microsoft.Graph).\n",
         );
-        out.push_str("Connect-MgGraph -Scopes 'User.ReadWrite.All','Directory.ReadWrite.All','RoleManagement.ReadWrite.Directory'\n");
+        let sync_behavior = steps
+            .iter()
+            .flat_map(|s| &s.commands)
+            .any(|c| matches!(c, Command::ClearOnPremisesObjectIdentifier { .. }));
+        out.push_str("Connect-MgGraph -Scopes 'User.ReadWrite.All','Directory.ReadWrite.All','RoleManagement.ReadWrite.Directory'");
+        if sync_behavior {
+            out.push_str(",'User-OnPremisesSyncBehavior.ReadWrite.All'");
+        }
+        out.push('\n');
     }
     if sides.contains(&Side::OnPrem) {
         out.push_str("#\n# On-premises side: the ActiveDirectory module (RSAT) on a domain-joined machine.\n");

@@ -101,6 +101,9 @@ pub fn outcome_json(b: &Bundle, out: &Outcome) -> Value {
     if let Some(j) = out.conflicting_on_prem {
         v["conflictsWithObjectGUID"] = json!(b.on_premises[j as usize].object_guid.to_string());
     }
+    if let Some(name) = out.attribute_conflict_name {
+        v["attributeConflictName"] = json!(name);
+    }
     if let Some(err) = out.error {
         v["fixes"] = json!(err.fixes());
     }

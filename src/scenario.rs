@@ -43,6 +43,8 @@ pub struct Step {
     pub anchor: Option<Anchor>,
     pub feature: Option<(Setting, bool)>,
     pub dn: Option<String>,
+    /// `setCloudManaged`'s value (M10).
+    pub flag: Option<bool>,
 }
 
 #[derive(Clone, Debug)]
@@ -66,7 +68,7 @@ pub struct StepReport {
     pub named: Vec<Uuid>,
 }
 
-const ACTIONS: &str = "sync, resolveQuarantines, removeRole, addRole, softDelete, restore, hardDelete, setImmutableId, clearImmutableId, clearOnPremisesObjectIdentifier, setUserPrincipalName, setOnPrem, moveOnPrem, setFeature";
+const ACTIONS: &str = "sync, resolveQuarantines, removeRole, addRole, addEligibleRole, setCloudManaged, softDelete, restore, hardDelete, setImmutableId, clearImmutableId, clearOnPremisesObjectIdentifier, setUserPrincipalName, setOnPrem, moveOnPrem, setFeature";
 
 /// Reads a scenario file; the snapshot is a path relative to it or an inline bundle.
 pub fn load_scenario(path: &Path) -> Result<Scenario, InputError> {
@@ -172,6 +174,7 @@ fn parse_step(file: &str, i: usize, v: &Value) -> Result<Step, InputError> {
         object_guid: guid("objectGUID")?,
         attribute: None,
         on_prem_value: None,
+        flag: None,
         anchor: None,
         feature: None,
         dn: text("dn")?.or(text("distinguishedName")?),
@@ -192,7 +195,7 @@ fn parse_step(file: &str, i: usize, v: &Value) -> Result<Step, InputError> {
     let need = |key: &str, what: &str| err(key, format!("{action} needs {key}: {what}"));
     match action.as_str() {
         "sync" | "resolveQuarantines" => {}
-        "removeRole" | "addRole" => {
+        "removeRole" | "addRole" | "addEligibleRole" => {
             step.cloud.as_ref().ok_or_else(need_cloud)?;
             step.role.as_ref().ok_or_else(|| {
                 need(
@@ -281,6 +284,14 @@ fn parse_step(file: &str, i: usize, v: &Value) -> Result<Step, InputError> {
                 .ok_or_else(|| err("value", "expected true or false".into()))?;
             step.feature = Some((setting, value));
         }
+        "setCloudManaged" => {
+            step.cloud.as_ref().ok_or_else(need_cloud)?;
+            let value = obj
+                .get("value")
+                .and_then(Value::as_bool)
+                .ok_or_else(|| err("value", "expected true or false".into()))?;
+            step.flag = Some(value);
+        }
         other => {
             return Err(err(
                 "action",
@@ -356,6 +367,14 @@ fn to_action(s: &Scenario, b: &Bundle, step: &Step) -> Result<Action, InputError
         "addRole" => Action::AddRole {
             cloud: cloud()?,
             role: role(),
+        },
+        "addEligibleRole" => Action::AddEligibleRole {
+            cloud: cloud()?,
+            role: role(),
+        },
+        "setCloudManaged" => Action::SetCloudManaged {
+            cloud: cloud()?,
+            value: step.flag.expect("checked when the file was read"),
         },
         "softDelete" => Action::SoftDelete { cloud: cloud()? },
         "restore" => Action::Restore { cloud: cloud()? },
@@ -442,6 +461,8 @@ fn action_objects(a: &Action) -> Vec<Uuid> {
     match a {
         Action::RemoveRole { cloud, .. }
         | Action::AddRole { cloud, .. }
+        | Action::AddEligibleRole { cloud, .. }
+        | Action::SetCloudManaged { cloud, .. }
         | Action::SoftDelete { cloud }
         | Action::Restore { cloud }
         | Action::HardDelete { cloud }

@@ -30,6 +30,9 @@ pub enum Setting {
     SmtpMatchAnyProxy,
     ServiceQuirks,
     RecycleBinHoldsValues,
+    SoftMatchConflictQuarantines,
+    EligibleRolesBlockSoftMatch,
+    HardeningAllRoles,
 }
 
 /// What the table says of one setting.
@@ -46,7 +49,7 @@ pub struct SettingInfo {
     pub meaning: &'static str,
 }
 
-pub const SETTINGS: [SettingInfo; 13] = [
+pub const SETTINGS: [SettingInfo; 16] = [
     SettingInfo {
         setting: Setting::BlockSoftMatch,
         key: "blockSoftMatchEnabled",
@@ -72,7 +75,7 @@ pub const SETTINGS: [SettingInfo; 13] = [
         default: false,
         irreversible_once_enabled: false,
         rule: "M3",
-        meaning: "Hard match may not take over a cloud-managed object (InvalidHardMatch).",
+        meaning: "Hard match may not take over a cloud-only (not synced) object (InvalidHardMatch).",
     },
     SettingInfo {
         setting: Setting::SynchronizeUpnForManagedUsers,
@@ -135,7 +138,7 @@ pub const SETTINGS: [SettingInfo; 13] = [
         default: true,
         irreversible_once_enabled: false,
         rule: "M3",
-        meaning: "2026-07 service hardening: hard match refuses role holders and re-mapped objects.",
+        meaning: "2026-07 service hardening: hard match refuses privileged-role holders and re-mapped objects.",
     },
     SettingInfo {
         setting: Setting::SmtpMatchAnyProxy,
@@ -164,10 +167,37 @@ pub const SETTINGS: [SettingInfo; 13] = [
         rule: "Q5",
         meaning: "Soft-deleted synced objects still hold their UPN and addresses against new objects.",
     },
+    SettingInfo {
+        setting: Setting::SoftMatchConflictQuarantines,
+        key: "softMatchConflictQuarantines",
+        scope: SettingScope::RuleBookSwitch,
+        default: false,
+        irreversible_once_enabled: false,
+        rule: "M6",
+        meaning: "Older reading: an SMTP candidate with another ImmutableID gives a new object with quarantined values (InvalidSoftMatch without resiliency); off: AttributeValueMustBeUnique, nothing created (2026-07 docs).",
+    },
+    SettingInfo {
+        setting: Setting::EligibleRolesBlockSoftMatch,
+        key: "eligibleRolesBlockSoftMatch",
+        scope: SettingScope::RuleBookSwitch,
+        default: true,
+        irreversible_once_enabled: false,
+        rule: "M6",
+        meaning: "A role the candidate is only eligible for (PIM) blocks soft match like an assigned one.",
+    },
+    SettingInfo {
+        setting: Setting::HardeningAllRoles,
+        key: "hardeningAllRoles",
+        scope: SettingScope::RuleBookSwitch,
+        default: false,
+        irreversible_once_enabled: false,
+        rule: "M3",
+        meaning: "The hard-match hardening treats every directory role as privileged; off: only roles marked privileged.",
+    },
 ];
 
 impl Setting {
-    pub const ALL: [Setting; 13] = [
+    pub const ALL: [Setting; 16] = [
         Setting::BlockSoftMatch,
         Setting::SoftMatchOnUpn,
         Setting::BlockCloudObjectTakeoverThroughHardMatch,
@@ -181,6 +211,9 @@ impl Setting {
         Setting::SmtpMatchAnyProxy,
         Setting::ServiceQuirks,
         Setting::RecycleBinHoldsValues,
+        Setting::SoftMatchConflictQuarantines,
+        Setting::EligibleRolesBlockSoftMatch,
+        Setting::HardeningAllRoles,
     ];
 
     pub fn info(self) -> &'static SettingInfo {
@@ -214,11 +247,11 @@ impl fmt::Display for Setting {
 
 /// The effective value of every setting.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct Settings([bool; 13]);
+pub struct Settings([bool; 16]);
 
 impl Default for Settings {
     fn default() -> Self {
-        let mut values = [false; 13];
+        let mut values = [false; 16];
         for info in &SETTINGS {
             values[info.setting as usize] = info.default;
         }

@@ -12,6 +12,23 @@ pub struct Step {
     pub note: Note,
 }
 
+/// The uniqueness namespaces that are never quarantined (P4 c, d), by the name the service
+/// reports as `AttributeConflictName`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum UniqueAttribute {
+    OnPremiseSecurityIdentifier,
+    ProxyAddresses,
+}
+
+impl UniqueAttribute {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UniqueAttribute::OnPremiseSecurityIdentifier => "OnPremiseSecurityIdentifier",
+            UniqueAttribute::ProxyAddresses => "ProxyAddresses",
+        }
+    }
+}
+
 /// Why a soft-match candidate was not taken over (M6).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Refusal {
@@ -110,6 +127,39 @@ pub enum Note {
     UnverifiedSuffix {
         suffix: String,
         upn: String,
+    },
+    /// Q7: filtered by Connect's out-of-box rules.
+    OutOfBoxFilter(&'static str),
+    /// M10: the twin is cloud-managed; leaving the scope does not soft-delete it.
+    CloudManagedNoDelete(CloudIdx),
+    /// M10: the twin is cloud-managed; nothing is exported.
+    CloudManaged(CloudIdx),
+    CloudManagedUnsupported {
+        federated: bool,
+        password: bool,
+    },
+    /// A6: the cloud object this object was exported to carries another ImmutableID.
+    SourceAnchorChanged(CloudIdx),
+    /// M6 (r2): the SMTP candidate carries another ImmutableID: AttributeValueMustBeUnique.
+    SoftMatchAnchorConflict {
+        cloud: CloudIdx,
+        attribute: UniqueAttribute,
+    },
+    /// M6: the candidate's roles are only eligible and eligibleRolesBlockSoftMatch is off.
+    EligibleRolesIgnored(CloudIdx),
+    /// M3 (r2): the target's roles are not privileged: the hardening does not block.
+    HardeningRolesNotPrivileged(CloudIdx),
+    /// P4 (c), (d): an objectSid or a non-SMTP proxy someone else holds.
+    UniqueConflict {
+        attribute: UniqueAttribute,
+        value: String,
+        holder: Holder,
+    },
+    /// M8, M9 (r2): the cloud UPN stays.
+    UpnKept {
+        kept: String,
+        wanted: String,
+        why: crate::plan::UpnKept,
     },
 }
 
@@ -226,14 +276,44 @@ impl Note {
                 )
             }
             Note::TakeoverBlocked(i) => format!(
-                "{} is cloud-managed and blockCloudObjectTakeoverThroughHardMatchEnabled is on: \"Another cloud created object with the same source anchor already exists in Azure Active Directory\"",
+                "{} is not synced (a cloud-only object) and blockCloudObjectTakeoverThroughHardMatchEnabled is on: \"Another cloud created object with the same source anchor already exists in Azure Active Directory\"",
                 c(i)
             ),
-            Note::HardeningRole(i) => format!(
-                "hard match hardening (since 2026-07-01): {} holds a directory role ({}), so it cannot be taken over",
-                c(i),
-                roles(b, *i)
-            ),
+            Note::HardeningRole(i) => {
+                let table = crate::roles::RoleTable::for_bundle(b);
+                let cloud = &b.cloud[*i as usize];
+                let privileged = table.blocking_roles(cloud, false);
+                let list = if privileged.is_empty() {
+                    format!("{}; hardeningAllRoles is on", roles(b, *i))
+                } else {
+                    privileged
+                        .iter()
+                        .map(|r| {
+                            let eligible = !cloud.directory_roles.iter().any(|d| d == r);
+                            let unknown = table.privilege(r).1 == crate::roles::RoleSource::Unknown;
+                            format!(
+                                "{r}{}{}",
+                                if eligible { " (eligible)" } else { "" },
+                                if unknown {
+                                    " (not in the role table: treated as privileged)"
+                                } else {
+                                    ""
+                                }
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let deleted = if cloud.is_deleted() {
+                    "; it is in the recycle bin and is not restored"
+                } else {
+                    ""
+                };
+                format!(
+                    "InvalidHardMatch: hard match hardening (since 2026-07-01): {} is assigned or eligible for a privileged role ({list}), so it cannot be taken over{deleted}",
+                    c(i)
+                )
+            }
             Note::HardeningObjectIdentifier(i) => format!(
                 "\"Hard match operation blocked due to security hardening. Review OnPremisesObjectIdentifier mapping.\": {} is mapped to on-prem object {}",
                 c(i),
@@ -290,18 +370,26 @@ impl Note {
                 c(i)
             ),
             Note::Refused(i, Refusal::SyncedFromOther) => format!(
-                "the candidate {} is synced from another on-prem object (ImmutableID {}): no match",
+                "the candidate {} already carries ImmutableID {}, not this object's anchor {anchor} (older reading, softMatchConflictQuarantines or a UPN candidate): no match, a new object is provisioned",
                 c(i),
                 b.cloud[*i as usize]
                     .on_premises_immutable_id
                     .as_deref()
                     .unwrap_or("?")
             ),
-            Note::Refused(i, Refusal::AdminRole) => format!(
-                "the candidate {} holds a directory role ({}): soft match is refused, a new object is created and its values are quarantined (ExistingAdminRoleConflict; fix with W1)",
-                c(i),
-                roles(b, *i)
-            ),
+            Note::Refused(i, Refusal::AdminRole) => {
+                let cloud = &b.cloud[*i as usize];
+                let how = if cloud.directory_roles.is_empty() {
+                    "is eligible (PIM) for a directory role, which blocks like an assigned one (eligibleRolesBlockSoftMatch)"
+                } else {
+                    "is assigned a directory role"
+                };
+                format!(
+                    "the candidate {} {how} ({}): soft match is refused, a new object is created and its values are quarantined (ExistingAdminRoleConflict; fix with W1)",
+                    c(i),
+                    roles(b, *i)
+                )
+            }
             Note::Takeover(i) => format!(
                 "{} is taken over: it becomes synced with ImmutableID {anchor} and on-prem values overwrite cloud values",
                 c(i)
@@ -364,8 +452,93 @@ impl Note {
             ),
             Note::UpnChange { from, to } => format!("the cloud UPN changes from {from} to {to}"),
             Note::UnverifiedSuffix { suffix, upn } => format!(
-                "UPN suffix {suffix} is not a verified domain of the tenant: the cloud UPN becomes {upn}"
+                "UPN suffix {suffix} is not a verified domain of the tenant: the cloud UPN computed from it is {upn}"
             ),
+            Note::OutOfBoxFilter(why) => format!(
+                "Connect's out-of-box sync rules never export this object: {why}; out of scope"
+            ),
+            Note::CloudManagedNoDelete(i) => format!(
+                "{} is cloud-managed (onPremisesSyncBehavior.isCloudManaged): leaving the sync scope does not soft-delete it",
+                c(i)
+            ),
+            Note::CloudManaged(i) => format!(
+                "{} carries this anchor and its source of authority is the cloud (onPremisesSyncBehavior.isCloudManaged; Connect blocks the connector object, event 6956): on-prem changes are not exported",
+                c(i)
+            ),
+            Note::CloudManagedUnsupported {
+                federated,
+                password,
+            } => {
+                let mut why = Vec::new();
+                if *federated {
+                    why.push("its UPN is in a federated (AD FS) domain");
+                }
+                if *password {
+                    why.push("password hash sync is on, so its password depends on on-premises");
+                }
+                format!(
+                    "warning: switching the source of authority is not supported for this user: {}",
+                    why.join("; ")
+                )
+            }
+            Note::SourceAnchorChanged(i) => format!(
+                "SourceAnchorChanged: this object was exported to {} (its onPremisesObjectIdentifier names this objectGUID), which carries ImmutableID {}; the sourceAnchor cannot change after export, so Connect stops synchronizing the object until the anchor ({anchor}) is changed back; nothing is created",
+                c(i),
+                b.cloud[*i as usize]
+                    .on_premises_immutable_id
+                    .as_deref()
+                    .unwrap_or("?")
+            ),
+            Note::SoftMatchAnchorConflict { cloud, attribute } => format!(
+                "the SMTP candidate {} already carries ImmutableID {}, not this object's anchor {anchor}: the service tries to provision a new object and that fails with AttributeValueMustBeUnique (AttributeConflictName {}); nothing is created or quarantined, retried every cycle; if it is the same person, re-anchor (W5)",
+                c(cloud),
+                b.cloud[*cloud as usize]
+                    .on_premises_immutable_id
+                    .as_deref()
+                    .unwrap_or("?"),
+                attribute.as_str()
+            ),
+            Note::EligibleRolesIgnored(i) => format!(
+                "the candidate {} is only eligible for roles ({}) and eligibleRolesBlockSoftMatch is off: they do not block",
+                c(i),
+                roles(b, *i)
+            ),
+            Note::HardeningRolesNotPrivileged(i) => format!(
+                "{} holds only roles that are not privileged ({}): the hardening does not block",
+                c(i),
+                roles(b, *i)
+            ),
+            Note::UniqueConflict {
+                attribute,
+                value,
+                holder,
+            } => {
+                let what = match attribute {
+                    UniqueAttribute::OnPremiseSecurityIdentifier => {
+                        "objectSid (onPremisesSecurityIdentifier)"
+                    }
+                    UniqueAttribute::ProxyAddresses => "proxy address",
+                };
+                format!(
+                    "{what} {value} is already held by {}: AttributeValueMustBeUnique (AttributeConflictName {}), never quarantined; nothing is created or changed, retried every cycle",
+                    holder_ref(b, *holder),
+                    attribute.as_str()
+                )
+            }
+            Note::UpnKept { kept, wanted, why } => match why {
+                crate::plan::UpnKept::NotRecalculated => format!(
+                    "the on-prem UPN has not changed since the last export: the cloud UPN is not recalculated (a change of mail, primary SMTP or mailNickname alone does not change it) and stays {kept} (not {wanted})"
+                ),
+                crate::plan::UpnKept::NotRecalculatedNoHistory => format!(
+                    "the cloud UPN {kept} was computed when the object was provisioned; it is recalculated only when the on-prem UPN changes or its suffix becomes verified, so it stays (not {wanted})"
+                ),
+                crate::plan::UpnKept::PredatesFeature => format!(
+                    "the difference predates synchronizeUpnForManagedUsersEnabled (existing userPrincipalName values remain as-is): the cloud keeps {kept}; the next change of the on-prem UPN flows"
+                ),
+                crate::plan::UpnKept::NoHistory => format!(
+                    "the cloud keeps {kept} (not {wanted}): existing userPrincipalName values remain as-is; flows on the next change of the on-prem UPN"
+                ),
+            },
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::outcome::{Flag, Holder, SyncResult};
 use crate::plan::plan;
 use crate::remediation::{Command, ScriptStep, render_script};
 use crate::report::outcome_json;
+use crate::settings::Setting;
 use crate::trace::Note;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -27,6 +28,8 @@ pub enum Kind {
     SoftMatch,
     /// W4: out of scope, sync, restore, clear the ImmutableID.
     Unlink,
+    /// W5 (r2): set mS-DS-ConsistencyGuid to the cloud object's ImmutableID, sync.
+    ReAnchor,
 }
 
 impl Kind {
@@ -36,6 +39,7 @@ impl Kind {
             Kind::HardMatch => "W2",
             Kind::SoftMatch => "W3",
             Kind::Unlink => "W4",
+            Kind::ReAnchor => "W5",
         }
     }
 
@@ -45,6 +49,7 @@ impl Kind {
             Kind::HardMatch => "hard match",
             Kind::SoftMatch => "soft match",
             Kind::Unlink => "unlink",
+            Kind::ReAnchor => "re-anchor",
         }
     }
 }
@@ -104,6 +109,20 @@ pub fn suggest(b: &Bundle, on_prem: usize) -> Vec<(Kind, Option<Uuid>)> {
             .iter()
             .any(|s| matches!(s.note, Note::HardeningRole(_)));
     let mut v = Vec::new();
+    // W5: every AttributeValueMustBeUnique soft-match conflict (M6 r2) offers the re-anchor
+    // first; with objectGUID as sourceAnchor its start explains why not and names W4 / W2.
+    let anchor_conflict = out.steps.iter().any(|s| {
+        matches!(
+            s.note,
+            Note::SoftMatchAnchorConflict { .. }
+                | Note::Refused(_, crate::trace::Refusal::SyncedFromOther)
+                // A6: changing the anchor back is the same write.
+                | Note::SourceAnchorChanged(_)
+        )
+    });
+    if anchor_conflict && o.object_class == ObjectKind::User {
+        v.push((Kind::ReAnchor, candidate.map(|c| cloud_of(c).id)));
+    }
     if role_block {
         v.push((Kind::AdminRole, candidate.map(|c| cloud_of(c).id)));
     }
@@ -172,33 +191,32 @@ impl Walkthrough {
         let steps = match kind {
             Kind::AdminRole => {
                 let c = need_target()?;
-                let roles: Vec<(String, bool)> = c
-                    .directory_roles
-                    .iter()
-                    .map(|r| (r.clone(), false))
-                    .chain(c.eligible_directory_roles.iter().map(|r| (r.clone(), true)))
-                    .collect();
+                // W1 (r2): when the 2026 hardening is the block (M3), only the privileged roles
+                // (assigned and eligible) are removed; for the soft-match block (M6) every role
+                // that blocks it.
+                let hardening = b.settings.get(Setting::HardMatchHardening)
+                    && c.on_premises_immutable_id.as_deref()
+                        == Some(anchor.immutable_id().as_str());
+                let roles = blocking_roles(b, c, hardening);
                 if roles.is_empty() {
                     return Err(format!(
-                        "{} holds no directory role: W1 does not apply",
+                        "{} holds no directory role that blocks the match: W1 does not apply",
                         c.name()
                     ));
                 }
-                let listing = roles
-                    .iter()
-                    .map(|(r, e)| {
-                        if *e {
-                            format!("{r} (eligible)")
-                        } else {
-                            r.clone()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let listing = role_listing(&roles);
                 let duplicate = linked_cloud(b, subject)
                     .map(|i| &b.cloud[i as usize])
                     .filter(|d| d.id != c.id);
-                let purge = match duplicate {
+                let mut steps = Vec::new();
+                if c.is_deleted() {
+                    steps.push(restore_step(c));
+                }
+                steps.push(remove_roles_step(c, &roles, &listing, hardening));
+                if let Some(clear) = clear_object_identifier_step(b, o, c) {
+                    steps.push(clear);
+                }
+                steps.push(match duplicate {
                     Some(d) => Step {
                         title: format!(
                             "Delete and purge the duplicate {}",
@@ -216,37 +234,18 @@ impl Walkthrough {
                         commands: Vec::new(),
                         expect: None,
                     },
-                };
-                vec![
-                    Step {
-                        title: format!("Remove the directory roles of {} ({listing})", c.name()),
-                        explain: "M6: a cloud user with any directory role (assigned or eligible) is never soft matched; M3 hardening: nor hard matched. Note the roles to re-add them.".into(),
-                        actions: roles
-                            .iter()
-                            .map(|(r, _)| Action::RemoveRole { cloud: c.id, role: r.clone() })
-                            .collect(),
-                        commands: roles
-                            .iter()
-                            .map(|(r, e)| Command::RemoveRole { user: c.id, role: r.clone(), eligible: *e })
-                            .collect(),
-                        expect: None,
-                    },
-                    purge,
-                    sync(format!("{} is soft matched (or hard matched) to {}", o.name(), c.name())),
-                    Step {
-                        title: format!("Re-add the directory roles ({listing})"),
-                        explain: "The account is now synced and keeps its roles; nothing else changes.".into(),
-                        actions: roles
-                            .iter()
-                            .map(|(r, _)| Action::AddRole { cloud: c.id, role: r.clone() })
-                            .collect(),
-                        commands: roles
-                            .iter()
-                            .map(|(r, e)| Command::AddRole { user: c.id, role: r.clone(), eligible: *e })
-                            .collect(),
-                        expect: None,
-                    },
-                ]
+                });
+                steps.push(sync_and_check(
+                    format!(
+                        "{} is soft matched (or hard matched) to {}",
+                        o.name(),
+                        c.name()
+                    ),
+                    c.id,
+                    &anchor.immutable_id(),
+                ));
+                steps.push(re_add_roles_step(c, &roles, &listing));
+                steps
             }
             Kind::HardMatch => {
                 let c = need_target()?;
@@ -266,22 +265,8 @@ impl Walkthrough {
                         expect: None,
                     });
                 }
-                if b.connect.source_anchor == SourceAnchorAttribute::ConsistencyGuid
-                    && o.consistency_guid.is_none()
-                    && o.object_class == ObjectKind::User
-                {
-                    steps.push(Step {
-                        title: "Stamp mS-DS-ConsistencyGuid with the objectGUID on-premises".into(),
-                        explain: "A2: with mS-DS-ConsistencyGuid as source anchor and none set, the anchor is the objectGUID, which Connect writes back on first export; stamping it now makes the anchor explicit.".into(),
-                        actions: vec![Action::SetOnPrem {
-                            object_guid: subject,
-                            attribute: OnPremAttribute::ConsistencyGuid,
-                            value: OnPremValue::Anchor(Some(anchor)),
-                        }],
-                        commands: vec![Command::SetConsistencyGuid { object: subject, value: anchor }],
-                        expect: None,
-                    });
-                }
+                // A2 (r2): Connect writes the objectGUID back into an empty
+                // mS-DS-ConsistencyGuid itself; the admin is never asked to.
                 steps.push(Step {
                     title: format!("Set the ImmutableID of {} to {}", c.name(), anchor.immutable_id()),
                     explain: format!(
@@ -292,11 +277,11 @@ impl Walkthrough {
                     commands: vec![Command::SetImmutableId { user: c.id, value: anchor }],
                     expect: None,
                 });
-                steps.push(sync(format!(
-                    "{} is hard matched to {}",
-                    o.name(),
-                    c.name()
-                )));
+                steps.push(sync_and_check(
+                    format!("{} is hard matched to {}", o.name(), c.name()),
+                    c.id,
+                    &anchor.immutable_id(),
+                ));
                 steps
             }
             Kind::SoftMatch => {
@@ -342,12 +327,16 @@ impl Walkthrough {
                         c.name()
                     ));
                 }
-                steps.push(sync(format!(
-                    "{} is soft matched to {}",
-                    o.name(),
-                    c.name()
-                )));
+                steps.push(sync_and_check(
+                    format!("{} is soft matched to {}", o.name(), c.name()),
+                    c.id,
+                    &anchor.immutable_id(),
+                ));
                 steps
+            }
+            Kind::ReAnchor => {
+                let c = need_target()?;
+                re_anchor_steps(b, o, c)?
             }
             Kind::Unlink => {
                 let c = target_obj
@@ -371,7 +360,7 @@ impl Walkthrough {
                     sync(format!("{} is soft-deleted in the cloud", c.name())),
                     Step {
                         title: format!("Restore {} from the recycle bin", c.name()),
-                        explain: "Restoring a synced object whose source is out of scope makes it cloud-managed; its ImmutableID stays.".into(),
+                        explain: "Restoring a synced object whose source is out of scope makes it cloud-only (not synced); its ImmutableID stays.".into(),
                         actions: vec![Action::Restore { cloud: c.id }],
                         commands: vec![Command::Restore { object: c.id }],
                         expect: None,
@@ -540,7 +529,9 @@ pub fn action_json(a: &Action) -> Value {
     let mut v = json!({"action": a.name()});
     match a {
         Action::Sync | Action::ResolveQuarantines => {}
-        Action::RemoveRole { cloud, role } | Action::AddRole { cloud, role } => {
+        Action::RemoveRole { cloud, role }
+        | Action::AddRole { cloud, role }
+        | Action::AddEligibleRole { cloud, role } => {
             v["cloudId"] = json!(cloud.to_string());
             v["role"] = json!(role);
         }
@@ -578,6 +569,10 @@ pub fn action_json(a: &Action) -> Value {
         }
         Action::SetFeature { setting, value } => {
             v["feature"] = json!(setting.key());
+            v["value"] = json!(value);
+        }
+        Action::SetCloudManaged { cloud, value } => {
+            v["cloudId"] = json!(cloud.to_string());
             v["value"] = json!(value);
         }
     }
@@ -705,4 +700,246 @@ pub fn changes(before: &Bundle, after: &Bundle) -> Vec<String> {
         }
     }
     out
+}
+
+/// The roles of `c` that block the match, with whether each is only eligible: under the
+/// hardening (M3) the privileged ones (every one with `hardeningAllRoles`); for soft match (M6)
+/// every assigned role and, with `eligibleRolesBlockSoftMatch`, every eligible one.
+fn blocking_roles(b: &Bundle, c: &CloudObject, hardening: bool) -> Vec<(String, bool)> {
+    let table = crate::roles::RoleTable::for_bundle(b);
+    let all = b.settings.get(Setting::HardeningAllRoles);
+    let eligible_block = b.settings.get(Setting::EligibleRolesBlockSoftMatch);
+    let keep = |r: &str, eligible: bool| {
+        if hardening {
+            all || table.privilege(r).0
+        } else {
+            !eligible || eligible_block
+        }
+    };
+    c.directory_roles
+        .iter()
+        .filter(|r| keep(r, false))
+        .map(|r| (r.clone(), false))
+        .chain(
+            c.eligible_directory_roles
+                .iter()
+                .filter(|r| keep(r, true))
+                .map(|r| (r.clone(), true)),
+        )
+        .collect()
+}
+
+fn role_listing(roles: &[(String, bool)]) -> String {
+    roles
+        .iter()
+        .map(|(r, e)| {
+            if *e {
+                format!("{r} (eligible)")
+            } else {
+                r.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn restore_step(c: &CloudObject) -> Step {
+    Step {
+        title: format!("Restore {} from the recycle bin", c.name()),
+        explain: "W1 (r2), M3: the hardening also refuses a soft-deleted privileged target, and a deleted user's roles cannot be edited: restore it first.".into(),
+        actions: vec![Action::Restore { cloud: c.id }],
+        commands: vec![Command::Restore { object: c.id }],
+        expect: None,
+    }
+}
+
+fn remove_roles_step(
+    c: &CloudObject,
+    roles: &[(String, bool)],
+    listing: &str,
+    hardening: bool,
+) -> Step {
+    let explain = if hardening {
+        "M3 (r2): the 2026 hard-match hardening refuses a target assigned OR eligible for a privileged role. Eligibilities are removed through PIM schedule requests (adminRemove). Note the roles to restore them at once after the sync."
+    } else {
+        "M6: a cloud user holding a directory role (assigned, or eligible with eligibleRolesBlockSoftMatch) is never soft matched. Eligibilities are removed through PIM schedule requests (adminRemove). Note the roles to re-add them."
+    };
+    Step {
+        title: format!("Remove the directory roles of {} ({listing})", c.name()),
+        explain: explain.into(),
+        actions: roles
+            .iter()
+            .map(|(r, _)| Action::RemoveRole {
+                cloud: c.id,
+                role: r.clone(),
+            })
+            .collect(),
+        commands: roles
+            .iter()
+            .map(|(r, e)| Command::RemoveRole {
+                user: c.id,
+                role: r.clone(),
+                eligible: *e,
+            })
+            .collect(),
+        expect: None,
+    }
+}
+
+fn re_add_roles_step(c: &CloudObject, roles: &[(String, bool)], listing: &str) -> Step {
+    Step {
+        title: format!("Re-add the directory roles ({listing})"),
+        explain: "Only after the check above showed the match: the account is synced and keeps its roles (eligibilities through PIM adminAssign).".into(),
+        actions: roles
+            .iter()
+            .map(|(r, e)| {
+                if *e {
+                    Action::AddEligibleRole {
+                        cloud: c.id,
+                        role: r.clone(),
+                    }
+                } else {
+                    Action::AddRole {
+                        cloud: c.id,
+                        role: r.clone(),
+                    }
+                }
+            })
+            .collect(),
+        commands: roles
+            .iter()
+            .map(|(r, e)| Command::AddRole {
+                user: c.id,
+                role: r.clone(),
+                eligible: *e,
+            })
+            .collect(),
+        expect: None,
+    }
+}
+
+/// X4: a foreign onPremisesObjectIdentifier blocks the hard match (M3 hardening) unless
+/// `allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled`; it can only be cleared.
+fn clear_object_identifier_step(b: &Bundle, o: &OnPremObject, c: &CloudObject) -> Option<Step> {
+    let foreign = c
+        .on_premises_object_identifier
+        .as_deref()
+        .is_some_and(|id| !id.trim().eq_ignore_ascii_case(&o.object_guid.to_string()));
+    let allowed = b
+        .settings
+        .get(Setting::AllowOnPremUpdateOfOnPremisesObjectIdentifier);
+    (foreign && !allowed).then(|| Step {
+        title: format!("Clear the onPremisesObjectIdentifier of {}", c.name()),
+        explain: format!(
+            "M3 hardening, X4: {} is mapped to another on-prem object ({}); the hard match is refused (AttributeUpdateNotAllowed) until the value is cleared. It can only be cleared, never set; the next successful sync stamps this object's objectGUID.",
+            c.name(),
+            c.on_premises_object_identifier.as_deref().unwrap_or("?")
+        ),
+        actions: vec![Action::ClearOnPremisesObjectIdentifier { cloud: c.id }],
+        commands: vec![Command::ClearOnPremisesObjectIdentifier { user: c.id }],
+        expect: None,
+    })
+}
+
+/// A sync for the real tenant that waits for the cycle to end and checks the match (W1 r2).
+fn sync_and_check(expect: String, user: Uuid, immutable_id: &str) -> Step {
+    Step {
+        title: "Run a delta sync cycle, wait for it to finish, check the match".into(),
+        explain: "M2: the next cycle evaluates the object again. The script polls Get-ADSyncScheduler until SyncCycleInProgress is false and stops unless the cloud user is synced with the expected ImmutableID.".into(),
+        actions: vec![Action::Sync],
+        commands: vec![
+            Command::DeltaSync,
+            Command::WaitForSyncCycle,
+            Command::CheckMatch {
+                user,
+                immutable_id: immutable_id.to_string(),
+            },
+        ],
+        expect: Some(expect),
+    }
+}
+
+/// W5 (r2): the on-prem object is the same person as the cloud object synced earlier
+/// (re-created, moved forests, restored DC, changed ConsistencyGuid): write the cloud object's
+/// ImmutableID into mS-DS-ConsistencyGuid so that the next sync hard matches (M3), with the
+/// hardening clean-up first (X4, privileged roles).
+fn re_anchor_steps(b: &Bundle, o: &OnPremObject, c: &CloudObject) -> Result<Vec<Step>, String> {
+    if o.object_class != ObjectKind::User {
+        return Err(
+            "W5 re-anchors users only (A2: groups and contacts always use objectGUID)".into(),
+        );
+    }
+    if b.connect.source_anchor == SourceAnchorAttribute::ObjectGuid {
+        return Err(format!(
+            "W5 does not apply: Connect's sourceAnchor is objectGUID, which cannot be changed (A2, A6): {} cannot take over {}'s ImmutableID. Instead unlink the cloud object (W4: its source out of scope, sync, restore, clear the ImmutableID) and hard match it to this object (W2).",
+            o.name(),
+            c.name()
+        ));
+    }
+    let Some(immutable_id) = c.on_premises_immutable_id.as_deref() else {
+        return Err(format!(
+            "{} has no ImmutableID to re-anchor to: use W2 (hard match) or W3 (soft match)",
+            c.name()
+        ));
+    };
+    let Ok(target) = Anchor::parse_immutable_id(immutable_id) else {
+        return Err(format!(
+            "{}'s ImmutableID {:?} is not derived from a GUID (A4): it cannot be written as the 16 bytes of mS-DS-ConsistencyGuid",
+            c.name(),
+            immutable_id
+        ));
+    };
+    let mut steps = Vec::new();
+    if let Some(clear) = clear_object_identifier_step(b, o, c) {
+        steps.push(clear);
+    }
+    let roles = if b.settings.get(Setting::HardMatchHardening) {
+        blocking_roles(b, c, true)
+    } else {
+        Vec::new()
+    };
+    let listing = role_listing(&roles);
+    if !roles.is_empty() {
+        if c.is_deleted() {
+            steps.push(restore_step(c));
+        }
+        steps.push(remove_roles_step(c, &roles, &listing, true));
+    }
+    steps.push(Step {
+        title: format!(
+            "Set mS-DS-ConsistencyGuid of {} to the 16 bytes of {}",
+            o.name(),
+            target.immutable_id()
+        ),
+        explain: format!(
+            "W5, A1: the cloud object {} carries ImmutableID {} (GUID {}); with that as this object's sourceAnchor the next sync hard matches it (M3) instead of failing with AttributeValueMustBeUnique (M6).",
+            c.name(),
+            target.immutable_id(),
+            target.guid()
+        ),
+        actions: vec![Action::SetOnPrem {
+            object_guid: o.object_guid,
+            attribute: OnPremAttribute::ConsistencyGuid,
+            value: OnPremValue::Anchor(Some(target)),
+        }],
+        commands: vec![Command::ReAnchor {
+            object: o.object_guid,
+            immutable_id: target,
+        }],
+        expect: None,
+    });
+    let expect = if c.is_synced() && !c.is_deleted() {
+        format!(
+            "{} joins {} (M1: it is still synced with that ImmutableID, and no longer mapped to another object)",
+            o.name(),
+            c.name()
+        )
+    } else {
+        format!("{} is hard matched to {} (M3)", o.name(), c.name())
+    };
+    steps.push(sync_and_check(expect, c.id, &target.immutable_id()));
+    if !roles.is_empty() {
+        steps.push(re_add_roles_step(c, &roles, &listing));
+    }
+    Ok(steps)
 }

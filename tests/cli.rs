@@ -15,6 +15,7 @@ const SAMPLE: &str = "sample-data/contoso.json";
 const W1: &str = "sample-data/scenarios/admin-role-workaround.json";
 const SKIP_PURGE: &str = "sample-data/scenarios/skip-purge.json";
 const FEDERATED: &str = "sample-data/scenarios/hard-match-federated.json";
+const RE_ANCHOR: &str = "sample-data/scenarios/re-anchor.json";
 
 // Objects of the sample tenant.
 const ALICE: &str = "79dc22f4-fe48-4527-8b43-f86392dd86d3";
@@ -181,7 +182,7 @@ fn small_bundle() -> Value {
 
 // ---- plan --json (interfaces §3) ---------------------------------------------------------------
 
-const RESULTS: [&str; 8] = [
+const RESULTS: [&str; 9] = [
     "linked",
     "hard-match",
     "restore",
@@ -190,14 +191,16 @@ const RESULTS: [&str; 8] = [
     "provision",
     "error",
     "out-of-scope",
+    "cloud-managed",
 ];
-const ERRORS: [&str; 6] = [
+const ERRORS: [&str; 7] = [
     "InvalidHardMatch",
     "AttributeUpdateNotAllowed",
     "InvalidSoftMatch",
     "ObjectTypeMismatch",
     "AttributeValueMustBeUnique",
     "DuplicateSourceAnchor",
+    "SourceAnchorChanged",
 ];
 const FEATURES: [&str; 8] = [
     "blockSoftMatchEnabled",
@@ -226,7 +229,7 @@ fn plan_json_has_every_field_of_interfaces_3() {
         assert!(plan["features"][key].is_boolean(), "features.{key}");
     }
     let outcomes = plan["outcomes"].as_array().unwrap();
-    assert_eq!(outcomes.len(), 62);
+    assert_eq!(outcomes.len(), 72);
     let mut seen_results = BTreeSet::new();
     for o in outcomes {
         let ctx = o["displayName"].to_string();
@@ -266,6 +269,29 @@ fn plan_json_has_every_field_of_interfaces_3() {
                 assert!(ERRORS.contains(&e.as_str()), "{ctx}: {e}");
             }
             other => panic!("{ctx}: error {other}"),
+        }
+        // attributeConflictName: only with AttributeValueMustBeUnique, naming the attribute.
+        match &o["attributeConflictName"] {
+            Value::Null => {}
+            Value::String(n) => {
+                assert_eq!(o["error"], "AttributeValueMustBeUnique", "{ctx}");
+                assert!(
+                    [
+                        "UserPrincipalName",
+                        "ProxyAddresses",
+                        "OnPremiseSecurityIdentifier"
+                    ]
+                    .contains(&n.as_str()),
+                    "{ctx}: {n}"
+                );
+            }
+            other => panic!("{ctx}: attributeConflictName {other}"),
+        }
+        if o["error"] == "AttributeValueMustBeUnique" {
+            assert!(o["attributeConflictName"].is_string(), "{ctx}");
+        }
+        if result == "cloud-managed" {
+            assert!(is_guid(&o["cloudId"]), "{ctx}: names its cloud twin");
         }
         assert!(is_string_array(&o["flags"]), "{ctx}");
         for q in o["quarantined"].as_array().unwrap() {
@@ -386,7 +412,7 @@ fn plan_text_and_explain_outputs() {
     assert_eq!(r.code, 0);
     assert!(
         r.stdout
-            .contains("62 objects: 26 linked, 1 hard-match, 1 restore")
+            .contains("72 objects: 26 linked, 2 hard-match, 1 restore")
     );
     let r = run(&["plan", SAMPLE, "--explain"]);
     assert_eq!(r.code, 0);
@@ -432,6 +458,7 @@ fn sync_writes_a_bundle_whose_next_plan_shows_the_objects_linked() {
                 assert!(is_guid(&a["cloudId"]), "{name}");
             }
             "out-of-scope" => assert_eq!(a["result"], "out-of-scope", "{name}"),
+            "cloud-managed" => assert_eq!(a["result"], "cloud-managed", "{name}"),
             "error" => assert_ne!(a["result"], "linked", "{name}: errors create nothing"),
             other => panic!("{other}"),
         }
@@ -559,9 +586,9 @@ fn errors_json_shape_and_existing_errors() {
 #[test]
 fn errors_after_sync_marks_the_new_ones() {
     let rows = errors_json(&["--after-sync"]);
-    assert_eq!(rows.len(), 11);
+    assert_eq!(rows.len(), 10);
     let new: Vec<&Value> = rows.iter().filter(|r| r["newInNextSync"] == true).collect();
-    assert_eq!(new.len(), 9);
+    assert_eq!(new.len(), 8);
     for r in &rows {
         let old = ["David Chen", "María González"].contains(&r["displayName"].as_str().unwrap());
         assert_eq!(r["newInNextSync"] == false, old, "{r}");
@@ -580,7 +607,7 @@ fn errors_after_sync_marks_the_new_ones() {
     let r = run(&["errors", SAMPLE, "--after-sync"]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("next sync"));
-    assert!(r.stdout.contains("(9 added by the next sync)"));
+    assert!(r.stdout.contains("(8 added by the next sync)"));
     assert!(
         r.stdout
             .contains("Get-MsolDirSyncProvisioningError -ErrorCategory PropertyConflict")
@@ -595,7 +622,7 @@ fn errors_every_section_7_parameter() {
     assert_eq!(upn.len(), 4);
     assert!(upn.iter().all(|r| r["propertyName"] == "UserPrincipalName"));
     let proxies = errors_json(&["--after-sync", "--property-name", "ProxyAddresses"]);
-    assert_eq!(proxies.len(), 7);
+    assert_eq!(proxies.len(), 6);
     // -PropertyValue (with the prefix, without it; case-sensitive)
     for value in ["smtp:mgonzalez@contoso.com", "mgonzalez@contoso.com"] {
         let rows = errors_json(&[
@@ -663,7 +690,7 @@ fn errors_every_section_7_parameter() {
         names(&errors_json(&["--after-sync", "--max-results", "3"])),
         names(&errors_json(&["--after-sync"]))[..3]
     );
-    assert_eq!(errors_json(&["--after-sync", "--all"]).len(), 11);
+    assert_eq!(errors_json(&["--after-sync", "--all"]).len(), 10);
     // The cmdlet line mirrors the filter.
     let r = run(&[
         "errors",
@@ -759,6 +786,37 @@ fn scenario_w1_admin_role_workaround() {
     assert_eq!(
         run(&["scenario", W1, "--json"]).stdout,
         s.to_string() + "\n"
+    );
+}
+
+#[test]
+fn scenario_w5_re_anchor_joins_the_earlier_cloud_object() {
+    const SAMUEL: &str = "aa6c2458-de06-4811-a11b-b21cbec6a4b2";
+    const SAMUEL_CLOUD: &str = "b4e128f6-f680-4ff9-b15a-f6490fbbb169";
+    let s = json_of(&["scenario", RE_ANCHOR, "--json"]);
+    let steps = s["steps"].as_array().unwrap();
+    for st in steps {
+        assert_eq!(st["ok"], true, "{st}");
+    }
+    // M6 r2: nothing created, the conflict attribute named.
+    let first = step_outcome(&steps[0], SAMUEL);
+    assert_eq!(first["result"], "error");
+    assert_eq!(first["error"], "AttributeValueMustBeUnique");
+    assert_eq!(first["attributeConflictName"], "ProxyAddresses");
+    assert_eq!(first["cloudId"], SAMUEL_CLOUD);
+    // After X4 and the ConsistencyGuid: joined to the earlier cloud object, then plain updates.
+    let joined = step_outcome(&steps[3], SAMUEL);
+    assert_eq!(joined["cloudId"], SAMUEL_CLOUD, "{joined}");
+    assert!(joined["error"].is_null(), "{joined}");
+    assert_eq!(step_outcome(&steps[4], SAMUEL)["result"], "linked");
+    let c = cloud_of(&s["final"], SAMUEL_CLOUD).unwrap();
+    assert_eq!(c["onPremisesImmutableId"], "hE9VzFiFzEq/jycPuMaiVw==");
+    assert_eq!(c["onPremisesObjectIdentifier"], SAMUEL);
+    let fin = s["final"]["cloud"].as_array().unwrap();
+    assert!(
+        fin.iter()
+            .all(|c| c["displayName"] != "Samuel Okafor" || c["id"] == SAMUEL_CLOUD),
+        "no second Samuel Okafor"
     );
 }
 
@@ -1018,14 +1076,29 @@ fn invalid_guids_are_bad_input() {
 
 #[test]
 fn invalid_immutable_ids_are_bad_input() {
-    // The seed article's 23-character example.
-    let mut v = small_bundle();
-    v["cloud"][0]["onPremisesImmutableId"] = json!("xMf1FXx9RIcbcAbDlqeOA==");
-    bad_bundle(&v, "cloud[0].onPremisesImmutableId", "16 bytes");
-    // Valid base64, wrong length.
-    let mut v = small_bundle();
-    v["cloud"][0]["onPremisesImmutableId"] = json!("AAAA");
-    bad_bundle(&v, "cloud[0].onPremisesImmutableId", "16 bytes");
+    // A4 (r2): a cloud ImmutableID is an opaque string: the seed article's 23-character example
+    // loads (exit 0) and the load report names it as not derived from a GUID.
+    let dir = tempfile::tempdir().unwrap();
+    for opaque in ["xMf1FXx9RIcbcAbDlqeOA==", "AAAA", "jsmith@contoso.com"] {
+        let mut v = small_bundle();
+        v["cloud"][0]["onPremisesImmutableId"] = json!(opaque);
+        let file = write(dir.path(), "bundle.json", &v);
+        let r = run(&["plan".as_ref(), file.as_os_str(), "--json".as_ref()]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("cloud[0].onPremisesImmutableId"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("not derived from a GUID"), "{}", r.stderr);
+        let plan: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(
+            plan["outcomes"].as_array().unwrap().len(),
+            2,
+            "nothing dropped"
+        );
+    }
+    // The on-prem side stays strict.
     let mut v = small_bundle();
     v["onPremises"][0]["mS-DS-ConsistencyGuid"] = json!("xMf1FXx9RIcbcAbDlqeOA==");
     bad_bundle(&v, "onPremises[0].mS-DS-ConsistencyGuid", "16 bytes");
@@ -1294,4 +1367,127 @@ fn explorer_on_a_bad_snapshot_is_bad_input() {
         &[file.as_os_str()],
         &[&file.display().to_string(), "tenant", "expected"],
     );
+}
+
+#[test]
+fn sync_two_cycles_then_two_more_changes_nothing() {
+    // Properties (rule book P4, M1, Q6): a settled tenant stays settled.
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.json");
+    let second = dir.path().join("second.json");
+    for (from, to) in [
+        (Path::new(SAMPLE).to_path_buf(), &first),
+        (first.clone(), &second),
+    ] {
+        let r = run(&[
+            "sync".as_ref(),
+            from.as_os_str(),
+            "--cycles".as_ref(),
+            "2".as_ref(),
+            "--out".as_ref(),
+            to.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let a: Value = serde_json::from_slice(&std::fs::read(&first).unwrap()).unwrap();
+    let b: Value = serde_json::from_slice(&std::fs::read(&second).unwrap()).unwrap();
+    assert_eq!(a["cloud"], b["cloud"], "the cloud side changed again");
+    assert_eq!(
+        a["onPremises"], b["onPremises"],
+        "the on-prem side changed again"
+    );
+    // A2 (r2): Connect wrote the objectGUID back into empty ConsistencyGuids of exported users.
+    let samuel = a["onPremises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["displayName"] == "Ivan Petrov")
+        .unwrap();
+    assert!(samuel["mS-DS-ConsistencyGuid"].is_string(), "{samuel}");
+}
+
+#[test]
+fn plan_set_takes_the_r2_switches() {
+    // M6: the older reading provisions Samuel with his primary SMTP quarantined against the
+    // candidate; the default fails the attempt.
+    let plan = json_of(&[
+        "plan",
+        SAMPLE,
+        "--json",
+        "--set",
+        "softMatchConflictQuarantines=true",
+        "--set",
+        "eligibleRolesBlockSoftMatch=false",
+        "--set",
+        "hardeningAllRoles=true",
+    ]);
+    assert_eq!(plan["switches"]["softMatchConflictQuarantines"], true);
+    assert_eq!(plan["switches"]["eligibleRolesBlockSoftMatch"], false);
+    assert_eq!(plan["switches"]["hardeningAllRoles"], true);
+    let samuel = by_name(&plan, "Samuel Okafor");
+    assert_eq!(samuel["result"], "provision");
+    assert_eq!(
+        samuel["quarantined"][0]["conflictsWith"],
+        "b4e128f6-f680-4ff9-b15a-f6490fbbb169"
+    );
+    // M6: Marcus Webb's candidate is only eligible (Exchange Administrator).
+    assert_eq!(by_name(&plan, "Marcus Webb")["result"], "soft-match-smtp");
+    // M3: with every role privileged, Ivan Petrov's Directory Readers blocks.
+    assert_eq!(by_name(&plan, "Ivan Petrov")["error"], "InvalidHardMatch");
+    let defaults = json_of(&["plan", SAMPLE, "--json"]);
+    assert_eq!(
+        by_name(&defaults, "Samuel Okafor")["error"],
+        "AttributeValueMustBeUnique"
+    );
+    assert_eq!(by_name(&defaults, "Ivan Petrov")["result"], "hard-match");
+    // A misspelt switch is bad usage naming the known ones.
+    let r = run(&["plan", SAMPLE, "--set", "hardeningAllRole=true"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("hardeningAllRoles"), "{}", r.stderr);
+}
+
+#[test]
+fn scenario_q6_scope_exit_and_return_with_the_takeover_block() {
+    const PAUL: &str = "c122b287-1dd7-4598-be2c-f85c544f3c26";
+    const PAUL_CLOUD: &str = "6bf46727-9897-4371-8c24-b5a2a7c6d003";
+    let s = json_of(&[
+        "scenario",
+        "sample-data/scenarios/scope-exit-and-return.json",
+        "--json",
+    ]);
+    let steps = s["steps"].as_array().unwrap();
+    for st in steps {
+        assert_eq!(st["ok"], true, "{st}");
+    }
+    assert_eq!(step_outcome(&steps[0], PAUL)["result"], "out-of-scope");
+    let back = step_outcome(&steps[3], PAUL);
+    assert_eq!(back["error"], "InvalidHardMatch", "{back}");
+    assert_eq!(back["cloudId"], PAUL_CLOUD);
+    let restored = step_outcome(&steps[5], PAUL);
+    assert_eq!(restored["result"], "restore", "{restored}");
+    let c = cloud_of(&s["final"], PAUL_CLOUD).unwrap();
+    assert!(c["deletedDateTime"].is_null());
+    assert_eq!(c["onPremisesSyncEnabled"], true);
+}
+
+#[test]
+fn scenario_m8_feature_enabled_later_keeps_the_old_upn_until_the_next_change() {
+    const PRIYA: &str = "0d93814a-e42c-4158-9dfe-1002f3007a0d";
+    const PRIYA_CLOUD: &str = "56ece5ca-df2f-4031-ba2b-005298b453f8";
+    let s = json_of(&[
+        "scenario",
+        "sample-data/scenarios/upn-feature-enabled-later.json",
+        "--json",
+    ]);
+    let steps = s["steps"].as_array().unwrap();
+    let blocked = step_outcome(&steps[1], PRIYA);
+    assert_eq!(blocked["flags"], json!(["UpnUpdateBlocked"]));
+    let kept = step_outcome(&steps[3], PRIYA);
+    assert_eq!(kept["flags"], json!(["UpnKeptUntilChange"]), "{kept}");
+    assert_eq!(kept["cloudUserPrincipalName"], "praman@contoso.com");
+    let flows = step_outcome(&steps[5], PRIYA);
+    assert!(flows["flags"].as_array().unwrap().is_empty(), "{flows}");
+    assert_eq!(flows["cloudUserPrincipalName"], "p.raman@contoso.com");
+    let c = cloud_of(&s["final"], PRIYA_CLOUD).unwrap();
+    assert_eq!(c["userPrincipalName"], "p.raman@contoso.com");
 }

@@ -100,8 +100,8 @@ fn explorer_in_a_real_terminal() {
     ]);
 
     // Start: header, both panes, details.
-    let screen = t.wait_for("Entra ID · 60 of 60");
-    assert!(screen.contains("On-premises AD · 62 of 62"), "{screen}");
+    let screen = t.wait_for("Entra ID · 65 of 65");
+    assert!(screen.contains("On-premises AD · 72 of 72"), "{screen}");
     assert!(screen.contains("26 linked"), "{screen}");
     assert!(screen.contains("ExistingAdminRoleConflict"), "{screen}");
 
@@ -128,13 +128,13 @@ fn explorer_in_a_real_terminal() {
     // Quick filter: errors only.
     t.keys(&["2"]);
     let screen = t.wait_for("filter: errors");
-    assert!(screen.contains("On-premises AD · 6 of 62"), "{screen}");
+    assert!(screen.contains("On-premises AD · 10 of 72"), "{screen}");
     t.keys(&["0"]);
-    t.wait_for("On-premises AD · 62 of 62");
+    t.wait_for("On-premises AD · 72 of 72");
 
     // Provisioning errors, filtered by -PropertyName as the cmdlet would.
     t.keys(&["e"]);
-    let screen = t.wait_for("11 of 11 errors");
+    let screen = t.wait_for("10 of 10 errors");
     assert!(
         line_with(
             &screen,
@@ -159,16 +159,16 @@ fn explorer_in_a_real_terminal() {
     t.keys(&["w"]);
     t.wait_for("blockSoftMatchEnabled");
     t.keys(&["Space"]);
-    let screen = t.wait_for("12 object(s) change");
+    let screen = t.wait_for("14 object(s) change");
     assert!(
         screen.contains("soft-match-upn  →  provision (UPN quarantined)"),
         "{screen}"
     );
     t.keys(&["x"]);
     let screen = t.wait_for("WHAT-IF: 1 setting(s) changed");
-    assert!(screen.contains("S 0 smtp  U 0 upn  + 26 new"), "{screen}");
+    assert!(screen.contains("S 0 smtp  U 0 upn  + 27 new"), "{screen}");
     t.keys(&["w", "r", "x"]);
-    t.wait_for("S 6 smtp  U 3 upn  + 16 new");
+    t.wait_for("S 6 smtp  U 3 upn  + 15 new");
 
     // W1 on the admin conflict, to the end, and the script for the real tenant.
     t.keys(&["3"]);
@@ -200,7 +200,7 @@ fn explorer_in_a_real_terminal() {
     t.keys(&["n"]);
     t.wait_for("kept the existing syncscope-W1-alice.ps1");
     t.keys(&["x", "0"]);
-    t.wait_for("On-premises AD · 62 of 62");
+    t.wait_for("On-premises AD · 72 of 72");
 
     // Help, generated from the keymap.
     t.keys(&["?"]);
@@ -212,7 +212,7 @@ fn explorer_in_a_real_terminal() {
     t.run(&["resize-window", "-t", "e2e", "-x", "40", "-y", "12"]);
     t.wait_for("Terminal too small");
     t.run(&["resize-window", "-t", "e2e", "-x", "100", "-y", "30"]);
-    t.wait_for("On-premises AD · 62 of 62");
+    t.wait_for("On-premises AD · 72 of 72");
 
     // Quit: q clears the search, q again quits; the shell prints the status.
     t.keys(&["q", "q"]);

@@ -295,10 +295,16 @@ fn graph_problems_name_the_json_path() {
         ("roles.json", roles.as_bytes()),
     ]);
     let l = load(&dir);
-    assert_eq!(l.bundle.cloud.len(), 1);
+    // A4 (r2): Bob's ImmutableID is not derived from a GUID: he is loaded, and named.
+    assert_eq!(l.bundle.cloud.len(), 2);
     assert_eq!(l.bundle.cloud[0].directory_roles, ["Global Administrator"]);
-    let bad = find(&l.report.skipped, "16 bytes");
-    assert_eq!(bad.position, "value[1].onPremisesImmutableId");
+    assert_eq!(
+        l.bundle.cloud[1].on_premises_immutable_id.as_deref(),
+        Some("xMf1FXx9RIcbcAbDlqeOA==")
+    );
+    let opaque = find(&l.report.warnings, "not derived from a GUID");
+    assert_eq!(opaque.position, "value[1]");
+    assert!(opaque.message.contains("bob@contoso.com"), "{opaque}");
     assert!(
         find(&l.report.skipped, "carol@contoso.com")
             .position

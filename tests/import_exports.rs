@@ -157,19 +157,29 @@ fn the_export_folder_opens_the_same_tenant_as_the_bundle() {
     let loaded = load(Path::new("sample-data/exports"));
     let got = &loaded.bundle;
 
-    // Nothing was skipped; the one warning says how group and contact anchors were found.
+    // Nothing was skipped; one warning says how group and contact anchors were found, the
+    // other names Tariq Aziz's ImmutableID, which is not derived from a GUID (A4 r2): the user
+    // is loaded, not dropped.
     assert!(loaded.report.skipped.is_empty(), "{}", loaded.report);
-    assert_eq!(loaded.report.warnings.len(), 1, "{}", loaded.report);
+    assert_eq!(loaded.report.warnings.len(), 2, "{}", loaded.report);
+    let (opaque, anchors): (Vec<_>, Vec<_>) = loaded
+        .report
+        .warnings
+        .iter()
+        .partition(|w| w.message.contains("EMP004711"));
+    let opaque = opaque[0];
     assert!(
-        loaded.report.warnings[0]
-            .message
-            .contains("5 synced group(s)")
+        opaque.message.contains("EMP004711") && opaque.message.contains("not derived from a GUID"),
+        "{opaque}"
     );
+    assert!(opaque.file.ends_with(".json"), "{opaque}");
     assert!(
-        loaded.report.warnings[0]
-            .message
-            .contains("2 synced contact(s)")
+        got.cloud
+            .iter()
+            .any(|c| c.on_premises_immutable_id.as_deref() == Some("EMP004711"))
     );
+    assert!(anchors[0].message.contains("5 synced group(s)"));
+    assert!(anchors[0].message.contains("2 synced contact(s)"));
     let formats: HashMap<&str, &str> = loaded
         .report
         .files
@@ -358,7 +368,15 @@ fn a_bundle_file_loads_through_the_same_entry_point() {
     assert_eq!(l.bundle, bundle());
     assert_eq!(l.report.files.len(), 1);
     assert_eq!(l.report.files[0].1, "snapshot bundle");
-    assert!(l.report.is_clean());
+    // A4 (r2): the one thing to tell is the opaque ImmutableID, named with its JSON path.
+    assert_eq!(l.report.warnings.len(), 1, "{}", l.report);
+    assert!(l.report.warnings[0].position.starts_with("cloud["));
+    assert!(
+        l.report.warnings[0]
+            .message
+            .contains("not derived from a GUID")
+    );
+    assert!(l.report.skipped.is_empty());
 }
 
 #[test]

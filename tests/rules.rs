@@ -522,17 +522,16 @@ fn a4_rejects_anything_that_is_not_16_bytes() {
 
 #[test]
 fn a4_bundle_reader_rejects_bad_anchors_naming_the_path() {
+    // A4 (r2): the strictness is the on-prem side's: a cloud ImmutableID of 23 characters loads.
     let t = tenant().cloud(with(
         cloud_user(1, "c"),
         json!({"onPremisesImmutableId": "xMf1FXx9RIcbcAbDlqeOA=="}),
     ));
-    let e = parse_bundle("t.json", &serde_json::to_vec(&t.0).unwrap()).unwrap_err();
-    assert_eq!(e.file, "t.json");
-    assert!(
-        e.position.starts_with("cloud[0].onPremisesImmutableId"),
-        "{e}"
+    let b = parse_bundle("t.json", &serde_json::to_vec(&t.0).unwrap()).unwrap();
+    assert_eq!(
+        b.cloud[0].on_premises_immutable_id.as_deref(),
+        Some("xMf1FXx9RIcbcAbDlqeOA==")
     );
-    assert!(e.message.contains("16 bytes"), "{e}");
     let t = tenant().on_prem(with(user(1, "u"), json!({"mS-DS-ConsistencyGuid": "AAAA"})));
     let e = parse_bundle("t.json", &serde_json::to_vec(&t.0).unwrap()).unwrap_err();
     assert!(
@@ -1005,7 +1004,7 @@ fn m3_hard_match_takes_over_and_the_block_flag_refuses() {
 fn m3_hardening_refuses_role_holders_assigned_or_eligible() {
     for roles in [
         json!({"directoryRoles": ["User Administrator"]}),
-        json!({"eligibleDirectoryRoles": ["Exchange Administrator"]}),
+        json!({"eligibleDirectoryRoles": ["Privileged Role Administrator"]}),
     ] {
         let t = hard_match_target(roles);
         let r = t.run();
@@ -1306,6 +1305,24 @@ fn m6_candidate_synced_from_another_object() {
         ),
         99,
     ));
+    // M6 (r2), 2026 policy: AttributeValueMustBeUnique against the candidate, nothing created.
+    let r = t.run();
+    expect(
+        &r,
+        1,
+        SyncResult::Error,
+        Some(ErrorCode::AttributeValueMustBeUnique),
+    );
+    assert_eq!(r.out(1).attribute_conflict_name, Some("ProxyAddresses"));
+    assert_eq!(r.cloud_id(1), Some(cid(1)));
+    assert!(r.out(1).quarantined.is_empty());
+    assert!(
+        r.explanation(1).contains(&anchor(99)),
+        "{}",
+        r.explanation(1)
+    );
+    // The older reading (softMatchConflictQuarantines): provision + quarantine.
+    let t = t.set("softMatchConflictQuarantines", true);
     let r = t.run();
     expect(&r, 1, SyncResult::Provision, None);
     expect_rule(&r, 1, "M6");
@@ -1448,6 +1465,9 @@ fn upn_change(cloud_upn: &str, on_prem_upn: &str, licensed: bool, sync_upn: bool
     } else {
         json!([])
     };
+    // M8 (r2): the simulated state remembers the cloud UPN as the last exported on-prem UPN, so
+    // the on-prem UPN is a new change.
+    let last = json!({"userPrincipalName": cloud_upn, "upnSuffixVerified": true});
     tenant()
         .on_prem(with(
             user(1, "priya"),
@@ -1456,7 +1476,7 @@ fn upn_change(cloud_upn: &str, on_prem_upn: &str, licensed: bool, sync_upn: bool
         .cloud(synced_to(
             with(
                 cloud_user(1, "priya"),
-                json!({"userPrincipalName": cloud_upn, "assignedLicenses": licenses}),
+                json!({"userPrincipalName": cloud_upn, "assignedLicenses": licenses, "syncscopeLastExport": last}),
             ),
             1,
         ))
@@ -2305,7 +2325,8 @@ fn x2_clear_immutable_id_only_when_not_synced() {
     let e = apply(&mut b, &clear, NOW).unwrap_err();
     assert!(e.0.contains("X2"), "{}", e.0);
     assert_eq!(b, before);
-    // W4: out of scope, sync (soft-deleted, still synced: still refused), restore, clear.
+    // W4: out of scope, sync (soft-deleted, no longer synced (Q6 r2), but in the recycle bin:
+    // still refused), restore, clear.
     apply(
         &mut b,
         &Action::MoveOnPrem {
@@ -2469,4 +2490,740 @@ fn settings_defaults_are_a_new_tenants() {
             "{key}"
         );
     }
+}
+
+// ---- revision 2 -------------------------------------------------------------------------------
+
+fn set_on_prem(b: &mut Bundle, n: u32, attribute: &str, value: OnPremValue) {
+    let attribute = OnPremAttribute::parse(attribute).expect("attribute");
+    apply(
+        b,
+        &Action::SetOnPrem {
+            object_guid: uuid(&g(n)),
+            attribute,
+            value,
+        },
+        NOW,
+    )
+    .unwrap();
+}
+
+fn text(v: &str) -> OnPremValue {
+    OnPremValue::Text(Some(v.into()))
+}
+
+fn sync(b: &mut Bundle) -> Plan {
+    apply(b, &Action::Sync, NOW)
+        .unwrap()
+        .plan
+        .expect("sync plans")
+}
+
+fn outcome_of(p: &Plan, b: &Bundle, n: u32) -> Outcome {
+    p.outcomes
+        .iter()
+        .find(|o| b.on_premises[o.on_prem as usize].object_guid.to_string() == g(n))
+        .cloned()
+        .expect("outcome")
+}
+
+#[test]
+fn a2_r2_connect_writes_the_object_guid_back_at_first_export() {
+    let mut b = tenant().on_prem(user(1, "new")).bundle();
+    assert!(b.on_premises[0].consistency_guid.is_none());
+    sync(&mut b);
+    let cg = b.on_premises[0].consistency_guid.expect("written back");
+    assert_eq!(cg.immutable_id(), anchor(1), "the objectGUID's bytes (A1)");
+    // The anchor did not change: the next cycle is a plain update of the same object.
+    let p = plan(&b);
+    assert_eq!(p.outcomes[0].result, SyncResult::Linked);
+    assert_eq!(cloud_by_anchor(&b, &anchor(1)).len(), 1);
+    // With objectGUID as sourceAnchor nothing is written back.
+    let mut b = tenant()
+        .connect("sourceAnchor", json!("objectGUID"))
+        .on_prem(user(1, "new"))
+        .bundle();
+    sync(&mut b);
+    assert!(b.on_premises[0].consistency_guid.is_none());
+}
+
+#[test]
+fn a4_r2_opaque_cloud_immutable_ids_load_and_compare_exactly() {
+    // Third-party federation set the ImmutableID to the UPN; an employee-id anchor elsewhere.
+    let t = tenant()
+        .on_prem(user(1, "jsmith"))
+        .cloud(with(
+            cloud_user(1, "jsmith"),
+            json!({"onPremisesImmutableId": "jsmith@contoso.com"}),
+        ))
+        .cloud(with(
+            cloud_user(2, "other"),
+            json!({"onPremisesImmutableId": "EMP004711"}),
+        ));
+    let r = t.run();
+    assert_eq!(r.b.cloud.len(), 2, "no cloud object disappears");
+    // Not a hard match (exact text, A3); the SMTP candidate carries another ImmutableID (M6).
+    expect(
+        &r,
+        1,
+        SyncResult::Error,
+        Some(ErrorCode::AttributeValueMustBeUnique),
+    );
+    assert!(r.explanation(1).contains("jsmith@contoso.com"));
+    let opaque = syncscope::bundle::opaque_immutable_ids(&r.b);
+    assert_eq!(opaque.len(), 2);
+    // Exact string equality: an on-prem anchor equal to the text would hard match; a case
+    // variant does not.
+    let t = tenant()
+        .on_prem(with(
+            user(1, "u"),
+            json!({"proxyAddresses": ["SMTP:u.new@contoso.com"]}),
+        ))
+        .cloud(with(
+            cloud_user(1, "u"),
+            json!({"onPremisesImmutableId": anchor(1).to_lowercase()}),
+        ));
+    expect(&t.run(), 1, SyncResult::Provision, None);
+}
+
+#[test]
+fn a5_r2_first_in_input_order_wins() {
+    let cg = VECTORS[1].0;
+    let r = tenant()
+        .on_prem(with(user(1, "a"), json!({"mS-DS-ConsistencyGuid": cg})))
+        .on_prem(with(user(2, "b"), json!({"mS-DS-ConsistencyGuid": cg})))
+        .run();
+    expect(&r, 1, SyncResult::Provision, None);
+    expect(
+        &r,
+        2,
+        SyncResult::Error,
+        Some(ErrorCode::DuplicateSourceAnchor),
+    );
+    expect_rule(&r, 2, "A5");
+}
+
+#[test]
+fn a6_r2_changed_anchor_after_export_stops_the_object() {
+    // Exported with its objectGUID anchor; then someone stamped another ConsistencyGuid.
+    let t = tenant()
+        .on_prem(with(
+            user(1, "u"),
+            json!({"mS-DS-ConsistencyGuid": VECTORS[0].0}),
+        ))
+        .cloud(with(
+            synced_to(cloud_user(1, "u"), 1),
+            json!({"onPremisesObjectIdentifier": g(1)}),
+        ));
+    let r = t.run();
+    expect(
+        &r,
+        1,
+        SyncResult::Error,
+        Some(ErrorCode::SourceAnchorChanged),
+    );
+    assert_eq!(r.cloud_id(1), Some(cid(1)));
+    expect_rule(&r, 1, "A6");
+    assert!(r.out(1).quarantined.is_empty());
+    // Applied: nothing created, retried until the anchor is changed back.
+    let mut b = r.b.clone();
+    sync(&mut b);
+    assert_eq!(b.cloud.len(), 1);
+    set_on_prem(
+        &mut b,
+        1,
+        "mS-DS-ConsistencyGuid",
+        OnPremValue::Anchor(Some(Anchor::parse_guid(&g(1)).unwrap())),
+    );
+    let p = sync(&mut b);
+    assert_eq!(p.outcomes[0].result, SyncResult::Linked);
+}
+
+#[test]
+fn p4_r2_object_sid_collision_is_never_quarantined() {
+    let sid = "S-1-5-21-1-2-3-5001";
+    let t = tenant()
+        .on_prem(with(user(1, "first"), json!({"objectSid": sid})))
+        .on_prem(with(user(2, "second"), json!({"objectSid": sid})));
+    let r = t.run();
+    expect(&r, 1, SyncResult::Provision, None);
+    expect(
+        &r,
+        2,
+        SyncResult::Error,
+        Some(ErrorCode::AttributeValueMustBeUnique),
+    );
+    assert_eq!(
+        r.out(2).attribute_conflict_name,
+        Some("OnPremiseSecurityIdentifier")
+    );
+    assert!(
+        r.out(2).quarantined.is_empty(),
+        "resiliency is on, still no quarantine"
+    );
+    expect_rule(&r, 2, "P4");
+    // Against a cloud holder; and a sync stamps the SID on the users it creates.
+    let mut b = tenant()
+        .on_prem(with(user(1, "first"), json!({"objectSid": sid})))
+        .bundle();
+    sync(&mut b);
+    assert_eq!(
+        b.cloud[0].on_premises_security_identifier.as_deref(),
+        Some(sid)
+    );
+    b.on_premises.push(parse_user_with_sid(2, "second", sid));
+    let p = sync(&mut b);
+    let o = outcome_of(&p, &b, 2);
+    assert_eq!(o.error, Some(ErrorCode::AttributeValueMustBeUnique));
+    assert_eq!(b.cloud.len(), 1, "nothing created");
+    // Retried every cycle: the same again.
+    let p = sync(&mut b);
+    assert_eq!(
+        outcome_of(&p, &b, 2).error,
+        Some(ErrorCode::AttributeValueMustBeUnique)
+    );
+}
+
+fn parse_user_with_sid(n: u32, name: &str, sid: &str) -> syncscope::model::OnPremObject {
+    tenant()
+        .on_prem(with(user(n, name), json!({"objectSid": sid})))
+        .bundle()
+        .on_premises
+        .remove(0)
+}
+
+#[test]
+fn p4_r2_sip_collision_is_never_quarantined() {
+    let t = tenant()
+        .on_prem(with(
+            user(1, "ann"),
+            json!({"proxyAddresses": ["SMTP:ann@contoso.com", "SIP:shared@contoso.com"]}),
+        ))
+        .cloud(with(
+            cloud_user(1, "bo"),
+            json!({"proxyAddresses": ["SMTP:bo@contoso.com", "sip:Shared@contoso.com"]}),
+        ));
+    let r = t.run();
+    expect(
+        &r,
+        1,
+        SyncResult::Error,
+        Some(ErrorCode::AttributeValueMustBeUnique),
+    );
+    assert_eq!(r.out(1).attribute_conflict_name, Some("ProxyAddresses"));
+    assert_eq!(r.cloud_id(1), Some(cid(1)));
+    assert!(r.explanation(1).contains("SIP:shared@contoso.com"));
+    // X500 compares with its prefix: an X500 value equal to the SIP text does not collide.
+    let r = tenant()
+        .on_prem(with(
+            user(1, "ann"),
+            json!({"proxyAddresses": ["SMTP:ann@contoso.com", "X500:shared@contoso.com"]}),
+        ))
+        .cloud(with(
+            cloud_user(1, "bo"),
+            json!({"proxyAddresses": ["SMTP:bo@contoso.com", "SIP:shared@contoso.com"]}),
+        ))
+        .run();
+    expect(&r, 1, SyncResult::Provision, None);
+}
+
+fn privileged_target(patch: Value) -> T {
+    hard_match_target(patch)
+}
+
+#[test]
+fn m3_r2_only_privileged_roles_block_the_hard_match() {
+    // Directory Readers and Message Center Reader are not privileged (permissions reference).
+    for roles in [
+        json!({"directoryRoles": ["Directory Readers"]}),
+        json!({"eligibleDirectoryRoles": ["Message Center Reader"]}),
+        json!({"directoryRoles": ["88d8e3e3-8f55-4a1e-953a-9b9898b8876b"]}),
+    ] {
+        let t = privileged_target(roles);
+        let r = t.run();
+        expect(&r, 1, SyncResult::HardMatch, None);
+        assert!(
+            r.explanation(1).contains("not privileged"),
+            "{}",
+            r.explanation(1)
+        );
+        // hardeningAllRoles: every role blocks.
+        let r = t.set("hardeningAllRoles", true).run();
+        expect(&r, 1, SyncResult::Error, Some(ErrorCode::InvalidHardMatch));
+    }
+    for roles in [
+        json!({"directoryRoles": ["Global Administrator"]}),
+        json!({"eligibleDirectoryRoles": ["Hybrid Identity Administrator"]}),
+        json!({"directoryRoles": ["Contoso Custom Admin"]}),
+    ] {
+        let r = privileged_target(roles).run();
+        expect(&r, 1, SyncResult::Error, Some(ErrorCode::InvalidHardMatch));
+        assert!(
+            r.explanation(1).contains("privileged role"),
+            "{}",
+            r.explanation(1)
+        );
+    }
+}
+
+#[test]
+fn m3_r2_snapshot_role_definitions_override_the_table() {
+    let mut t = privileged_target(json!({"directoryRoles": ["Directory Readers"]}));
+    t.0["roleDefinitions"] = json!([
+        {"displayName": "Directory Readers", "templateId": "88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "isPrivileged": true},
+        {"displayName": "Contoso Custom Admin", "isPrivileged": false},
+    ]);
+    expect(
+        &t.run(),
+        1,
+        SyncResult::Error,
+        Some(ErrorCode::InvalidHardMatch),
+    );
+    let mut t2 = privileged_target(json!({"directoryRoles": ["Contoso Custom Admin"]}));
+    t2.0["roleDefinitions"] = t.0["roleDefinitions"].clone();
+    expect(&t2.run(), 1, SyncResult::HardMatch, None);
+    // A malformed definition is bad input naming its path.
+    let mut bad = t.clone();
+    bad.0["roleDefinitions"] = json!([{"displayName": "X", "isPrivileged": "yes"}]);
+    let e = parse_bundle("t.json", &serde_json::to_vec(&bad.0).unwrap()).unwrap_err();
+    assert_eq!(e.position, "roleDefinitions[0].isPrivileged", "{e}");
+}
+
+#[test]
+fn m3_r2_soft_deleted_privileged_target_is_not_restored() {
+    let t = privileged_target(json!({
+        "eligibleDirectoryRoles": ["Global Administrator"],
+        "deletedDateTime": "2026-11-01T00:00:00Z",
+        "onPremisesSyncEnabled": true,
+    }));
+    let r = t.run();
+    expect(&r, 1, SyncResult::Error, Some(ErrorCode::InvalidHardMatch));
+    assert!(
+        r.explanation(1).contains("not restored"),
+        "{}",
+        r.explanation(1)
+    );
+    let r = t.set("hardMatchHardening", false).run();
+    expect(&r, 1, SyncResult::Restore, None);
+}
+
+fn anchor_conflict(sid_on_cloud: bool, twin_present: bool) -> T {
+    let sid = "S-1-5-21-9-9-9-1107";
+    let mut t = tenant();
+    if twin_present {
+        // C's own on-prem twin (the old account) is still in the snapshot and linked.
+        t = t.on_prem(with(
+            user(99, "samuel.old"),
+            json!({"proxyAddresses": ["SMTP:samuel@contoso.com"], "userPrincipalName": "sokafor@contoso.com"}),
+        ));
+    }
+    t.on_prem(with(user(1, "samuel"), json!({"objectSid": sid})))
+        .cloud(synced_to(
+            with(
+                cloud_user(1, "sokafor"),
+                json!({
+                    "proxyAddresses": ["SMTP:samuel@contoso.com"],
+                    "onPremisesSecurityIdentifier": if sid_on_cloud { json!(sid) } else { Value::Null },
+                }),
+            ),
+            99,
+        ))
+}
+
+#[test]
+fn m6_r2_re_created_user_is_attribute_value_must_be_unique_twin_or_not() {
+    for twin in [false, true] {
+        let r = anchor_conflict(true, twin).run();
+        expect(
+            &r,
+            1,
+            SyncResult::Error,
+            Some(ErrorCode::AttributeValueMustBeUnique),
+        );
+        assert_eq!(
+            r.out(1).attribute_conflict_name,
+            Some("OnPremiseSecurityIdentifier"),
+            "twin present: {twin}"
+        );
+        assert_eq!(r.cloud_id(1), Some(cid(1)));
+        let trace = r.explanation(1);
+        assert!(
+            trace.contains(&anchor(99)) && trace.contains("sokafor"),
+            "{trace}"
+        );
+        let r = anchor_conflict(false, twin).run();
+        assert_eq!(r.out(1).attribute_conflict_name, Some("ProxyAddresses"));
+        // The fix is offered: W5.
+        assert!(
+            r.out(1)
+                .error
+                .unwrap()
+                .fixes()
+                .iter()
+                .any(|f| f.contains("W5"))
+        );
+    }
+    // The older reading.
+    let r = anchor_conflict(false, false)
+        .set("softMatchConflictQuarantines", true)
+        .run();
+    expect(&r, 1, SyncResult::Provision, None);
+    assert_eq!(r.quarantined(1)[0].2, cid(1));
+}
+
+#[test]
+fn m6_r2_eligible_roles_block_by_default_and_the_trace_says_so() {
+    let t = tenant().on_prem(user(1, "dana")).cloud(with(
+        cloud_user(1, "dana"),
+        json!({"eligibleDirectoryRoles": ["Directory Readers"]}),
+    ));
+    let r = t.run();
+    expect(&r, 1, SyncResult::Provision, None);
+    assert!(r.out(1).has_flag(Flag::ExistingAdminRoleConflict));
+    assert!(
+        r.explanation(1).contains("eligible"),
+        "{}",
+        r.explanation(1)
+    );
+    let r = t.set("eligibleRolesBlockSoftMatch", false).run();
+    expect(&r, 1, SyncResult::SoftMatchSmtp, None);
+    assert!(r.explanation(1).contains("only eligible"));
+}
+
+#[test]
+fn m8_r2_enabling_the_feature_later_keeps_the_blocked_upn_until_the_next_change() {
+    let t = tenant()
+        .on_prem(user(1, "priya"))
+        .cloud(with(
+            cloud_user(1, "priya"),
+            json!({"assignedLicenses": [{"skuId": LICENSE}]}),
+        ))
+        .set("synchronizeUpnForManagedUsersEnabled", false);
+    let mut b = t.bundle();
+    sync(&mut b); // soft match
+    set_on_prem(
+        &mut b,
+        1,
+        "userPrincipalName",
+        text("priya.raman@contoso.com"),
+    );
+    let p = sync(&mut b);
+    assert!(p.outcomes[0].has_flag(Flag::UpnUpdateBlocked));
+    assert_eq!(
+        b.cloud[0].user_principal_name.as_deref(),
+        Some("priya@contoso.com")
+    );
+    // Feature enabled later: "existing userPrincipalName values will remain as-is".
+    apply(
+        &mut b,
+        &Action::SetFeature {
+            setting: Setting::SynchronizeUpnForManagedUsers,
+            value: true,
+        },
+        NOW,
+    )
+    .unwrap();
+    let p = sync(&mut b);
+    assert!(
+        p.outcomes[0].has_flag(Flag::UpnKeptUntilChange),
+        "{:?}",
+        p.outcomes[0].flags
+    );
+    assert!(p.outcomes[0].rules().contains(&"M8"));
+    assert_eq!(
+        b.cloud[0].user_principal_name.as_deref(),
+        Some("priya@contoso.com")
+    );
+    // The next change of the on-prem UPN flows.
+    set_on_prem(&mut b, 1, "userPrincipalName", text("p.raman@contoso.com"));
+    sync(&mut b);
+    assert_eq!(
+        b.cloud[0].user_principal_name.as_deref(),
+        Some("p.raman@contoso.com")
+    );
+}
+
+#[test]
+fn m8_r2_single_plan_without_history_says_it_flows_on_the_next_change() {
+    let r = tenant()
+        .on_prem(with(
+            user(1, "priya"),
+            json!({"userPrincipalName": "priya.raman@contoso.com"}),
+        ))
+        .cloud(synced_to(
+            with(
+                cloud_user(1, "priya"),
+                json!({"assignedLicenses": [{"skuId": LICENSE}]}),
+            ),
+            1,
+        ))
+        .run();
+    expect(&r, 1, SyncResult::Linked, None);
+    assert_eq!(r.out(1).cloud_upn.as_deref(), Some("priya@contoso.com"));
+    assert!(
+        r.explanation(1)
+            .contains("flows on the next change of the on-prem UPN")
+    );
+}
+
+#[test]
+fn m9_r2_unverified_suffix_recalculated_only_on_upn_change() {
+    let mut b = tenant()
+        .on_prem(with(
+            user(1, "kim"),
+            json!({"userPrincipalName": "kim@litware.com", "mailNickname": "kim.l"}),
+        ))
+        .bundle();
+    sync(&mut b);
+    let upn = |b: &Bundle| b.cloud[0].user_principal_name.clone().unwrap();
+    assert_eq!(upn(&b), format!("kim.l@{INITIAL}"));
+    // mail, primary SMTP and mailNickname changes leave the cloud UPN as it is (scenarios 2, 4).
+    set_on_prem(&mut b, 1, "mail", text("kim.new@contoso.com"));
+    let p = sync(&mut b);
+    assert!(p.outcomes[0].rules().contains(&"M9"));
+    assert_eq!(upn(&b), format!("kim.l@{INITIAL}"));
+    set_on_prem(
+        &mut b,
+        1,
+        "proxyAddresses",
+        OnPremValue::List(vec!["SMTP:kim.new@contoso.com".into()]),
+    );
+    sync(&mut b);
+    assert_eq!(upn(&b), format!("kim.l@{INITIAL}"));
+    set_on_prem(&mut b, 1, "mailNickname", text("kimberly"));
+    sync(&mut b);
+    assert_eq!(upn(&b), format!("kim.l@{INITIAL}"));
+    // A UPN change recalculates it (still unverified: from the current MailNickName).
+    set_on_prem(&mut b, 1, "userPrincipalName", text("kimberly@litware.com"));
+    sync(&mut b);
+    assert_eq!(upn(&b), format!("kimberly@{INITIAL}"));
+    // Two cycles in a row change nothing more.
+    let before = b.clone();
+    sync(&mut b);
+    assert_eq!(b.cloud, before.cloud);
+}
+
+#[test]
+fn m10_r2_cloud_managed_twin_is_not_written() {
+    let cm =
+        json!({"onPremisesSyncBehavior": {"isCloudManaged": true}, "onPremisesSyncEnabled": false});
+    let t = tenant()
+        .on_prem(with(
+            user(1, "cm"),
+            json!({"displayName": "changed on-prem"}),
+        ))
+        .cloud(with(
+            with(
+                cloud_user(1, "cm"),
+                json!({"onPremisesImmutableId": anchor(1)}),
+            ),
+            cm.clone(),
+        ));
+    let r = t.run();
+    expect(&r, 1, SyncResult::CloudManaged, None);
+    assert_eq!(r.cloud_id(1), Some(cid(1)));
+    expect_rule(&r, 1, "M10");
+    // Password hash sync is on by default: the unsupported-user warning.
+    assert!(r.out(1).has_flag(Flag::CloudManagedUnsupported));
+    let r = t.clone().set("passwordSyncEnabled", false).run();
+    assert!(!r.out(1).has_flag(Flag::CloudManagedUnsupported));
+    let mut b = t.bundle();
+    sync(&mut b);
+    assert_eq!(
+        b.cloud[0].display_name.as_deref(),
+        Some("cm"),
+        "not exported"
+    );
+    // Leaving the scope does not soft-delete it.
+    apply(
+        &mut b,
+        &Action::MoveOnPrem {
+            object_guid: uuid(&g(1)),
+            dn: "CN=cm,OU=Disabled,DC=contoso,DC=com".into(),
+        },
+        NOW,
+    )
+    .unwrap();
+    let p = sync(&mut b);
+    assert_eq!(p.outcomes[0].result, SyncResult::OutOfScope);
+    assert!(p.deletions.is_empty());
+    assert!(!b.cloud[0].is_deleted());
+    // Back in scope and isCloudManaged set back to false: the next sync takes it over (M7).
+    apply(
+        &mut b,
+        &Action::MoveOnPrem {
+            object_guid: uuid(&g(1)),
+            dn: "CN=cm,OU=Staff,OU=Corp,DC=contoso,DC=com".into(),
+        },
+        NOW,
+    )
+    .unwrap();
+    b.cloud[0].set_cloud_managed(false);
+    let p = sync(&mut b);
+    assert_eq!(p.outcomes[0].result, SyncResult::HardMatch);
+    assert_eq!(b.cloud[0].display_name.as_deref(), Some("changed on-prem"));
+}
+
+#[test]
+fn q6_r2_scope_exit_then_return_is_invalid_hard_match_with_the_block_on() {
+    let t = tenant()
+        .on_prem(user(1, "paul"))
+        .cloud(synced_to(cloud_user(1, "paul"), 1));
+    let out_of_scope = |b: &mut Bundle, dn: &str| {
+        apply(
+            b,
+            &Action::MoveOnPrem {
+                object_guid: uuid(&g(1)),
+                dn: dn.into(),
+            },
+            NOW,
+        )
+        .unwrap();
+    };
+    for block in [true, false] {
+        let mut b = t
+            .clone()
+            .set("blockCloudObjectTakeoverThroughHardMatchEnabled", block)
+            .bundle();
+        out_of_scope(&mut b, "CN=paul,OU=Disabled,DC=contoso,DC=com");
+        sync(&mut b);
+        assert!(b.cloud[0].is_deleted());
+        assert_eq!(b.cloud[0].on_premises_sync_enabled, Some(false), "Q6 r2");
+        out_of_scope(&mut b, "CN=paul,OU=Staff,OU=Corp,DC=contoso,DC=com");
+        let p = sync(&mut b);
+        if block {
+            assert_eq!(p.outcomes[0].error, Some(ErrorCode::InvalidHardMatch));
+            assert!(b.cloud[0].is_deleted(), "not restored");
+        } else {
+            assert_eq!(p.outcomes[0].result, SyncResult::Restore);
+            assert!(!b.cloud[0].is_deleted() && b.cloud[0].is_synced());
+        }
+    }
+}
+
+#[test]
+fn q7_r2_out_of_box_filters_are_out_of_scope_with_the_rule() {
+    let cases = [
+        with(user(1, "guest"), json!({"isCriticalSystemObject": true})),
+        with(user(2, "krbtgt"), json!({"isCriticalSystemObject": "TRUE"})),
+        with(user(3, "MSOL_0123abcd"), json!({})),
+        with(user(4, "AAD_5678"), json!({})),
+        with(user(5, "SUPPORT_388945a0"), json!({})),
+        with(
+            user(6, "sm"),
+            json!({"mailNickname": "SystemMailbox{1f05a927-0000}"}),
+        ),
+        with(user(7, "cas"), json!({"mailNickname": "CAS_{abc}"})),
+        with(
+            user(8, "disc"),
+            json!({"msExchRecipientTypeDetails": 536870912}),
+        ),
+        with(user(9, "nosam"), json!({"sAMAccountName": ""})),
+        with(
+            user(10, "conflict"),
+            json!({"distinguishedName": "CN=conflict\\0ACNF:0000aaaa-0000-4000-8000-000000000010,OU=Staff,OU=Corp,DC=contoso,DC=com"}),
+        ),
+        with(
+            group(11, "Domain Users", None),
+            json!({"isCriticalSystemObject": true}),
+        ),
+        with(
+            group(12, "Org Management", Some("orgmgmt@contoso.com")),
+            json!({"msExchRecipientTypeDetails": "1073741824"}),
+        ),
+        with(group(13, "Empty DL", None), json!({"groupType": 2})),
+        json!({
+            "objectClass": "contact", "objectGUID": g(14), "displayName": "no mail",
+            "distinguishedName": "CN=no mail,OU=Contacts,OU=Corp,DC=contoso,DC=com",
+        }),
+    ];
+    let mut t = tenant();
+    for c in cases {
+        t = t.on_prem(c);
+    }
+    let t = t.on_prem(user(20, "regular"));
+    let r = t.run();
+    for n in 1..=14 {
+        expect(&r, n, SyncResult::OutOfScope, None);
+        expect_rule(&r, n, "Q7");
+    }
+    expect(&r, 20, SyncResult::Provision, None);
+    let mut b = t.bundle();
+    sync(&mut b);
+    assert_eq!(b.cloud.len(), 1, "only the regular user is exported");
+}
+
+#[test]
+fn x4_r2_cleared_object_identifier_is_stamped_fresh_by_the_next_sync() {
+    let t = hard_match_target(json!({"onPremisesObjectIdentifier": g(77)}));
+    let mut b = t.bundle();
+    let p = sync(&mut b);
+    assert_eq!(
+        p.outcomes[0].error,
+        Some(ErrorCode::AttributeUpdateNotAllowed)
+    );
+    apply(
+        &mut b,
+        &Action::ClearOnPremisesObjectIdentifier {
+            cloud: uuid(&cid(1)),
+        },
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(b.cloud[0].on_premises_object_identifier, None);
+    let p = sync(&mut b);
+    assert_eq!(p.outcomes[0].result, SyncResult::HardMatch);
+    assert_eq!(b.cloud[0].on_premises_object_identifier, Some(g(1)));
+}
+
+#[test]
+fn m9_r2_suffix_verified_later_applies_the_real_upn() {
+    let mut b = tenant()
+        .on_prem(with(
+            user(1, "kim"),
+            json!({"userPrincipalName": "kim@litware.com", "mailNickname": "kim.l"}),
+        ))
+        .bundle();
+    sync(&mut b);
+    assert_eq!(
+        b.cloud[0].user_principal_name.as_deref(),
+        Some(format!("kim.l@{INITIAL}").as_str())
+    );
+    // litware.com is verified: the cloud UPN is recalculated (unlicensed: M8 does not block).
+    b.tenant
+        .domains
+        .iter_mut()
+        .find(|d| d.id == "litware.com")
+        .unwrap()
+        .is_verified = true;
+    let p = sync(&mut b);
+    assert_eq!(p.outcomes[0].result, SyncResult::Linked);
+    assert_eq!(
+        b.cloud[0].user_principal_name.as_deref(),
+        Some("kim@litware.com")
+    );
+}
+
+#[test]
+fn a6_r2_the_previous_state_links_them_when_the_identifier_was_cleared() {
+    // Exported by a simulated sync (which remembers the objectGUID), identifier cleared (X4),
+    // then the ConsistencyGuid changed: still SourceAnchorChanged.
+    let mut b = tenant().on_prem(user(1, "u")).bundle();
+    sync(&mut b);
+    let id = b.cloud[0].id;
+    apply(
+        &mut b,
+        &Action::ClearOnPremisesObjectIdentifier { cloud: id },
+        NOW,
+    )
+    .unwrap();
+    set_on_prem(
+        &mut b,
+        1,
+        "mS-DS-ConsistencyGuid",
+        OnPremValue::Anchor(Some(Anchor::parse_guid(VECTORS[2].0).unwrap())),
+    );
+    let p = sync(&mut b);
+    assert_eq!(p.outcomes[0].error, Some(ErrorCode::SourceAnchorChanged));
+    assert_eq!(b.cloud.len(), 1, "no duplicate");
 }

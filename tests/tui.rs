@@ -311,7 +311,7 @@ fn errors_view_queries_like_the_cmdlet_and_enter_shows_the_object() {
     use syncscope::tui::state::View;
     let mut s = state(sample(), 120, 40, true);
     update(&mut s, Action::SwitchView(View::Errors));
-    assert_eq!(s.errors.hits.len(), 11);
+    assert_eq!(s.errors.hits.len(), 10);
     let new = s
         .errors
         .lines
@@ -319,8 +319,8 @@ fn errors_view_queries_like_the_cmdlet_and_enter_shows_the_object() {
         .filter(|l| l.row.new_in_next_sync)
         .count();
     assert_eq!(
-        new, 9,
-        "two errors are in the snapshot, nine come with the next sync"
+        new, 8,
+        "two errors are in the snapshot, eight come with the next sync"
     );
 
     // -PropertyValue is refused without -PropertyName, with the reason.
@@ -421,14 +421,14 @@ fn what_if_flips_replan_without_touching_the_snapshot_and_reset_returns() {
     );
     assert_eq!(
         s.diff.count(),
-        9,
-        "6 SMTP matches, 2 admin conflicts, 1 type mismatch"
+        11,
+        "6 SMTP matches, 2 admin conflicts, 1 type mismatch, 2 M6 anchor conflicts (r2)"
     );
 
     // The explorer marks and filters what changed.
     update(&mut s, Action::ShowChanged);
     assert_eq!(s.view, View::Explorer);
-    assert_eq!(s.on_prem_rows.len(), 9);
+    assert_eq!(s.on_prem_rows.len(), 11);
 
     update(&mut s, Action::SwitchView(View::WhatIf));
     update(&mut s, Action::ResetWhatIf);

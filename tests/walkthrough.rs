@@ -165,9 +165,14 @@ fn w2_moves_a_federated_user_first_and_skipping_that_is_refused_by_x1() {
     let script = w.script("sample-data/contoso.json");
     assert!(script.contains("Update-MgUser -UserId"), "{script}");
     assert!(script.contains("-OnPremisesImmutableId '"), "{script}");
+    // A2 (r2): Connect writes the ConsistencyGuid back itself; the script never asks for it.
     assert!(
-        script.contains("([guid]'"),
-        "consistency guid stamped on-prem: {script}"
+        !script.contains("mS-DS-ConsistencyGuid' ="),
+        "no ConsistencyGuid stamping: {script}"
+    );
+    assert!(
+        script.contains("while ((Get-ADSyncScheduler).SyncCycleInProgress)"),
+        "{script}"
     );
 
     // Saved as a scenario, it replays to the same end state.
@@ -243,4 +248,179 @@ fn w3_aligns_the_primary_smtp_and_soft_matches() {
     let out = w.results.last().unwrap().sync_outcome.clone().unwrap();
     assert!(out.starts_with("soft-match-smtp"), "{out}");
     assert!(w.script("s").contains("Set-ADObject -Identity"));
+}
+
+#[test]
+fn w5_re_anchor_end_to_end_on_the_sample() {
+    let b = sample();
+    let (i, samuel) = on_prem(&b, "Samuel Okafor");
+    let c = cloud(&b, "sokafor@contoso.com");
+    let immutable_id = b
+        .cloud
+        .iter()
+        .find(|x| x.id == c)
+        .and_then(|x| x.on_premises_immutable_id.clone())
+        .unwrap();
+    // M6 r2: AttributeValueMustBeUnique; W5 is offered first.
+    assert_eq!(suggest(&b, i)[0], (Kind::ReAnchor, Some(c)));
+    let mut w = Walkthrough::start(Kind::ReAnchor, &b, samuel, Some(c)).unwrap();
+    let titles: Vec<&str> = w.steps.iter().map(|s| s.title.as_str()).collect();
+    // X4 first: the Fabrikam object identifier blocks the hard match.
+    assert!(
+        titles[0].contains("onPremisesObjectIdentifier"),
+        "{titles:?}"
+    );
+    assert!(titles[1].contains("mS-DS-ConsistencyGuid"), "{titles:?}");
+    while !w.done() {
+        w.apply_next();
+    }
+    let out = w.results.last().unwrap().sync_outcome.clone().unwrap();
+    // C is still synced (from the Fabrikam forest): with the mapping cleared the object joins it.
+    assert!(
+        out.starts_with("linked → sokafor@contoso.com")
+            || out.starts_with("hard-match → sokafor@contoso.com"),
+        "{out}"
+    );
+    let end = w.current();
+    let taken = end.cloud.iter().find(|x| x.id == c).unwrap();
+    assert!(taken.is_synced());
+    assert_eq!(
+        taken.on_premises_immutable_id.as_deref(),
+        Some(immutable_id.as_str())
+    );
+    assert_eq!(
+        taken.on_premises_object_identifier.as_deref(),
+        Some(samuel.to_string().as_str())
+    );
+    let own = syncscope::anchor::Anchor::from_guid(samuel).immutable_id();
+    assert!(
+        end.cloud
+            .iter()
+            .all(|x| x.on_premises_immutable_id.as_deref() != Some(own.as_str())),
+        "no new object for Samuel"
+    );
+    assert_eq!(
+        end.cloud
+            .iter()
+            .filter(|x| x.on_premises_immutable_id.as_deref() == Some(immutable_id.as_str()))
+            .count(),
+        1
+    );
+    // The next cycle is a plain update.
+    assert!(w.results.last().unwrap().next_outcome.starts_with("linked"));
+
+    let script = w.script("sample-data/contoso.json");
+    let bytes = syncscope::anchor::Anchor::parse_immutable_id(&immutable_id)
+        .unwrap()
+        .bytes();
+    let literal = bytes
+        .iter()
+        .map(|b| format!("0x{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let clear = script
+        .find("{\"onPremisesObjectIdentifier\": null}")
+        .expect("X4 clear");
+    let set = script
+        .find(&format!(
+            "-Replace @{{ 'mS-DS-ConsistencyGuid' = [byte[]]({literal}) }}"
+        ))
+        .unwrap_or_else(|| panic!("{script}"));
+    let sync = script.find("Start-ADSyncSyncCycle").unwrap();
+    let check = script.find("OnPremisesImmutableId -cne").unwrap();
+    assert!(clear < set && set < sync && sync < check, "{script}");
+    assert!(script.contains("Set-ADUser -Identity"), "{script}");
+    assert!(script.contains("User-OnPremisesSyncBehavior.ReadWrite.All"));
+}
+
+#[test]
+fn w5_with_object_guid_as_source_anchor_explains_and_names_w4_w2() {
+    let mut b = sample();
+    b.connect.source_anchor = syncscope::model::SourceAnchorAttribute::ObjectGuid;
+    let (_, samuel) = on_prem(&b, "Samuel Okafor");
+    let c = cloud(&b, "sokafor@contoso.com");
+    let why = Walkthrough::start(Kind::ReAnchor, &b, samuel, Some(c)).unwrap_err();
+    assert!(
+        why.contains("objectGUID") && why.contains("W4") && why.contains("W2"),
+        "{why}"
+    );
+}
+
+#[test]
+fn w1_r2_under_the_hardening_removes_privileged_roles_and_waits_before_re_adding() {
+    let b = sample();
+    let (i, oliver) = on_prem(&b, "Oliver Grant");
+    let c = cloud(&b, "oliver.grant@contoso.com");
+    assert_eq!(suggest(&b, i)[0], (Kind::AdminRole, Some(c)));
+    let mut w = Walkthrough::start(Kind::AdminRole, &b, oliver, Some(c)).unwrap();
+    while !w.done() {
+        w.apply_next();
+    }
+    let sync = w
+        .results
+        .iter()
+        .find_map(|r| r.sync_outcome.clone())
+        .unwrap();
+    assert!(sync.starts_with("hard-match"), "{sync}");
+    let end = w.current();
+    let back = end.cloud.iter().find(|x| x.id == c).unwrap();
+    assert!(back.is_synced());
+    assert_eq!(
+        back.directory_roles,
+        ["User Administrator"],
+        "roles restored"
+    );
+    let script = w.script("sample-data/contoso.json");
+    let wait = script.find("SyncCycleInProgress").unwrap();
+    let check = script.find("OnPremisesImmutableId -cne").unwrap();
+    let re_add = script.find("New-MgDirectoryRoleMemberByRef").unwrap();
+    assert!(wait < check && check < re_add, "{script}");
+}
+
+#[test]
+fn w1_r2_eligibilities_go_through_pim_schedule_requests() {
+    let b = sample();
+    let (_, marcus) = on_prem(&b, "Marcus Webb");
+    let c = cloud(&b, "marcus.webb@contoso.com");
+    let mut w = Walkthrough::start(Kind::AdminRole, &b, marcus, Some(c)).unwrap();
+    while !w.done() {
+        w.apply_next();
+    }
+    let end = w.current();
+    let back = end.cloud.iter().find(|x| x.id == c).unwrap();
+    assert!(back.is_synced());
+    assert_eq!(
+        back.eligible_directory_roles,
+        ["Exchange Administrator"],
+        "the eligibility is restored as an eligibility"
+    );
+    assert!(back.directory_roles.is_empty());
+    let script = w.script("sample-data/contoso.json");
+    let remove = script.find("Action = 'adminRemove'").expect("PIM remove");
+    let check = script.find("OnPremisesImmutableId -cne").unwrap();
+    let assign = script.find("Action = 'adminAssign'").expect("PIM assign");
+    assert!(remove < check && check < assign, "{script}");
+    assert!(script.contains("New-MgRoleManagementDirectoryRoleEligibilityScheduleRequest"));
+}
+
+#[test]
+fn w5_also_changes_a_changed_anchor_back_a6() {
+    let mut b = sample();
+    let (i, diana) = on_prem(&b, "Diana Chen");
+    let c = cloud(&b, "dchen@contoso.com");
+    // Someone stamped another ConsistencyGuid after the export: SourceAnchorChanged (A6).
+    b.on_premises[i].consistency_guid =
+        Some(syncscope::anchor::Anchor::from_guid(Uuid::from_u128(7)));
+    assert_eq!(suggest(&b, i)[0], (Kind::ReAnchor, Some(c)));
+    let mut w = Walkthrough::start(Kind::ReAnchor, &b, diana, Some(c)).unwrap();
+    assert_eq!(
+        w.steps.len(),
+        2,
+        "no X4 step: the identifier names Diana herself"
+    );
+    while !w.done() {
+        w.apply_next();
+    }
+    let out = w.results.last().unwrap().sync_outcome.clone().unwrap();
+    assert!(out.starts_with("linked → dchen@contoso.com"), "{out}");
 }

@@ -213,124 +213,48 @@ impl Seen {
     }
 }
 
-/// ONE place that says whether a directory role is privileged (M3 r2): the snapshot's
-/// `roleDefinitions` (their `isPrivileged`), else the built-in table. When the rules engine has
-/// its own table this calls it.
+/// ONE place that says whether a directory role is privileged (M3 r2): the rules engine's table
+/// (the snapshot's `roleDefinitions` over the built-in table of the permissions reference; a role
+/// neither knows counts as privileged).
 pub fn is_privileged_role(b: &Bundle, role: &str) -> bool {
-    if let Some(defs) = b.extra.get("roleDefinitions").and_then(Value::as_array) {
-        let hit = defs.iter().find(|d| {
-            ["displayName", "templateId"].iter().any(|k| {
-                d.get(*k)
-                    .and_then(Value::as_str)
-                    .is_some_and(|v| v.eq_ignore_ascii_case(role))
-            })
-        });
-        if let Some(flag) = hit
-            .and_then(|d| d.get("isPrivileged"))
-            .and_then(Value::as_bool)
-        {
-            return flag;
-        }
-    }
-    BUILT_IN_PRIVILEGED
-        .iter()
-        .any(|(name, id)| name.eq_ignore_ascii_case(role) || id.eq_ignore_ascii_case(role))
+    crate::roles::RoleTable::for_bundle(b).privilege(role).0
 }
 
-/// Built-in roles the Entra permissions reference labels PRIVILEGED (display name, template id).
-const BUILT_IN_PRIVILEGED: &[(&str, &str)] = &[
-    (
-        "Application Administrator",
-        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
-    ),
-    (
-        "Application Developer",
-        "cf1c38e5-3621-4004-a7cb-879624dced7c",
-    ),
-    (
-        "Authentication Administrator",
-        "c4e39bd9-1100-46d3-8c65-fb160da0071f",
-    ),
-    (
-        "B2C IEF Keyset Administrator",
-        "aaf43236-0c0d-4d5f-883a-6955382ac081",
-    ),
-    (
-        "Cloud Application Administrator",
-        "158c047a-c907-4556-b7ef-446551a6b5f7",
-    ),
-    (
-        "Cloud Device Administrator",
-        "7698a772-787b-4ac8-901f-60d6b08affd2",
-    ),
-    (
-        "Conditional Access Administrator",
-        "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",
-    ),
-    ("Directory Writers", "9360feb5-f418-4baa-8175-e2a00bac4301"),
-    (
-        "Domain Name Administrator",
-        "8329153b-31d0-4727-b945-745eb3bc5f31",
-    ),
-    (
-        "External Identity Provider Administrator",
-        "be2f45a1-457d-42af-a067-6ec1fa63bc45",
-    ),
-    (
-        "Global Administrator",
-        "62e90394-69f5-4237-9190-012177145e10",
-    ),
-    ("Global Reader", "f2ef992c-3afb-46b9-b7cf-a126ee74c451"),
-    (
-        "Helpdesk Administrator",
-        "729827e3-9c14-49f7-bb1b-9608f156bbb8",
-    ),
-    (
-        "Hybrid Identity Administrator",
-        "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",
-    ),
-    (
-        "Intune Administrator",
-        "3a2c62db-5318-420d-8d74-23affee5d9d5",
-    ),
-    (
-        "Password Administrator",
-        "966707d0-3269-4727-9be2-8c3a10f19b9d",
-    ),
-    (
-        "Privileged Authentication Administrator",
-        "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
-    ),
-    (
-        "Privileged Role Administrator",
-        "e8611ab8-c189-46e8-94e1-60213ab1f814",
-    ),
-    (
-        "Security Administrator",
-        "194ae4cb-b126-40b2-bd5b-6091b380977d",
-    ),
-    ("Security Operator", "5f2222b1-57c3-48ba-8ad5-d4759f1fde6f"),
-    ("Security Reader", "5d6b6bb7-de71-4623-b4af-96380a352509"),
-    ("User Administrator", "fe930be7-5e62-47db-91af-98c3a49a38b1"),
-];
-
-/// The privileged roles of a cloud user: (role, eligible).
-fn privileged_roles(b: &Bundle, c: &CloudObject) -> Vec<(String, bool)> {
-    let all_roles = false;
+/// The roles of a cloud user that block a hard match (M3 r2; every role with the switch
+/// `hardeningAllRoles`): (role, eligible).
+fn privileged_roles(
+    b: &Bundle,
+    roles: &crate::roles::RoleTable,
+    c: &CloudObject,
+) -> Vec<(String, bool)> {
+    let all = b.settings.get(Setting::HardeningAllRoles);
+    let blocking = |r: &String| all || roles.privilege(r).0;
     c.directory_roles
         .iter()
-        .map(|r| (r, false))
-        .chain(c.eligible_directory_roles.iter().map(|r| (r, true)))
-        .filter(|(r, _)| all_roles || is_privileged_role(b, r))
-        .map(|(r, e)| (r.clone(), e))
+        .filter(|r| blocking(r))
+        .map(|r| (r.clone(), false))
+        .chain(
+            c.eligible_directory_roles
+                .iter()
+                .filter(|r| blocking(r))
+                .map(|r| (r.clone(), true)),
+        )
         .collect()
 }
 
-fn all_roles(c: &CloudObject) -> Vec<(String, bool)> {
+/// The roles that refuse a soft match (M6): every assigned role, and the eligible ones unless the
+/// switch `eligibleRolesBlockSoftMatch` is off.
+fn all_roles(b: &Bundle, c: &CloudObject) -> Vec<(String, bool)> {
+    let eligible = b.settings.get(Setting::EligibleRolesBlockSoftMatch);
     c.directory_roles
         .iter()
         .map(|r| (r.clone(), false))
-        .chain(c.eligible_directory_roles.iter().map(|r| (r.clone(), true)))
+        .chain(
+            c.eligible_directory_roles
+                .iter()
+                .filter(|_| eligible)
+                .map(|r| (r.clone(), true)),
+        )
         .collect()
 }
 
@@ -338,6 +262,7 @@ fn all_roles(c: &CloudObject) -> Vec<(String, bool)> {
 /// describe) and `ix` its index.
 pub fn check(b: &Bundle, ix: &CloudIndex, plan: &Plan, opts: CheckOptions) -> CheckReport {
     let targeted = targeted(b, plan);
+    let roles = crate::roles::RoleTable::for_bundle(b);
     let n = b.on_premises.len();
     // Two halves that share nothing but the read-only inputs: the UPN / mailNickname / SID
     // namespaces and the hardening checks, and the mail / proxyAddresses namespaces. Each keeps
@@ -351,6 +276,7 @@ pub fn check(b: &Bundle, ix: &CloudIndex, plan: &Plan, opts: CheckOptions) -> Ch
             part,
             findings: Vec::new(),
             targeted: &targeted,
+            roles: &roles,
             upns: Seen::with_capacity(if part == Part::Names { n } else { 0 }),
             smtps: Seen::with_capacity(if part == Part::Addresses { n * 2 } else { 0 }),
             mails: Seen::with_capacity(if part == Part::Addresses { n } else { 0 }),
@@ -494,6 +420,7 @@ struct Checker<'a> {
     part: Part,
     findings: Vec<Finding>,
     targeted: &'a [bool],
+    roles: &'a crate::roles::RoleTable,
     /// First on-prem holder of each folded value, per namespace (Q2: the first keeps it).
     upns: Seen,
     smtps: Seen,
@@ -1300,7 +1227,10 @@ impl Checker<'_> {
     /// soft-match twin whose role refused the match (M6).
     fn hardening(&mut self, i: u32, o: &OnPremObject, out: &Outcome) {
         let b = self.b;
-        if out.result == SyncResult::Linked || !b.settings.get(Setting::HardMatchHardening) {
+        // M10: cloud-managed accounts are excluded from the hardening checks.
+        if matches!(out.result, SyncResult::Linked | SyncResult::CloudManaged)
+            || !b.settings.get(Setting::HardMatchHardening)
+        {
             return;
         }
         let by_anchor = self.ix.with_immutable_id(&out.source_anchor);
@@ -1321,15 +1251,15 @@ impl Checker<'_> {
         }
         for (c, by_anchor) in targets {
             let cloud = &b.cloud[c as usize];
-            if cloud.object_type != ObjectKind::User {
+            if cloud.object_type != ObjectKind::User || cloud.is_cloud_managed() {
                 continue;
             }
             // M3 r2 refuses a hard match for privileged roles; M6 refuses the soft match for any
             // role (the plan's refusal says which).
             let roles = if by_anchor {
-                privileged_roles(b, cloud)
+                privileged_roles(b, self.roles, cloud)
             } else {
-                all_roles(cloud)
+                all_roles(b, cloud)
             };
             if !roles.is_empty() {
                 self.role_blocker(i, c, &roles, by_anchor);
@@ -1395,7 +1325,13 @@ impl Checker<'_> {
             role: r.clone(),
             eligible: *e,
         }));
+        // W1 r2: wait for the cycle and stop unless the match happened before any role returns.
         commands.push(Command::DeltaSync);
+        commands.push(Command::WaitForSyncCycle);
+        commands.push(Command::CheckMatch {
+            user: cloud.id,
+            immutable_id: self.plan.outcomes[i as usize].source_anchor.clone(),
+        });
         commands.extend(roles.iter().map(|(r, e)| Command::AddRole {
             user: cloud.id,
             role: r.clone(),

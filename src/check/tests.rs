@@ -224,6 +224,8 @@ fn hardening_blockers_with_recovery_steps() {
         [
             Command::RemoveRole { eligible: true, .. },
             Command::DeltaSync,
+            Command::WaitForSyncCycle,
+            Command::CheckMatch { .. },
             Command::AddRole { eligible: true, .. }
         ]
     ));

@@ -355,6 +355,35 @@ pub(crate) fn initial_domain_from_objects(cloud: &[CloudObject]) -> Option<Strin
         .map(|(d, _)| d)
 }
 
+/// A role definition (`GET /beta/roleManagement/directory/roleDefinitions`): its display name,
+/// template id and isPrivileged, for the privileged-role check of the hardening (M3 r2).
+pub(crate) fn role_definition(
+    map: Map<String, Value>,
+    ctx: &mut FileCtx,
+    path: &str,
+    h: &mut Harvest,
+) {
+    let Some(name) = text(&map, "displayName") else {
+        ctx.skip(path, "a role definition without displayName; skipped");
+        return;
+    };
+    let Some(privileged) = map.get("isPrivileged").and_then(Value::as_bool) else {
+        ctx.warn(
+            path,
+            format!(
+                "role definition {name} has no isPrivileged (a v1.0 export): the built-in table decides; export from /beta/roleManagement/directory/roleDefinitions?$select=displayName,templateId,isPrivileged"
+            ),
+        );
+        return;
+    };
+    let template = text(&map, "templateId").or_else(|| text(&map, "id"));
+    h.role_definitions.push(serde_json::json!({
+        "displayName": name,
+        "templateId": template,
+        "isPrivileged": privileged,
+    }));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

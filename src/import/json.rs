@@ -27,6 +27,8 @@ pub(crate) enum Kind {
     },
     Domain,
     Sync,
+    /// `roleManagement/directory/roleDefinitions` (beta: with isPrivileged), rule M3.
+    RoleDefinition,
     AdObject,
     /// A directory object Entra Connect does not provision (device, servicePrincipal, …).
     NotSynced(String),
@@ -211,6 +213,10 @@ impl State<'_, '_, '_> {
                 self.labels.insert("Graph onPremisesSynchronization");
                 graph::sync(map, self.ctx, &path, self.h);
             }
+            Kind::RoleDefinition => {
+                self.labels.insert("Graph roleDefinitions");
+                graph::role_definition(map, self.ctx, &path, self.h);
+            }
             Kind::AdObject => {
                 self.labels.insert("PowerShell ConvertTo-Json");
                 let rec = powershell::ad_record(map, &path);
@@ -312,6 +318,7 @@ pub(crate) fn kind_of_context(context: &str) -> Option<Kind> {
         "directoryRoles" => Some(Kind::DirectoryRole),
         "domains" => Some(Kind::Domain),
         "onPremisesSynchronization" => Some(Kind::Sync),
+        "roleDefinitions" => Some(Kind::RoleDefinition),
         "roleEligibilitySchedules" | "roleEligibilityScheduleInstances" => {
             Some(Kind::RoleSchedule { eligible: true })
         }

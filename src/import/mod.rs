@@ -181,6 +181,10 @@ fn load_bundle_file(path: &Path, label: &str, opts: &ImportOptions) -> Result<Lo
         .map_err(|e| text::io_error(label, e))?;
     let mut bundle = parse_bundle(label, &bytes)?;
     let mut report = LoadReport::default();
+    for (i, id) in crate::bundle::opaque_immutable_ids(&bundle) {
+        let message = crate::bundle::opaque_immutable_id_message(&bundle.cloud[i], id);
+        report.warn(label, format!("cloud[{i}].onPremisesImmutableId"), message);
+    }
     apply_overrides(&mut bundle.connect, opts, label, &mut report);
     report.files.push((
         label.to_string(),
@@ -248,6 +252,8 @@ pub(crate) struct Harvest {
     pub connect: Vec<(ConnectFile, Origin)>,
     /// Role exports seen (so a tenant without any role holder is not reported as unexported).
     pub role_exports: usize,
+    /// Role definitions with isPrivileged (M3), written to the bundle's `roleDefinitions`.
+    pub role_definitions: Vec<serde_json::Value>,
     /// Each Graph page read: its collection (`@odata.context` path), its `@odata.nextLink`.
     pub pages: Vec<(String, Option<String>, Origin)>,
 }
@@ -264,6 +270,7 @@ impl Harvest {
             + self.roles.len()
             + self.sync.len()
             + self.connect.len()
+            + self.role_definitions.len()
     }
 }
 
@@ -390,6 +397,15 @@ fn load_folder(folder: &Path, label: &str, opts: &ImportOptions) -> Result<Loade
             ),
         ));
     }
+    // A4 (r2): opaque cloud ImmutableIDs load, and are named.
+    for (c, origin) in &harvest.cloud {
+        if let Some(id) = c.on_premises_immutable_id.as_deref()
+            && crate::anchor::Anchor::parse_immutable_id(id).is_err()
+        {
+            let message = crate::bundle::opaque_immutable_id_message(c, id);
+            report.warn(&origin.file, origin.position.clone(), message);
+        }
+    }
     let bundle = assemble(harvest, opts, label, &mut report)?;
     Ok(Loaded { bundle, report })
 }
@@ -461,6 +477,13 @@ fn assemble(
     folder: &str,
     report: &mut LoadReport,
 ) -> Result<Bundle, InputError> {
+    let mut role_definitions = serde_json::Map::new();
+    if !h.role_definitions.is_empty() {
+        role_definitions.insert(
+            "roleDefinitions".into(),
+            serde_json::Value::Array(h.role_definitions.clone()),
+        );
+    }
     // ---- settings -----------------------------------------------------------------------------
     let mut settings = Settings::default();
     let mut connect = ConnectSettings::default();
@@ -698,7 +721,7 @@ fn assemble(
         on_premises,
         cloud,
         captured_date_time,
-        extra: serde_json::Map::new(),
+        extra: role_definitions,
     })
 }
 

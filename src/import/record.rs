@@ -182,7 +182,7 @@ impl Placeholders {
 
 /// Attributes whose values are integers in AD; kept as JSON numbers so a folder of exports and
 /// a bundle carry the same extra attributes.
-const INTEGER_ATTRIBUTES: [&str; 17] = [
+const INTEGER_ATTRIBUTES: [&str; 18] = [
     "useraccountcontrol",
     "samaccounttype",
     "primarygroupid",
@@ -200,7 +200,13 @@ const INTEGER_ATTRIBUTES: [&str; 17] = [
     "lastlogon",
     "lastlogontimestamp",
     "badpasswordtime",
+    // Q7: the out-of-box filters test its bits.
+    "msexchrecipienttypedetails",
 ];
+
+/// Attributes whose values are booleans in AD (`TRUE` / `FALSE` in LDIF and CSV), kept as JSON
+/// booleans (Q7 reads them).
+const BOOLEAN_ATTRIBUTES: [&str; 2] = ["iscriticalsystemobject", "msexchhidefromaddresslists"];
 
 /// Properties PowerShell adds to every ADObject it serialises; not AD attributes.
 const POWERSHELL_METADATA: [&str; 5] = [
@@ -390,6 +396,7 @@ pub(crate) fn on_prem_object(
             continue;
         }
         let integer = INTEGER_ATTRIBUTES.contains(&lc.as_str());
+        let boolean = BOOLEAN_ATTRIBUTES.contains(&lc.as_str());
         let mut kept: Vec<Value> = Vec::new();
         for v in values {
             let value = match v {
@@ -402,6 +409,12 @@ pub(crate) fn on_prem_object(
                     _ => continue,
                 },
                 RawValue::Text(t) if t.is_empty() || is_type_placeholder(&t) => continue,
+                RawValue::Text(t) if boolean && t.trim().eq_ignore_ascii_case("true") => {
+                    Value::Bool(true)
+                }
+                RawValue::Text(t) if boolean && t.trim().eq_ignore_ascii_case("false") => {
+                    Value::Bool(false)
+                }
                 RawValue::Text(t) if integer => match t.trim().parse::<i64>() {
                     Ok(i) => Value::from(i),
                     Err(_) => Value::String(t),

@@ -521,6 +521,7 @@ fn describe_relation(out: &Outcome, ci: u32) -> String {
                 out.error.map_or("error", ErrorCode::as_str)
             ),
             SyncResult::Provision => "provisioned".into(),
+            SyncResult::CloudManaged => "cloud-managed (M10): the sync does not write it".into(),
         }
     } else {
         "a new object whose values collide with this one: quarantined".into()

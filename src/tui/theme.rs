@@ -36,6 +36,7 @@ impl Theme {
             SyncResult::Provision => self.fg(Color::Green),
             SyncResult::Error => self.fg(Color::Red).add_modifier(Modifier::BOLD),
             SyncResult::OutOfScope => self.fg(Color::DarkGray).add_modifier(Modifier::DIM),
+            SyncResult::CloudManaged => self.fg(Color::Cyan),
         }
     }
 
@@ -102,5 +103,6 @@ pub fn result_badge(r: SyncResult) -> (&'static str, &'static str) {
         SyncResult::Provision => ("+", "new"),
         SyncResult::Error => ("!", "error"),
         SyncResult::OutOfScope => ("-", "out"),
+        SyncResult::CloudManaged => ("C", "cloud"),
     }
 }
