@@ -343,3 +343,38 @@ fn report_in_headless_chromium_runs_its_own_script_and_nothing_injected() {
         Err(e) => panic!("listener: {e}"),
     }
 }
+
+/// M3 r2 / W1 r2: the H1 script removes the roles, syncs, waits for the cycle, stops unless the
+/// match happened, and only then re-adds the roles (in that order).
+#[test]
+fn hardening_fix_script_follows_w1_r2() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("h1.ps1");
+    let r = run(&[
+        Path::new("check"),
+        Path::new(SAMPLE),
+        Path::new("--rule"),
+        Path::new("H1"),
+        Path::new("--fix-script"),
+        &script,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(&script).unwrap();
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing:\n{text}"))
+    };
+    let remove = at("Remove-MgDirectoryRoleMemberByRef");
+    let sync = at("Start-ADSyncSyncCycle -PolicyType Delta");
+    let wait = at("SyncCycleInProgress");
+    let check = at("-cne");
+    let add = at("New-MgDirectoryRoleMemberByRef");
+    assert!(
+        remove < sync && sync < wait && wait < check && check < add,
+        "{text}"
+    );
+    assert!(
+        text.contains("-ceq 'Global Administrator'"),
+        "role names quoted"
+    );
+}
