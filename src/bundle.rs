@@ -240,6 +240,38 @@ impl RawBundle {
     }
 }
 
+/// The keys of one JSON object seen so far, compared ignoring ASCII case (as AD attribute
+/// names are read): a key given twice is bad input, never "the last one wins". Kept as hashes in
+/// a small inline array, so checking an object of a few dozen keys allocates nothing.
+#[derive(Default)]
+struct KeySet {
+    inline: [u64; 24],
+    len: usize,
+    more: Vec<u64>,
+}
+
+impl KeySet {
+    /// Adds a key; `false` when it was there already.
+    fn insert(&mut self, key: &str) -> bool {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = foldhash::fast::FixedState::with_seed(0x5ca1ab1e).build_hasher();
+        for b in key.bytes() {
+            h.write_u8(b.to_ascii_lowercase());
+        }
+        let h = h.finish();
+        if self.inline[..self.len].contains(&h) || self.more.contains(&h) {
+            return false;
+        }
+        if self.len < self.inline.len() {
+            self.inline[self.len] = h;
+            self.len += 1;
+        } else {
+            self.more.push(h);
+        }
+        true
+    }
+}
+
 /// Deserializes a map with one closure per key; the closure returns `false` for keys it does
 /// not know (they are kept as extra attributes).
 macro_rules! object_visitor {
@@ -257,7 +289,13 @@ macro_rules! object_visitor {
                         mut $map: A,
                     ) -> Result<$target, A::Error> {
                         let mut $acc = $init;
+                        let mut seen = KeySet::default();
                         while let Some($key) = $map.next_key::<Text>()? {
+                            if !seen.insert($key.as_str()) {
+                                return Err(de::Error::custom(
+                                    crate::import::unique::duplicate_message($key.as_str()),
+                                ));
+                            }
                             $body
                         }
                         $finish($acc)
@@ -308,7 +346,13 @@ impl<'de> Visitor<'de> for RawBundleSeed {
             extra: Map::new(),
         };
         let (on_premises, cloud) = (self.0 != Lists::Cloud, self.0 != Lists::OnPremises);
+        let mut seen = KeySet::default();
         while let Some(key) = map.next_key::<Text>()? {
+            if !seen.insert(key.as_str()) {
+                return Err(de::Error::custom(crate::import::unique::duplicate_message(
+                    key.as_str(),
+                )));
+            }
             match key.as_str() {
                 "tenant" => b.tenant = Some(map.next_value()?),
                 "connect" => b.connect = Some(map.next_value()?),
@@ -327,7 +371,7 @@ impl<'de> Visitor<'de> for RawBundleSeed {
                 }
                 "capturedDateTime" => b.captured_date_time = map.next_value()?,
                 _ => {
-                    let v: Value = map.next_value()?;
+                    let crate::import::unique::Unique(v) = map.next_value()?;
                     b.extra.insert(key.into_string(), v);
                 }
             }
@@ -727,7 +771,7 @@ object_visitor!(
             "objectsid" => a.o.object_sid = map.next_value()?,
             "mailnickname" => a.o.mail_nickname = map.next_value()?,
             _ => {
-                let v: Value = map.next_value()?;
+                let crate::import::unique::Unique(v) = map.next_value()?;
                 a.o.extra.insert(key.into_string(), v);
             }
         }
@@ -840,7 +884,7 @@ object_visitor!(
             "securityEnabled" => a.c.security_enabled = map.next_value()?,
             "groupTypes" => a.c.group_types = string_list(&mut map)?,
             _ => {
-                let v: Value = map.next_value()?;
+                let crate::import::unique::Unique(v) = map.next_value()?;
                 a.c.extra.insert(key.into_string(), v);
             }
         }

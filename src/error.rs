@@ -27,12 +27,21 @@ impl InputError {
     }
 }
 
+/// Shown through the display sanitizer: file names, JSON keys and values quoted in messages are
+/// untrusted and never reach the terminal raw.
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let safe = crate::sanitize::display_safe;
         if self.position.is_empty() {
-            write!(f, "{}: {}", self.file, self.message)
+            write!(f, "{}: {}", safe(&self.file), safe(&self.message))
         } else {
-            write!(f, "{}: {}: {}", self.file, self.position, self.message)
+            write!(
+                f,
+                "{}: {}: {}",
+                safe(&self.file),
+                safe(&self.position),
+                safe(&self.message)
+            )
         }
     }
 }

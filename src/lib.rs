@@ -5,9 +5,11 @@
 
 pub mod anchor;
 pub mod apply;
+pub mod atomic;
 pub mod bench;
 pub mod bundle;
 pub mod check;
+pub mod dn;
 pub mod error;
 pub mod filters;
 pub mod generate;

@@ -50,6 +50,10 @@ struct ImportArgs {
     /// An OU in sync scope (repeat for several); none given: connect.json or the whole directory.
     #[arg(long = "included-ou", global = true, value_name = "DN")]
     included_ous: Vec<String>,
+    /// Use a load that is not whole (objects skipped, a file cut short, a Graph export without
+    /// the properties the rules need): the output is printed and the exit status is 3.
+    #[arg(long, global = true)]
+    allow_partial: bool,
 }
 
 impl ImportArgs {
@@ -67,7 +71,23 @@ impl ImportArgs {
 thread_local! {
     /// The import options of this run, set once in main.
     static IMPORT: std::cell::RefCell<syncscope::import::ImportOptions> = Default::default();
+    /// `--allow-partial`, set once in main.
+    static ALLOW_PARTIAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The report of the last load, for the `"load"` member of `--json` output and exit 3.
+    static LAST_LOAD: std::cell::RefCell<Option<syncscope::import::LoadReport>> = Default::default();
 }
+
+/// The load report of this run as JSON (`null` when nothing was loaded).
+fn load_json() -> serde_json::Value {
+    LAST_LOAD.with(|l| {
+        l.borrow()
+            .as_ref()
+            .map_or(serde_json::Value::Null, |r| r.to_json())
+    })
+}
+
+/// The highest object count `generate` and `bench` take (more would not fit in memory anyway).
+const MAX_OBJECTS: u64 = 50_000_000;
 
 #[derive(Args)]
 struct SetArgs {
@@ -111,13 +131,16 @@ enum Command {
     /// Apply N sync cycles and write the resulting bundle.
     Sync {
         snapshot: PathBuf,
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
         cycles: u32,
         #[command(flatten)]
         set: SetArgs,
-        /// Where to write the resulting bundle (written atomically).
+        /// Where to write the resulting bundle (written atomically; never the snapshot itself).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Replace FILE if it exists (otherwise an existing file is never overwritten).
+        #[arg(long)]
+        force: bool,
     },
     /// Provisioning errors, like Get-MsolDirSyncProvisioningError (rule book §7).
     Errors(ErrorsArgs),
@@ -144,18 +167,22 @@ enum Command {
     },
     /// Write a realistic synthetic tenant: N on-prem + N cloud objects, the same mix as real ones.
     Generate {
-        #[arg(long, value_name = "N")]
-        objects: usize,
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_OBJECTS))]
+        objects: u64,
         #[arg(long, value_name = "S", default_value_t = 1)]
         seed: u64,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Replace FILE if it exists (otherwise an existing file is never overwritten).
+        #[arg(long)]
+        force: bool,
     },
     /// The scale benchmark: load, plan, re-plan, filter, frames and memory for generated tenants.
     Bench {
         /// Objects on each side, comma-separated.
-        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
-        sizes: Vec<usize>,
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000",
+              value_parser = clap::value_parser!(u64).range(1..=MAX_OBJECTS))]
+        sizes: Vec<u64>,
     },
     /// Every form of a source anchor from any one form (GUID, ImmutableID, hex, LDAP, DN).
     Immutableid {
@@ -239,11 +266,15 @@ fn main() -> ExitCode {
     syncscope::bench::child_if_requested(Some(syncscope::tui::frame_times));
     let cli = Cli::parse();
     IMPORT.with(|o| *o.borrow_mut() = cli.import.options());
+    ALLOW_PARTIAL.with(|a| a.set(cli.import.allow_partial));
     let result = match cli.command {
         None => explore(cli.snapshot.as_deref().unwrap_or(Path::new(SAMPLE))),
         Some(cmd) => run(cmd),
     };
+    let partial = LAST_LOAD.with(|l| l.borrow().as_ref().is_some_and(|r| r.is_partial()));
     match result {
+        // Interfaces §7: a partial load used with --allow-partial.
+        Ok(()) if partial => ExitCode::from(3),
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(e)) => {
             eprintln!("syncscope: {e}");
@@ -282,14 +313,16 @@ fn load(path: &Path) -> Result<Bundle, InputError> {
     load_reported(path).map(|(b, _)| b)
 }
 
+/// Interfaces §7: the load report goes to stderr, and a partial load is refused (exit 1) unless
+/// `--allow-partial`.
 fn load_reported(path: &Path) -> Result<(Bundle, syncscope::import::LoadReport), InputError> {
     let loaded = IMPORT.with(|o| syncscope::import::load_snapshot(path, &o.borrow()))?;
-    if !loaded.report.is_clean() {
-        eprintln!("syncscope: {}: {}", path.display(), loaded.report.summary());
-        for issue in loaded.report.warnings.iter().chain(&loaded.report.skipped) {
-            eprintln!("  {}", display_safe(&issue.to_string()));
-        }
-    }
+    let label = path.display().to_string();
+    eprint!("{}", loaded.report.stderr_text(&label));
+    loaded
+        .report
+        .require_whole(&label, ALLOW_PARTIAL.with(|a| a.get()))?;
+    LAST_LOAD.with(|l| *l.borrow_mut() = Some(loaded.report.clone()));
     Ok((loaded.bundle, loaded.report))
 }
 
@@ -308,7 +341,7 @@ fn explore(snapshot: &Path) -> Result<(), Failure> {
         load_reported(snapshot)?;
         eprintln!(
             "syncscope: the explorer needs a terminal; for text output use `syncscope plan {}`",
-            snapshot.display()
+            display_safe(&snapshot.display().to_string())
         );
         return Err(Failure::Usage);
     }
@@ -320,8 +353,13 @@ fn explore(snapshot: &Path) -> Result<(), Failure> {
     };
     let path = snapshot.to_path_buf();
     let options = IMPORT.with(|o| o.borrow().clone());
+    let allow_partial = ALLOW_PARTIAL.with(|a| a.get());
     let loader = move || {
         let loaded = syncscope::import::load_snapshot(&path, &options)?;
+        // Interfaces §7; with --allow-partial the TUI shows LoadReport::is_partial() as a banner.
+        loaded
+            .report
+            .require_whole(&path.display().to_string(), allow_partial)?;
         let absolute = std::fs::canonicalize(&path)
             .map(|p| p.display().to_string())
             .unwrap_or_else(|_| path.display().to_string());
@@ -355,7 +393,9 @@ fn run(cmd: Command) -> Result<(), Failure> {
             }
             if json {
                 let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut stdout);
-                report::write_plan_json(&b, &p, &mut out)?;
+                let load = LAST_LOAD.with(|l| l.borrow_mut().take());
+                report::write_plan_json_loaded(&b, &p, load.as_ref(), &mut out)?;
+                LAST_LOAD.with(|l| *l.borrow_mut() = load);
                 out.flush()?;
                 // The process ends next: freeing a large tenant object by object would only
                 // add time (about a fifth of a 200,000-object run).
@@ -368,7 +408,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
                     writeln!(
                         stdout,
                         "{} — {}",
-                        display_safe(o.name()),
+                        display_safe(&o.label()),
                         out.result.as_str()
                     )?;
                     for s in &out.steps {
@@ -393,6 +433,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
             cycles,
             set,
             out,
+            force,
         } => {
             let mut b = load_with(&snapshot, &set)?;
             let now = b.captured_date_time.clone();
@@ -406,14 +447,9 @@ fn run(cmd: Command) -> Result<(), Failure> {
             }
             let text =
                 serde_json::to_vec_pretty(&bundle_to_json(&b)).map_err(std::io::Error::from)?;
-            write_atomically(&out, &text).map_err(|e| {
-                InputError::new(
-                    out.display().to_string(),
-                    "",
-                    format!("cannot write the resulting bundle here: {e}"),
-                )
-            })?;
-            writeln!(stdout, "wrote {}", out.display())?;
+            syncscope::atomic::write_file(&out, &text, replace(force), &[&snapshot])
+                .map_err(|e| write_error(&out, "the resulting bundle", e))?;
+            writeln!(stdout, "wrote {}", display_safe(&out.display().to_string()))?;
         }
         Command::Errors(args) => errors(args, &mut stdout)?,
         Command::Check(args) => check(args, &mut stdout)?,
@@ -458,8 +494,10 @@ fn run(cmd: Command) -> Result<(), Failure> {
             let s = load_scenario(&file)?;
             let (reports, final_state) = run_scenario(&s)?;
             if json {
-                serde_json::to_writer(&mut stdout, &scenario_json(&reports, &final_state))
-                    .map_err(std::io::Error::from)?;
+                syncscope::sanitize::write_json(
+                    &mut stdout,
+                    &scenario_json(&reports, &final_state),
+                )?;
                 writeln!(stdout)?;
             } else {
                 print_scenario(&mut stdout, &reports)?;
@@ -474,33 +512,21 @@ fn run(cmd: Command) -> Result<(), Failure> {
         } => {
             let b = load(&snapshot)?;
             let file = csv.display().to_string();
-            let bytes = std::fs::read(&csv)
-                .map_err(|e| InputError::new(&file, "", format!("cannot read the CSV: {e}")))?;
+            let bytes = syncscope::import::read_regular_file(&csv, &file, "the CSV")?;
             let rows = syncscope::hardmatch::read_csv(&file, &bytes)?;
             let reports = syncscope::hardmatch::check(&b, rows);
             let ready = reports.iter().filter(|r| r.ok()).count();
             if let Some(path) = &out {
                 let text = syncscope::hardmatch::script(&reports, &snapshot.display().to_string());
-                syncscope::remediation::write_script(path, &text, force).map_err(|e| {
-                    if e.kind() == std::io::ErrorKind::AlreadyExists {
-                        InputError::new(
-                            path.display().to_string(),
-                            "",
-                            "exists; not overwritten (pass --force to replace it)",
-                        )
-                    } else {
-                        InputError::new(
-                            path.display().to_string(),
-                            "",
-                            format!("cannot write the script: {e}"),
-                        )
-                    }
-                })?;
+                syncscope::atomic::check_target(path, replace(force), &[&snapshot, &csv])
+                    .and_then(|()| syncscope::remediation::write_script(path, &text, force))
+                    .map_err(|e| write_error(path, "the script", e))?;
             }
             if json {
                 let mut v = syncscope::hardmatch::report_json(&reports);
                 v["script"] = serde_json::json!(out.as_ref().map(|p| p.display().to_string()));
-                writeln!(stdout, "{v}")?;
+                v["load"] = load_json();
+                writeln!(stdout, "{}", syncscope::sanitize::json_string(&v))?;
             } else {
                 for r in &reports {
                     let status = if r.ok() { "ready" } else { "PROBLEM" };
@@ -525,7 +551,11 @@ fn run(cmd: Command) -> Result<(), Failure> {
                     reports.len() - ready
                 )?;
                 match &out {
-                    Some(p) => writeln!(stdout, "script for the ready rows: {}", p.display())?,
+                    Some(p) => writeln!(
+                        stdout,
+                        "script for the ready rows: {}",
+                        display_safe(&p.display().to_string())
+                    )?,
                     None => writeln!(
                         stdout,
                         "(--out SCRIPT writes the PowerShell for the ready rows)"
@@ -543,27 +573,27 @@ fn run(cmd: Command) -> Result<(), Failure> {
                 )));
             }
         }
-        Command::Generate { objects, seed, out } => {
+        Command::Generate {
+            objects,
+            seed,
+            out,
+            force,
+        } => {
             // Streamed into a temporary file beside the target, then renamed into place.
-            let dir = out
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let tmp = tempfile::NamedTempFile::new_in(dir)?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file());
-            syncscope::generate::write_generated(objects, seed, &mut w)?;
-            w.flush()?;
-            drop(w);
-            tmp.persist(&out).map_err(|e| e.error)?;
+            syncscope::atomic::write_with(&out, replace(force), &[], |w| {
+                syncscope::generate::write_generated(objects as usize, seed, w)
+            })
+            .map_err(|e| write_error(&out, "the generated tenant", e))?;
             writeln!(
                 stdout,
                 "wrote {objects} on-prem + {objects} cloud objects (seed {seed}) to {}",
-                out.display()
+                display_safe(&out.display().to_string())
             )?;
         }
         Command::Bench { sizes } => {
             drop(stdout);
             let mut out = std::io::stdout().lock();
+            let sizes: Vec<usize> = sizes.into_iter().map(|n| n as usize).collect();
             syncscope::bench::run(&sizes, &mut out)?;
             return Ok(());
         }
@@ -579,7 +609,7 @@ fn run(cmd: Command) -> Result<(), Failure> {
                     "connectorSpaceDn": a.connector_space_dn(),
                     "inputForm": format!("{form:?}"),
                 });
-                writeln!(stdout, "{v}")?;
+                writeln!(stdout, "{}", syncscope::sanitize::json_string(&v))?;
             } else {
                 writeln!(stdout, "GUID (objectGUID)    {}", a.guid())?;
                 writeln!(stdout, "ImmutableID          {}", a.immutable_id())?;
@@ -690,8 +720,11 @@ fn errors(args: ErrorsArgs, stdout: &mut impl Write) -> Result<(), Failure> {
     };
     let (hits, total) = query.run(&rows);
     if args.json {
-        let v = serde_json::json!({"errors": hits.iter().map(|r| row_json(r)).collect::<Vec<_>>()});
-        serde_json::to_writer(&mut *stdout, &v).map_err(std::io::Error::from)?;
+        let v = serde_json::json!({
+            "errors": hits.iter().map(|r| row_json(r)).collect::<Vec<_>>(),
+            "load": load_json(),
+        });
+        syncscope::sanitize::write_json(&mut *stdout, &v)?;
         writeln!(stdout)?;
         return Ok(());
     }
@@ -803,15 +836,21 @@ fn print_scenario(
     Ok(())
 }
 
-/// Writes a file by writing a temporary file beside it and renaming it into place, so a reader
-/// never sees half a bundle.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map(|_| ()).map_err(|e| e.error)
+fn replace(force: bool) -> syncscope::atomic::Replace {
+    if force {
+        syncscope::atomic::Replace::Allowed
+    } else {
+        syncscope::atomic::Replace::Never
+    }
+}
+
+/// An output file that could not be written, as bad input naming the file.
+fn write_error(path: &Path, what: &str, e: std::io::Error) -> InputError {
+    let file = path.display().to_string();
+    match e.kind() {
+        std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::InvalidInput => {
+            InputError::new(file, "", e.to_string())
+        }
+        _ => InputError::new(file, "", format!("cannot write {what} here: {e}")),
+    }
 }

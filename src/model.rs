@@ -345,7 +345,16 @@ impl OnPremObject {
         self.display_name
             .as_deref()
             .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| rdn_value(&self.distinguished_name))
+            .unwrap_or_else(|| crate::dn::first_rdn_value_escaped(&self.distinguished_name))
+    }
+
+    /// [`Self::name`] with the DN escapes of a derived name resolved (RFC 4514): `Eriksson, Björn`
+    /// for `CN=Eriksson\, Björn,…`.
+    pub fn label(&self) -> std::borrow::Cow<'_, str> {
+        match self.display_name.as_deref().filter(|n| !n.is_empty()) {
+            Some(n) => std::borrow::Cow::Borrowed(n),
+            None => rdn_value(&self.distinguished_name),
+        }
     }
 
     /// The identifier people recognise: UPN for users, primary SMTP otherwise.
@@ -656,6 +665,15 @@ impl ConnectSettings {
 /// Whether `dn` equals `container` or lies below it: the container's RDNs end the DN's, each
 /// compared trimmed and case-insensitively.
 pub fn dn_is_under(dn: &str, container: &str) -> bool {
+    if dn.contains('\\') || container.contains('\\') {
+        // RFC 4514: an escaped comma is part of its RDN, not a separator.
+        let (d, c) = (crate::dn::rdns(dn), crate::dn::rdns(container));
+        return d.len() >= c.len()
+            && d.iter()
+                .rev()
+                .zip(c.iter().rev())
+                .all(|(a, b)| a.to_lowercase() == b.to_lowercase());
+    }
     if !(dn.is_ascii() && container.is_ascii()) {
         let dn = normalise_dn(dn);
         let container = normalise_dn(container);
@@ -677,9 +695,8 @@ fn normalise_dn(dn: &str) -> String {
 }
 
 /// The value of a DN's first RDN (`Alice Ng` of `CN=Alice Ng,OU=…`).
-pub fn rdn_value(dn: &str) -> &str {
-    let first = dn.split(',').next().unwrap_or(dn);
-    first.split_once('=').map_or(first, |(_, v)| v)
+pub fn rdn_value(dn: &str) -> std::borrow::Cow<'_, str> {
+    crate::dn::unescape_value(crate::dn::first_rdn_value_escaped(dn))
 }
 
 #[cfg(test)]
@@ -768,8 +785,15 @@ mod tests {
         ];
         for dn in texts {
             for container in texts {
-                let (d, c) = (normalise_dn(dn), normalise_dn(container));
-                let reference = d == c || d.ends_with(&format!(",{c}"));
+                // RDN by RDN (RFC 4514: `a\\,b` is one RDN), trimmed, case-insensitively.
+                let rdns = |x: &str| -> Vec<String> {
+                    crate::dn::rdns(x)
+                        .iter()
+                        .map(|r| r.to_lowercase())
+                        .collect()
+                };
+                let (d, c) = (rdns(dn), rdns(container));
+                let reference = d.len() >= c.len() && d[d.len() - c.len()..] == c[..];
                 assert_eq!(
                     dn_is_under(dn, container),
                     reference,

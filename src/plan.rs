@@ -760,24 +760,48 @@ impl<'a> Planner<'a> {
     /// The first candidate that may be a soft-match target: not a Microsoft 365 group (M4) and
     /// not already taken over in this cycle (Q2).
     fn first_eligible(&self, out: &mut Outcome, found: &[CloudIdx]) -> Option<CloudIdx> {
+        // The trace keeps MAX_CANDIDATE_STEPS passed-over candidates and counts the rest.
+        let mut passed = 0usize;
+        let mut elide = |out: &mut Outcome, step: Step| {
+            passed += 1;
+            if passed <= crate::trace::MAX_CANDIDATE_STEPS {
+                out.steps.push(step);
+            }
+        };
+        let mut found_one = None;
         for &c in found {
             if self.cloud(c).is_unified_group() {
-                out.steps.push(Step {
-                    rule: "M4",
-                    note: Note::UnifiedGroupSkipped(c),
-                });
+                elide(
+                    out,
+                    Step {
+                        rule: "M4",
+                        note: Note::UnifiedGroupSkipped(c),
+                    },
+                );
             } else if let Some(by) = self.taken_by(c).filter(|_| self.taken_over[c as usize]) {
                 // Q2: taken over earlier in this cycle. (A candidate merely linked to its own
                 // twin stays a candidate: M6 decides on its ImmutableID, twin or not.)
-                out.steps.push(Step {
-                    rule: "Q2",
-                    note: Note::TargetTaken { cloud: c, by },
-                });
+                elide(
+                    out,
+                    Step {
+                        rule: "Q2",
+                        note: Note::TargetTaken { cloud: c, by },
+                    },
+                );
             } else {
-                return Some(c);
+                found_one = Some(c);
+                break;
             }
         }
-        None
+        if passed > crate::trace::MAX_CANDIDATE_STEPS {
+            out.steps.push(Step {
+                rule: "Q2",
+                note: Note::CandidatesElided {
+                    count: passed - crate::trace::MAX_CANDIDATE_STEPS,
+                },
+            });
+        }
+        found_one
     }
 
     /// Who else holds a value (P4), looking at this cycle's claims first (Q2).

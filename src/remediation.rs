@@ -5,7 +5,7 @@
 //! GUIDs the reader already validated.
 
 use crate::anchor::Anchor;
-use crate::quote::ps_quote;
+use crate::quote::{SCRIPT_BOM, ps_comment, ps_quote};
 use std::fmt::Write as _;
 use uuid::Uuid;
 
@@ -378,14 +378,11 @@ pub struct ScriptStep {
     pub expect: Option<String>,
 }
 
-/// Renders a reviewable script. `title` and `source` are quoted into comments only after
-/// control characters are removed, so they cannot end the comment.
+/// Renders a reviewable script. `title`, `source` and the step texts go into comments as
+/// printable ASCII only ([`ps_comment`]), so no code page can end the comment; values are in
+/// [`ps_quote`] literals. The text has no BOM; [`write_script`] adds it.
 pub fn render_script(title: &str, source: &str, steps: &[ScriptStep]) -> String {
-    let comment = |t: &str| -> String {
-        t.chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect()
-    };
+    let comment = ps_comment;
     let sides: Vec<Side> = steps
         .iter()
         .flat_map(|s| s.commands.iter().map(Command::side))
@@ -436,28 +433,35 @@ pub fn render_script(title: &str, source: &str, steps: &[ScriptStep]) -> String 
     out
 }
 
-/// Writes a script atomically and refuses to replace an existing file unless `overwrite`.
+/// The bytes of a script file: UTF-8 with a BOM (Windows PowerShell 5.1 reads a BOM-less file
+/// in the ANSI code page).
+pub fn script_bytes(text: &str) -> Vec<u8> {
+    let body = text.strip_prefix(SCRIPT_BOM).unwrap_or(text);
+    let mut bytes = Vec::with_capacity(body.len() + 3);
+    bytes.extend_from_slice(SCRIPT_BOM.as_bytes());
+    bytes.extend_from_slice(body.as_bytes());
+    bytes
+}
+
+/// Writes a file the explorer or a command produced, atomically, refusing to replace an
+/// existing file unless `overwrite`. A PowerShell script (anything but a JSON document, such as
+/// a saved scenario or bundle, which is written as it is) is written as UTF-8 with a BOM.
 pub fn write_script(path: &std::path::Path, text: &str, overwrite: bool) -> std::io::Result<()> {
-    use std::io::Write;
-    if path.exists() && !overwrite {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::AlreadyExists,
-            format!("{} exists; not overwritten", path.display()),
-        ));
-    }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    if overwrite {
-        tmp.persist(path).map(|_| ()).map_err(|e| e.error)
+    let replace = if overwrite {
+        crate::atomic::Replace::Allowed
     } else {
-        // persist_noclobber: a file that appeared meanwhile is not replaced either.
-        tmp.persist_noclobber(path).map(|_| ()).map_err(|e| e.error)
-    }
+        crate::atomic::Replace::Never
+    };
+    let is_ps1 = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("ps1") || e.eq_ignore_ascii_case("psm1"));
+    let json = text.trim_start().starts_with(['{', '[']);
+    let bytes = if is_ps1 || !json {
+        script_bytes(text)
+    } else {
+        text.as_bytes().to_vec()
+    };
+    crate::atomic::write_file(path, &bytes, replace, &[])
 }
 
 #[cfg(test)]
@@ -595,13 +599,17 @@ mod tests {
         write_script(&p, "one", false).unwrap();
         let e = write_script(&p, "two", false).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), "one");
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "\u{feff}one");
         write_script(&p, "two", true).unwrap();
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
+        assert_eq!(std::fs::read(&p).unwrap(), b"\xef\xbb\xbftwo");
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
             1,
             "no temporary file left"
         );
+        // A saved scenario or bundle is JSON, written without a BOM.
+        let json = dir.path().join("scenario.json");
+        write_script(&json, "{\"steps\": []}", false).unwrap();
+        assert_eq!(std::fs::read(&json).unwrap(), b"{\"steps\": []}");
     }
 }

@@ -48,6 +48,16 @@ pub fn write_plan_json(
     plan: &Plan,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
+    write_plan_json_loaded(b, plan, None, out)
+}
+
+/// `plan --json` with the load report as its `"load"` member (interfaces §7).
+pub fn write_plan_json_loaded(
+    b: &Bundle,
+    plan: &Plan,
+    load: Option<&crate::import::LoadReport>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let mut summary = Map::new();
     for (r, n) in plan.counts() {
         summary.insert(r.as_str().into(), json!(n));
@@ -59,7 +69,11 @@ pub fn write_plan_json(
         "pendingDeletions": plan.deletions.len(),
         "summary": summary,
     });
-    let head = serde_json::to_string(&head)?;
+    let mut head = head;
+    if let Some(load) = load {
+        head["load"] = load.to_json();
+    }
+    let head = crate::sanitize::json_string(&head);
     // The head object without its closing brace, then the outcomes array.
     out.write_all(&head.as_bytes()[..head.len() - 1])?;
     out.write_all(b",\"outcomes\":[")?;
@@ -67,7 +81,7 @@ pub fn write_plan_json(
         if i > 0 {
             out.write_all(b",")?;
         }
-        serde_json::to_writer(&mut *out, &outcome_json(b, o))?;
+        crate::sanitize::write_json(&mut *out, &outcome_json(b, o))?;
     }
     out.write_all(b"]}\n")
 }
@@ -198,7 +212,7 @@ pub fn plan_table(b: &Bundle, plan: &Plan, rows: impl Iterator<Item = usize>) ->
             .unwrap_or_else(|| "-".into());
         lines.push([
             out.result.as_str().to_string(),
-            display_safe(o.name()).into_owned(),
+            display_safe(&o.label()).into_owned(),
             display_safe(o.principal().unwrap_or("-")).into_owned(),
             display_safe(&cloud).into_owned(),
             display_safe(&detail_text(b, out)).into_owned(),

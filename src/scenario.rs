@@ -73,19 +73,28 @@ const ACTIONS: &str = "sync, resolveQuarantines, removeRole, addRole, addEligibl
 /// Reads a scenario file; the snapshot is a path relative to it or an inline bundle.
 pub fn load_scenario(path: &Path) -> Result<Scenario, InputError> {
     let file = path.display().to_string();
-    let text = std::fs::read(path)
-        .map_err(|e| InputError::new(&file, "", format!("cannot read the scenario file: {e}")))?;
+    let text = crate::import::read_regular_file(path, &file, "the scenario file")?;
+    parse_scenario(&file, &text, path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Reads a scenario from its bytes; a relative snapshot path is resolved against `base`.
+pub fn parse_scenario(file: &str, text: &[u8], base: &Path) -> Result<Scenario, InputError> {
+    // Duplicate keys are bad input, as in every other reader (issue 11). A UTF-8 BOM (what
+    // Windows PowerShell's Out-File writes) is not part of the document.
+    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+    let file = file.to_string();
     let root: Value = {
-        let mut de = serde_json::Deserializer::from_slice(&text);
-        serde_path_to_error::deserialize(&mut de)
+        let mut de = serde_json::Deserializer::from_slice(text);
+        serde_path_to_error::deserialize::<_, crate::import::unique::Unique>(&mut de)
             .map_err(|e| crate::bundle::json_error(&file, e))?
+            .0
     };
     let obj = root.as_object().ok_or_else(|| {
         InputError::new(&file, "", "expected a JSON object with snapshot and steps")
     })?;
     let bundle = match obj.get("snapshot") {
         Some(Value::String(rel)) => {
-            let p = path.parent().unwrap_or(Path::new(".")).join(rel);
+            let p = base.join(rel);
             let shown = p.display().to_string();
             let bytes = std::fs::read(&p).map_err(|e| {
                 InputError::new(

@@ -6,6 +6,10 @@ use crate::index::CloudIdx;
 use crate::model::{Bundle, Discard, PropertyName, SourceAnchorAttribute};
 use crate::outcome::Holder;
 
+/// Steps about passed-over candidates kept per object and lookup; the rest are counted in one
+/// [`Note::CandidatesElided`].
+pub const MAX_CANDIDATE_STEPS: usize = 8;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
     pub rule: &'static str,
@@ -76,6 +80,11 @@ pub enum Note {
     TargetTaken {
         cloud: CloudIdx,
         by: u32,
+    },
+    /// More candidates passed over for the reasons above than the trace keeps (issue 11:
+    /// thousands of objects sharing a value must not make the explanation quadratic).
+    CandidatesElided {
+        count: usize,
     },
     UpnFeatureOff,
     UpnNone(String),
@@ -185,10 +194,10 @@ pub fn on_prem_ref(b: &Bundle, i: u32) -> String {
         Some(p) => format!(
             "on-prem {} \"{}\" <{}>",
             o.object_class.as_str(),
-            o.name(),
+            o.label(),
             p
         ),
-        None => format!("on-prem {} \"{}\"", o.object_class.as_str(), o.name()),
+        None => format!("on-prem {} \"{}\"", o.object_class.as_str(), o.label()),
     }
 }
 
@@ -361,6 +370,11 @@ impl Note {
                 "{} is already taken over by {} in this cycle",
                 c(cloud),
                 on_prem_ref(b, *by)
+            ),
+            Note::CandidatesElided { count } => format!(
+                "… and {count} more candidate{} passed over for the same reasons (the trace keeps {} per object)",
+                if *count == 1 { "" } else { "s" },
+                MAX_CANDIDATE_STEPS
             ),
             Note::UpnFeatureOff => "UPN soft match is off (softMatchOnUpnEnabled is false)".into(),
             Note::UpnNone(u) => format!("UPN soft match: no active cloud user has UPN {u}"),

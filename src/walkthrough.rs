@@ -342,18 +342,16 @@ impl Walkthrough {
                 let c = target_obj
                     .or_else(|| linked_cloud(b, subject).map(|i| &b.cloud[i as usize]))
                     .ok_or("the object is not linked to any cloud object")?;
-                let root: Vec<&str> = o
-                    .distinguished_name
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|r| r.len() > 3 && r[..3].eq_ignore_ascii_case("DC="))
+                let root: Vec<&str> = crate::dn::rdns(&o.distinguished_name)
+                    .into_iter()
+                    .filter(|r| crate::dn::is_type(r, "DC"))
                     .collect();
                 let target_ou = format!("OU=Not Synced,{}", root.join(","));
                 vec![
                     Step {
-                        title: format!("Move {} to {target_ou}, outside the sync scope", o.name()),
+                        title: format!("Move {} to {target_ou}, outside the sync scope", o.label()),
                         explain: "Q6: an object outside the included OUs is out of scope; its cloud object is soft-deleted by the next sync.".into(),
-                        actions: vec![Action::MoveOnPrem { object_guid: subject, dn: format!("CN={},{target_ou}", rdn_value(&o.distinguished_name)) }],
+                        actions: vec![Action::MoveOnPrem { object_guid: subject, dn: format!("CN={},{target_ou}", crate::dn::first_rdn_value_escaped(&o.distinguished_name)) }],
                         commands: vec![Command::MoveOnPrem { object: subject, target_ou: target_ou.clone() }],
                         expect: None,
                     },
@@ -476,7 +474,8 @@ impl Walkthrough {
     /// The script for the real tenant: the steps taken and not skipped or refused (all steps
     /// while none is taken yet).
     pub fn script(&self, source: &str) -> String {
-        let o = find_on_prem(&self.states[0], self.subject).map_or("?", |o| o.name());
+        let o = find_on_prem(&self.states[0], self.subject)
+            .map_or(std::borrow::Cow::Borrowed("?"), |o| o.label());
         let steps: Vec<ScriptStep> = self
             .steps
             .iter()

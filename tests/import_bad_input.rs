@@ -156,9 +156,9 @@ fn change_records_computers_and_other_objects_are_listed_not_dropped() {
             .position
             .starts_with("line ")
     );
-    find(&l.report.skipped, "computer account");
+    find(&l.report.ignored, "computer account");
     find(
-        &l.report.skipped,
+        &l.report.ignored,
         "organizationalUnit is not a user, group or contact",
     );
     find(
@@ -311,10 +311,10 @@ fn graph_problems_name_the_json_path() {
             .starts_with("value[2].id")
     );
     assert_eq!(
-        find(&l.report.skipped, "servicePrincipal").position,
+        find(&l.report.ignored, "servicePrincipal").position,
         "value[3]"
     );
-    find(&l.report.warnings, "the last page is missing");
+    find(&l.report.incomplete, "the last page is missing");
     let member = find(&l.report.warnings, "9e7b768e-07e2-4810-8459-485f84f8f204");
     assert_eq!(member.position, "value[0].members[1]");
     find(

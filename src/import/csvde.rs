@@ -15,8 +15,10 @@ pub(crate) fn read(
     ctx: &mut FileCtx,
     h: &mut Harvest,
 ) -> Result<String, InputError> {
+    let delimiter = super::sniff::csv_delimiter(&file.head);
     let mut rows = Rows {
         lines: Lines::new(file.reader, MAX_LINE),
+        delimiter,
     };
     let label = ctx.file.to_string();
     let mut type_line = None;
@@ -94,12 +96,17 @@ pub(crate) fn read(
         );
     }
     placeholders.report(ctx);
+    let delimited = match delimiter {
+        ';' => ", semicolon-delimited",
+        '\t' => ", tab-delimited",
+        _ => "",
+    };
     Ok(if csvde {
-        "CSV (csvde)".to_string()
+        format!("CSV (csvde{delimited})")
     } else if let Some(t) = type_line {
-        format!("CSV (Windows PowerShell Export-Csv, {t})")
+        format!("CSV (Windows PowerShell Export-Csv, {t}{delimited})")
     } else {
-        "CSV (PowerShell Export-Csv)".to_string()
+        format!("CSV (PowerShell Export-Csv{delimited})")
     })
 }
 
@@ -112,6 +119,8 @@ enum Row {
 /// RFC 4180 rows over bounded lines: quoted fields may hold commas, `""` and line breaks.
 struct Rows<R> {
     lines: Lines<R>,
+    /// `,`, or `;` / tab as sniffed from the header (Export-Csv -UseCulture / -Delimiter).
+    delimiter: char,
 }
 
 impl<R: BufRead> Rows<R> {
@@ -168,7 +177,7 @@ impl<R: BufRead> Rows<R> {
                         after_quote = true;
                     }
                     (true, c) => field.push(c),
-                    (false, ',') => {
+                    (false, d) if d == self.delimiter => {
                         fields.push(std::mem::take(&mut field));
                         after_quote = false;
                     }

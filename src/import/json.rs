@@ -8,10 +8,10 @@
 
 use super::record::{self, Placeholders};
 use super::text::{LineGuard, MAX_JSON_LINE, TextFile};
+use super::unique::Unique;
 use super::{FileCtx, Harvest, connect, graph, powershell};
 use crate::error::InputError;
 use crate::model::ObjectKind;
-use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -57,6 +57,10 @@ pub(crate) fn read(
         page: Page::default(),
         placeholders: Placeholders::default(),
         role_file: false,
+        coverage: Default::default(),
+        member_lists: 0,
+        undated_deleted: 0,
+        undated_named_deleted: 0,
     };
     loop {
         DocSeed(&mut state)
@@ -73,10 +77,44 @@ pub(crate) fn read(
         labels,
         placeholders,
         role_file,
+        coverage,
+        member_lists,
+        undated_deleted,
+        undated_named_deleted,
         ..
     } = state;
     if role_file {
         h.role_exports += 1;
+    }
+    coverage.report(ctx);
+    if member_lists > 0 {
+        ctx.warn(
+            "",
+            format!(
+                "{member_lists} entr{} of a directoryObjects list (a member list such as GET /directoryRoles/{{id}}/members): not read as users, groups or contacts; export those with their own GET, and roles with GET /directoryRoles?$expand=members",
+                if member_lists == 1 { "y" } else { "ies" }
+            ),
+        );
+    }
+    if undated_named_deleted > 0 {
+        ctx.incomplete(
+            "",
+            format!(
+                "the file is named as deleted items, but {undated_named_deleted} object{} carry no deletedDateTime and its pages \
+                 do not say /directory/deletedItems: they cannot be told from active ones; export again with deletedDateTime \
+                 in the $select (see docs/importing.md)",
+                if undated_named_deleted == 1 { "" } else { "s" }
+            ),
+        );
+    }
+    if undated_deleted > 0 {
+        ctx.warn(
+            "",
+            format!(
+                "{undated_deleted} object{} of /directory/deletedItems without deletedDateTime: counted as deleted (the page says so); add deletedDateTime to the $select to see when",
+                if undated_deleted == 1 { "" } else { "s" }
+            ),
+        );
     }
     placeholders.report(ctx);
     Ok(if labels.is_empty() {
@@ -112,6 +150,10 @@ fn syntax_error(file: &str, e: serde_json::Error) -> InputError {
 struct Page {
     context: Option<String>,
     kind: Option<Kind>,
+    /// The page is of `/directory/deletedItems` (its context or its next link says so).
+    deleted: bool,
+    /// The page is a `directoryObjects` list (`…/members`, `…/memberOf`), not a users export.
+    member_list: bool,
 }
 
 struct State<'a, 'b, 'c> {
@@ -122,6 +164,12 @@ struct State<'a, 'b, 'c> {
     page: Page,
     placeholders: Placeholders,
     role_file: bool,
+    coverage: super::graph_check::Coverage,
+    member_lists: usize,
+    undated_deleted: usize,
+    /// Objects without deletedDateTime in a file named as deleted items, on pages that do not
+    /// say they are (`@odata.context` #users, no next link).
+    undated_named_deleted: usize,
 }
 
 impl State<'_, '_, '_> {
@@ -133,8 +181,21 @@ impl State<'_, '_, '_> {
         }
     }
 
+    /// The file's name says deleted items (`deletedItems-users.json`).
+    fn named_deleted(&self) -> bool {
+        let name = std::path::Path::new(self.ctx.file)
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        name.contains("deleted")
+    }
+
     fn set_context(&mut self, context: String) {
         self.page.kind = kind_of_context(&context);
+        let path = context_path(&context);
+        self.page.deleted |= path.contains("deletedItems");
+        let base = path.split('(').next().unwrap_or(path);
+        self.page.member_list = base.trim_end_matches("/$entity") == "directoryObjects";
         self.page.context = Some(context);
     }
 
@@ -154,7 +215,7 @@ impl State<'_, '_, '_> {
     /// One object of the file.
     fn element(&mut self, value: Value, path: String) {
         let path = format!("{}{path}", self.prefix());
-        let Value::Object(map) = value else {
+        let Value::Object(mut map) = value else {
             self.ctx.skip(
                 &path,
                 format!("expected an object, found {}", type_name(&value)),
@@ -177,9 +238,25 @@ impl State<'_, '_, '_> {
                 return;
             }
         };
+        if self.page.member_list && matches!(kind, Kind::Cloud(_) | Kind::NotSynced(_)) {
+            self.member_lists += 1;
+            return;
+        }
         match kind {
             Kind::Cloud(k) => {
+                if self.page.deleted && map.get("deletedDateTime").is_none_or(Value::is_null) {
+                    // A deleted item saved without deletedDateTime is still deleted (Q5).
+                    map.insert("deletedDateTime".into(), Value::String("unknown".into()));
+                    self.undated_deleted += 1;
+                }
                 let deleted = map.get("deletedDateTime").is_some_and(|d| !d.is_null());
+                if !map.contains_key("deletedDateTime")
+                    && !self.page.deleted
+                    && self.named_deleted()
+                {
+                    self.undated_named_deleted += 1;
+                }
+                self.coverage.check(&map, k, deleted, &path);
                 self.labels.insert(match (k, deleted) {
                     (_, true) => "Graph deleted items",
                     (ObjectKind::User, _) => "Graph users",
@@ -225,7 +302,7 @@ impl State<'_, '_, '_> {
                     self.h.on_prem.push((o, origin));
                 }
             }
-            Kind::NotSynced(what) => self.ctx.skip(
+            Kind::NotSynced(what) => self.ctx.ignore(
                 &path,
                 format!(
                     "a {what}, which Entra Connect does not provision as a user, group or contact"
@@ -276,6 +353,9 @@ impl State<'_, '_, '_> {
                 let next = map
                     .remove("@odata.nextLink")
                     .and_then(|v| v.as_str().map(str::to_string));
+                if next.as_deref().is_some_and(|l| l.contains("/deletedItems")) {
+                    self.page.deleted = true;
+                }
                 if let Some(Value::Array(items)) = map.remove("value") {
                     for (i, item) in items.into_iter().enumerate() {
                         self.element(item, format!("[{index}].value[{i}]"));
@@ -408,7 +488,7 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         self.0.page = Page::default();
         let mut i = 0;
-        while let Some(v) = seq.next_element::<Value>()? {
+        while let Some(Unique(v)) = seq.next_element::<Unique>()? {
             self.0.array_element(v, i);
             i += 1;
         }
@@ -421,10 +501,14 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_, '_> {
         let mut rest = Map::new();
         let mut next_link = None;
         let mut was_page = false;
+        let mut seen = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.to_ascii_lowercase()) {
+                return Err(de::Error::custom(super::unique::duplicate_message(&key)));
+            }
             match key.as_str() {
                 "@odata.context" => {
-                    let v: Value = map.next_value()?;
+                    let Unique(v) = map.next_value()?;
                     if let Value::String(c) = &v {
                         state.set_context(c.clone());
                     }
@@ -432,6 +516,13 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_, '_> {
                 }
                 "@odata.nextLink" => {
                     next_link = map.next_value::<Option<String>>()?;
+                    // The page's own address tells deleted items even without a context.
+                    if next_link
+                        .as_deref()
+                        .is_some_and(|l| l.contains("/deletedItems"))
+                    {
+                        state.page.deleted = true;
+                    }
                 }
                 "value" => {
                     let seed = ValueSeed { state: &mut *state };
@@ -442,7 +533,7 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_, '_> {
                     }
                 }
                 _ => {
-                    let v: Value = map.next_value()?;
+                    let Unique(v) = map.next_value()?;
                     rest.insert(key, v);
                 }
             }
@@ -477,7 +568,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
         let mut i = 0;
-        while let Some(v) = seq.next_element::<Value>()? {
+        while let Some(Unique(v)) = seq.next_element::<Unique>()? {
             self.state.element(v, format!("value[{i}]"));
             i += 1;
         }
@@ -485,7 +576,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
-        Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+        super::unique::visit_unique_map(map).map(Some)
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Value>, E> {

@@ -36,6 +36,8 @@ pub(crate) fn read(
         flavor: Flavor::Unknown,
         current: None,
         records: 0,
+        entries: 0,
+        trailer: None,
         placeholders: Placeholders::default(),
     };
     let label = ctx.file.to_string();
@@ -46,7 +48,31 @@ pub(crate) fn read(
     {
         reader.line(line, ctx, h)?;
     }
+    // Completeness (issue 11): ldifde ends every record with a blank line, ldapsearch and
+    // ldbsearch end the output with a count; a file cut short has neither.
+    let last_open = matches!(reader.current, Some(Current::Entry(_)));
+    // A cut last record is still read (a hand-made file may just lack the final blank line),
+    // but the load is partial: with --allow-partial its plan is shown, marked so.
     reader.finish_record(ctx, h);
+    let end = format!("line {}", reader.lines.lines.line);
+    match (reader.flavor, reader.trailer) {
+        (Flavor::Ldifde, _) if last_open => ctx.incomplete(
+            &end,
+            "the last record is not followed by the blank line ldifde writes after every record: the file may have been cut short, and the last record (read as it is) may lack attributes; export again",
+        ),
+        (Flavor::Ldapsearch | Flavor::Ldbsearch, None) if reader.entries > 0 => ctx.incomplete(
+            &end,
+            "the count ldapsearch / ldbsearch writes at the end (# numEntries: N, # returned N records) is missing: the output was cut short (export again)",
+        ),
+        (_, Some(n)) if n != reader.entries => ctx.incomplete(
+            &end,
+            format!(
+                "the trailer says {n} entries were returned, the file holds {}: it is incomplete",
+                reader.entries
+            ),
+        ),
+        _ => {}
+    }
     if reader.lines.lines.unterminated {
         ctx.warn(
             format!("line {}", reader.lines.lines.line),
@@ -154,6 +180,11 @@ struct Reader<R> {
     flavor: Flavor,
     current: Option<Current>,
     records: usize,
+    /// Entries (`dn:` records, not change records or trailers) finished so far.
+    entries: usize,
+    /// The entry count of an ldapsearch (`# numEntries: N`) or ldbsearch (`# returned N
+    /// records`) trailer.
+    trailer: Option<usize>,
     placeholders: Placeholders,
 }
 
@@ -204,6 +235,16 @@ impl<R: BufRead> Reader<R> {
         }
         if text.first() == Some(&b'#') {
             let comment = String::from_utf8_lossy(&text);
+            let count = |prefix: &str, suffix: &str| {
+                comment
+                    .strip_prefix(prefix)
+                    .and_then(|r| r.trim().strip_suffix(suffix))
+                    .and_then(|n| n.trim().parse::<usize>().ok())
+            };
+            if let Some(n) = count("# numEntries:", "").or_else(|| count("# returned ", "records"))
+            {
+                self.trailer = Some(n);
+            }
             if comment.starts_with("# extended LDIF") || comment.starts_with("# numResponses") {
                 self.flavor = Flavor::Ldapsearch;
             } else if (comment.starts_with("# record ") || comment.starts_with("# returned "))
@@ -356,6 +397,7 @@ impl<R: BufRead> Reader<R> {
         self.records += 1;
         match current {
             Current::Entry(rec) => {
+                self.entries += 1;
                 let pos = rec.position.clone();
                 if rec.is_empty() {
                     // `dn:` alone: ldapsearch prints objects the account may not read this way.

@@ -11,12 +11,16 @@
 pub mod connect;
 pub mod csvde;
 pub mod graph;
+mod graph_check;
 pub mod ldif;
 pub mod powershell;
 
 mod json;
 mod record;
+mod report;
+mod sniff;
 mod text;
+pub(crate) mod unique;
 
 use crate::bundle::parse_bundle;
 use crate::error::InputError;
@@ -28,6 +32,41 @@ use std::io::Read;
 use std::path::Path;
 use text::TextFile;
 use uuid::Uuid;
+
+/// The whole text of a small file in any encoding an export uses (UTF-8 with or without a BOM,
+/// UTF-16 LE/BE with or without one), for readers outside the folder loader (the hardmatch CSV).
+pub fn decode_text(label: &str, bytes: &[u8]) -> Result<String, InputError> {
+    let mut file = TextFile::from_reader(Box::new(std::io::Cursor::new(bytes.to_vec())), label)?;
+    let mut text = String::new();
+    file.reader.read_to_string(&mut text).map_err(|e| {
+        InputError::new(
+            label,
+            "",
+            format!("not text in UTF-8 or UTF-16 (save it with -Encoding UTF8): {e}"),
+        )
+    })?;
+    Ok(text)
+}
+
+/// The bytes of a regular file: a FIFO, socket or device is refused rather than read (a FIFO
+/// would block forever).
+pub fn read_regular_file(path: &Path, label: &str, what: &str) -> Result<Vec<u8>, InputError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| InputError::new(label, "", format!("cannot read {what}: {e}")))?;
+    if !meta.is_file() {
+        return Err(InputError::new(
+            label,
+            "",
+            format!("not a regular file (a folder, FIFO, socket or device); expected {what}"),
+        ));
+    }
+    std::fs::read(path).map_err(|e| InputError::new(label, "", format!("cannot read {what}: {e}")))
+}
+
+/// The delimiter of a CSV file from its header: `,`, `;` (Export-Csv -UseCulture) or tab.
+pub fn csv_delimiter(head: &[u8]) -> char {
+    sniff::csv_delimiter(head)
+}
 
 /// Command-line overrides of `connect.json` (and of a bundle's `connect` section).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -45,12 +84,20 @@ pub struct LoadIssue {
     pub message: String,
 }
 
+/// Shown through the display sanitizer (file names and values are untrusted).
 impl fmt::Display for LoadIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let safe = crate::sanitize::display_safe;
         if self.position.is_empty() {
-            write!(f, "{}: {}", self.file, self.message)
+            write!(f, "{}: {}", safe(&self.file), safe(&self.message))
         } else {
-            write!(f, "{}: {}: {}", self.file, self.position, self.message)
+            write!(
+                f,
+                "{}: {}: {}",
+                safe(&self.file),
+                safe(&self.position),
+                safe(&self.message)
+            )
         }
     }
 }
@@ -64,6 +111,12 @@ pub struct LoadReport {
     pub warnings: Vec<LoadIssue>,
     /// Objects that could not be used, with the reason.
     pub skipped: Vec<LoadIssue>,
+    /// Data that should have been used and could not, beyond single objects: a truncated file,
+    /// a Graph export missing properties the rules need, an incomplete page set (interfaces §7).
+    pub incomplete: Vec<LoadIssue>,
+    /// Entries of kinds syncscope does not plan (computers, OUs, containers, foreign security
+    /// principals …): counted, and they do not make the load partial (interfaces §7).
+    pub ignored: Vec<LoadIssue>,
 }
 
 impl LoadReport {
@@ -77,12 +130,15 @@ impl LoadReport {
             plural(self.warnings.len()),
             self.skipped.len(),
             plural(self.skipped.len()),
-        )
+        ) + &self.summary_tail()
     }
 
-    /// Nothing to tell: no warning and no skipped object.
+    /// Nothing to tell: no warning, no skipped object, nothing incomplete or ignored.
     pub fn is_clean(&self) -> bool {
-        self.warnings.is_empty() && self.skipped.is_empty()
+        self.warnings.is_empty()
+            && self.skipped.is_empty()
+            && self.incomplete.is_empty()
+            && self.ignored.is_empty()
     }
 
     fn warn(&mut self, file: &str, position: impl Into<String>, message: impl Into<String>) {
@@ -100,6 +156,22 @@ impl LoadReport {
             message: message.into(),
         });
     }
+
+    fn incomplete(&mut self, file: &str, position: impl Into<String>, message: impl Into<String>) {
+        self.incomplete.push(LoadIssue {
+            file: file.to_string(),
+            position: position.into(),
+            message: message.into(),
+        });
+    }
+
+    fn ignore(&mut self, file: &str, position: impl Into<String>, message: impl Into<String>) {
+        self.ignored.push(LoadIssue {
+            file: file.to_string(),
+            position: position.into(),
+            message: message.into(),
+        });
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -110,6 +182,10 @@ impl fmt::Display for LoadReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.summary())?;
         for (file, format, n) in &self.files {
+            let (file, format) = (
+                crate::sanitize::display_safe(file),
+                crate::sanitize::display_safe(format),
+            );
             writeln!(f, "  {file}: {format}, {n} read")?;
         }
         if !self.warnings.is_empty() {
@@ -121,6 +197,18 @@ impl fmt::Display for LoadReport {
         if !self.skipped.is_empty() {
             writeln!(f, "Skipped objects:")?;
             for s in &self.skipped {
+                writeln!(f, "  {s}")?;
+            }
+        }
+        if !self.incomplete.is_empty() {
+            writeln!(f, "Not read completely:")?;
+            for s in &self.incomplete {
+                writeln!(f, "  {s}")?;
+            }
+        }
+        if !self.ignored.is_empty() {
+            writeln!(f, "Ignored (kinds syncscope does not plan):")?;
+            for s in &self.ignored {
                 writeln!(f, "  {s}")?;
             }
         }
@@ -140,6 +228,24 @@ pub fn load_snapshot(path: &Path, opts: &ImportOptions) -> Result<Loaded, InputE
     let label = path.display().to_string();
     let meta = std::fs::metadata(path)
         .map_err(|e| InputError::new(&label, "", format!("cannot read the snapshot: {e}")))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    if crate::atomic::is_partial_temp(&name) {
+        return Err(InputError::new(
+            &label,
+            "",
+            "a temporary file left by an interrupted syncscope write, not a snapshot; delete it",
+        ));
+    }
+    if !meta.is_dir() && !meta.is_file() {
+        return Err(InputError::new(
+            &label,
+            "",
+            "not a regular file (a FIFO, socket or device); expected a bundle file or a folder of exports",
+        ));
+    }
     if meta.is_dir() {
         load_folder(path, &label, opts)
     } else {
@@ -289,6 +395,16 @@ impl FileCtx<'_> {
         self.report.skip(self.file, position, message);
     }
 
+    /// Data of this file that should have been used and could not (makes the load partial).
+    pub(crate) fn incomplete(&mut self, position: impl Into<String>, message: impl Into<String>) {
+        self.report.incomplete(self.file, position, message);
+    }
+
+    /// An entry of a kind syncscope does not plan (counted; the load stays whole).
+    pub(crate) fn ignore(&mut self, position: impl Into<String>, message: impl Into<String>) {
+        self.report.ignore(self.file, position, message);
+    }
+
     pub(crate) fn origin(&self, position: impl Into<String>) -> Origin {
         Origin {
             file: self.file.to_string(),
@@ -335,7 +451,7 @@ pub(crate) fn detect(head: &[u8]) -> Format {
             return Format::Csv;
         }
         let header: Vec<String> = line
-            .split(',')
+            .split(sniff::csv_delimiter(head))
             .map(|h| h.trim().trim_matches('"').to_ascii_lowercase())
             .collect();
         if header.len() > 1
@@ -367,10 +483,30 @@ fn load_folder(folder: &Path, label: &str, opts: &ImportOptions) -> Result<Loade
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        if name.starts_with('.') {
+        let file_label = path.display().to_string();
+        if crate::atomic::is_partial_temp(&name) {
+            report.warn(
+                &file_label,
+                "",
+                "a temporary file left by an interrupted syncscope write (killed while writing); not read — delete it",
+            );
             continue;
         }
-        let file_label = path.display().to_string();
+        if name.starts_with('.') {
+            // Nothing is skipped silently (.DS_Store, a hidden editor file …).
+            report.warn(&file_label, "", "a hidden file; not read");
+            continue;
+        }
+        // Only regular files are opened: a FIFO would block the load, a device never end.
+        let kind = std::fs::metadata(&path).map(|m| m.file_type());
+        if kind.as_ref().is_ok_and(|k| !k.is_dir() && !k.is_file()) {
+            report.warn(
+                &file_label,
+                "",
+                "not a regular file (a FIFO, socket or device); not read",
+            );
+            continue;
+        }
         if path.is_dir() {
             report.warn(
                 &file_label,
@@ -410,6 +546,22 @@ fn load_folder(folder: &Path, label: &str, opts: &ImportOptions) -> Result<Loade
     Ok(Loaded { bundle, report })
 }
 
+/// Reads the bytes of one export file as the folder loader reads a file of that name (format
+/// detection, every reader), then puts it together as a folder of that one file would be.
+/// Objects read and the report; for the fuzz targets and the property tests of the readers.
+pub fn read_export_bytes(name: &str, bytes: &[u8]) -> Result<(usize, LoadReport), InputError> {
+    let mut report = LoadReport::default();
+    let mut harvest = Harvest::default();
+    let file = TextFile::from_reader(Box::new(std::io::Cursor::new(bytes.to_vec())), name)?;
+    read_text_export(file, name, name, &mut harvest, &mut report)?;
+    let objects = harvest.objects();
+    if objects > 0 || !harvest.domains.is_empty() {
+        // Errors here (no initial domain) are the folder's, not the reader's.
+        let _ = assemble(harvest, &ImportOptions::default(), name, &mut report);
+    }
+    Ok((objects, report))
+}
+
 /// Reads one file of a folder into the harvest and records it in the report.
 fn read_export(
     path: &Path,
@@ -418,8 +570,29 @@ fn read_export(
     report: &mut LoadReport,
 ) -> Result<(), InputError> {
     let file = TextFile::open(path, label)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    read_text_export(file, &name, label, harvest, report)
+}
+
+fn read_text_export(
+    file: TextFile,
+    name: &str,
+    label: &str,
+    harvest: &mut Harvest,
+    report: &mut LoadReport,
+) -> Result<(), InputError> {
     let encoding = file.encoding;
     let before = harvest.items();
+    if let Some(why) = sniff::not_an_export(name, &file.head) {
+        report.warn(label, "", why);
+        report
+            .files
+            .push((label.to_string(), "not an export".into(), 0));
+        return Ok(());
+    }
     let format = detect(&file.head);
     let mut ctx = FileCtx {
         file: label,
@@ -620,7 +793,7 @@ fn assemble(
             .last()
             .filter(|_| pages.iter().all(|(_, n, _)| n.is_some()))
         {
-            report.warn(
+            report.incomplete(
                 &origin.file,
                 &origin.position,
                 format!(
@@ -727,8 +900,9 @@ fn assemble(
 
 /// DN comparison key: case-insensitive, spaces around RDNs ignored.
 fn normalise_dn(dn: &str) -> String {
-    dn.split(',')
-        .map(|rdn| rdn.trim().to_lowercase())
+    crate::dn::rdns(dn)
+        .into_iter()
+        .map(|rdn| rdn.to_lowercase())
         .collect::<Vec<_>>()
         .join(",")
 }

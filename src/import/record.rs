@@ -264,6 +264,12 @@ pub(crate) fn on_prem_object(
         .collect();
     let kind = match object_kind(&classes) {
         Ok(k) => k,
+        // A kind syncscope does not plan (computer, OU, container, FSP …): counted as
+        // ignored, the load stays whole (interfaces §7). No objectClass at all: skipped.
+        Err(why) if !classes.is_empty() => {
+            ctx.ignore(&pos, format!("{label}: {why}"));
+            return None;
+        }
         Err(why) => {
             ctx.skip(&pos, format!("{label}: {why}"));
             return None;

@@ -1,0 +1,8 @@
+//! One export file read as the folder loader reads `users.json` (format detection, then the reader,
+//! then the folder assembly); seed the corpus with the powershell_json samples of sample-data/.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = syncscope::import::read_export_bytes("users.json", data);
+});
