@@ -6,7 +6,8 @@
 //! Each cfg is set when every program it names is found on PATH or in the sbin directories:
 //! - `has_tmux`: tmux (the end-to-end run of the TUI in a real terminal);
 //! - `has_openssl`: openssl (test certificates for `syncscope collect`);
-//! - `has_samba`: a Samba AD DC, the LDAP tools and openssl (the importer and collection tests).
+//! - `has_samba`: a Samba AD DC, the LDAP tools and openssl (the importer and collection tests);
+//! - `has_chromium`: Chromium (the readiness report opened in a headless browser).
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,7 @@ const PROGRAMS: &[(&str, &[&str])] = &[
             "openssl",
         ],
     ),
+    ("has_chromium", &["chromium"]),
 ];
 
 fn search_dirs() -> Vec<PathBuf> {

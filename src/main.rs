@@ -85,6 +85,24 @@ enum Command {
         /// Print each object's explanation trace under its row.
         #[arg(long)]
         explain: bool,
+        /// Output format: text (default), json (= --json) or csv (one row per on-prem object).
+        #[arg(long, value_parser = ["text", "json", "csv"], conflicts_with_all = ["json", "explain"])]
+        format: Option<String>,
+    },
+    /// Pre-sync readiness: attribute checks of both directories, cross-directory duplicates and
+    /// hard-match hardening blockers, each with the plan's outcome and the fix.
+    Check(CheckArgs),
+    /// Write the readiness report: one self-contained HTML file (plan, charts, conflicts, fixes).
+    Report {
+        snapshot: PathBuf,
+        #[command(flatten)]
+        set: SetArgs,
+        /// The HTML file to write.
+        #[arg(long, value_name = "FILE.html")]
+        out: PathBuf,
+        /// Replace FILE.html if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Apply N sync cycles and write the resulting bundle.
     Sync {
@@ -150,6 +168,40 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    snapshot: PathBuf,
+    #[command(flatten)]
+    set: SetArgs,
+    /// Only these rules (repeat; ids as in docs/checks.md, e.g. C2), for the output and the script.
+    #[arg(long = "rule", value_name = "ID", value_parser = parse_rule)]
+    rules: Vec<syncscope::check::Rule>,
+    /// Write one PowerShell script with the fixes of the findings shown.
+    #[arg(long, value_name = "FILE")]
+    fix_script: Option<PathBuf>,
+    /// Replace the fix script if it exists.
+    #[arg(long, requires = "fix_script")]
+    force: bool,
+    /// Treat an apostrophe in a UPN as invalid, as IdFix does (the Entra page allows it).
+    #[arg(long)]
+    idfix_apostrophe: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_rule(text: &str) -> Result<syncscope::check::Rule, String> {
+    syncscope::check::Rule::parse(text).ok_or_else(|| {
+        format!(
+            "no rule {text:?}; rules: {}",
+            syncscope::check::Rule::ALL
+                .iter()
+                .map(|r| r.id())
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+    })
 }
 
 #[derive(Args)]
@@ -349,9 +401,17 @@ fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
             set,
             json,
             explain,
+            format,
         } => {
             let (s, report) = open(&snapshot, import, &set)?;
             whole_load = whole(&report);
+            let json = json || format.as_deref() == Some("json");
+            if format.as_deref() == Some("csv") {
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut stdout);
+                syncscope::plan_csv::write_plan_csv(&s.snapshot, &s.plan, &mut out)?;
+                out.flush()?;
+                return Ok(whole_load);
+            }
             if json {
                 let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut stdout);
                 render::plan::json(&s, Some(&report), &mut out)?;
@@ -402,6 +462,46 @@ fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
             } else {
                 render::errors::text(&report, &mut stdout)?;
             }
+        }
+        Command::Check(args) => whole_load = check(args, import, &mut stdout)?,
+        Command::Report {
+            snapshot,
+            set,
+            out,
+            force,
+        } => {
+            let loaded = load(&snapshot, import)?;
+            whole_load = whole(&loaded.report);
+            let mut b = loaded.bundle;
+            // With --set: the snapshot's own settings are the what-if baseline.
+            let base_settings = (!set.set.is_empty()).then_some(b.settings);
+            for (s, v) in &set.set {
+                b.settings.set(*s, *v);
+            }
+            let ix = syncscope::index::CloudIndex::build(&b);
+            let p = syncscope::plan::plan_with(&b, &ix, &b.settings);
+            let c = syncscope::check::check(&b, &ix, &p, Default::default());
+            let base_plan = base_settings
+                .as_ref()
+                .map(|s| syncscope::plan::plan_with(&b, &ix, s));
+            let html = syncscope::report_html::render(&syncscope::report_html::ReportInput {
+                bundle: &b,
+                plan: &p,
+                check: &c,
+                baseline: base_settings.as_ref().zip(base_plan.as_ref()),
+                snapshot: &snapshot.display().to_string(),
+            })
+            .map_err(|e| std::io::Error::other(format!("rendering the report: {e}")))?;
+            write_new_file(&out, force, |p, f| {
+                syncscope::report_html::write_report(p, &html, f)
+            })?;
+            writeln!(
+                stdout,
+                "wrote {} ({}; {} readiness finding(s))",
+                display_safe(&out.display().to_string()),
+                syncscope::report::summary_line(&p),
+                c.findings.len()
+            )?;
         }
         Command::Scenario { file, json } => {
             let s = syncscope::scenario::load_scenario(&file)?;
@@ -529,4 +629,75 @@ impl ErrorsArgs {
             },
         }
     }
+}
+
+/// Writes a generated file (a script through the walkthrough scripts' writer, the report through
+/// its own): atomic, and never replacing an existing file without `--force`.
+fn write_new_file(
+    path: &Path,
+    force: bool,
+    write: impl FnOnce(&Path, bool) -> std::io::Result<()>,
+) -> Result<(), Failure> {
+    write(path, force).map_err(|e| {
+        let shown = path.display().to_string();
+        Failure::Input(if e.kind() == std::io::ErrorKind::AlreadyExists {
+            InputError::new(
+                shown,
+                "",
+                "exists; not overwritten (pass --force to replace it)",
+            )
+        } else {
+            InputError::new(shown, "", format!("cannot write it: {e}"))
+        })
+    })
+}
+
+/// `syncscope check`: readiness findings (interfaces §9) on the plan of the snapshot with its
+/// `--set` overrides.
+fn check(args: CheckArgs, import: &Import, stdout: &mut impl Write) -> Result<Whole, Failure> {
+    let (s, load_report) = open(&args.snapshot, import, &args.set)?;
+    let (b, ix, p) = (&*s.snapshot, &*s.index, &*s.plan);
+    let opts = syncscope::check::CheckOptions {
+        upn_apostrophe_invalid: args.idfix_apostrophe,
+    };
+    let mut r = syncscope::check::check(b, ix, p, opts);
+    if !args.rules.is_empty() {
+        r.findings.retain(|f| args.rules.contains(&f.rule));
+    }
+    if let Some(path) = &args.fix_script {
+        let selected: Vec<&syncscope::check::Finding> = r.findings.iter().collect();
+        let rules: Vec<&str> = if args.rules.is_empty() {
+            vec!["every rule"]
+        } else {
+            args.rules.iter().map(|r| r.id()).collect()
+        };
+        let title = format!("Readiness fixes ({})", rules.join(", "));
+        let text = syncscope::check::fix_script(
+            b,
+            &selected,
+            &title,
+            &args.snapshot.display().to_string(),
+        );
+        write_new_file(path, args.force, |p, f| {
+            syncscope::remediation::write_script(p, &text, f)
+        })?;
+    }
+    if args.json {
+        let mut v = syncscope::check::report_json(b, p, &r);
+        v["fixScript"] =
+            serde_json::json!(args.fix_script.as_ref().map(|p| p.display().to_string()));
+        v["load"] = load_report.to_json();
+        syncscope::sanitize::write_json(&mut *stdout, &v)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", syncscope::check::report_text(b, p, &r))?;
+        if let Some(path) = &args.fix_script {
+            writeln!(
+                stdout,
+                "fix script: {}",
+                display_safe(&path.display().to_string())
+            )?;
+        }
+    }
+    Ok(whole(&load_report))
 }

@@ -86,6 +86,17 @@ pub enum Command {
         user: Uuid,
         immutable_id: String,
     },
+    /// Set (or, with `None`, clear) one single-valued on-prem attribute; `attribute` is an LDAP
+    /// name from syncscope's own code, never from the snapshot.
+    SetOnPremAttribute {
+        object: Uuid,
+        attribute: &'static str,
+        value: Option<String>,
+    },
+    /// Remove-MgDirectoryDeletedItem: purge an object already in the recycle bin (Q5).
+    PurgeDeleted {
+        object: Uuid,
+    },
 }
 
 fn id(u: &Uuid) -> String {
@@ -116,7 +127,8 @@ impl Command {
             | Command::SetOnPremProxyAddresses { .. }
             | Command::SetConsistencyGuid { .. }
             | Command::ReAnchor { .. }
-            | Command::MoveOnPrem { .. } => Side::OnPrem,
+            | Command::MoveOnPrem { .. }
+            | Command::SetOnPremAttribute { .. } => Side::OnPrem,
             Command::DeltaSync | Command::WaitForSyncCycle => Side::ConnectServer,
             _ => Side::Cloud,
         }
@@ -279,6 +291,29 @@ impl Command {
                     ps_quote(immutable_id)
                 ),
             ],
+            Command::SetOnPremAttribute {
+                object,
+                attribute,
+                value: Some(v),
+            } => vec![format!(
+                "Set-ADObject -Identity {} -Replace @{{ {} = {} }}",
+                id(object),
+                ps_quote(attribute),
+                ps_quote(v)
+            )],
+            Command::SetOnPremAttribute {
+                object,
+                attribute,
+                value: None,
+            } => vec![format!(
+                "Set-ADObject -Identity {} -Clear {}",
+                id(object),
+                ps_quote(attribute)
+            )],
+            Command::PurgeDeleted { object } => vec![format!(
+                "Remove-MgDirectoryDeletedItem -DirectoryObjectId {}",
+                id(object)
+            )],
         }
     }
 
@@ -308,13 +343,18 @@ impl Command {
             | Command::SetOnPremProxyAddresses { object, .. }
             | Command::SetConsistencyGuid { object, .. }
             | Command::ReAnchor { object, .. }
-            | Command::MoveOnPrem { object, .. } => format!(
+            | Command::MoveOnPrem { object, .. }
+            | Command::SetOnPremAttribute { object, .. } => format!(
                 "Get-ADObject -Identity {} -Properties userPrincipalName,mail,proxyAddresses,mS-DS-ConsistencyGuid | Format-List DistinguishedName,userPrincipalName,mail,proxyAddresses,mS-DS-ConsistencyGuid",
                 id(object)
             ),
             Command::DeltaSync => {
                 "Get-ADSyncConnectorRunStatus  # empty when the cycle has finished".into()
             }
+            Command::PurgeDeleted { object } => format!(
+                "Get-MgDirectoryDeletedItem -DirectoryObjectId {} -ErrorAction SilentlyContinue  # expect nothing: purged",
+                id(object)
+            ),
             Command::ClearOnPremisesObjectIdentifier { user } => format!(
                 "(Invoke-MgGraphRequest -Method GET -Uri ('https://graph.microsoft.com/beta/users/' + {} + '?$select=onPremisesObjectIdentifier')).onPremisesObjectIdentifier  # expect nothing",
                 id(user)
