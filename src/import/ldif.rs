@@ -241,7 +241,11 @@ impl<R: BufRead> Reader<R> {
                     .and_then(|r| r.trim().strip_suffix(suffix))
                     .and_then(|n| n.trim().parse::<usize>().ok())
             };
-            if let Some(n) = count("# numEntries:", "").or_else(|| count("# returned ", "records"))
+            // ldbsearch writes `# returned N records` (entries + referrals), then `# M entries`:
+            // the last one read wins, so the entry count is what is compared.
+            if let Some(n) = count("# numEntries:", "")
+                .or_else(|| count("# returned ", "records"))
+                .or_else(|| count("# ", "entries"))
             {
                 self.trailer = Some(n);
             }

@@ -261,7 +261,7 @@ pub(crate) fn on_prem_object(
         .and_then(|(_, v)| first_text(v))
         .is_some_and(|t| t.eq_ignore_ascii_case("TRUE"));
     if deleted {
-        ctx.skip(
+        ctx.ignore(
             &pos,
             format!("{label}: a deleted object (isDeleted: TRUE, from CN=Deleted Objects); Entra Connect does not sync it"),
         );
