@@ -1,6 +1,7 @@
 //! `plan --format csv` (interfaces §9): one row per on-prem object with the fields of `plan
-//! --json` (§3), lists joined with `;`. Rows are built from [`outcome_json`], so the CSV says
-//! exactly what the JSON says.
+//! --json` (§3), lists joined with `;`. Rows are built from the JSON serializer's own values
+//! ([`crate::render::plan::outcome_value`], equal to [`crate::report::outcome_json`]), so the
+//! CSV says exactly what the JSON says; `--fields` chooses the columns.
 //!
 //! Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as a
 //! formula (CSV / formula injection). Attribute values are untrusted, so every such cell is
@@ -8,7 +9,7 @@
 
 use crate::model::Bundle;
 use crate::plan::Plan;
-use crate::report::outcome_json;
+use crate::render::plan::{Field, outcome_value};
 use serde_json::Value;
 
 /// The columns, in order: the §3 fields, then the explanation helpers `plan --json` adds.
@@ -74,15 +75,34 @@ fn cell(v: &Value, column: &str) -> String {
     }
 }
 
+/// The CSV's columns as fields of the JSON, in [`COLUMNS`] order (the valid `--fields`).
+pub fn column_fields() -> Vec<Field> {
+    COLUMNS
+        .iter()
+        .map(|c| Field::from_name(c).expect("every CSV column is a plan --json field"))
+        .collect()
+}
+
 /// Writes the plan as CSV (header row first), one row per on-prem object in plan order.
 pub fn write_plan_csv(b: &Bundle, plan: &Plan, out: impl std::io::Write) -> std::io::Result<()> {
+    write_plan_csv_fields(b, plan, &column_fields(), out)
+}
+
+/// Writes the plan as CSV with only the `fields` columns, in that order (`--fields`).
+pub fn write_plan_csv_fields(
+    b: &Bundle,
+    plan: &Plan,
+    fields: &[Field],
+    out: impl std::io::Write,
+) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(COLUMNS)?;
-    let mut row: Vec<String> = Vec::with_capacity(COLUMNS.len());
+    w.write_record(fields.iter().map(|f| f.name()))?;
+    let mut row: Vec<String> = Vec::with_capacity(fields.len());
     for o in &plan.outcomes {
-        let v = outcome_json(b, o);
+        let v = outcome_value(b, o, fields);
         row.clear();
-        for c in COLUMNS {
+        for f in fields {
+            let c = f.name();
             row.push(guard_formula(&cell(&v[c], c)).into_owned());
         }
         w.write_record(&row)?;
@@ -93,6 +113,7 @@ pub fn write_plan_csv(b: &Bundle, plan: &Plan, out: impl std::io::Write) -> std:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::outcome_json;
 
     #[test]
     fn formula_cells_are_defused() {

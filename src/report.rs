@@ -51,39 +51,15 @@ pub fn write_plan_json(
     write_plan_json_loaded(b, plan, None, out)
 }
 
-/// `plan --json` with the load report as its `"load"` member (interfaces §7).
+/// `plan --json` with the load report as its `"load"` member (interfaces §7), streamed by
+/// [`crate::render::plan::write_json`] (the same bytes as [`plan_json`] through the safe formatter).
 pub fn write_plan_json_loaded(
     b: &Bundle,
     plan: &Plan,
     load: Option<&crate::import::LoadReport>,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    let mut summary = Map::new();
-    for (r, n) in plan.counts() {
-        summary.insert(r.as_str().into(), json!(n));
-    }
-    let head = json!({
-        "features": settings_json(&b.settings, SettingScope::TenantFeature),
-        "switches": settings_json(&b.settings, SettingScope::RuleBookSwitch),
-        "exportBlocked": plan.export_blocked,
-        "pendingDeletions": plan.deletions.len(),
-        "summary": summary,
-    });
-    let mut head = head;
-    if let Some(load) = load {
-        head["load"] = load.to_json();
-    }
-    let head = crate::sanitize::json_string(&head);
-    // The head object without its closing brace, then the outcomes array.
-    out.write_all(&head.as_bytes()[..head.len() - 1])?;
-    out.write_all(b",\"outcomes\":[")?;
-    for (i, o) in plan.outcomes.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        crate::sanitize::write_json(&mut *out, &outcome_json(b, o))?;
-    }
-    out.write_all(b"]}\n")
+    crate::render::plan::write_json(b, plan, load, &crate::render::plan::Field::ALL, out)
 }
 
 /// One outcome of `plan --json`.
