@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
 """The straightforward baseline for the scale benchmark (issue 7), standard library only.
 
-Loads a bundle with json.load, indexes the cloud objects in dicts by ImmutableID, SID, UPN and
-SMTP address, and for each on-prem object in input order does what the planner does: scope,
-linked, hard match, soft match on primary SMTP, soft match on UPN, else provision, with the
-uniqueness checks (claims earlier in the cycle, active holders, the recycle bin) that decide
-between a quarantine and an error. No explanation trace and no placeholder UPNs: only the result
-of each object, counted.
+Loads a bundle with json.load, indexes the cloud objects in dicts by ImmutableID, SID, UPN, SMTP
+address, other proxy address and onPremisesObjectIdentifier, and for each on-prem object in input
+order does what the planner does under rule book r2: scope (Q6) and the out-of-box filters (Q7),
+cloud-managed twins (M10), duplicate anchors (A5), linked (M1), changed anchors (A6), hard match
+with the hardening (M3), soft match on primary SMTP, then on UPN (M4-M6, with r2's
+AttributeValueMustBeUnique for an SMTP candidate synced from another object), else provision, with
+the uniqueness checks (P4 (c) and (d): objectSid and non-SMTP proxies, never quarantined; claims
+earlier in the cycle, active holders, the recycle bin) that decide between a quarantine and an
+error. No explanation trace and no placeholder UPNs: only the result of each object, counted.
+
+Simplifications (the planner's results differ only where the input uses them; `syncscope bench`
+names any count that differs): every directory role counts as privileged for the hardening (as
+`hardeningAllRoles`); no role-definition table; M8's export history (`lastExport`) is not read.
 
 Prints one JSON line: {"load": s, "join": s, "peak_bytes": n, "counts": {result: n}}.
 Usage: python3 benches/baseline.py BUNDLE.json
@@ -20,7 +27,7 @@ import time
 import uuid
 
 RESULTS = ["linked", "hard-match", "restore", "soft-match-smtp", "soft-match-upn",
-           "provision", "error", "out-of-scope"]
+           "provision", "error", "out-of-scope", "cloud-managed"]
 FEATURES = {
     "blockSoftMatchEnabled": False,
     "softMatchOnUpnEnabled": True,
@@ -35,6 +42,7 @@ FEATURES = {
     "smtpMatchAnyProxy": False,
     "serviceQuirks": True,
     "recycleBinHoldsValues": True,
+    "softMatchConflictQuarantines": False,
 }
 
 
@@ -81,6 +89,114 @@ def anchor_of(obj, source_anchor):
     return base64.b64encode(uuid.UUID(obj["objectGUID"].strip("{}")).bytes_le).decode()
 
 
+def other_proxies(proxies):
+    """P4 (d): the non-SMTP proxies (`SIP:`, `X500:` ...), compared with their prefix."""
+    out = []
+    for p in proxies or []:
+        prefix, colon, rest = p.partition(":")
+        if colon and prefix and rest.strip() and prefix.lower() != "smtp":
+            out.append(p)
+    return out
+
+
+def truthy(v):
+    return v is True or (isinstance(v, str) and v.strip().lower() == "true") or \
+        (isinstance(v, (int, float)) and not isinstance(v, bool) and v != 0)
+
+
+def integer(v):
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str):
+        try:
+            return int(v.strip())
+        except ValueError:
+            return None
+    return None
+
+
+SYSTEM_MAILBOX_BITS = 0x21C07000
+ROLE_GROUP_BIT = 0x40000000
+
+
+def rdn_value(dn):
+    first = dn.split(",", 1)[0]
+    return first.partition("=")[2].strip()
+
+
+def mail_enabled(o):
+    return bool(o.get("mail")) or bool(smtp_proxies(o.get("proxyAddresses")))
+
+
+def out_of_box_filter(o):
+    """Q7: Connect's out-of-box rules never export these (the reason, or None)."""
+    rdn = rdn_value(o["distinguishedName"])
+    if "\\0ACNF:" in rdn or "\nCNF:" in rdn:
+        return "cnf"
+    critical, details, hidden, members = False, None, False, None
+    for k, v in o.items():
+        k = k.lower()
+        if k == "iscriticalsystemobject":
+            critical = truthy(v)
+        elif k == "msexchrecipienttypedetails":
+            details = integer(v)
+        elif k == "msexchhidefromaddresslists":
+            hidden = truthy(v)
+        elif k == "membercount":
+            members = integer(v)
+    if critical:
+        return "critical"
+    nick = o.get("mailNickname")
+
+    def cas(v):
+        return bool(v) and v[:4].lower() == "cas_" and "}" in v
+    cls = o["objectClass"]
+    if cls == "user":
+        sam = o.get("sAMAccountName", "?")
+        sam = "?" if sam is None else sam
+        if not sam.strip():
+            return "no sAMAccountName"
+        if sam[:4].lower() == "aad_" or sam[:5].lower() == "msol_":
+            return "service account"
+        if sam.lower() == "support_388945a0":
+            return "support"
+        if nick and nick[:14].lower() == "systemmailbox{":
+            return "system mailbox"
+        if cas(nick) or cas(sam):
+            return "cas"
+        if details is not None and details & SYSTEM_MAILBOX_BITS:
+            return "system mailbox"
+    elif cls == "contact":
+        if not (any(p and "@" in a for a, p in smtp_proxies(o.get("proxyAddresses")))
+                or "@" in (o.get("mail") or "")):
+            return "not mail-enabled"
+        if "(MSOL)" in (o.get("displayName") or "") and hidden:
+            return "msol contact"
+        if cas(nick):
+            return "cas"
+    elif cls == "group":
+        if (o.get("sAMAccountName") or "").lower() == "msol_ad_sync_richcoexistence" \
+                or rdn.lower() == "msol_ad_sync_richcoexistence":
+            return "richcoexistence"
+        if details is not None and details & ROLE_GROUP_BIT:
+            return "role group"
+        gt = o.get("groupType")
+        if isinstance(gt, int) and not gt & 0x80000000 and not mail_enabled(o):
+            return "distribution not mail-enabled"
+        if members is not None and members >= 50000:
+            return "too many members"
+    return None
+
+
+def names_object(oid, o):
+    try:
+        return uuid.UUID(oid.strip()) == uuid.UUID(o["objectGUID"].strip("{}"))
+    except ValueError:
+        return False
+
+
 def strip_smtp(value):
     return value[5:] if value[:5].lower() == "smtp:" else value
 
@@ -107,7 +223,12 @@ def join(bundle):
     cloud = bundle.get("cloud") or []
 
     by_iid, by_sid, by_upn, by_primary, by_smtp, del_upn, del_smtp = {}, {}, {}, {}, {}, {}, {}
+    by_other, by_oid = {}, {}
     for i, c in enumerate(cloud):
+        if c.get("onPremisesObjectIdentifier"):
+            add(by_oid, c["onPremisesObjectIdentifier"].strip().lower(), i)
+        for p in other_proxies(c.get("proxyAddresses")):
+            add(by_other, p.lower(), i)
         if c.get("onPremisesImmutableId"):
             add(by_iid, c["onPremisesImmutableId"], i)
         if c.get("onPremisesSecurityIdentifier"):
@@ -140,12 +261,18 @@ def join(bundle):
         c = cloud[i]
         return c.get("onPremisesSyncEnabled") is True and c.get("deletedDateTime") is None
 
+    def cloud_managed(c):
+        behaviour = c.get("onPremisesSyncBehavior")
+        return isinstance(behaviour, dict) and truthy(behaviour.get("isCloudManaged"))
+
     def verified(domain):
         d = domains.get(domain)
         return domain == initial or bool(d and d.get("isVerified"))
 
     counts = dict.fromkeys(RESULTS, 0)
     claims = {}     # (namespace, folded value) -> holder
+    unique = {}     # P4 (c), (d): (namespace, folded value) -> holder
+    anchors = {}    # A5: anchor -> the first object joining or creating it
     taken = {}      # cloud index -> on-prem index
 
     def wanted_upn(o):
@@ -192,6 +319,29 @@ def join(bundle):
             if quarantined("ProxyAddresses", address):
                 continue
             values.append(("smtp", address.lower(), primary))
+        # P4 (c), (d): objectSid and non-SMTP proxies are unique and never quarantined.
+        wanted = []
+        sid = (o.get("objectSid") or "").strip()
+        if o["objectClass"] != "contact" and sid:
+            same = t is not None and (t.get("onPremisesSecurityIdentifier") or "").strip().lower() \
+                == sid.lower()
+            if not same or not linked_update:
+                wanted.append(("sid", sid.lower()))
+        held = {p.lower() for p in other_proxies(t.get("proxyAddresses"))} if t else set()
+        for p in other_proxies(o.get("proxyAddresses")):
+            if not (linked_update and p.lower() in held):
+                wanted.append(("other", p.lower()))
+        for ns, key in wanted:
+            holder = unique.get((ns, key))
+            if holder is not None:
+                if holder != me:
+                    return "error"
+                continue
+            for h in (by_sid if ns == "sid" else by_other).get(key, []):
+                hc = cloud[h]
+                if h != target and hc.get("deletedDateTime") is None and \
+                        (ns != "sid" or kind(hc) != "contact"):
+                    return "error"
         new_claims = []
         for ns, key, primary in values:
             holder = claims.get((ns, key))
@@ -221,25 +371,58 @@ def join(bundle):
                 return "error"
         for c in new_claims:
             claims[c] = me
+        for c in wanted:
+            unique.setdefault(c, me)
         return None
+
+    def count(n, o, anchor, result):
+        counts[result] += 1
+        # A5: remember which object joins (or creates) the cloud object of this anchor.
+        if result in ("linked", "provision", "hard-match", "restore", "soft-match-smtp",
+                      "soft-match-upn"):
+            anchors.setdefault(anchor, n)
 
     for n, o in enumerate(bundle.get("onPremises") or []):
         anchor = anchor_of(o, source_anchor)
         cls = o["objectClass"]
-        linked = next((i for i in by_iid.get(anchor, []) if active_synced(i)), None)
+        guid = o["objectGUID"].strip("{}").lower()
+
+        def names_me(i):
+            oid = cloud[i].get("onPremisesObjectIdentifier")
+            return not oid or names_object(oid, o)
+        linked = next((i for i in by_iid.get(anchor, []) if active_synced(i) and names_me(i)), None)
         if linked is None and cls == "group" and o.get("objectSid"):
             linked = next((i for i in by_sid.get(o["objectSid"].lower(), [])
-                           if kind(cloud[i]) == "group" and active_synced(i)), None)
+                           if kind(cloud[i]) == "group" and active_synced(i) and names_me(i)),
+                          None)
+        # M10: a cloud twin whose source of authority is the cloud.
+        managed = None if cls == "contact" else next(
+            (i for i in by_iid.get(anchor, []) if cloud[i].get("deletedDateTime") is None
+             and kind(cloud[i]) == cls and cloud_managed(cloud[i])), None)
         dn = norm_dn(o["distinguishedName"])
         if included is not None and not any(dn == ou or dn.endswith("," + ou) for ou in included):
             counts["out-of-scope"] += 1
+            continue
+        if out_of_box_filter(o):
+            counts["out-of-scope"] += 1
+            continue
+        if managed is not None:
+            counts["cloud-managed"] += 1
+            continue
+        if anchor in anchors:
+            counts["error"] += 1
             continue
         if linked is not None:
             if linked in taken:
                 counts["error"] += 1
                 continue
             taken[linked] = n
-            counts[write_values(n, o, linked, False, linked_update=True) or "linked"] += 1
+            count(n, o, anchor, write_values(n, o, linked, False, linked_update=True) or "linked")
+            continue
+        # A6: the cloud object this object was exported to carries another ImmutableID.
+        if any(active_synced(i) and kind(cloud[i]) == cls and cloud[i].get("onPremisesImmutableId")
+               and cloud[i]["onPremisesImmutableId"] != anchor for i in by_oid.get(guid, [])):
+            counts["error"] += 1
             continue
 
         # M3 hard match.
@@ -267,7 +450,8 @@ def join(bundle):
                 continue
             taken[hard] = n
             restore = c.get("deletedDateTime") is not None
-            counts[write_values(n, o, hard, False) or ("restore" if restore else "hard-match")] += 1
+            count(n, o, anchor,
+                  write_values(n, o, hard, False) or ("restore" if restore else "hard-match"))
             continue
 
         # M4, M5 soft match.
@@ -294,12 +478,19 @@ def join(bundle):
                 counts["error"] += 1
                 continue
             iid = c.get("onPremisesImmutableId")
-            # M6: synced from another object, or a role holder: provision instead.
-            if not (iid and iid != anchor) and not (kind(c) == "user" and has_role(c)):
-                taken[candidate] = n
-                counts[write_values(n, o, candidate, False) or via] += 1
+            other_anchor = bool(iid) and iid != anchor
+            # M6 (r2): an SMTP candidate synced from another object fails to provision
+            # (AttributeValueMustBeUnique), unless the older reading is chosen.
+            if other_anchor and not features["softMatchConflictQuarantines"] \
+                    and via == "soft-match-smtp" and cls == "user":
+                counts["error"] += 1
                 continue
-        counts[write_values(n, o, None, True) or "provision"] += 1
+            # M6: synced from another object, or a role holder: provision instead.
+            if not other_anchor and not (kind(c) == "user" and has_role(c)):
+                taken[candidate] = n
+                count(n, o, anchor, write_values(n, o, candidate, False) or via)
+                continue
+        count(n, o, anchor, write_values(n, o, None, True) or "provision")
     return counts
 
 

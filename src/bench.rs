@@ -30,6 +30,8 @@ pub const DIR_VAR: &str = "SYNCSCOPE_BENCH_DIR";
 pub const BIN_VAR: &str = "SYNCSCOPE_BIN";
 /// The seed of every generated tenant.
 pub const SEED: u64 = 1;
+/// The short form `plan --json --fields` is timed with (issue 15, item 4).
+pub const SHORT_FIELDS: &str = "objectGUID,result,cloudId";
 /// What the filter benchmark types, one character at a time.
 pub const TYPED: &str = "alice";
 
@@ -70,7 +72,12 @@ pub fn run(sizes: &[usize], report: &mut impl Write) -> io::Result<()> {
         let bytes = std::fs::metadata(&path)?.len();
         let slice = measure_in_child(&exe, "slice", n, &path)?;
         let stream = measure_in_child(&exe, "stream", n, &path)?;
-        let cli = binary.as_deref().and_then(|b| time_plan_json(b, &path));
+        let cli = binary
+            .as_deref()
+            .and_then(|b| time_plan_json(b, &path, &[]));
+        let cli_fields = binary
+            .as_deref()
+            .and_then(|b| time_plan_json(b, &path, &["--fields", SHORT_FIELDS]));
         let python = run_baseline(&path);
         let row = Row {
             n,
@@ -79,6 +86,7 @@ pub fn run(sizes: &[usize], report: &mut impl Write) -> io::Result<()> {
             slice,
             stream,
             cli,
+            cli_fields,
             python,
         };
         row.write_details(report)?;
@@ -305,13 +313,13 @@ fn syncscope_binary(exe: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Wall time and peak memory of `syncscope plan FILE --json > /dev/null`, or `None` when the
-/// binary does not offer it yet (it must exit 0 and print a JSON object).
-fn time_plan_json(binary: &Path, path: &Path) -> Option<Value> {
+/// Wall time, CPU time and peak memory of `syncscope plan FILE --json [extra] > /dev/null`, or
+/// `None` when the binary does not offer it (it must exit 0 and print a JSON object).
+fn time_plan_json(binary: &Path, path: &Path, extra: &[&str]) -> Option<Value> {
     let gnu_time = Path::new("/usr/bin/time");
     let mut command = if gnu_time.is_file() {
         let mut c = Command::new(gnu_time);
-        c.arg("-f").arg("%M").arg(binary);
+        c.arg("-f").arg("%M %U %S").arg(binary);
         c
     } else {
         Command::new(binary)
@@ -320,6 +328,7 @@ fn time_plan_json(binary: &Path, path: &Path) -> Option<Value> {
         .arg("plan")
         .arg(path)
         .arg("--json")
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -339,12 +348,26 @@ fn time_plan_json(binary: &Path, path: &Path) -> Option<Value> {
     if !output.status.success() || seen == 0 || first[0] != b'{' {
         return None;
     }
-    let peak_kb = String::from_utf8_lossy(&output.stderr)
+    // GNU time's line: peak KiB, user and system seconds.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let fields: Vec<&str> = stderr
         .lines()
         .last()
-        .and_then(|l| l.trim().parse::<u64>().ok());
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let peak_kb = fields.first().and_then(|k| k.parse::<u64>().ok());
+    let cpu = match (fields.get(1), fields.get(2)) {
+        (Some(u), Some(s)) => u
+            .parse::<f64>()
+            .ok()
+            .zip(s.parse::<f64>().ok())
+            .map(|(u, s)| u + s),
+        _ => None,
+    };
     Some(json!({
         "wall": wall.as_secs_f64(),
+        "cpu": cpu,
         "output_bytes": seen,
         "peak_bytes": peak_kb.map(|k| k * 1024),
     }))
@@ -436,7 +459,32 @@ struct Row {
     slice: Value,
     stream: Value,
     cli: Option<Value>,
+    cli_fields: Option<Value>,
     python: Result<Value, String>,
+}
+
+/// The result counts where baseline.py and the planner disagree: `result: baseline N, plan M`.
+fn count_differences(python: &Value, plan: &Value) -> Vec<String> {
+    let mut keys: Vec<&String> = python
+        .as_object()
+        .into_iter()
+        .chain(plan.as_object())
+        .flat_map(|m| m.keys())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| {
+            python[k.as_str()].as_u64().unwrap_or(0) != plan[k.as_str()].as_u64().unwrap_or(0)
+        })
+        .map(|k| {
+            format!(
+                "{k}: baseline {}, plan {}",
+                python[k.as_str()].as_u64().unwrap_or(0),
+                plan[k.as_str()].as_u64().unwrap_or(0)
+            )
+        })
+        .collect()
 }
 
 fn secs(v: &Value) -> f64 {
@@ -479,6 +527,26 @@ impl Row {
         )?;
         if let Ok(p) = &self.python {
             writeln!(out, "baseline.py counts: {}", p["counts"])?;
+            let differ = count_differences(&p["counts"], &s["counts"]);
+            if !differ.is_empty() {
+                writeln!(
+                    out,
+                    "counts that differ: {} (baseline.py's simplifications, in its docstring: \
+                     every directory role is privileged for the hardening, no lastExport history)",
+                    differ.join("; ")
+                )?;
+            }
+        }
+        for (label, cli) in [("", &self.cli), (" --fields", &self.cli_fields)] {
+            if let Some(c) = cli {
+                writeln!(
+                    out,
+                    "plan --json{label}: {}, {} bytes written, peak {}",
+                    timed(c),
+                    c["output_bytes"],
+                    mib(c["peak_bytes"].as_u64())
+                )?;
+            }
         }
         for (key, flip) in &[
             ("blockSoftMatchEnabled", "blockSoftMatchEnabled off -> on"),
@@ -516,9 +584,9 @@ fn write_tables(rows: &[Row], out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "## Results\n")?;
     writeln!(
         out,
-        "| on-prem + cloud | file | load (read + parse_bundle) | index | plan | load + plan | re-plan blockSoftMatch | re-plan softMatchOnUpn | filter 1st key / worst narrowing key | peak (parse_bundle) | peak (load_bundle) | load_bundle | `plan --json` | time to first frame | frame |"
+        "| on-prem + cloud | file | load (read + parse_bundle) | index | plan | load + plan | re-plan blockSoftMatch | re-plan softMatchOnUpn | filter 1st key / worst narrowing key | peak (parse_bundle) | peak (load_bundle) | load_bundle | `plan --json` | `plan --json --fields {SHORT_FIELDS}` | time to first frame | frame |"
     )?;
-    writeln!(out, "|{}", "---|".repeat(15))?;
+    writeln!(out, "|{}", "---|".repeat(16))?;
     for r in rows {
         let s = &r.slice;
         let f = &s["filter"];
@@ -533,9 +601,12 @@ fn write_tables(rows: &[Row], out: &mut impl Write) -> io::Result<()> {
             })
             .unwrap_or(f64::NAN)
             * 1e3;
-        let cli = r.cli.as_ref().map_or("not offered yet".into(), |c| {
-            format!("{:.2} s, {}", secs(c), mib(c["peak_bytes"].as_u64()))
-        });
+        let cli = |c: &Option<Value>| {
+            c.as_ref().map_or("not offered".into(), |c| {
+                format!("{}, {}", timed(c), mib(c["peak_bytes"].as_u64()))
+            })
+        };
+        let (cli, cli_fields) = (cli(&r.cli), cli(&r.cli_fields));
         let frames = |k: &str| {
             s["frames"][k]
                 .as_f64()
@@ -543,7 +614,7 @@ fn write_tables(rows: &[Row], out: &mut impl Write) -> io::Result<()> {
         };
         writeln!(
             out,
-            "| {n} + {n} | {} | {} | {} | {} | {:.2} s | {} | {} | {first_key:.0} ms / {worst_narrowing:.0} ms | {} ({:.1}× file) | {} ({:.1}× file) | {} | {cli} | {} | {} |",
+            "| {n} + {n} | {} | {} | {} | {} | {:.2} s | {} | {} | {first_key:.0} ms / {worst_narrowing:.0} ms | {} ({:.1}× file) | {} ({:.1}× file) | {} | {cli} | {cli_fields} | {} | {} |",
             mib(Some(r.bytes)),
             timed(&s["load"]),
             timed(&s["index"]),
@@ -574,7 +645,7 @@ fn write_tables(rows: &[Row], out: &mut impl Write) -> io::Result<()> {
         let n = r.n;
         match &r.python {
             Ok(p) => {
-                let same = p["counts"] == r.slice["counts"];
+                let differ = count_differences(&p["counts"], &r.slice["counts"]);
                 writeln!(
                     out,
                     "| {n} + {n} | {:.2} s | {:.2} s | {:.2} s | {} | {:.2} s | {} | {:.2} | {} |",
@@ -585,7 +656,11 @@ fn write_tables(rows: &[Row], out: &mut impl Write) -> io::Result<()> {
                     r.load_plan(),
                     mib(Row::peak(&r.slice)),
                     r.load_plan() / secs(p),
-                    if same { "yes" } else { "no (see details)" }
+                    if differ.is_empty() {
+                        "yes".to_string()
+                    } else {
+                        format!("no: {}", differ.join("; "))
+                    }
                 )?;
             }
             Err(e) => writeln!(out, "| {n} + {n} | {e} | | | | | | | |")?,
@@ -610,4 +685,31 @@ fn write_tables(rows: &[Row], out: &mut impl Write) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differing_counts_are_named_with_both_numbers() {
+        let python = json!({"linked": 5, "error": 2, "hard-match": 1});
+        let plan = json!({"linked": 5, "error": 1, "hard-match": 2, "cloud-managed": 0});
+        assert_eq!(
+            count_differences(&python, &plan),
+            [
+                "error: baseline 2, plan 1",
+                "hard-match: baseline 1, plan 2"
+            ]
+        );
+        assert!(count_differences(&plan, &plan).is_empty());
+        // A result one side does not count is a difference only when the other counts it.
+        assert_eq!(
+            count_differences(
+                &json!({"linked": 1}),
+                &json!({"linked": 1, "cloud-managed": 3})
+            ),
+            ["cloud-managed: baseline 0, plan 3"]
+        );
+    }
 }
