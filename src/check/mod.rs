@@ -195,7 +195,21 @@ impl Seen {
     /// The first holder of `folded`, or `None` after recording (`i`, `slot`) as its first holder.
     fn first_or_insert(&mut self, b: &Bundle, folded: &str, i: u32, slot: Slot) -> Option<u32> {
         let h = hash_of(folded);
-        let same = |e: &(u64, u32, Slot)| {
+        if let Some(e) = self.table.find(h, Self::same(b, h, folded)) {
+            return Some(e.1);
+        }
+        self.table.insert_unique(h, (h, i, slot), |e| e.0);
+        None
+    }
+
+    /// The first holder recorded for `folded`, recording nothing.
+    fn first(&self, b: &Bundle, folded: &str) -> Option<u32> {
+        let h = hash_of(folded);
+        self.table.find(h, Self::same(b, h, folded)).map(|e| e.1)
+    }
+
+    fn same<'a>(b: &'a Bundle, h: u64, folded: &'a str) -> impl Fn(&(u64, u32, Slot)) -> bool + 'a {
+        move |e| {
             e.0 == h && {
                 let v = value_at(&b.on_premises[e.1 as usize], e.2);
                 if v.is_ascii() {
@@ -204,13 +218,47 @@ impl Seen {
                     *fold(v) == *folded
                 }
             }
-        };
-        if let Some(e) = self.table.find(h, same) {
-            return Some(e.1);
         }
-        self.table.insert_unique(h, (h, i, slot), |e| e.0);
-        None
     }
+}
+
+/// No on-prem object joins or takes over this cloud object.
+const NO_OWNER: u32 = u32::MAX;
+/// Several processed on-prem objects name this cloud object as their own.
+const SHARED_OWNER: u32 = u32::MAX - 1;
+
+/// For each cloud object, the one checked on-prem object (in scope) whose own counterpart it is
+/// ([`own_target`]), [`NO_OWNER`] or [`SHARED_OWNER`].
+fn owners(b: &Bundle, plan: &Plan) -> Vec<u32> {
+    let mut v = vec![NO_OWNER; b.cloud.len()];
+    for (i, o) in plan.outcomes.iter().enumerate() {
+        if o.result == SyncResult::OutOfScope {
+            continue;
+        }
+        if let Some(c) = own_target(o) {
+            let slot = &mut v[c as usize];
+            *slot = if *slot == NO_OWNER {
+                i as u32
+            } else {
+                SHARED_OWNER
+            };
+        }
+    }
+    v
+}
+
+/// What the tenant holds of one (folded) UPN or SMTP value of an on-prem object.
+struct TenantValue<'a> {
+    /// The active cloud objects holding it.
+    holders: &'a [CloudIdx],
+    /// The object's own counterpart holds it ([`own_holds`]): the service keeps the namespace
+    /// unique, so no other cloud object does.
+    own_held: bool,
+    /// Its own counterpart is the only active holder and has no other on-prem owner: no other on-prem object can hold the value through its own counterpart, so the
+    /// value need not enter the first-holder table (a later holder finds this object through
+    /// [`Checker::sole_owner`]). Nearly every value of a linked, unchanged object: the tables
+    /// stay small.
+    sole: bool,
 }
 
 /// ONE place that says whether a directory role is privileged (M3 r2): the rules engine's table
@@ -262,6 +310,7 @@ fn all_roles(b: &Bundle, c: &CloudObject) -> Vec<(String, bool)> {
 /// describe) and `ix` its index.
 pub fn check(b: &Bundle, ix: &CloudIndex, plan: &Plan, opts: CheckOptions) -> CheckReport {
     let targeted = targeted(b, plan);
+    let owner = owners(b, plan);
     let roles = crate::roles::RoleTable::for_bundle(b);
     let n = b.on_premises.len();
     // Two halves that share nothing but the read-only inputs: the UPN / mailNickname / SID
@@ -276,9 +325,12 @@ pub fn check(b: &Bundle, ix: &CloudIndex, plan: &Plan, opts: CheckOptions) -> Ch
             part,
             findings: Vec::new(),
             targeted: &targeted,
+            owner: &owner,
             roles: &roles,
-            upns: Seen::with_capacity(if part == Part::Names { n } else { 0 }),
-            smtps: Seen::with_capacity(if part == Part::Addresses { n * 2 } else { 0 }),
+            // Most UPNs and SMTP addresses are their own counterpart's alone (TenantValue::sole)
+            // and never enter these two tables.
+            upns: Seen::with_capacity(if part == Part::Names { n / 8 } else { 0 }),
+            smtps: Seen::with_capacity(if part == Part::Addresses { n / 4 } else { 0 }),
             mails: Seen::with_capacity(if part == Part::Addresses { n } else { 0 }),
             nicknames: Seen::with_capacity(if part == Part::Names { n } else { 0 }),
             sids: Seen::with_capacity(if part == Part::Names { n } else { 0 }),
@@ -320,6 +372,14 @@ pub fn check(b: &Bundle, ix: &CloudIndex, plan: &Plan, opts: CheckOptions) -> Ch
             .filter(|o| o.result != SyncResult::OutOfScope)
             .count(),
         checked_cloud: b.cloud.len(),
+    }
+}
+
+/// The earlier of two first holders.
+fn earliest(a: Option<u32>, b: Option<u32>) -> Option<u32> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -420,6 +480,8 @@ struct Checker<'a> {
     part: Part,
     findings: Vec<Finding>,
     targeted: &'a [bool],
+    /// [`owners`].
+    owner: &'a [u32],
     roles: &'a crate::roles::RoleTable,
     /// First on-prem holder of each folded value, per namespace (Q2: the first keeps it).
     upns: Seen,
@@ -433,7 +495,7 @@ struct Checker<'a> {
     scratch: String,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
@@ -677,10 +739,18 @@ impl Checker<'_> {
         // P4(a) within AD, then against the tenant and its recycle bin.
         let mut key = std::mem::take(&mut self.scratch);
         fold_into(upn, &mut key);
-        if let Some(first) = self.upns.first_or_insert(self.b, &key, i, Slot::Upn) {
+        let ns = PropertyName::UserPrincipalName;
+        let tv = self.tenant_value(i, out, ns, &key);
+        let first = if tv.sole {
+            self.upns.first(self.b, &key)
+        } else {
+            let seen = self.upns.first_or_insert(self.b, &key, i, Slot::Upn);
+            earliest(seen, self.sole_owner(i, &tv, ns, &key))
+        };
+        if let Some(first) = first {
             self.duplicate(Rule::UpnDuplicate, i, first, attr, upn);
         }
-        self.in_tenant(i, out, PropertyName::UserPrincipalName, attr, upn, &key);
+        self.in_tenant(i, out, ns, attr, upn, &key, &tv);
         self.scratch = key;
     }
 
@@ -705,7 +775,70 @@ impl Checker<'_> {
         });
     }
 
+    /// One index lookup per value: who in the tenant holds it, and whether this object's own
+    /// counterpart does (alone).
+    fn tenant_value(&self, i: u32, out: &Outcome, ns: PropertyName, key: &str) -> TenantValue<'a> {
+        let b = self.b;
+        let holders = self.ix.holders(ns, key);
+        match own_target(out) {
+            // An active counterpart holds the value exactly when the index lists it there (the
+            // index folds the same values the same way).
+            Some(c) if !b.cloud[c as usize].is_deleted() => {
+                let own_held = holders.contains(&c);
+                let sole = own_held && holders.len() == 1 && self.owner[c as usize] == i;
+                TenantValue {
+                    holders,
+                    own_held,
+                    sole,
+                }
+            }
+            _ => TenantValue {
+                holders,
+                own_held: own_holds(b, out, ns, key),
+                sole: false,
+            },
+        }
+    }
+
+    /// The on-prem object before `i` that holds the value through its own counterpart, the
+    /// value's only holder ([`TenantValue::sole`] for that object: it is not in the table).
+    fn sole_owner(&self, i: u32, tv: &TenantValue, ns: PropertyName, key: &str) -> Option<u32> {
+        let b = self.b;
+        let &[c] = tv.holders else { return None };
+        let j = self.owner[c as usize];
+        if j >= i {
+            return None;
+        }
+        let o = &b.on_premises[j as usize];
+        let same = |v: &str| {
+            if v.is_ascii() {
+                v.eq_ignore_ascii_case(key)
+            } else {
+                *fold(v) == *key
+            }
+        };
+        let holds = match ns {
+            PropertyName::UserPrincipalName => {
+                o.object_class == ObjectKind::User
+                    && o.user_principal_name.as_deref().is_some_and(same)
+            }
+            // What `on_prem` puts in the SMTP namespace: mail without proxies, else every SMTP
+            // proxy the service keeps (P2).
+            PropertyName::ProxyAddresses => {
+                (o.proxy_addresses.is_empty()
+                    && o.mail.as_deref().is_some_and(|m| !m.is_empty() && same(m)))
+                    || o.proxy_addresses.iter().any(|p| {
+                        is_smtp(p)
+                            && crate::model::discarded_address(&p[5..]).is_none()
+                            && same(&p[5..])
+                    })
+            }
+        };
+        holds.then_some(j)
+    }
+
     /// P4(a)(b) against active tenant objects (X1/X2) and the recycle bin (X5, Q5).
+    #[allow(clippy::too_many_arguments)]
     fn in_tenant(
         &mut self,
         i: u32,
@@ -714,14 +847,14 @@ impl Checker<'_> {
         attr: &'static str,
         value: &str,
         key: &str,
+        tv: &TenantValue,
     ) {
         let b = self.b;
-        if own_holds(b, out, ns, key) {
+        if tv.own_held {
             return;
         }
-        let holder = self
-            .ix
-            .holders(ns, key)
+        let holder = tv
+            .holders
             .iter()
             .copied()
             .find(|&c| !is_own(b, out, c) && !self.targeted[c as usize]);
@@ -862,22 +995,23 @@ impl Checker<'_> {
     }
 
     fn smtp_namespace(&mut self, i: u32, value: &str, key: &str, slot: Slot) {
-        match self.smtps.first_or_insert(self.b, key, i, slot) {
+        let plan = self.plan;
+        let out = &plan.outcomes[i as usize];
+        let ns = PropertyName::ProxyAddresses;
+        let tv = self.tenant_value(i, out, ns, key);
+        let first = if tv.sole {
+            self.smtps.first(self.b, key)
+        } else {
+            let seen = self.smtps.first_or_insert(self.b, key, i, slot);
+            earliest(seen, self.sole_owner(i, &tv, ns, key))
+        };
+        match first {
             Some(first) if first != i => {
                 self.duplicate(Rule::SmtpDuplicate, i, first, "proxyAddresses", value)
             }
             _ => {}
         }
-        let plan = self.plan;
-        let out = &plan.outcomes[i as usize];
-        self.in_tenant(
-            i,
-            out,
-            PropertyName::ProxyAddresses,
-            "proxyAddresses",
-            value,
-            key,
-        );
+        self.in_tenant(i, out, ns, "proxyAddresses", value, key, &tv);
     }
 
     fn proxy(&mut self, i: u32, o: &OnPremObject, k: u32, p: &str, out: &Outcome) {
