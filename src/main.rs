@@ -494,8 +494,10 @@ fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
             );
             report.load = Some(load_report);
             if args.json {
-                syncscope::sanitize::write_json(&mut stdout, &render::errors::json(&report))?;
-                writeln!(stdout)?;
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut stdout);
+                render::errors::write_json(&report, &mut out)?;
+                writeln!(out)?;
+                out.flush()?;
             } else {
                 render::errors::text(&report, &mut stdout)?;
             }
@@ -720,12 +722,17 @@ fn check(args: CheckArgs, import: &Import, stdout: &mut impl Write) -> Result<Wh
         })?;
     }
     if args.json {
-        let mut v = syncscope::check::report_json(b, p, &r);
-        v["fixScript"] =
-            serde_json::json!(args.fix_script.as_ref().map(|p| p.display().to_string()));
-        v["load"] = load_report.to_json();
-        syncscope::sanitize::write_json(&mut *stdout, &v)?;
-        writeln!(stdout)?;
+        let extra = [
+            (
+                "fixScript",
+                serde_json::json!(args.fix_script.as_ref().map(|p| p.display().to_string())),
+            ),
+            ("load", load_report.to_json()),
+        ];
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut *stdout);
+        syncscope::check::write_report_json(b, p, &r, &extra, &mut out)?;
+        writeln!(out)?;
+        out.flush()?;
     } else {
         write!(stdout, "{}", syncscope::check::report_text(b, p, &r))?;
         if let Some(path) = &args.fix_script {

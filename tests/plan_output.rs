@@ -319,3 +319,45 @@ fn the_command_line_writes_the_chosen_fields() {
         assert!(r.stdout.is_empty());
     }
 }
+
+/// `check --json` and `errors --json` are streamed too: the same bytes as their documents.
+#[test]
+fn check_and_errors_json_are_streamed_with_the_same_bytes() {
+    use syncscope::check::{CheckOptions, check, report_json, write_report_json};
+    use syncscope::query::ErrorQuery;
+    use syncscope::render::errors::{
+        ErrorsReport, json as errors_json, write_json as write_errors,
+    };
+    for (label, b, plan, report) in inputs() {
+        let ix = syncscope::index::CloudIndex::build(&b);
+        let r = check(&b, &ix, &plan, CheckOptions::default());
+        let extra = [("fixScript", Value::Null), ("load", report.to_json())];
+        let mut doc = report_json(&b, &plan, &r);
+        for (k, v) in &extra {
+            doc[*k] = v.clone();
+        }
+        let mut streamed = Vec::new();
+        write_report_json(&b, &plan, &r, &extra, &mut streamed).unwrap();
+        let old = json_string(&doc).into_bytes();
+        assert!(
+            old == streamed,
+            "{label}: {}",
+            first_difference(&old, &streamed)
+        );
+
+        for after_sync in [false, true] {
+            let s = syncscope::session::Session::open(b.clone(), &[]);
+            let mut e =
+                ErrorsReport::new(ErrorQuery::default(), &s.error_rows(after_sync), after_sync);
+            e.load = Some(report.clone());
+            let mut streamed = Vec::new();
+            write_errors(&e, &mut streamed).unwrap();
+            let old = json_string(&errors_json(&e)).into_bytes();
+            assert!(
+                old == streamed,
+                "{label}: {}",
+                first_difference(&old, &streamed)
+            );
+        }
+    }
+}

@@ -1668,6 +1668,36 @@ pub fn report_json(b: &Bundle, plan: &Plan, r: &CheckReport) -> Value {
     })
 }
 
+/// `check --json` written finding by finding: the bytes [`report_json`] gives through the safe
+/// formatter, with the `extra` members (`fixScript`, `load`) after the summary, without holding
+/// every finding's JSON at once.
+pub fn write_report_json(
+    b: &Bundle,
+    plan: &Plan,
+    r: &CheckReport,
+    extra: &[(&str, Value)],
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    use serde::ser::{SerializeMap, Serializer};
+    struct Findings<'a>(&'a Bundle, &'a Plan, &'a CloudRefs, &'a [Finding]);
+    impl serde::Serialize for Findings<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let Findings(b, plan, refs, findings) = *self;
+            s.collect_seq(findings.iter().map(|f| finding_json(b, plan, refs, f)))
+        }
+    }
+    let refs = CloudRefs::build(b, plan);
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut *out, crate::sanitize::SafeJsonFormatter);
+    let mut m = ser.serialize_map(None)?;
+    m.serialize_entry("findings", &Findings(b, plan, &refs, &r.findings))?;
+    m.serialize_entry("summary", &summary_json(r))?;
+    for (k, v) in extra {
+        m.serialize_entry(k, v)?;
+    }
+    Ok(m.end()?)
+}
+
 /// The findings as text for people: one block per finding, values through the display
 /// sanitizer.
 pub fn report_text(b: &Bundle, plan: &Plan, r: &CheckReport) -> String {

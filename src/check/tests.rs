@@ -335,3 +335,55 @@ fn sample_tenant_findings_are_stable_and_json_has_the_contract_fields() {
     }
     assert_eq!(v["summary"]["findings"], json!(r.findings.len()));
 }
+
+/// A UPN or SMTP address that only the object's own counterpart holds stays out of the
+/// first-holder table; a duplicate still names the first holder, wherever the linked object is.
+#[test]
+fn duplicates_of_a_linked_objects_own_values_name_the_first_holder() {
+    let linked = |n: u32| {
+        let mut u = user(n, "a@contoso.com");
+        u["proxyAddresses"] = json!(["SMTP:a@contoso.com"]);
+        u
+    };
+    let new = |n: u32| {
+        let mut u = user(n, "a@contoso.com");
+        u["proxyAddresses"] = json!(["SMTP:a@contoso.com"]);
+        u
+    };
+    let twin = |n: u32| {
+        let guid = uuid::Uuid::parse_str(&format!("00000000-0000-0000-0000-{n:012}")).unwrap();
+        json!({"id": "11111111-0000-0000-0000-000000000001", "objectType": "user",
+               "userPrincipalName": "a@contoso.com", "proxyAddresses": ["SMTP:a@contoso.com"],
+               "onPremisesSyncEnabled": true,
+               "onPremisesImmutableId": crate::anchor::Anchor::from_guid(guid).immutable_id()})
+    };
+    // (on-prem objects, the linked one's number) → each duplicate: (rule, object, first holder).
+    let cases: [(Vec<Value>, u32, Vec<(&str, u32, u32)>); 3] = [
+        (vec![linked(1), new(2)], 1, vec![("D1", 1, 0), ("D2", 1, 0)]),
+        (vec![new(2), linked(1)], 1, vec![("D1", 1, 0), ("D2", 1, 0)]),
+        (
+            vec![new(2), linked(1), new(3)],
+            1,
+            vec![("D1", 1, 0), ("D1", 2, 0), ("D2", 1, 0), ("D2", 2, 0)],
+        ),
+    ];
+    for (on_prem, n, expected) in cases {
+        let b = bundle(Value::Array(on_prem), json!([twin(n)]), json!({}));
+        let r = run(&b);
+        let got: Vec<(&str, u32, u32)> = r
+            .findings
+            .iter()
+            .filter(|f| matches!(f.rule.id(), "D1" | "D2"))
+            .map(|f| {
+                let ObjectRef::OnPrem(i) = f.object else {
+                    panic!("{f:?}")
+                };
+                let Some(ObjectRef::OnPrem(first)) = f.conflicts_with else {
+                    panic!("{f:?}")
+                };
+                (f.rule.id(), i, first)
+            })
+            .collect();
+        assert_eq!(got, expected, "{:?}", rules_of(&r));
+    }
+}

@@ -40,6 +40,24 @@ pub fn json(r: &ErrorsReport) -> Value {
     })
 }
 
+/// [`json`] written row by row through the safe formatter (the same bytes, no document held).
+pub fn write_json(r: &ErrorsReport, out: &mut impl Write) -> std::io::Result<()> {
+    use serde::ser::{SerializeMap, Serializer};
+    struct Rows<'a>(&'a [ErrorRow]);
+    impl serde::Serialize for Rows<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(crate::query::row_json))
+        }
+    }
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut *out, crate::sanitize::SafeJsonFormatter);
+    let load = r.load.as_ref().map_or(Value::Null, |l| l.to_json());
+    let mut m = ser.serialize_map(None)?;
+    m.serialize_entry("errors", &Rows(&r.rows))?;
+    m.serialize_entry("load", &load)?;
+    SerializeMap::end(m).map_err(std::io::Error::from)
+}
+
 pub fn text(r: &ErrorsReport, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out, "# {}", r.query.cmdlet_line())?;
     let refs: Vec<&ErrorRow> = r.rows.iter().collect();
