@@ -746,6 +746,7 @@ fn kind_from<E: de::Error>(text: &str, what: &str) -> Result<ObjectKind, E> {
 struct OnPremAcc {
     class: Option<ObjectKind>,
     guid: Option<Uuid>,
+    extra: ExtraBuilder,
     o: OnPremObject,
 }
 
@@ -772,13 +773,14 @@ object_visitor!(
             "mailnickname" => a.o.mail_nickname = map.next_value()?,
             _ => {
                 let crate::import::unique::Unique(v) = map.next_value()?;
-                a.o.extra.insert(key.into_string(), v);
+                a.extra.push(key.as_str(), &v);
             }
         }
     },
     OnPremAcc {
         class: None,
         guid: None,
+        extra: ExtraBuilder::default(),
         o: OnPremObject {
             object_class: ObjectKind::User,
             object_guid: Uuid::nil(),
@@ -792,11 +794,12 @@ object_visitor!(
             group_type: None,
             object_sid: None,
             mail_nickname: None,
-            extra: Map::new(),
+            extra: Extra::new(),
         },
     },
     |a: OnPremAcc| {
         let mut o = a.o;
+        o.extra = a.extra.finish();
         o.object_class = a.class.ok_or_else(|| {
             de::Error::custom("missing objectClass: expected \"user\", \"group\" or \"contact\"")
         })?;
@@ -832,6 +835,7 @@ struct RawProvisioningError {
 struct CloudAcc {
     kind: Option<ObjectKind>,
     id: Option<Uuid>,
+    extra: ExtraBuilder,
     c: CloudObject,
 }
 
@@ -885,17 +889,19 @@ object_visitor!(
             "groupTypes" => a.c.group_types = string_list(&mut map)?,
             _ => {
                 let crate::import::unique::Unique(v) = map.next_value()?;
-                a.c.extra.insert(key.into_string(), v);
+                a.extra.push(key.as_str(), &v);
             }
         }
     },
     CloudAcc {
         kind: None,
         id: None,
+        extra: ExtraBuilder::default(),
         c: CloudObject::new(Uuid::nil(), ObjectKind::User),
     },
     |a: CloudAcc| {
         let mut c = a.c;
+        c.extra = a.extra.finish();
         c.id =
             a.id.ok_or_else(|| de::Error::custom("missing id: expected the object's GUID"))?;
         c.object_type = a.kind.ok_or_else(|| {
@@ -1065,12 +1071,14 @@ impl<M: SerializeMap> Written<M> {
         self.map.serialize_entry(key, value)
     }
 
-    fn end(mut self, extra: &Map<String, Value>) -> Result<M::Ok, M::Error> {
-        for (k, v) in extra {
-            if !self.keys[..self.len].contains(&k.as_str()) {
-                self.map.serialize_entry(k, v)?;
+    fn end(mut self, extra: &Extra) -> Result<M::Ok, M::Error> {
+        let mut result = Ok(());
+        extra.for_each(|k, v| {
+            if result.is_ok() && !self.keys[..self.len].contains(&k) {
+                result = self.map.serialize_entry(k, v);
             }
-        }
+        });
+        result?;
         self.map.end()
     }
 }
@@ -1298,7 +1306,7 @@ mod tests {
             o.consistency_guid.unwrap().immutable_id(),
             "GGhsjYwBEU+buBsE4sqhtg=="
         );
-        assert_eq!(o.extra["department"], "Sales");
+        assert_eq!(o.extra.get("department").unwrap(), "Sales");
         let again = parse_bundle(
             "t.json",
             serde_json::to_string(&bundle_to_json(&b))

@@ -1180,7 +1180,7 @@ impl Generator {
             group_type: None,
             object_sid: Some(self.sid(i)),
             mail_nickname: mailbox.then(|| p.local.clone()),
-            extra,
+            extra: extra.into(),
         }
     }
 
@@ -1227,7 +1227,7 @@ impl Generator {
             consistency_guid: None,
             group_type: Some(group_type),
             object_sid: Some(self.sid(i)),
-            extra,
+            extra: extra.into(),
         }
     }
 
@@ -1250,7 +1250,7 @@ impl Generator {
             group_type: None,
             object_sid: None,
             mail_nickname: Some(format!("{}-{company}", p.local)),
-            extra: Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -1437,8 +1437,8 @@ fn cloud_copy(r: &mut Rng, o: &OnPremObject) -> CloudObject {
                 };
                 c.assigned_licenses.push(sku.into());
             }
-            let department = o.extra.get("department").and_then(Value::as_str);
-            member_extra(&mut c, department);
+            let department = o.extra.get("department");
+            member_extra(&mut c, department.as_ref().and_then(Value::as_str));
         }
         ObjectKind::Group => {
             c.mail_enabled = Some(o.is_mail_enabled());

@@ -187,12 +187,7 @@ impl CloudIndex {
         // (cleared, X4) what the simulated state remembers of the last export.
         if let Some(id) = &c.on_premises_object_identifier {
             folded(&mut self.by_object_identifier, id.trim());
-        } else if let Some(guid) = c
-            .extra
-            .get(crate::model::LAST_EXPORT_KEY)
-            .and_then(|e| e.get("objectGUID"))
-            .and_then(|g| g.as_str())
-        {
+        } else if let Some(guid) = c.last_export().and_then(|e| e.object_guid) {
             folded(&mut self.by_object_identifier, guid.trim());
         }
         if c.is_deleted() {

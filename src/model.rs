@@ -4,6 +4,7 @@
 
 use crate::anchor::Anchor;
 use crate::settings::Settings;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -59,7 +60,7 @@ pub struct OnPremObject {
     pub object_sid: Option<String>,
     pub mail_nickname: Option<String>,
     /// Every other attribute of the export, kept for display and written back unchanged.
-    pub extra: Map<String, Value>,
+    pub extra: Extra,
 }
 
 /// An Entra user, group or orgContact.
@@ -85,7 +86,7 @@ pub struct CloudObject {
     pub mail_enabled: Option<bool>,
     pub security_enabled: Option<bool>,
     pub group_types: Vec<String>,
-    pub extra: Map<String, Value>,
+    pub extra: Extra,
 }
 
 /// Which uniqueness namespace a conflicting value belongs to (P4, Q1).
@@ -382,44 +383,45 @@ impl OnPremObject {
 
 impl OnPremObject {
     /// An attribute kept in `extra`, its name matched case-insensitively (AD attribute names).
-    pub fn extra_attr(&self, name: &str) -> Option<&Value> {
-        extra_attr(&self.extra, name)
+    pub fn extra_attr(&self, name: &str) -> Option<Value> {
+        self.extra.get_ignore_case(name)
     }
 
     /// Q7: `isCriticalSystemObject` (true, or the text TRUE as LDIF and CSV exports write it).
     pub fn is_critical_system_object(&self) -> bool {
         self.extra_attr("isCriticalSystemObject")
-            .is_some_and(truthy)
+            .is_some_and(|v| truthy(&v))
     }
 
     /// Q7: `msExchRecipientTypeDetails` as a number (a JSON number or its decimal text).
     pub fn recipient_type_details(&self) -> Option<i64> {
         self.extra_attr("msExchRecipientTypeDetails")
-            .and_then(integer)
+            .and_then(|v| integer(&v))
     }
 
     /// Q7's attributes in one pass over `extra` (the planner asks for every object):
     /// isCriticalSystemObject, msExchRecipientTypeDetails, msExchHideFromAddressLists, memberCount.
     pub fn system_attributes(&self) -> SystemAttributes {
         let mut a = SystemAttributes::default();
-        for (k, v) in &self.extra {
+        self.extra.for_each(|k, raw| {
+            let value = || serde_json::from_str::<Value>(raw.get()).unwrap_or(Value::Null);
             if k.eq_ignore_ascii_case("isCriticalSystemObject") {
-                a.critical = truthy(v);
+                a.critical = truthy(&value());
             } else if k.eq_ignore_ascii_case("msExchRecipientTypeDetails") {
-                a.recipient_type_details = integer(v);
+                a.recipient_type_details = integer(&value());
             } else if k.eq_ignore_ascii_case("msExchHideFromAddressLists") {
-                a.hidden_from_address_lists = truthy(v);
+                a.hidden_from_address_lists = truthy(&value());
             } else if k.eq_ignore_ascii_case("memberCount") {
-                a.member_count = integer(v);
+                a.member_count = integer(&value());
             }
-        }
+        });
         a
     }
 
     /// Q7: `msExchHideFromAddressLists`.
     pub fn hidden_from_address_lists(&self) -> bool {
         self.extra_attr("msExchHideFromAddressLists")
-            .is_some_and(truthy)
+            .is_some_and(|v| truthy(&v))
     }
 }
 
@@ -430,16 +432,6 @@ pub struct SystemAttributes {
     pub recipient_type_details: Option<i64>,
     pub hidden_from_address_lists: bool,
     pub member_count: Option<i64>,
-}
-
-/// A value in `extra`, by case-insensitive key.
-fn extra_attr<'a>(extra: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    extra.get(name).or_else(|| {
-        extra
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    })
 }
 
 /// true / "TRUE" / "True" / 1 (a one-valued list counts as its value).
@@ -459,6 +451,234 @@ fn integer(v: &Value) -> Option<i64> {
         Value::String(s) => s.trim().parse().ok(),
         Value::Array(a) if a.len() == 1 => integer(&a[0]),
         _ => None,
+    }
+}
+
+/// The attributes of an object this version does not model, kept as the text of one compact
+/// JSON object (`{"givenName":"Ada","sn":"Lovelace"}`) and written back unchanged. One
+/// allocation per object instead of a map of keys and values: at a million objects the maps
+/// cost more memory than the file they came from (issue 15). Keys are unique (the readers refuse
+/// a duplicate), in the order they were read.
+#[derive(Clone, Default)]
+pub struct Extra(Box<str>);
+
+impl Extra {
+    pub fn new() -> Self {
+        Extra::default()
+    }
+
+    /// Wraps compact JSON object text the bundle reader wrote with [`ExtraBuilder`].
+    fn from_json(text: String) -> Self {
+        if text.len() <= 2 {
+            return Extra::default();
+        }
+        Extra(text.into_boxed_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many attributes.
+    pub fn len(&self) -> usize {
+        let mut n = 0;
+        self.for_each(|_, _| n += 1);
+        n
+    }
+
+    /// The attributes as compact JSON object text (`{}` when there are none).
+    pub fn as_json(&self) -> &str {
+        if self.0.is_empty() { "{}" } else { &self.0 }
+    }
+
+    /// Each attribute's name and raw JSON value, in order, without building values.
+    pub fn for_each<'a>(&'a self, f: impl FnMut(&str, &'a RawValue)) {
+        if self.0.is_empty() {
+            return;
+        }
+        let mut de = serde_json::Deserializer::from_str(&self.0);
+        // The text was written by `ExtraBuilder` from values already read, so it parses.
+        let _ = serde::de::DeserializeSeed::deserialize(EachEntry(f), &mut de);
+    }
+
+    /// The value of an attribute, by its exact name.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        let mut found = None;
+        self.for_each(|k, raw| {
+            if found.is_none() && k == name {
+                found = Some(raw);
+            }
+        });
+        found.map(parse_raw)
+    }
+
+    /// The value of an attribute, its name matched exactly first, else ignoring ASCII case.
+    pub fn get_ignore_case(&self, name: &str) -> Option<Value> {
+        let (mut exact, mut folded) = (None, None);
+        self.for_each(|k, raw| {
+            if exact.is_none() && k == name {
+                exact = Some(raw);
+            } else if folded.is_none() && k.eq_ignore_ascii_case(name) {
+                folded = Some(raw);
+            }
+        });
+        exact.or(folded).map(parse_raw)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        let mut found = false;
+        self.for_each(|k, _| found |= k == name);
+        found
+    }
+
+    /// The attributes as a map of values (for display and comparison).
+    pub fn to_map(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        self.for_each(|k, raw| {
+            m.insert(k.to_string(), parse_raw(raw));
+        });
+        m
+    }
+
+    /// The attributes as (name, value) pairs, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (String, Value)> {
+        self.to_map().into_iter()
+    }
+
+    /// Sets an attribute: replaced where it is, else added at the end. Returns the old value.
+    pub fn insert(&mut self, name: String, value: Value) -> Option<Value> {
+        if !self.contains_key(&name) {
+            let mut b = ExtraBuilder::default();
+            b.text = std::mem::take(&mut self.0).into_string();
+            if b.text.ends_with('}') {
+                b.text.pop();
+            }
+            b.push(&name, &value);
+            *self = b.finish();
+            return None;
+        }
+        let mut m = self.to_map();
+        let old = m.insert(name, value);
+        *self = Extra::from(m);
+        old
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        if !self.contains_key(name) {
+            return None;
+        }
+        let mut m = self.to_map();
+        let old = m.shift_remove(name);
+        *self = Extra::from(m);
+        old
+    }
+
+    pub fn clear(&mut self) {
+        self.0 = Box::default();
+    }
+}
+
+fn parse_raw(raw: &RawValue) -> Value {
+    serde_json::from_str(raw.get()).unwrap_or(Value::Null)
+}
+
+impl From<Map<String, Value>> for Extra {
+    fn from(m: Map<String, Value>) -> Self {
+        let mut b = ExtraBuilder::default();
+        for (k, v) in &m {
+            b.push(k, v);
+        }
+        b.finish()
+    }
+}
+
+impl PartialEq for Extra {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0 || self.to_map() == other.to_map()
+    }
+}
+
+impl std::fmt::Debug for Extra {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// Writes an [`Extra`] one attribute at a time (the readers: one buffer per object, no map).
+#[derive(Default)]
+pub struct ExtraBuilder {
+    text: String,
+}
+
+impl ExtraBuilder {
+    /// Adds an attribute; the caller keeps names unique.
+    pub fn push(&mut self, name: &str, value: &Value) {
+        self.text.push(if self.text.is_empty() { '{' } else { ',' });
+        // Writing JSON into a String cannot fail: every key is a string.
+        let mut out = std::mem::take(&mut self.text).into_bytes();
+        let _ = serde_json::to_writer(&mut out, name);
+        out.push(b':');
+        let _ = serde_json::to_writer(&mut out, value);
+        // serde_json writes UTF-8.
+        self.text = String::from_utf8(out).unwrap_or_default();
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    pub fn finish(mut self) -> Extra {
+        if self.text.is_empty() {
+            return Extra::default();
+        }
+        self.text.push('}');
+        Extra::from_json(self.text)
+    }
+}
+
+/// Calls a closure with each entry of a JSON object, values borrowed raw.
+struct EachEntry<F>(F);
+
+impl<'de, F: FnMut(&str, &'de RawValue)> serde::de::DeserializeSeed<'de> for EachEntry<F> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, F: FnMut(&str, &'de RawValue)> serde::de::Visitor<'de> for EachEntry<F> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        while let Some(EntryKey(key)) = map.next_key::<EntryKey<'de>>()? {
+            let raw: &'de RawValue = map.next_value()?;
+            (self.0)(&key, raw);
+        }
+        Ok(())
+    }
+}
+
+/// A key borrowed from the text unless it has escapes (serde's `Cow` always copies).
+struct EntryKey<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for EntryKey<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = EntryKey<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(EntryKey(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(EntryKey(std::borrow::Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
@@ -482,27 +702,25 @@ impl CloudObject {
     pub fn is_cloud_managed(&self) -> bool {
         self.extra
             .get("onPremisesSyncBehavior")
-            .and_then(|b| b.get("isCloudManaged"))
-            .is_some_and(truthy)
+            .is_some_and(|b| b.get("isCloudManaged").is_some_and(truthy))
     }
 
     /// M10: sets `onPremisesSyncBehavior.isCloudManaged`.
     pub fn set_cloud_managed(&mut self, value: bool) {
-        let entry = self
-            .extra
-            .entry("onPremisesSyncBehavior")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if !entry.is_object() {
-            *entry = Value::Object(Map::new());
-        }
-        if let Some(m) = entry.as_object_mut() {
-            m.insert("isCloudManaged".into(), Value::Bool(value));
-        }
+        let mut entry = match self.extra.get("onPremisesSyncBehavior") {
+            Some(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        entry.insert("isCloudManaged".into(), Value::Bool(value));
+        self.extra
+            .insert("onPremisesSyncBehavior".into(), Value::Object(entry));
     }
 
     /// M8, M9 (r2): what the simulated sync last exported to this object, if it remembers.
     pub fn last_export(&self) -> Option<LastExport> {
-        let m = self.extra.get(LAST_EXPORT_KEY)?.as_object()?;
+        let Value::Object(m) = self.extra.get(LAST_EXPORT_KEY)? else {
+            return None;
+        };
         let text = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
         Some(LastExport {
             object_guid: text("objectGUID"),
@@ -627,7 +845,7 @@ impl CloudObject {
             mail_enabled: None,
             security_enabled: None,
             group_types: Vec::new(),
-            extra: Map::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -717,7 +935,7 @@ mod tests {
             group_type: None,
             object_sid: None,
             mail_nickname: None,
-            extra: Map::new(),
+            extra: Extra::new(),
         }
     }
 

@@ -57,7 +57,7 @@ fn ldif_folding_crlf_bom_comments_and_base64_values() {
     );
     assert_eq!(o.proxy_addresses.len(), 2);
     assert_eq!(
-        o.extra["description"],
+        o.extra.get("description").unwrap(),
         "a description that is long enough to be folded by the tool that wrote it, twice over"
     );
 }

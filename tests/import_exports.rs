@@ -146,8 +146,8 @@ fn assert_same_cloud(expected: &CloudObject, got: &CloudObject) {
         "{n}: securityEnabled"
     );
     assert_eq!(got.group_types, expected.group_types, "{n}: groupTypes");
-    for (k, v) in &expected.extra {
-        assert_eq!(got.extra.get(k), Some(v), "{n}: extra {k}");
+    for (k, v) in expected.extra.iter() {
+        assert_eq!(got.extra.get(&k), Some(v), "{n}: extra {k}");
     }
 }
 
@@ -203,9 +203,9 @@ fn the_export_folder_opens_the_same_tenant_as_the_bundle() {
     assert_eq!(got.on_premises.len(), expected.on_premises.len());
     for (e, g) in expected.on_premises.iter().zip(&got.on_premises) {
         assert_same_on_prem(e, g, "ldifde");
-        for (k, v) in &e.extra {
+        for (k, v) in e.extra.iter() {
             assert_eq!(
-                g.extra.get(k),
+                g.extra.get(&k),
                 Some(v),
                 "{}: extra {k}",
                 e.distinguished_name
@@ -326,7 +326,7 @@ fn csvde_unicode_export() {
         o.distinguished_name,
         "CN=Alice Ng,OU=IT,OU=Staff,OU=Corp,DC=contoso,DC=com"
     );
-    assert_eq!(o.extra["userAccountControl"], 512);
+    assert_eq!(o.extra.get("userAccountControl").unwrap(), 512);
 }
 
 #[test]
@@ -359,7 +359,7 @@ fn powershell_7_convert_to_json() {
         .find(|o| o.sam_account_name.as_deref() == Some("alice"))
         .unwrap();
     assert!(!alice.extra.contains_key("PropertyNames"));
-    assert_eq!(alice.extra["Enabled"], true);
+    assert_eq!(alice.extra.get("Enabled").unwrap(), true);
 }
 
 #[test]

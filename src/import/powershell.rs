@@ -121,7 +121,7 @@ mod tests {
             o.consistency_guid.unwrap().immutable_id(),
             "WmuPVijg2EiRpK2eRGTUzg=="
         );
-        assert_eq!(o.extra["Enabled"], Value::Bool(true));
+        assert_eq!(o.extra.get("Enabled"), Some(Value::Bool(true)));
         assert!(!o.extra.contains_key("PropertyNames"));
         assert!(!o.extra.contains_key("PropertyCount"));
     }

@@ -469,7 +469,7 @@ pub(crate) fn on_prem_object(
         group_type,
         object_sid,
         mail_nickname,
-        extra,
+        extra: extra.into(),
     })
 }
 
