@@ -342,7 +342,7 @@ fn kerberos_bind(ldap: &mut LdapConn, src: &LdapSource) -> Result<(), CollectErr
     })?;
     if res.rc != 0 {
         return Err(CollectError::failed(format!(
-            "{}: Kerberos sign-in to {} refused: {} (result code {}{})",
+            "{}: Kerberos sign-in to {} refused: {} (result code {}{}){}",
             src.url,
             display_safe(&spn),
             result_name(res.rc),
@@ -351,6 +351,15 @@ fn kerberos_bind(ldap: &mut LdapConn, src: &LdapSource) -> Result<(), CollectErr
                 String::new()
             } else {
                 format!(", {}", display_safe(res.text.trim_end_matches('\0')))
+            },
+            if res.rc == 8 && !src.insecure {
+                // Windows DCs take a Kerberos bind on a TLS connection as is; Samba's default
+                // wants Kerberos signing or sealing on top of TLS.
+                ": the server wants Kerberos signing or sealing even inside TLS (Samba's default; \
+                 `ldap server require strong auth = allow_sasl_over_tls` accepts TLS alone). Or read over \
+                 ldap:// with --insecure, where Kerberos encrypts the session itself"
+            } else {
+                ""
             }
         )));
     }
