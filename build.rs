@@ -6,7 +6,7 @@
 //! Each cfg is set when every program it names is found on PATH or in the sbin directories:
 //! - `has_tmux`: tmux (the end-to-end run of the TUI in a real terminal);
 //! - `has_openssl`: openssl (test certificates for `syncscope collect`);
-//! - `has_samba`: a Samba AD DC, the LDAP tools and openssl (the importer and collection tests);
+//! - `has_samba`: a Samba AD DC, the LDAP tools, openssl and kinit (the importer and collection tests);
 //! - `has_chromium`: Chromium (the readiness report opened in a headless browser).
 
 use std::path::{Path, PathBuf};
@@ -25,6 +25,8 @@ const PROGRAMS: &[(&str, &[&str])] = &[
             "ldapsearch",
             "ldbadd",
             "openssl",
+            // `collect --kerberos` signs in with a ticket from the DC's KDC (krb5-user).
+            "kinit",
         ],
     ),
     ("has_chromium", &["chromium"]),

@@ -22,12 +22,19 @@ const CONNECT: &str =
     r#"{"sourceAnchor": "mS-DS-ConsistencyGuid", "includedOUs": ["OU=Corp,DC=contoso,DC=com"]}"#;
 const PASSWORD_ENV: &str = "SYNCSCOPE_DC_PASSWORD";
 
-fn syncscope(args: &[&str], password: Option<&str>) -> Output {
+/// The syncscope binary, with no password in its environment.
+fn command() -> Command {
     // The benchmark can time a release build: SYNCSCOPE_BENCH_BIN=target/release/syncscope.
     let bin = std::env::var_os("SYNCSCOPE_BENCH_BIN")
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_syncscope").into());
     let mut c = Command::new(bin);
-    c.args(args).env_remove(PASSWORD_ENV);
+    c.env_remove(PASSWORD_ENV);
+    c
+}
+
+fn syncscope(args: &[&str], password: Option<&str>) -> Output {
+    let mut c = command();
+    c.args(args);
     if let Some(p) = password {
         c.env(PASSWORD_ENV, p);
     }
@@ -100,7 +107,7 @@ fn pages(stderr: &str) -> usize {
 #[test]
 #[cfg_attr(
     not(has_samba),
-    ignore = "Samba AD DC or openssl not installed (apt-get install samba samba-ad-provision samba-ad-dc ldb-tools ldap-utils openssl; .ci/run installs them)"
+    ignore = "Samba AD DC or openssl not installed (apt-get install samba samba-ad-provision samba-ad-dc ldb-tools ldap-utils openssl krb5-user; .ci/run installs them)"
 )]
 fn ldap_collection_from_samba_plans_like_its_ldbsearch_export() {
     let t = Tools::find();
@@ -137,7 +144,10 @@ fn ldap_collection_from_samba_plans_like_its_ldbsearch_export() {
 
     let tls = tmp.path().join("tls");
     std::fs::create_dir(&tls).unwrap();
-    let options = tls_files(&t, &tls);
+    let mut options = tls_files(&t, &tls);
+    // As a Windows DC: a Kerberos (SASL) bind inside TLS needs no extra signing or sealing
+    // (Samba's default "yes" wants them; simple binds still need TLS either way).
+    options.push("--option=ldap server require strong auth=allow_sasl_over_tls".into());
     let ca = tls.join("ca.pem");
     let log = tmp.path().join("samba.log");
     let _server = start_server(&t.samba, &dc.target.join("etc/smb.conf"), &log, &options);
@@ -237,6 +247,9 @@ fn ldap_collection_from_samba_plans_like_its_ldbsearch_export() {
     let again = std::fs::read_to_string(snap2.join("ad-contoso.com.ldif")).unwrap();
     assert_eq!(body(&again), body(&collected));
 
+    // Kerberos: a ticket from Samba's KDC, then the same entries over a SASL GSSAPI bind.
+    kerberos(&tmp.path().join("krb"), &ca, &collected, &p);
+
     // Without TLS the DC refuses the simple bind; the message says why.
     let snap3 = tmp.path().join("snap-plain");
     let r3 = collect_ldap(
@@ -289,6 +302,141 @@ fn ldap_collection_from_samba_plans_like_its_ldbsearch_export() {
     for o in [&r, &r2, &r3, &r4, &r5] {
         assert!(!contains(&o.stdout, PASSWORD) && !contains(&o.stderr, PASSWORD));
     }
+}
+
+/// `--kerberos` against the running DC: without a ticket the message names kinit; with one (a
+/// private krb5.conf and ticket cache, the password fed to kinit on stdin) LDAPS, StartTLS and
+/// plain LDAP with Kerberos encryption read the entries `simple` (the simple-bind LDIF) holds,
+/// and the folder plans as `simple_plan`. The URL names the DC by address, so the SPN's host is
+/// the DC's own dnsHostName (no DNS or /etc/hosts entry needed).
+#[cfg(feature = "kerberos")]
+fn kerberos(dir: &Path, ca: &Path, simple: &str, simple_plan: &Value) {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    std::fs::create_dir_all(dir).unwrap();
+    let conf = dir.join("krb5.conf");
+    std::fs::write(
+        &conf,
+        "[libdefaults]\n default_realm = CONTOSO.COM\n dns_lookup_kdc = false\n dns_lookup_realm = false\n \
+         rdns = false\n dns_canonicalize_hostname = false\n\n[realms]\n CONTOSO.COM = {\n  kdc = 127.0.0.1\n }\n\n\
+         [domain_realm]\n .contoso.com = CONTOSO.COM\n contoso.com = CONTOSO.COM\n",
+    )
+    .unwrap();
+    let cache = dir.join("ccache");
+    let ccname = format!("FILE:{}", cache.display());
+    let collect = |url: &str, out: &Path, extra: &[&str]| {
+        let mut c = command();
+        c.env("KRB5_CONFIG", &conf)
+            .env("KRB5CCNAME", &ccname)
+            .args([
+                "collect",
+                "--ldap",
+                url,
+                "--kerberos",
+                "--base",
+                BASE,
+                "--ca-file",
+                &ca.display().to_string(),
+                "--page-size",
+                "7",
+                "--source-anchor",
+                "mS-DS-ConsistencyGuid",
+                "--included-ou",
+                "OU=Corp,DC=contoso,DC=com",
+                "--out",
+                &out.display().to_string(),
+            ]);
+        c.args(extra);
+        c.output().expect("run syncscope")
+    };
+    // No ticket yet: a clear message naming kinit, and no folder.
+    let none = dir.join("snap-no-ticket");
+    let r = collect("ldaps://127.0.0.1", &none, &[]);
+    let e = String::from_utf8_lossy(&r.stderr).to_string();
+    assert_eq!(r.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("kinit") && e.contains("ldap/syncscopedc.contoso.com"),
+        "{e}"
+    );
+    assert!(!none.exists());
+
+    let kinit = find_program("kinit").expect("kinit (apt-get install krb5-user)");
+    let mut child = Command::new(kinit)
+        .env("KRB5_CONFIG", &conf)
+        .env("KRB5CCNAME", &ccname)
+        .arg("Administrator@CONTOSO.COM")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start kinit");
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let k = child.wait_with_output().unwrap();
+    assert!(
+        k.status.success(),
+        "kinit: {}",
+        String::from_utf8_lossy(&k.stderr)
+    );
+    let body = |s: &str| {
+        s.lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for (url, extra, name) in [
+        ("ldaps://127.0.0.1", &[][..], "snap-kerberos"),
+        ("ldap://127.0.0.1", &[][..], "snap-kerberos-starttls"),
+        (
+            "ldap://127.0.0.1",
+            &["--insecure"][..],
+            "snap-kerberos-sealed",
+        ),
+    ] {
+        let out = dir.join(name);
+        let r = collect(url, &out, extra);
+        let e = String::from_utf8_lossy(&r.stderr).to_string();
+        assert!(r.status.success(), "{url} {extra:?}: {e}");
+        assert!(!contains(&r.stderr, PASSWORD) && !contains(&r.stdout, PASSWORD));
+        let got = std::fs::read_to_string(out.join("ad-contoso.com.ldif")).unwrap();
+        assert_eq!(body(&got), body(simple), "{url} {extra:?}");
+        if name == "snap-kerberos" {
+            std::fs::write(out.join("domains.json"), DOMAINS).unwrap();
+            let q = plan(&out);
+            assert_eq!(q["outcomes"], simple_plan["outcomes"]);
+            assert_eq!(q["summary"], simple_plan["summary"]);
+            for f in std::fs::read_dir(&out).unwrap() {
+                let f = f.unwrap().path();
+                assert!(
+                    !contains(&std::fs::read(&f).unwrap(), PASSWORD),
+                    "{}",
+                    f.display()
+                );
+            }
+        }
+    }
+}
+
+/// A build without the `kerberos` feature says so for --kerberos, as a usage error.
+#[cfg(not(feature = "kerberos"))]
+fn kerberos(dir: &Path, ca: &Path, _: &str, _: &Value) {
+    let out = dir.join("snap");
+    let r = command()
+        .args([
+            "collect",
+            "--ldap",
+            "ldaps://127.0.0.1",
+            "--kerberos",
+            "--ca-file",
+        ])
+        .arg(ca)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run syncscope");
+    let e = String::from_utf8_lossy(&r.stderr).to_string();
+    assert_eq!(r.status.code(), Some(2), "{e}");
+    assert!(e.contains("kerberos` feature"), "{e}");
+    assert!(!out.exists());
 }
 
 /// A CA certificate that did not sign the DC's certificate.

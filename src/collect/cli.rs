@@ -33,7 +33,7 @@ pub struct CollectArgs {
         help_heading = "On-premises AD (LDAP)"
     )]
     pub bind_dn: Option<String>,
-    /// Bind with Kerberos (GSSAPI): not available in this build (says why).
+    /// Bind with Kerberos (SASL GSSAPI) as the ticket cache's principal (`kinit` first; KRB5CCNAME).
     #[arg(long, requires = "ldap", help_heading = "On-premises AD (LDAP)")]
     pub kerberos: bool,
     /// The environment variable that holds the bind password (never the password itself).

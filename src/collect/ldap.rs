@@ -1,5 +1,6 @@
 //! The on-prem side over LDAP (ldap3 with rustls): `ldaps://`, or `ldap://` with StartTLS; a
-//! simple bind with the password from an environment variable; paged searches (RFC 2696, AD's
+//! simple bind with the password from an environment variable, or Kerberos (SASL GSSAPI with
+//! the ticket cache, feature `kerberos`); paged searches (RFC 2696, AD's
 //! MaxPageSize is 1000) of users, groups and contacts under each base, and of the Deleted
 //! Objects container with the show-deleted control where the account may read it. Written as
 //! one LDIF per base that `src/import/ldif.rs` reads. Referrals are listed, never followed
@@ -62,11 +63,16 @@ const SHOW_DELETED: &str = "1.2.840.113556.1.4.417";
 const TIMEOUT: Duration = Duration::from_secs(120);
 
 pub(crate) fn validate(src: &LdapSource) -> Result<(), CollectError> {
-    if src.kerberos {
+    if src.kerberos && !cfg!(feature = "kerberos") {
         return Err(CollectError::usage(
-            "--kerberos: this build of syncscope has no Kerberos (GSSAPI) sign-in: ldap3's GSSAPI support needs the \
-             system's MIT Kerberos development libraries and libclang at build time. Bind with --bind-dn DN \
-             --password-env VAR over ldaps:// (or ldap:// with StartTLS) instead",
+            "--kerberos: this build of syncscope was made without its `kerberos` feature (GSSAPI through the \
+             system's MIT Kerberos; building it needs libkrb5-dev and libclang-dev). Build with the default \
+             features, or bind with --bind-dn DN --password-env VAR over ldaps:// (or ldap:// with StartTLS)",
+        ));
+    }
+    if src.kerberos && src.bind_dn.is_some() {
+        return Err(CollectError::usage(
+            "--kerberos and --bind-dn: give one of them (Kerberos signs in as the ticket's principal)",
         ));
     }
     let scheme = src
@@ -137,10 +143,18 @@ fn connect(src: &LdapSource, report: &mut CollectReport) -> Result<LdapConn, Col
     let mut settings = LdapConnSettings::new().set_conn_timeout(Duration::from_secs(30));
     if !ldaps {
         if src.insecure {
-            let w = format!(
-                "{}: --insecure: reading without TLS; the bind password and every attribute cross the network in clear text",
-                src.url
-            );
+            let w = if src.kerberos {
+                format!(
+                    "{}: --insecure: reading without TLS; Kerberos signs in and encrypts the session itself (SASL privacy layer), \
+                     but the server's identity rests on Kerberos alone",
+                    src.url
+                )
+            } else {
+                format!(
+                    "{}: --insecure: reading without TLS; the bind password and every attribute cross the network in clear text",
+                    src.url
+                )
+            };
             report.warnings.push(w);
         } else {
             settings = settings.set_starttls(true);
@@ -204,6 +218,9 @@ pub(crate) fn collect(
             }
         }
     }
+    if src.kerberos {
+        kerberos_bind(&mut ldap, src)?;
+    }
     let bases = if src.bases.is_empty() {
         vec![default_naming_context(&mut ldap, &src.url)?]
     } else {
@@ -264,6 +281,115 @@ pub(crate) fn collect(
     }
     let _ = ldap.unbind();
     Ok(())
+}
+
+/// The host part of an LDAP URL (`ldaps://dc01.contoso.com:636` → `dc01.contoso.com`; an IPv6
+/// literal keeps no brackets).
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or("");
+    }
+    authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+}
+
+/// The name in the DC's service principal `ldap/NAME`: the URL's host, or, when the URL names
+/// the DC by address (a Kerberos service ticket is for a name, never an address), the DC's own
+/// `dnsHostName` from its RootDSE (MS-ADTS 3.1.1.3.2.7, readable before any bind).
+fn spn_host(ldap: &mut LdapConn, url: &str) -> Result<String, CollectError> {
+    let host = url_host(url);
+    if !host.is_empty() && host.parse::<std::net::IpAddr>().is_err() {
+        return Ok(host.to_ascii_lowercase());
+    }
+    let what =
+        format!("{url}: reading the DC's dnsHostName from the RootDSE (for Kerberos: ldap/NAME)");
+    let ldap3::SearchResult(entries, res) = ldap
+        .with_timeout(TIMEOUT)
+        .search("", Scope::Base, "(objectClass=*)", vec!["dnsHostName"])
+        .map_err(|e| ldap_failure(&what, e))?;
+    entries
+        .into_iter()
+        .filter(|e| !e.is_ref() && !e.is_intermediate())
+        .map(SearchEntry::construct)
+        .find_map(|e| e.attrs.get("dnsHostName").and_then(|v| v.first().cloned()))
+        .filter(|h| !h.is_empty())
+        .map(|h| h.to_ascii_lowercase())
+        .ok_or_else(|| {
+            CollectError::failed(format!(
+                "{what}: the server does not say it (result code {}); give the DC by name in --ldap (ldaps://dc01.contoso.com)",
+                res.rc
+            ))
+        })
+}
+
+/// SASL GSSAPI bind with the ticket cache's credentials (KRB5CCNAME, or the default cache):
+/// over TLS for authentication only (with the tls-server-end-point channel binding), without
+/// TLS (`--insecure`) with Kerberos encryption of the session.
+#[cfg(feature = "kerberos")]
+fn kerberos_bind(ldap: &mut LdapConn, src: &LdapSource) -> Result<(), CollectError> {
+    let host = spn_host(ldap, &src.url)?;
+    let spn = format!("ldap/{host}");
+    let res = ldap.sasl_gssapi_bind(&host).map_err(|e| {
+        let text = e.to_string();
+        CollectError::failed(format!(
+            "{}: Kerberos sign-in to {}: {}{}",
+            src.url,
+            display_safe(&spn),
+            display_safe(&text),
+            kerberos_hint(&text)
+        ))
+    })?;
+    if res.rc != 0 {
+        return Err(CollectError::failed(format!(
+            "{}: Kerberos sign-in to {} refused: {} (result code {}{}){}",
+            src.url,
+            display_safe(&spn),
+            result_name(res.rc),
+            res.rc,
+            if res.text.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", display_safe(res.text.trim_end_matches('\0')))
+            },
+            if res.rc == 8 && !src.insecure {
+                // Windows DCs take a Kerberos bind on a TLS connection as is; Samba's default
+                // wants Kerberos signing or sealing on top of TLS.
+                ": the server wants Kerberos signing or sealing even inside TLS (Samba's default; \
+                 `ldap server require strong auth = allow_sasl_over_tls` accepts TLS alone). Or read over \
+                 ldap:// with --insecure, where Kerberos encrypts the session itself"
+            } else {
+                ""
+            }
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "kerberos"))]
+fn kerberos_bind(_: &mut LdapConn, src: &LdapSource) -> Result<(), CollectError> {
+    validate(src)
+}
+
+/// What to do about a GSSAPI failure, from MIT Kerberos' message (com_err texts).
+fn kerberos_hint(gss: &str) -> &'static str {
+    let m = gss.to_ascii_lowercase();
+    if m.contains("no kerberos credentials")
+        || m.contains("no credentials cache")
+        || m.contains("credentials cache file")
+        || m.contains("ticket expired")
+        || m.contains("credentials have expired")
+    {
+        ": no valid Kerberos ticket: sign in first with `kinit user@REALM` (the ticket cache is KRB5CCNAME's, or the \
+         default one; `klist` shows it), then run collect again"
+    } else if m.contains("server not found in kerberos database") || m.contains("unknown server") {
+        ": the KDC knows no such service principal: give the DC by the name its SPN uses in --ldap \
+         (ldaps://dc01.contoso.com, not an alias or address)"
+    } else if m.contains("cannot find kdc") || m.contains("cannot contact any kdc") {
+        ": no KDC reachable for the realm: check krb5.conf (KRB5_CONFIG) or the realm's DNS SRV records"
+    } else {
+        ""
+    }
 }
 
 /// `ad-contoso.com.ldif` for `DC=contoso,DC=com`.
@@ -520,6 +646,24 @@ mod tests {
     }
 
     #[test]
+    fn the_spn_host_is_the_url_host() {
+        assert_eq!(url_host("ldaps://DC01.contoso.com"), "DC01.contoso.com");
+        assert_eq!(url_host("ldap://dc01.contoso.com:389/"), "dc01.contoso.com");
+        assert_eq!(url_host("ldaps://127.0.0.1:636"), "127.0.0.1");
+        assert_eq!(url_host("ldaps://[::1]:636"), "::1");
+    }
+
+    #[test]
+    fn a_missing_ticket_names_kinit() {
+        let h = kerberos_hint(
+            "gss_init_sec_context: No Kerberos credentials available (default cache: FILE:/tmp/krb5cc_0)",
+        );
+        assert!(h.contains("kinit"), "{h}");
+        assert!(kerberos_hint("Server not found in Kerberos database").contains("SPN"));
+        assert_eq!(kerberos_hint("something else"), "");
+    }
+
+    #[test]
     fn files_are_named_after_the_domain() {
         assert_eq!(file_name("DC=contoso,DC=com"), "ad-contoso.com.ldif");
         assert_eq!(
@@ -546,7 +690,16 @@ mod tests {
         assert!(validate(&src).is_ok());
         src.kerberos = true;
         let e = validate(&src).unwrap_err();
-        assert!(e.usage && e.message.contains("GSSAPI"), "{e}");
+        assert!(e.usage && e.message.contains("--bind-dn"), "{e}");
+        src.bind_dn = None;
+        src.password_env = None;
+        match validate(&src) {
+            Ok(()) => assert!(cfg!(feature = "kerberos")),
+            Err(e) => assert!(
+                !cfg!(feature = "kerberos") && e.usage && e.message.contains("feature"),
+                "{e}"
+            ),
+        }
         src.kerberos = false;
         src.url = "http://dc01".into();
         assert!(validate(&src).unwrap_err().usage);

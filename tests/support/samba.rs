@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub const PACKAGES: &str =
-    "apt-get install samba samba-ad-provision samba-ad-dc ldb-tools ldap-utils openssl";
+    "apt-get install samba samba-ad-provision samba-ad-dc ldb-tools ldap-utils openssl krb5-user";
 pub const PASSWORD: &str = "Syncscope-Test-Pa55!";
 pub const BASE: &str = "DC=contoso,DC=com";
 pub const DOMAINS: &str = r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#domains","value":[{"authenticationType":"Managed","availabilityStatus":null,"id":"contoso.com","isAdminManaged":true,"isDefault":true,"isInitial":false,"isRoot":true,"isVerified":true},{"authenticationType":"Managed","availabilityStatus":null,"id":"contoso.onmicrosoft.com","isAdminManaged":false,"isDefault":false,"isInitial":true,"isRoot":true,"isVerified":true}]}"#;
