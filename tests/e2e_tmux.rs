@@ -1,70 +1,11 @@
 //! End to end: the real binary in a real pseudo-terminal (tmux): start, see both panes, search,
 //! open the help, resize to 40x12 and back, quit with status 0.
 
+#[path = "support/tmux.rs"]
+mod tmux;
+
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "e2e"])
-    }
-
-    /// Waits until the screen shows `text` (the app draws asynchronously).
-    fn wait_for(&self, text: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            // A frame may be captured half drawn: accept it once it is also stable.
-            if screen.contains(text) {
-                std::thread::sleep(Duration::from_millis(40));
-                if self.screen() == screen {
-                    return screen;
-                }
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                panic!("timed out waiting for {text:?}; screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    fn type_text(&self, text: &str) {
-        self.run(&["send-keys", "-t", "e2e", "-l", text]);
-    }
-}
-
-/// Whether one line of the screen holds all the parts (column widths may change).
-fn line_with(screen: &str, parts: &[&str]) -> bool {
-    screen.lines().any(|l| parts.iter().all(|p| l.contains(p)))
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
+use tmux::{Tmux, line_with};
 
 #[test]
 #[cfg_attr(
@@ -77,9 +18,7 @@ fn explorer_in_a_real_terminal() {
         "tmux was found when the tests were built but cannot be started now"
     );
     let bin = env!("CARGO_BIN_EXE_syncscope");
-    let t = Tmux {
-        socket: format!("syncscope-e2e-{}", std::process::id()),
-    };
+    let t = Tmux::new("e2e");
     let cmd = format!("{bin}; echo EXIT=$?; sleep 60");
     // Files the explorer writes (the W1 script) land in a temporary working directory.
     let workdir = tempfile::tempdir().unwrap();
@@ -209,6 +148,29 @@ fn explorer_in_a_real_terminal() {
     t.wait_for("kept the existing syncscope-W1-alice.ps1");
     t.keys(&["x", "0"]);
     t.wait_for("On-premises AD · 72 of 72");
+
+    // Readiness (c): the check runs in the background, the findings with their outcomes.
+    t.keys(&["c"]);
+    let screen = t.wait_for("24 finding(s): 15 error(s), 9 warning(s)");
+    assert!(
+        line_with(&screen, &["C8", "warning", "Ravi Patel", "provision"]),
+        "{screen}"
+    );
+    assert!(screen.contains("sync will provision"), "{screen}");
+    // Errors only, by rule: the first is C20 (an invalid proxyAddresses prefix).
+    t.keys(&["v"]);
+    let screen = t.wait_for("15 finding(s) shown · severity error");
+    assert!(line_with(&screen, &["▶ C20", "Bob Martin"]), "{screen}");
+    // The bulk script for every finding of the rule; then Enter shows the object.
+    t.keys(&["O"]);
+    t.wait_for("write the fix script for the whole rule to syncscope-fix-C20.ps1");
+    t.keys(&["Enter"]);
+    t.wait_for("wrote the bulk fix script to syncscope-fix-C20.ps1");
+    let script = std::fs::read_to_string(workdir.path().join("syncscope-fix-C20.ps1")).unwrap();
+    assert!(script.contains("Bob Martin"), "{script}");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("On-premises AD · 72 of 72");
+    assert!(line_with(&screen, &["▶", "Bob Martin"]), "{screen}");
 
     // Help, generated from the keymap.
     t.keys(&["?"]);

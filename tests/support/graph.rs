@@ -495,4 +495,3 @@ pub fn connect_args() -> Vec<&'static str> {
     }
     args
 }
-
