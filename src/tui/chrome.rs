@@ -31,7 +31,7 @@ pub fn draw(f: &mut Frame, s: &App) {
         View::Walkthrough => views::walkthrough::draw(f, s, views::walkthrough::layout(l.body)),
         View::Bulk => views::bulk::draw(f, s, views::bulk::layout(l.body)),
         View::Readiness => views::readiness::draw(f, s, views::readiness::layout(l.body)),
-        View::Changes => views::recollect::draw(f, s, views::recollect::layout(l.body)),
+        View::Changes => views::recollect::draw(f, s, s.changes_layout()),
     }
     draw_hints(f, s, l.hints);
     if s.help_open {

@@ -495,3 +495,48 @@ pub fn connect_args() -> Vec<&'static str> {
     }
     args
 }
+
+/// `syncscope collect --graph` of the replay server into `out` (client credentials, the secret
+/// from the environment variable `secret_env`), then the AD side added by hand as an admin
+/// does for a `--graph`-only collection (the LDIF export of sample-data/exports).
+pub fn collect_folder(server: &Server, out: &Path, secret_env: &str) {
+    let out_s = out.display().to_string();
+    let mut args = collect_args(server, &out_s);
+    args.extend(["--client-secret-env", secret_env]);
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_syncscope"))
+        .args(&args)
+        .env(secret_env, SECRET)
+        .output()
+        .expect("run syncscope collect");
+    assert!(
+        run.status.success(),
+        "collect: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::copy(exports().join("contoso-ad.ldf"), out.join("contoso-ad.ldf")).expect("copy");
+}
+
+/// A copy of sample-data/exports the test may change (served with `Behaviour::exports`).
+pub fn exports_copy(dir: &Path) -> PathBuf {
+    let to = dir.join("tenant");
+    std::fs::create_dir_all(&to).expect("mkdir");
+    for e in std::fs::read_dir(exports()).expect("exports") {
+        let p = e.expect("entry").path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).expect("copy");
+        }
+    }
+    to
+}
+
+/// Removes the cloud user with this UPN from the served users pages.
+pub fn remove_cloud_user(dir: &Path, upn: &str) {
+    for name in ["users-1.json", "users-2.json"] {
+        let mut v = read_from(dir, name);
+        v["value"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|u| u["userPrincipalName"] != upn);
+        std::fs::write(dir.join(name), serde_json::to_vec_pretty(&v).unwrap()).expect("write");
+    }
+}

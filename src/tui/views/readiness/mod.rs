@@ -215,7 +215,8 @@ pub fn layout(body: Rect) -> ReadinessLayout {
     let [summary, rest] =
         Layout::vertical([Constraint::Length(SUMMARY_ROWS), Constraint::Min(6)]).areas(body);
     // The detail needs its lines more than the table needs rows on a short terminal.
-    let table_rows = (rest.height * 45 / 100).max(5);
+    let share = if rest.height >= 28 { 55 } else { 45 };
+    let table_rows = (rest.height * share / 100).max(5);
     let [table, detail] =
         Layout::vertical([Constraint::Length(table_rows), Constraint::Min(3)]).areas(rest);
     ReadinessLayout {

@@ -58,8 +58,9 @@ impl ChangesLayout {
     }
 }
 
-pub fn layout(body: Rect) -> ChangesLayout {
-    let top = (body.height / 2).clamp(6, 14);
+/// The summary takes the rows it needs (`wanted`, borders included), at most half the body.
+pub fn layout(body: Rect, wanted: u16) -> ChangesLayout {
+    let top = wanted.clamp(6, (body.height / 2).max(6));
     let [summary, table] =
         Layout::vertical([Constraint::Length(top), Constraint::Min(4)]).areas(body);
     ChangesLayout { summary, table }
@@ -89,7 +90,16 @@ pub fn collected_folder(source_path: &str, source: &str) -> Result<PathBuf, Stri
 
 impl App {
     pub fn changes_layout(&self) -> ChangesLayout {
-        layout(self.frame().body)
+        let body = self.frame().body;
+        let width = body.width.saturating_sub(2) as usize;
+        // Rows as the paragraph wraps them.
+        let wanted: usize = self.changes.changes.as_ref().map_or(0, |c| {
+            summary_lines(self, c, width)
+                .iter()
+                .map(|l| l.width().div_ceil(width.max(1)).max(1))
+                .sum()
+        });
+        layout(body, wanted as u16 + 2)
     }
 
     /// `R`: collect again, after asking if work would be lost.
@@ -236,13 +246,11 @@ impl App {
     }
 }
 
-pub fn draw(f: &mut Frame, s: &App, l: ChangesLayout) {
+/// The summary's lines at a width: when, the collection's line and warnings, the counts before
+/// and after, the transitions.
+fn summary_lines(s: &App, c: &Changes, width: usize) -> Vec<Line<'static>> {
     let t = &s.theme;
-    let Some(c) = &s.changes.changes else {
-        return;
-    };
     let d = &c.diff;
-    let width = l.summary.width.saturating_sub(2) as usize;
     let mut lines: Vec<Line> = Vec::new();
     lines.extend(labeled(
         Span::styled("collected ", t.dim()),
@@ -258,23 +266,24 @@ pub fn draw(f: &mut Frame, s: &App, l: ChangesLayout) {
             width,
         ));
     }
+    // Counts as the header writes them ("= 26 linked"); a changed count says by how much.
     let mut before: Vec<Span> = vec![Span::styled("before ", t.key())];
     let mut after: Vec<Span> = vec![Span::styled("after  ", t.key())];
     for (&(r, na), &(_, nb)) in d.counts_before.iter().zip(&d.counts_after) {
         let (sym, word) = result_badge(r);
-        before.push(Span::styled(
-            format!("{sym}{na:>5} {word:<7} "),
-            t.result(r),
-        ));
-        let style = if na != nb { t.changed() } else { t.result(r) };
-        after.push(Span::styled(format!("{sym}{nb:>5} {word:<7} "), style));
-    }
-    for mut counts in [before, after] {
-        if let Some(last) = counts.last_mut() {
-            last.content = last.content.trim_end().to_string().into();
+        before.push(Span::styled(format!("{sym} {na} {word}  "), t.result(r)));
+        if na == nb {
+            after.push(Span::styled(format!("{sym} {nb} {word}  "), t.result(r)));
+        } else {
+            let delta = nb as i64 - na as i64;
+            after.push(Span::styled(
+                format!("{sym} {nb} {word} Δ{delta:+}  "),
+                t.changed(),
+            ));
         }
-        lines.push(Line::from(counts));
     }
+    lines.push(Line::from(before));
+    lines.push(Line::from(after));
     if d.transitions.is_empty() {
         lines.push(Line::from(Span::styled(
             "No object changes its outcome since the last collection.",
@@ -299,6 +308,17 @@ pub fn draw(f: &mut Frame, s: &App, l: ChangesLayout) {
             ));
         }
     }
+    lines
+}
+
+pub fn draw(f: &mut Frame, s: &App, l: ChangesLayout) {
+    let t = &s.theme;
+    let Some(c) = &s.changes.changes else {
+        return;
+    };
+    let d = &c.diff;
+    let width = l.summary.width.saturating_sub(2) as usize;
+    let lines = summary_lines(s, c, width);
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(
             Block::bordered()
