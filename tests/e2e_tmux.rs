@@ -1,10 +1,13 @@
 //! End to end: the real binary in a real pseudo-terminal (tmux): start, see both panes, search,
 //! open the help, resize to 40x12 and back, quit with status 0.
 
+#[path = "support/graph.rs"]
+mod graph;
 #[path = "support/tmux.rs"]
 mod tmux;
 
 use std::process::Command;
+use std::time::Duration;
 use tmux::{Tmux, line_with};
 
 #[test]
@@ -187,6 +190,106 @@ fn explorer_in_a_real_terminal() {
     // Esc never quits; q quits at once (the script is written, the what-if reset).
     t.keys(&["Escape", "Escape"]);
     t.wait_for("On-premises AD · 72 of 72");
+    t.keys(&["q"]);
+    let screen = t.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+}
+
+/// Issue 13 end to end: a folder collected from the local Graph replay server, opened in the
+/// real binary; the tenant changes, `R` hands the terminal to the collection (its line shows on
+/// the main screen), the explorer comes back with what changed. Then a collection stopped with
+/// Ctrl-C: the message, the folder as it was, the explorer still on the old snapshot.
+#[test]
+#[cfg_attr(
+    not(has_tmux),
+    ignore = "tmux not installed (apt-get install tmux; .ci/run installs it)"
+)]
+fn recollect_in_a_real_terminal() {
+    const SECRET_ENV: &str = "SYNCSCOPE_E2E_RECOLLECT_SECRET";
+    let tmp = tempfile::tempdir().unwrap();
+    let tenant = graph::exports_copy(tmp.path());
+    let server = graph::start(graph::Behaviour {
+        exports: Some(tenant.clone()),
+        ..Default::default()
+    });
+    let folder = tmp.path().join("snap");
+    graph::collect_folder(&server, &folder, SECRET_ENV);
+
+    let bin = env!("CARGO_BIN_EXE_syncscope");
+    let t = Tmux::new("recollect");
+    // The shell survives the Ctrl-C meant for the collection (its own trap), so EXIT shows.
+    let cmd = format!(
+        "trap : INT; {bin} {}; echo EXIT=$?; sleep 60",
+        folder.display()
+    );
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-e",
+        "TERM=xterm-256color",
+        "-e",
+        &format!("{SECRET_ENV}={}", graph::SECRET),
+        &cmd,
+    ]);
+    t.wait_for("On-premises AD · 72 of 72");
+    let first = t.wait_for("U 3 upn");
+    assert!(first.contains("+ 15 new"), "{first}");
+
+    // The tenant loses a soft-matched user; R collects again and shows the change.
+    graph::remove_cloud_user(&tenant, "nadia.haddad@contoso.com");
+    t.keys(&["R"]);
+    let screen = t.wait_for("What changed since the last collection");
+    assert!(
+        line_with(
+            &screen,
+            &["Δ", "Nadia Haddad", "soft-match-upn", "provision"]
+        ),
+        "{screen}"
+    );
+    assert!(screen.contains("U 2 upn Δ-1"), "{screen}");
+    assert!(
+        screen.contains("1  soft-match-upn  →  provision"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("On-premises AD · 72 of 72");
+    assert!(line_with(&screen, &["▶", "Nadia Haddad"]), "{screen}");
+
+    // A slow tenant and Ctrl-C while it is read: the folder and the snapshot stay.
+    let slow = graph::start(graph::Behaviour {
+        exports: Some(tenant.clone()),
+        slow: Some(Duration::from_millis(300)),
+        ..Default::default()
+    });
+    let record = folder.join("collected.json");
+    let text = std::fs::read_to_string(&record)
+        .unwrap()
+        .replace(&server.base, &slow.base);
+    std::fs::write(&record, &text).unwrap();
+    graph::remove_cloud_user(&tenant, "fang.wang@contoso.com");
+    t.keys(&["R"]);
+    // The collection has the terminal: its line on the main screen, not the explorer.
+    let screen = t.wait_for("again from the sources in its collected.json");
+    assert!(!screen.contains("On-premises AD ·"), "{screen}");
+    t.keys(&["C-c"]);
+    let screen = t.wait_for("collection stopped");
+    assert!(screen.contains("interrupted"), "{screen}");
+    assert!(
+        screen.contains("U 2 upn"),
+        "still the snapshot it had:\n{screen}"
+    );
+    assert_eq!(std::fs::read_to_string(&record).unwrap(), text);
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        2,
+        "no temporary folder left (tenant/ and snap/ only)"
+    );
     t.keys(&["q"]);
     let screen = t.wait_for("EXIT=");
     assert!(screen.contains("EXIT=0"), "{screen}");
