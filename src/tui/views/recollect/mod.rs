@@ -246,26 +246,12 @@ impl App {
     }
 }
 
-/// The summary's lines at a width: when, the collection's line and warnings, the counts before
-/// and after, the transitions.
+/// The summary's lines at a width: the counts before and after and the transitions first, then
+/// when it was collected, the collection's line and its warnings.
 fn summary_lines(s: &App, c: &Changes, width: usize) -> Vec<Line<'static>> {
     let t = &s.theme;
     let d = &c.diff;
     let mut lines: Vec<Line> = Vec::new();
-    lines.extend(labeled(
-        Span::styled("collected ", t.dim()),
-        &display_safe(&format!("{} → {} · {}", c.before, c.after, c.summary)),
-        Style::new(),
-        width,
-    ));
-    for w in &c.warnings {
-        lines.extend(labeled(
-            Span::styled("warning   ", t.warn()),
-            &display_safe(w),
-            Style::new(),
-            width,
-        ));
-    }
     // Counts as the header writes them ("= 26 linked"); a changed count says by how much.
     let mut before: Vec<Span> = vec![Span::styled("before ", t.key())];
     let mut after: Vec<Span> = vec![Span::styled("after  ", t.key())];
@@ -307,6 +293,21 @@ fn summary_lines(s: &App, c: &Changes, width: usize) -> Vec<Line<'static>> {
                 width,
             ));
         }
+    }
+    // Then when and how: the part a short terminal may cut.
+    lines.extend(labeled(
+        Span::styled("collected ", t.dim()),
+        &display_safe(&format!("{} → {} · {}", c.before, c.after, c.summary)),
+        Style::new(),
+        width,
+    ));
+    for w in &c.warnings {
+        lines.extend(labeled(
+            Span::styled("warning   ", t.warn()),
+            &display_safe(w),
+            Style::new(),
+            width,
+        ));
     }
     lines
 }
