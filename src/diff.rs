@@ -91,3 +91,117 @@ pub fn diff(from: &Plan, to: &Plan) -> Diff {
         transitions,
     }
 }
+
+/// One on-prem object whose next-sync outcome differs between two snapshots (matched by
+/// objectGUID): `before` / `after` are outcome classes, `None` where the object is not in that
+/// snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangedObject {
+    pub object_guid: uuid::Uuid,
+    pub name: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// The object's index in the newer snapshot (none when it is gone).
+    pub on_prem: Option<u32>,
+}
+
+/// How the plans of two snapshots of the same directories differ (an earlier and a later
+/// collection): counts per result, transitions between outcome classes and the objects that
+/// changed, added or went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotDiff {
+    pub counts_before: [(crate::outcome::SyncResult, usize); 9],
+    pub counts_after: [(crate::outcome::SyncResult, usize); 9],
+    /// (from, to, count), most frequent first; "(not in the snapshot)" for an added or gone object.
+    pub transitions: Vec<(String, String, usize)>,
+    /// In the newer snapshot's order, then the objects that are gone.
+    pub changed: Vec<ChangedObject>,
+    pub added: usize,
+    pub removed: usize,
+}
+
+/// The class an absent object has in [`SnapshotDiff::transitions`].
+pub const ABSENT: &str = "(not in the snapshot)";
+
+/// Compares the plans of two snapshots object by object, matched by objectGUID (one hash map
+/// of the older snapshot: O(objects)). An object differs when its outcome class or the cloud
+/// object it lands on (by id) differs.
+pub fn diff_snapshots(
+    old_b: &crate::model::Bundle,
+    old: &Plan,
+    new_b: &crate::model::Bundle,
+    new: &Plan,
+) -> SnapshotDiff {
+    let cloud_id = |b: &crate::model::Bundle, o: &Outcome| o.cloud.map(|c| b.cloud[c as usize].id);
+    let before: HashMap<uuid::Uuid, usize> = old_b
+        .on_premises
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.object_guid, i))
+        .collect();
+    let mut seen = vec![false; old_b.on_premises.len()];
+    let mut counts: HashMap<(String, String), usize> = HashMap::new();
+    let mut changed = Vec::new();
+    let (mut added, mut removed) = (0, 0);
+    for (i, (o, out)) in new_b.on_premises.iter().zip(&new.outcomes).enumerate() {
+        let after = outcome_class(out);
+        let was = before.get(&o.object_guid).copied();
+        let before_class = was.map(|j| {
+            seen[j] = true;
+            (
+                outcome_class(&old.outcomes[j]),
+                cloud_id(old_b, &old.outcomes[j]),
+            )
+        });
+        let differs = match &before_class {
+            None => true,
+            Some((c, id)) => *c != after || *id != cloud_id(new_b, out),
+        };
+        if !differs {
+            continue;
+        }
+        added += usize::from(was.is_none());
+        let from = before_class.as_ref().map(|(c, _)| c.clone());
+        let to = if from.as_deref() == Some(after.as_str()) {
+            format!("{after}, other object")
+        } else {
+            after.clone()
+        };
+        *counts
+            .entry((from.clone().unwrap_or_else(|| ABSENT.into()), to))
+            .or_default() += 1;
+        changed.push(ChangedObject {
+            object_guid: o.object_guid,
+            name: o.name().to_string(),
+            before: from,
+            after: Some(after),
+            on_prem: Some(i as u32),
+        });
+    }
+    for (j, o) in old_b.on_premises.iter().enumerate() {
+        if seen[j] {
+            continue;
+        }
+        removed += 1;
+        let from = outcome_class(&old.outcomes[j]);
+        *counts.entry((from.clone(), ABSENT.into())).or_default() += 1;
+        changed.push(ChangedObject {
+            object_guid: o.object_guid,
+            name: o.name().to_string(),
+            before: Some(from),
+            after: None,
+            on_prem: None,
+        });
+    }
+    let mut transitions: Vec<(String, String, usize)> =
+        counts.into_iter().map(|((a, b), n)| (a, b, n)).collect();
+    transitions.sort_by(|x, y| y.2.cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
+    SnapshotDiff {
+        counts_before: old.counts(),
+        counts_after: new.counts(),
+        transitions,
+        changed,
+        added,
+        removed,
+    }
+}

@@ -1,70 +1,14 @@
 //! End to end: the real binary in a real pseudo-terminal (tmux): start, see both panes, search,
 //! open the help, resize to 40x12 and back, quit with status 0.
 
+#[path = "support/graph.rs"]
+mod graph;
+#[path = "support/tmux.rs"]
+mod tmux;
+
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "e2e"])
-    }
-
-    /// Waits until the screen shows `text` (the app draws asynchronously).
-    fn wait_for(&self, text: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            // A frame may be captured half drawn: accept it once it is also stable.
-            if screen.contains(text) {
-                std::thread::sleep(Duration::from_millis(40));
-                if self.screen() == screen {
-                    return screen;
-                }
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                panic!("timed out waiting for {text:?}; screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    fn type_text(&self, text: &str) {
-        self.run(&["send-keys", "-t", "e2e", "-l", text]);
-    }
-}
-
-/// Whether one line of the screen holds all the parts (column widths may change).
-fn line_with(screen: &str, parts: &[&str]) -> bool {
-    screen.lines().any(|l| parts.iter().all(|p| l.contains(p)))
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
+use std::time::Duration;
+use tmux::{Tmux, line_with};
 
 #[test]
 #[cfg_attr(
@@ -77,9 +21,7 @@ fn explorer_in_a_real_terminal() {
         "tmux was found when the tests were built but cannot be started now"
     );
     let bin = env!("CARGO_BIN_EXE_syncscope");
-    let t = Tmux {
-        socket: format!("syncscope-e2e-{}", std::process::id()),
-    };
+    let t = Tmux::new("e2e");
     let cmd = format!("{bin}; echo EXIT=$?; sleep 60");
     // Files the explorer writes (the W1 script) land in a temporary working directory.
     let workdir = tempfile::tempdir().unwrap();
@@ -210,6 +152,29 @@ fn explorer_in_a_real_terminal() {
     t.keys(&["x", "0"]);
     t.wait_for("On-premises AD · 72 of 72");
 
+    // Readiness (c): the check runs in the background, the findings with their outcomes.
+    t.keys(&["c"]);
+    let screen = t.wait_for("24 finding(s): 15 error(s), 9 warning(s)");
+    assert!(
+        line_with(&screen, &["C8", "warning", "Ravi Patel", "provision"]),
+        "{screen}"
+    );
+    assert!(screen.contains("sync will provision"), "{screen}");
+    // Errors only, by rule: the first is C20 (an invalid proxyAddresses prefix).
+    t.keys(&["v"]);
+    let screen = t.wait_for("15 finding(s) shown · severity error");
+    assert!(line_with(&screen, &["▶ C20", "Bob Martin"]), "{screen}");
+    // The bulk script for every finding of the rule; then Enter shows the object.
+    t.keys(&["O"]);
+    t.wait_for("write the fix script for the whole rule to syncscope-fix-C20.ps1");
+    t.keys(&["Enter"]);
+    t.wait_for("wrote the bulk fix script to syncscope-fix-C20.ps1");
+    let script = std::fs::read_to_string(workdir.path().join("syncscope-fix-C20.ps1")).unwrap();
+    assert!(script.contains("Bob Martin"), "{script}");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("On-premises AD · 72 of 72");
+    assert!(line_with(&screen, &["▶", "Bob Martin"]), "{screen}");
+
     // Help, generated from the keymap.
     t.keys(&["?"]);
     let screen = t.wait_for("Keys · ? or Esc closes");
@@ -225,6 +190,106 @@ fn explorer_in_a_real_terminal() {
     // Esc never quits; q quits at once (the script is written, the what-if reset).
     t.keys(&["Escape", "Escape"]);
     t.wait_for("On-premises AD · 72 of 72");
+    t.keys(&["q"]);
+    let screen = t.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+}
+
+/// Issue 13 end to end: a folder collected from the local Graph replay server, opened in the
+/// real binary; the tenant changes, `R` hands the terminal to the collection (its line shows on
+/// the main screen), the explorer comes back with what changed. Then a collection stopped with
+/// Ctrl-C: the message, the folder as it was, the explorer still on the old snapshot.
+#[test]
+#[cfg_attr(
+    not(has_tmux),
+    ignore = "tmux not installed (apt-get install tmux; .ci/run installs it)"
+)]
+fn recollect_in_a_real_terminal() {
+    const SECRET_ENV: &str = "SYNCSCOPE_E2E_RECOLLECT_SECRET";
+    let tmp = tempfile::tempdir().unwrap();
+    let tenant = graph::exports_copy(tmp.path());
+    let server = graph::start(graph::Behaviour {
+        exports: Some(tenant.clone()),
+        ..Default::default()
+    });
+    let folder = tmp.path().join("snap");
+    graph::collect_folder(&server, &folder, SECRET_ENV);
+
+    let bin = env!("CARGO_BIN_EXE_syncscope");
+    let t = Tmux::new("recollect");
+    // The shell survives the Ctrl-C meant for the collection (its own trap), so EXIT shows.
+    let cmd = format!(
+        "trap : INT; {bin} {}; echo EXIT=$?; sleep 60",
+        folder.display()
+    );
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-e",
+        "TERM=xterm-256color",
+        "-e",
+        &format!("{SECRET_ENV}={}", graph::SECRET),
+        &cmd,
+    ]);
+    t.wait_for("On-premises AD · 72 of 72");
+    let first = t.wait_for("U 3 upn");
+    assert!(first.contains("+ 15 new"), "{first}");
+
+    // The tenant loses a soft-matched user; R collects again and shows the change.
+    graph::remove_cloud_user(&tenant, "nadia.haddad@contoso.com");
+    t.keys(&["R"]);
+    let screen = t.wait_for("What changed since the last collection");
+    assert!(
+        line_with(
+            &screen,
+            &["Δ", "Nadia Haddad", "soft-match-upn", "provision"]
+        ),
+        "{screen}"
+    );
+    assert!(screen.contains("U 2 upn Δ-1"), "{screen}");
+    assert!(
+        screen.contains("1  soft-match-upn  →  provision"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("On-premises AD · 72 of 72");
+    assert!(line_with(&screen, &["▶", "Nadia Haddad"]), "{screen}");
+
+    // A slow tenant and Ctrl-C while it is read: the folder and the snapshot stay.
+    let slow = graph::start(graph::Behaviour {
+        exports: Some(tenant.clone()),
+        slow: Some(Duration::from_millis(300)),
+        ..Default::default()
+    });
+    let record = folder.join("collected.json");
+    let text = std::fs::read_to_string(&record)
+        .unwrap()
+        .replace(&server.base, &slow.base);
+    std::fs::write(&record, &text).unwrap();
+    graph::remove_cloud_user(&tenant, "fang.wang@contoso.com");
+    t.keys(&["R"]);
+    // The collection has the terminal: its line on the main screen, not the explorer.
+    let screen = t.wait_for("again from the sources in its collected.json");
+    assert!(!screen.contains("On-premises AD ·"), "{screen}");
+    t.keys(&["C-c"]);
+    let screen = t.wait_for("collection stopped");
+    assert!(screen.contains("interrupted"), "{screen}");
+    assert!(
+        screen.contains("U 2 upn"),
+        "still the snapshot it had:\n{screen}"
+    );
+    assert_eq!(std::fs::read_to_string(&record).unwrap(), text);
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        2,
+        "no temporary folder left (tenant/ and snap/ only)"
+    );
     t.keys(&["q"]);
     let screen = t.wait_for("EXIT=");
     assert!(screen.contains("EXIT=0"), "{screen}");

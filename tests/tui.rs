@@ -2,6 +2,8 @@
 //! scripted keys; snapshots of every view at 80×24 and 120×40; NO_COLOR; hostile values; the
 //! regressions of issue 12 (bulk highlight vs detail box, the anchor label after a what-if).
 
+#[path = "support/graph.rs"]
+mod graph;
 mod util;
 
 use ratatui::Terminal;
@@ -762,7 +764,7 @@ fn what_if_flips_replan_in_the_background_and_reset_returns() {
     snap!("whatif_120x40", t);
 
     // Pin A, flip BlockSoftMatch as B: the diff is against A.
-    h.drive(vec![key('c')]);
+    h.drive(vec![key('p')]);
     h.app.whatif.cursor.selected = pos(&h, Item::Setting(Setting::BlockSoftMatch));
     h.drive(vec![key(' '), Step::Idle]);
     assert!(
@@ -1406,4 +1408,344 @@ fn hostile_fixture_bundle_never_reaches_the_terminal_raw() {
         assert_clean(&h.buffer(), &format!("view {v}"));
     }
     assert!(!format!("{}", h.term.backend()).contains('\u{1b}'));
+}
+
+/// Issue 14: the readiness view (`c`) checks in the background, filters and sorts, links each
+/// finding to its object and writes its fix script; after a what-if flip the outcomes shown are
+/// those of the settings in force.
+#[test]
+fn readiness_view_checks_filters_links_and_follows_the_what_if() {
+    use syncscope::check::{ObjectRef, Severity};
+    let mut h = Harness::new(sample(), 120, 40, true);
+    h.app.handle(Action::ShowView(View::Readiness));
+    assert_eq!(h.app.view, View::Readiness);
+    // The check is a job: the first frame says so, the findings follow.
+    assert!(h.screen().contains("checking the snapshot…"));
+    h.drive(vec![Step::Idle]);
+    let t = h.screen();
+    assert!(
+        t.contains("24 finding(s): 15 error(s), 9 warning(s)"),
+        "{t}"
+    );
+    snap!("readiness_120x40", t);
+    h.resize(80, 24);
+    snap!("readiness_80x24", h.screen());
+    h.resize(120, 40);
+
+    // Severity filter, then class, then rule; the sort by object.
+    h.drive(vec![key('v')]);
+    let c = h.app.readiness.checked.clone().unwrap();
+    let f = &c.report.findings;
+    assert_eq!(h.app.readiness.rows.len(), 15);
+    assert!(
+        h.app
+            .readiness
+            .rows
+            .iter()
+            .all(|i| f[*i as usize].severity == Severity::Error)
+    );
+    h.drive(vec![key('v'), key('v'), key('r')]);
+    let first_rule = f[0].rule;
+    assert_eq!(h.app.readiness.rule, Some(first_rule));
+    assert!(
+        h.app
+            .readiness
+            .rows
+            .iter()
+            .all(|i| f[*i as usize].rule == first_rule)
+    );
+    let rules: std::collections::BTreeSet<_> = f.iter().map(|x| x.rule).collect();
+    let mut seen = 1;
+    while h.app.readiness.rule.is_some() {
+        h.drive(vec![key('r')]);
+        seen += 1;
+        assert!(
+            seen <= rules.len() + 1,
+            "the rule filter cycles back to all"
+        );
+    }
+    assert_eq!(
+        seen,
+        rules.len() + 1,
+        "each rule with findings once, then all"
+    );
+    h.drive(vec![key('f')]);
+    let class = h.app.readiness.class.unwrap();
+    assert!(
+        h.app
+            .readiness
+            .rows
+            .iter()
+            .all(|i| f[*i as usize].rule.info().class == class)
+    );
+    for _ in 0..20 {
+        if h.app.readiness.class.is_none() {
+            break;
+        }
+        h.drive(vec![key('f')]);
+    }
+    assert_eq!(
+        h.app.readiness.class, None,
+        "the class filter cycles back to all"
+    );
+    h.drive(vec![key('s'), key('s')]);
+    let names: Vec<String> = h
+        .app
+        .readiness
+        .rows
+        .iter()
+        .map(|i| {
+            f[*i as usize]
+                .object
+                .name(&h.app.session.snapshot)
+                .to_lowercase()
+        })
+        .collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
+    h.drive(vec![key('s'), key('s')]);
+
+    // Enter: the finding's object, selected in the explorer.
+    h.drive(vec![key('j'), key('j')]);
+    let (finding, _) = h.app.readiness.selected().unwrap();
+    let (object, rule) = (finding.object, finding.rule);
+    h.drive(vec![code(KeyCode::Enter)]);
+    assert_eq!(h.app.view, View::Explorer);
+    match object {
+        ObjectRef::OnPrem(i) => assert_eq!(h.app.explorer.selected_outcome(), Some(i)),
+        ObjectRef::Cloud(c) => assert_eq!(h.app.explorer.selected_cloud(), Some(c)),
+    }
+
+    // o: the fix script of the finding; again: asked before it is replaced.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fix.ps1").display().to_string();
+    h.drive(vec![key('c'), key('o')]);
+    let prompt = h.app.prompt.clone().expect("a prompt");
+    assert!(
+        prompt
+            .text
+            .starts_with(&format!("syncscope-fix-{}-", rule.id())),
+        "{prompt:?}"
+    );
+    h.app.prompt.as_mut().unwrap().text = path.clone();
+    h.drive(vec![code(KeyCode::Enter)]);
+    let script = std::fs::read_to_string(&path).unwrap();
+    assert!(script.contains(rule.id()), "{script}");
+    h.drive(vec![key('o')]);
+    h.app.prompt.as_mut().unwrap().text = path.clone();
+    h.drive(vec![code(KeyCode::Enter)]);
+    assert!(h.screen().contains("exists. Overwrite it?"));
+    h.drive(vec![key('n')]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), script);
+    // O: every finding of the rule in one script.
+    let bulk = dir.path().join("bulk.ps1").display().to_string();
+    h.drive(vec![key('O')]);
+    assert_eq!(
+        h.app.prompt.as_ref().unwrap().text,
+        format!("syncscope-fix-{}.ps1", rule.id())
+    );
+    h.app.prompt.as_mut().unwrap().text = bulk.clone();
+    h.drive(vec![code(KeyCode::Enter)]);
+    let all = std::fs::read_to_string(&bulk).unwrap();
+    let same: Vec<_> = f.iter().filter(|x| x.rule == rule).collect();
+    for x in &same {
+        assert!(
+            all.contains(x.object.name(&h.app.session.snapshot)),
+            "{all}"
+        );
+    }
+
+    // A what-if flip: the findings are checked again, their outcomes those of the new plan.
+    let before: Vec<Option<String>> = c.outcomes.iter().map(|o| o.clone().map(|x| x.1)).collect();
+    h.drive(vec![key('w')]);
+    let item = h
+        .app
+        .session
+        .items()
+        .iter()
+        .position(|i| *i == block_soft_match())
+        .unwrap();
+    h.app.whatif.cursor.selected = item;
+    h.drive(vec![key(' '), Step::Idle]);
+    h.app.handle(Action::ShowView(View::Readiness));
+    assert!(h.screen().contains("under the what-if settings in force"));
+    h.drive(vec![Step::Idle]);
+    let now = h.app.readiness.checked.clone().unwrap();
+    assert!(std::sync::Arc::ptr_eq(&now.plan, &h.app.session.plan));
+    let expected = syncscope::tui::views::readiness::Checked::run(&h.app.session);
+    assert_eq!(now.outcomes, expected.outcomes);
+    let after: Vec<Option<String>> = now
+        .outcomes
+        .iter()
+        .map(|o| o.clone().map(|x| x.1))
+        .collect();
+    assert_ne!(
+        before, after,
+        "blockSoftMatch changes some finding's outcome"
+    );
+    // Back to the snapshot's settings: the first outcomes again.
+    h.drive(vec![key('w'), key('r'), key('c'), Step::Idle]);
+    let back = h.app.readiness.checked.clone().unwrap();
+    let back: Vec<Option<String>> = back
+        .outcomes
+        .iter()
+        .map(|o| o.clone().map(|x| x.1))
+        .collect();
+    assert_eq!(back, before);
+}
+
+fn block_soft_match() -> syncscope::config::Item {
+    syncscope::config::Item::Setting(syncscope::settings::Setting::BlockSoftMatch)
+}
+
+/// The readiness view over the hostile fixture: every value through the sanitizer.
+#[test]
+fn readiness_view_of_the_hostile_fixture_stays_escaped() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/hostile/bundle.json"
+    );
+    let b = syncscope::bundle::parse_bundle(path, &std::fs::read(path).unwrap()).unwrap();
+    let mut h = Harness::new(b, 120, 40, true);
+    h.drive(vec![key('c'), Step::Idle]);
+    let n = h.app.readiness.rows.len();
+    assert!(n > 0, "the hostile fixture has findings");
+    for i in 0..n {
+        h.drive(vec![key('g')]);
+        h.drive(vec![key('j'); i]);
+        assert_clean(&h.buffer(), &format!("finding {i}"));
+    }
+    h.drive(vec![key('g')]);
+    snap!("readiness_hostile_120x40", h.screen());
+    h.resize(80, 24);
+    assert_clean(&h.buffer(), "80x24");
+    snap!("readiness_hostile_80x24", h.screen());
+    assert!(!format!("{}", h.term.backend()).contains('\u{1b}'));
+}
+
+/// `R` on a snapshot that was not collected says why and what to run instead.
+#[test]
+fn recollect_explains_itself_on_a_snapshot_that_was_not_collected() {
+    let mut h = Harness::new(sample(), 80, 24, true);
+    h.drive(vec![key('R')]);
+    let status = h.app.status.clone().unwrap();
+    assert!(status.contains("is not one"), "{status}");
+    assert!(status.contains("syncscope collect --ldap"), "{status}");
+    assert!(h.app.effects.is_empty());
+    assert_eq!(h.app.view, View::Explorer);
+}
+
+/// Issue 13: `R` on a collected folder collects it again from the Graph replay server (the
+/// terminal handed over through `Host::suspend`/`resume`), loads it and shows what changed; a
+/// collection stopped by Ctrl-C (SIGINT) leaves the folder and the snapshot on screen as they
+/// were.
+#[test]
+fn recollect_shows_what_changed_and_an_interrupted_one_keeps_the_old_snapshot() {
+    const SECRET_ENV: &str = "SYNCSCOPE_TUI_RECOLLECT_SECRET";
+    // SAFETY: this binary reads the environment only through std (which locks it); no C code
+    // reads it concurrently.
+    unsafe { std::env::set_var(SECRET_ENV, graph::SECRET) };
+    let tmp = tempfile::tempdir().unwrap();
+    let tenant = graph::exports_copy(tmp.path());
+    let server = graph::start(graph::Behaviour {
+        exports: Some(tenant.clone()),
+        ..Default::default()
+    });
+    let folder = tmp.path().join("snap");
+    graph::collect_folder(&server, &folder, SECRET_ENV);
+    let mut app = load_folder(folder.to_str().unwrap(), false, 120, 40).unwrap();
+    app.source = "snap/".into();
+    let mut h = Harness::from_app(app);
+    assert_eq!(
+        h.app.source_path,
+        folder.canonicalize().unwrap().display().to_string()
+    );
+    let before = h.app.session.plan.counts();
+
+    // The tenant changes: a soft-matched user is deleted from it.
+    graph::remove_cloud_user(&tenant, "nadia.haddad@contoso.com");
+    h.drive(vec![key('R'), Step::Idle]);
+    assert_eq!(h.app.view, View::Changes, "{:?}", h.app.status);
+    let c = h.app.changes.changes.clone().unwrap();
+    assert_eq!(c.diff.counts_before, before);
+    assert_eq!(c.diff.counts_after, h.app.session.plan.counts());
+    assert_eq!(c.diff.changed.len(), 1, "{:?}", c.diff.changed);
+    let o = &c.diff.changed[0];
+    assert_eq!(o.name, "Nadia Haddad");
+    assert_eq!(o.before.as_deref(), Some("soft-match-upn"));
+    assert_eq!(
+        c.diff.transitions,
+        vec![("soft-match-upn".into(), o.after.clone().unwrap(), 1)]
+    );
+    assert!(
+        c.warnings.iter().any(|w| w.contains("kept contoso-ad.ldf")),
+        "the AD side added by hand survives: {:?}",
+        c.warnings
+    );
+    assert!(folder.join("contoso-ad.ldf").is_file());
+    // The times and the temporary folder vary from run to run.
+    let stable = |h: &mut Harness| {
+        let c = h.app.changes.changes.as_mut().unwrap();
+        c.before = "2026-12-01T09:00:00Z".into();
+        c.after = "2026-12-02T09:00:00Z".into();
+        c.summary = c.summary.replace(&folder.display().to_string(), "snap");
+        c.warnings.clear();
+    };
+    stable(&mut h);
+    let t = h.screen();
+    assert!(t.contains("What changed since the last collection"), "{t}");
+    assert!(
+        line_has(&t, &["Δ", "Nadia Haddad", "soft-match-upn"]),
+        "{t}"
+    );
+    snap!("changes_120x40", t);
+    h.resize(80, 24);
+    snap!("changes_80x24", h.screen());
+    // Enter: the changed object in the explorer of the new snapshot.
+    h.drive(vec![code(KeyCode::Enter)]);
+    assert_eq!(h.app.view, View::Explorer);
+    assert_eq!(h.selected_name(), "Nadia Haddad");
+
+    // Ctrl-C during a collection: SIGINT while the (slow) server answers.
+    let slow = graph::start(graph::Behaviour {
+        exports: Some(tenant.clone()),
+        slow: Some(Duration::from_millis(150)),
+        ..Default::default()
+    });
+    let record = folder.join("collected.json");
+    let text = std::fs::read_to_string(&record)
+        .unwrap()
+        .replace(&server.base, &slow.base);
+    std::fs::write(&record, &text).unwrap();
+    let files_before = std::fs::read_dir(&folder).unwrap().count();
+    graph::remove_cloud_user(&tenant, "fang.wang@contoso.com");
+    let shown = h.app.session.plan.counts();
+    let raiser = std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_millis(600));
+        signal_hook::low_level::raise(signal_hook::consts::SIGINT).unwrap();
+    });
+    h.drive(vec![key('R'), Step::Idle]);
+    raiser.join().unwrap();
+    let status = h.app.status.clone().unwrap();
+    assert!(status.contains("interrupted"), "{status}");
+    assert!(status.contains("the folder is as it was"), "{status}");
+    assert_eq!(
+        h.app.session.plan.counts(),
+        shown,
+        "still the snapshot it had"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&record).unwrap(),
+        text,
+        "folder untouched"
+    );
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), files_before);
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        2,
+        "no temporary folder left next to it (tenant/ and snap/ only)"
+    );
+}
+
+fn line_has(screen: &str, parts: &[&str]) -> bool {
+    screen.lines().any(|l| parts.iter().all(|p| l.contains(p)))
 }

@@ -237,6 +237,17 @@ pub fn validate(opts: &CollectOptions) -> Result<(), CollectError> {
 
 /// Collects from the sources in `opts` into `opts.out`, atomically.
 pub fn collect(opts: &CollectOptions, env: Env) -> Result<CollectReport, CollectError> {
+    collect_keeping(opts, env, &[])
+}
+
+/// [`collect`], and the files named in `keep` (in the old `opts.out`) copied into the new folder
+/// unchanged: the exports an admin added by hand to a one-sided collection survive a
+/// re-collection ([`recollect`]).
+fn collect_keeping(
+    opts: &CollectOptions,
+    env: Env,
+    keep: &[String],
+) -> Result<CollectReport, CollectError> {
     validate(opts)?;
     output::watch_signals();
     let staging = output::Staging::new(&opts.out, opts.force)?;
@@ -305,6 +316,19 @@ pub fn collect(opts: &CollectOptions, env: Env) -> Result<CollectReport, Collect
     let value = serde_json::to_value(&record)
         .map_err(|e| CollectError::failed(format!("{RECORD_FILE}: {e}")))?;
     output::write_json(staging.path(), RECORD_FILE, &value)?;
+    for name in keep {
+        std::fs::copy(opts.out.join(name), staging.path().join(name)).map_err(|e| {
+            CollectError::failed(format!(
+                "{}: cannot keep {} (added by hand): {e}",
+                opts.out.display(),
+                crate::sanitize::display_safe(name)
+            ))
+        })?;
+        report.warnings.push(format!(
+            "kept {} from the old folder (not collected: added by hand)",
+            crate::sanitize::display_safe(name)
+        ));
+    }
     staging.commit()?;
     Ok(report)
 }
@@ -365,9 +389,20 @@ pub fn read_record(folder: &Path) -> Result<CollectedRecord, CollectError> {
 
 /// Collects a folder again from the sources recorded in its `collected.json` (the TUI's `R`):
 /// the same servers, bases, accounts and sign-in method; secrets again from the environment
-/// variables named there (or a new device-code sign-in). The folder is replaced atomically.
+/// variables named there (or a new device-code sign-in). The folder is replaced atomically; the
+/// files in it that the collection did not write (exports added by hand, e.g. the AD side of a
+/// `--graph`-only collection) are kept as they are.
 pub fn recollect(folder: &Path, env: Env) -> Result<CollectReport, CollectError> {
     let r = read_record(folder)?;
+    let written: Vec<&str> = r.files.iter().map(|f| f.name.as_str()).collect();
+    let mut keep: Vec<String> = std::fs::read_dir(folder)
+        .map_err(|e| CollectError::failed(format!("{}: {e}", folder.display())))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| !n.starts_with('.') && n != RECORD_FILE && !written.contains(&n.as_str()))
+        .collect();
+    keep.sort();
     let opts = CollectOptions {
         out: folder.to_path_buf(),
         force: true,
@@ -376,7 +411,7 @@ pub fn recollect(folder: &Path, env: Env) -> Result<CollectReport, CollectError>
         source_anchor: r.source_anchor,
         included_ous: r.included_ous,
     };
-    collect(&opts, env)
+    collect_keeping(&opts, env, &keep)
 }
 
 /// The current time as `2026-11-20T09:00:00Z`.

@@ -43,6 +43,14 @@ pub fn check_interrupted() -> Result<(), CollectError> {
     Ok(())
 }
 
+/// Forgets an earlier Ctrl-C, so that a new collection in the same process (the explorer's `R`)
+/// is not stopped by it.
+pub fn clear_interrupted() {
+    if let Some(f) = INTERRUPTED.get() {
+        f.store(false, Ordering::Relaxed);
+    }
+}
+
 /// The folder being built.
 pub struct Staging {
     dir: tempfile::TempDir,

@@ -71,6 +71,21 @@ pub enum Action {
     WhatIfPin,
     WhatIfShowChanged,
 
+    // Readiness (`c`) and the changes after `R`.
+    /// Enter: the finding's (or changed) object in the explorer.
+    ReadinessShowObject,
+    /// Severity filter: all → errors → warnings.
+    ReadinessSeverity,
+    /// Class filter: all → each class with findings.
+    ReadinessClass,
+    /// Rule filter: all → each rule with findings.
+    ReadinessRule,
+    /// Sort: rule → severity → object → attribute.
+    ReadinessSort,
+
+    /// `R`: collect the folder again from its sources, then show what changed.
+    Recollect,
+
     // Walkthroughs.
     WalkStart,
     WalkOther,

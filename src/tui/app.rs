@@ -13,6 +13,8 @@ use super::views::errors::ErrorsView;
 use super::views::explorer::ExplorerView;
 use super::views::help::HelpView;
 use super::views::prompt::Prompt;
+use super::views::readiness::{Checked, ReadinessView};
+use super::views::recollect::ChangesView;
 use super::views::report::ReportView;
 use super::views::walkthrough::{WalkMove, WalkView};
 use super::views::whatif::WhatIfView;
@@ -60,6 +62,12 @@ pub enum Effect {
     Write(WriteRequest),
     Clipboard(String),
     Mouse(bool),
+    /// Run the readiness check for the plan on screen, in the background.
+    Check,
+    /// Leave the screen to the collection of this folder (`R`), then come back.
+    Recollect(std::path::PathBuf),
+    /// Load the snapshot folder again (after a collection), in the background.
+    Reload,
 }
 
 /// The parts of the screen every view shares.
@@ -103,6 +111,11 @@ pub struct App {
     pub whatif: WhatIfView,
     pub walk: WalkView,
     pub bulk: BulkView,
+    pub readiness: ReadinessView,
+    pub changes: ChangesView,
+    /// How the snapshot was read, to read it the same way again after `R`.
+    pub import: crate::import::ImportOptions,
+    pub allow_partial: bool,
     pub help: HelpView,
     pub help_open: bool,
     pub report: ReportView,
@@ -132,6 +145,10 @@ impl App {
             whatif: WhatIfView::new(&session),
             walk: WalkView::default(),
             bulk: BulkView::default(),
+            readiness: ReadinessView::default(),
+            changes: ChangesView::default(),
+            import: crate::import::ImportOptions::default(),
+            allow_partial: false,
             help: HelpView::default(),
             help_open: false,
             report: ReportView::default(),
@@ -183,6 +200,8 @@ impl App {
                 View::WhatIf => Context::WhatIf,
                 View::Walkthrough => Context::Walkthrough,
                 View::Bulk => Context::Bulk,
+                View::Readiness => Context::Readiness,
+                View::Changes => Context::Changes,
             }
         }
     }
@@ -283,8 +302,13 @@ impl App {
                 return;
             }
             Action::NextView => {
-                let i = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0);
-                self.show_view(View::ALL[(i + 1) % View::ALL.len()]);
+                let tabs = self.tabs();
+                let i = tabs.iter().position(|v| *v == self.view).unwrap_or(0);
+                self.show_view(tabs[(i + 1) % tabs.len()]);
+                return;
+            }
+            Action::Recollect => {
+                self.recollect_request();
                 return;
             }
             _ => {}
@@ -298,13 +322,39 @@ impl App {
             View::WhatIf => self.whatif_update(action),
             View::Walkthrough => false,
             View::Bulk => self.bulk_update(action),
+            View::Readiness => self.readiness_update(action),
+            View::Changes => self.changes_update(action),
         };
+    }
+
+    /// The tabs of the header, in order: the three always there, then those opened.
+    pub fn tabs(&self) -> Vec<View> {
+        let mut v = View::ALL.to_vec();
+        if self.readiness.opened {
+            v.push(View::Readiness);
+        }
+        if self.walk.shown.is_some() {
+            v.push(View::Walkthrough);
+        }
+        if self.bulk.checked.is_some() {
+            v.push(View::Bulk);
+        }
+        if self.changes.changes.is_some() {
+            v.push(View::Changes);
+        }
+        v
+    }
+
+    /// A readiness check came back.
+    pub fn checked(&mut self, c: Checked) {
+        self.readiness_checked(c);
     }
 
     fn show_view(&mut self, v: View) {
         let available = match v {
             View::Walkthrough => self.walk.shown.is_some(),
             View::Bulk => self.bulk.checked.is_some(),
+            View::Changes => self.changes.changes.is_some(),
             _ => true,
         };
         if !available {
@@ -313,6 +363,10 @@ impl App {
         self.view = v;
         if v == View::Errors {
             self.refresh_errors();
+        }
+        if v == View::Readiness {
+            self.readiness.opened = true;
+            self.refresh_readiness();
         }
     }
 
@@ -336,6 +390,15 @@ impl App {
         let page = self.bulk_layout().page();
         let n = self.bulk.checked.as_ref().map_or(0, |(_, r)| r.len());
         self.bulk.cursor.clamp(n, page);
+        let page = self.readiness_layout().page();
+        self.readiness.cursor.clamp(self.readiness.rows.len(), page);
+        let page = self.changes_layout().page();
+        let n = self
+            .changes
+            .changes
+            .as_ref()
+            .map_or(0, |c| c.diff.changed.len());
+        self.changes.cursor.clamp(n, page);
     }
 
     /// A file was written (or could not be): said in the hint bar; an existing file turns

@@ -30,6 +30,8 @@ pub fn draw(f: &mut Frame, s: &App) {
         View::WhatIf => views::whatif::draw(f, s, views::whatif::layout(l.body)),
         View::Walkthrough => views::walkthrough::draw(f, s, views::walkthrough::layout(l.body)),
         View::Bulk => views::bulk::draw(f, s, views::bulk::layout(l.body)),
+        View::Readiness => views::readiness::draw(f, s, views::readiness::layout(l.body)),
+        View::Changes => views::recollect::draw(f, s, s.changes_layout()),
     }
     draw_hints(f, s, l.hints);
     if s.help_open {
@@ -90,11 +92,9 @@ fn draw_header(f: &mut Frame, s: &App, area: Rect) {
         Some(ous) => format!("{} OU(s)", ous.len()),
     };
     let mut line1: Vec<Span> = Vec::new();
-    let walking = s.walk.shown.is_some().then_some(View::Walkthrough);
-    let bulk = s.bulk.checked.is_some().then_some(View::Bulk);
     // At 80 columns the tabs take short names so the tenant and snapshot still show.
     let short = area.width < 100;
-    for v in View::ALL.into_iter().chain(walking).chain(bulk) {
+    for v in s.tabs() {
         let label = match v {
             View::Explorer => format!(" x {} ", v.title()),
             View::Errors if short => " e Errors ".to_string(),
@@ -105,6 +105,9 @@ fn draw_header(f: &mut Frame, s: &App, area: Rect) {
                 format!(" W {id} ")
             }
             View::Bulk => " H bulk ".to_string(),
+            View::Readiness if short => " c Ready ".to_string(),
+            View::Readiness => format!(" c {} ", v.title()),
+            View::Changes => " R Δ ".to_string(),
         };
         line1.push(if v == s.view {
             Span::styled(label, t.selected())

@@ -16,6 +16,7 @@ pub enum JobKind {
     Errors,
     Walkthrough,
     Bulk,
+    Readiness,
 }
 
 pub struct Jobs<R> {

@@ -16,6 +16,8 @@ pub enum Context {
     WhatIf,
     Walkthrough,
     Bulk,
+    Readiness,
+    Changes,
     Search,
     Prompt,
     Confirm,
@@ -24,12 +26,14 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 12] = [
         Context::Explorer,
         Context::Errors,
         Context::WhatIf,
         Context::Walkthrough,
         Context::Bulk,
+        Context::Readiness,
+        Context::Changes,
         Context::Search,
         Context::Prompt,
         Context::Confirm,
@@ -45,6 +49,8 @@ impl Context {
             Context::WhatIf => "What-if",
             Context::Walkthrough => "Walkthrough",
             Context::Bulk => "Bulk hard match",
+            Context::Readiness => "Readiness",
+            Context::Changes => "Changes since the last collection",
             Context::Search => "While searching",
             Context::Prompt => "While typing a value",
             Context::Confirm => "When asked yes or no",
@@ -79,15 +85,30 @@ pub struct Binding {
     pub hint: Option<(&'static str, u8)>,
 }
 
-use Context::{Bulk, Confirm, Errors, Explorer, Help, Prompt, Report, Search, Walkthrough, WhatIf};
+use Context::{
+    Bulk, Changes, Confirm, Errors, Explorer, Help, Prompt, Readiness, Report, Search, Walkthrough,
+    WhatIf,
+};
 const EXPLORER: &[Context] = &[Explorer];
 const ERRORS: &[Context] = &[Errors];
 const WHATIF: &[Context] = &[WhatIf];
 const WALK: &[Context] = &[Walkthrough];
 const CONFIRM: &[Context] = &[Confirm];
 const BULK: &[Context] = &[Bulk];
-const VIEWS: &[Context] = &[Explorer, Errors, WhatIf, Walkthrough, Bulk];
-const LISTS: &[Context] = &[Explorer, Errors, WhatIf, Bulk];
+const READINESS: &[Context] = &[Readiness];
+const VIEWS: &[Context] = &[
+    Explorer,
+    Errors,
+    WhatIf,
+    Walkthrough,
+    Bulk,
+    Readiness,
+    Changes,
+];
+const LISTS: &[Context] = &[Explorer, Errors, WhatIf, Bulk, Readiness, Changes];
+const PAGED: &[Context] = &[
+    Explorer, Errors, WhatIf, Bulk, Readiness, Changes, Help, Report,
+];
 const SCROLLS: &[Context] = &[Help, Report];
 const SEARCH: &[Context] = &[Search];
 const PROMPT: &[Context] = &[Prompt];
@@ -177,6 +198,20 @@ pub const KEYMAP: &[Binding] = &[
         "what-if: flip features and settings",
         Some(("what-if", 7)),
     ),
+    bind(
+        VIEWS,
+        &[k('c')],
+        Action::ShowView(View::Readiness),
+        "readiness: the pre-sync checks (IdFix classes, cross-directory duplicates, hardening), each with its fix",
+        Some(("readiness", 7)),
+    ),
+    bind(
+        VIEWS,
+        &[k('R'), shift('R')],
+        Action::Recollect,
+        "collect the folder again from its sources (collected.json), then show what changed",
+        None,
+    ),
     bind(VIEWS, &[k(']')], Action::NextView, "next view", None),
     bind(
         LISTS,
@@ -193,28 +228,28 @@ pub const KEYMAP: &[Binding] = &[
         None,
     ),
     bind(
-        &[Explorer, Errors, WhatIf, Bulk, Help, Report],
+        PAGED,
         &[code(KeyCode::PageUp), ctrl('u')],
         Action::PageUp,
         "page up",
         None,
     ),
     bind(
-        &[Explorer, Errors, WhatIf, Bulk, Help, Report],
+        PAGED,
         &[code(KeyCode::PageDown), ctrl('d')],
         Action::PageDown,
         "page down",
         None,
     ),
     bind(
-        &[Explorer, Errors, WhatIf, Bulk, Help, Report],
+        PAGED,
         &[code(KeyCode::Home), k('g')],
         Action::Top,
         "first row",
         None,
     ),
     bind(
-        &[Explorer, Errors, WhatIf, Bulk, Help, Report],
+        PAGED,
         &[code(KeyCode::End), shift('G'), k('G')],
         Action::Bottom,
         "last row",
@@ -470,7 +505,7 @@ pub const KEYMAP: &[Binding] = &[
     ),
     bind(
         ERRORS,
-        &[k('c')],
+        &[k('C'), shift('C')],
         Action::CopyCommand,
         "copy the syncscope errors command",
         None,
@@ -491,7 +526,7 @@ pub const KEYMAP: &[Binding] = &[
     ),
     bind(
         WHATIF,
-        &[k('c')],
+        &[k('p')],
         Action::WhatIfPin,
         "pin these settings as A and compare what you flip next (B) against them",
         Some(("pin A", 5)),
@@ -502,6 +537,62 @@ pub const KEYMAP: &[Binding] = &[
         Action::WhatIfShowChanged,
         "show the changed objects in the explorer",
         Some(("show changed", 4)),
+    ),
+    bind(
+        READINESS,
+        &[code(KeyCode::Enter)],
+        Action::ReadinessShowObject,
+        "show the finding's object in the explorer",
+        Some(("show", 2)),
+    ),
+    bind(
+        READINESS,
+        &[k('v')],
+        Action::ReadinessSeverity,
+        "severity: all → errors → warnings",
+        Some(("severity", 4)),
+    ),
+    bind(
+        READINESS,
+        &[k('f')],
+        Action::ReadinessClass,
+        "class: all → each class with findings (character, format, duplicate, hardening, …)",
+        Some(("class", 5)),
+    ),
+    bind(
+        READINESS,
+        &[k('r')],
+        Action::ReadinessRule,
+        "rule: all → each rule with findings (C1, C2, …)",
+        None,
+    ),
+    bind(
+        READINESS,
+        &[k('s')],
+        Action::ReadinessSort,
+        "sort: rule → severity → object → attribute",
+        Some(("sort", 6)),
+    ),
+    bind(
+        READINESS,
+        &[k('o')],
+        Action::Ask(Purpose::FixScript),
+        "write the fix script for the selected finding (never overwrites without asking)",
+        Some(("fix script", 3)),
+    ),
+    bind(
+        READINESS,
+        &[k('O'), shift('O')],
+        Action::Ask(Purpose::BulkFixScript),
+        "write one fix script for every finding of the selected finding's rule (never overwrites without asking)",
+        None,
+    ),
+    bind(
+        &[Changes],
+        &[code(KeyCode::Enter)],
+        Action::ReadinessShowObject,
+        "show the changed object in the explorer",
+        Some(("show", 2)),
     ),
     bind(
         SEARCH,
@@ -758,6 +849,8 @@ mod tests {
             Context::WhatIf,
             Context::Walkthrough,
             Context::Bulk,
+            Context::Readiness,
+            Context::Changes,
         ] {
             let h = hints(ctx);
             assert_eq!(h[0], ("?".to_string(), "help"), "{ctx:?}");

@@ -22,7 +22,9 @@ use crate::model::Bundle;
 use app::App;
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::crossterm::execute;
-use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use ratatui::crossterm::terminal::{
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+};
 use ratatui::layout::Rect;
 use runner::Host;
 use std::io::Write;
@@ -81,6 +83,18 @@ impl Host for Crossterm {
     fn end_frame(&mut self) -> std::io::Result<()> {
         execute!(std::io::stdout(), EndSynchronizedUpdate)
     }
+
+    fn suspend(&mut self) -> std::io::Result<()> {
+        execute!(std::io::stdout(), DisableMouseCapture)?;
+        ratatui::crossterm::terminal::disable_raw_mode()?;
+        execute!(std::io::stdout(), LeaveAlternateScreen)
+    }
+
+    fn resume(&mut self, mouse: bool) -> std::io::Result<()> {
+        ratatui::crossterm::terminal::enable_raw_mode()?;
+        execute!(std::io::stdout(), EnterAlternateScreen)?;
+        self.mouse(mouse)
+    }
 }
 
 /// The escape sequence that asks the terminal to put text on the clipboard (OSC 52). The text
@@ -124,7 +138,7 @@ pub fn run(
     let mut host = Crossterm;
     let mut jobs = jobs::Jobs::new();
     let started = Instant::now();
-    let loader = runner::snapshot_loader(path, import, allow_partial);
+    let loader = runner::snapshot_loader(path, import.clone(), allow_partial);
     let loaded = match runner::load(&mut terminal, &mut host, &mut jobs, &source, theme, loader)? {
         None => return Ok(()),
         Some(Err(e)) => {
@@ -142,6 +156,8 @@ pub fn run(
         Rect::new(0, 0, size.width, size.height),
         started.elapsed(),
     );
+    app.import = import;
+    app.allow_partial = allow_partial;
     runner::run_app(&mut app, &mut terminal, &mut host, &mut jobs)?;
     Ok(())
 }

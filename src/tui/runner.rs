@@ -42,6 +42,9 @@ pub enum Done {
     WalkStarted(Result<Walkthrough, String>),
     WalkStepped(Walkthrough),
     BulkChecked(Result<(String, Vec<crate::hardmatch::RowReport>), String>),
+    Checked(super::views::readiness::Checked),
+    /// The folder loaded again after `R`.
+    Reloaded(Result<Loaded, InputError>),
 }
 
 /// The terminal side of the loop: events in, clipboard and mouse capture out, frames bracketed
@@ -55,6 +58,14 @@ pub trait Host {
         Ok(())
     }
     fn end_frame(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Gives the terminal back (cooked mode, main screen) for a program that talks on it.
+    fn suspend(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Takes it again (raw mode, alternate screen, mouse capture if `mouse`).
+    fn resume(&mut self, _mouse: bool) -> io::Result<()> {
         Ok(())
     }
 }
@@ -146,6 +157,21 @@ pub fn perform(
         Effect::Write(req) => write_file(app, req),
         Effect::Clipboard(text) => host.clipboard(&text)?,
         Effect::Mouse(on) => host.mouse(on)?,
+        Effect::Check => {
+            let session = app.session.clone();
+            jobs.spawn(JobKind::Readiness, move || {
+                Done::Checked(super::views::readiness::Checked::run(&session))
+            });
+        }
+        Effect::Reload => {
+            let path = std::path::PathBuf::from(&app.source_path);
+            let loader = snapshot_loader(path, app.import.clone(), app.allow_partial);
+            jobs.spawn(JobKind::Load, move || {
+                Done::Reloaded(loader(&AtomicU8::new(0)))
+            });
+        }
+        // Needs the terminal: done by `run_app`.
+        Effect::Recollect(_) => {}
     }
     Ok(())
 }
@@ -176,7 +202,39 @@ pub fn finish(app: &mut App, done: Done) {
         Done::WalkStarted(w) => app.walk_started(w),
         Done::WalkStepped(w) => app.walk_stepped(w),
         Done::BulkChecked(r) => app.bulk_checked(r),
+        Done::Checked(c) => app.checked(c),
+        Done::Reloaded(r) => app.reloaded(r),
     }
+}
+
+/// `R`: the collection gets the terminal (it prints the device-code prompt and its progress on
+/// stderr), then the explorer takes it back and hears how it went. Ctrl-C in the collection
+/// stops it (SIGINT in cooked mode) and leaves the folder as it was.
+pub fn recollect<B: Backend>(
+    app: &mut App,
+    folder: &std::path::Path,
+    terminal: &mut Terminal<B>,
+    host: &mut impl Host,
+) -> io::Result<()> {
+    use crate::collect::{self, output};
+    let before = collect::read_record(folder)
+        .map(|r| r.collected_date_time)
+        .unwrap_or_default();
+    // Catch Ctrl-C before the terminal sends it as a signal; forget an earlier one.
+    output::watch_signals();
+    output::clear_interrupted();
+    host.suspend()?;
+    eprintln!(
+        "syncscope: collecting {} again from the sources in its {} (Ctrl-C stops and keeps the folder as it was)…",
+        crate::sanitize::display_safe(&folder.display().to_string()),
+        collect::RECORD_FILE
+    );
+    let result = collect::recollect(folder, &collect::process_env);
+    output::clear_interrupted();
+    host.resume(app.mouse)?;
+    terminal.clear().map_err(io_err)?;
+    app.recollected(before, result);
+    Ok(())
 }
 
 /// Runs the explorer until the app quits.
@@ -191,7 +249,10 @@ pub fn run_app<B: Backend>(
             finish(app, done);
         }
         while let Some(effect) = app.effects.pop_front() {
-            perform(app, effect, jobs, host)?;
+            match effect {
+                Effect::Recollect(folder) => recollect(app, &folder, terminal, host)?,
+                effect => perform(app, effect, jobs, host)?,
+            }
         }
         if app.quit {
             return Ok(());

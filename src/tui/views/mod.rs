@@ -10,6 +10,8 @@ pub mod explorer;
 pub mod help;
 pub mod loading;
 pub mod prompt;
+pub mod readiness;
+pub mod recollect;
 pub mod report;
 pub mod walkthrough;
 pub mod whatif;
@@ -24,10 +26,15 @@ pub enum View {
     Walkthrough,
     /// The checks of a bulk hard match CSV.
     Bulk,
+    /// Pre-sync readiness findings (`syncscope check`).
+    Readiness,
+    /// What changed since the last collection (`R`).
+    Changes,
 }
 
 impl View {
-    /// The tabs always there; the walkthrough and bulk tabs appear once started.
+    /// The tabs always there; the walkthrough and bulk tabs appear once started, the readiness tab once
+    /// opened (`c`), the changes tab after `R`.
     pub const ALL: [View; 3] = [View::Explorer, View::Errors, View::WhatIf];
 
     pub fn title(self) -> &'static str {
@@ -37,6 +44,8 @@ impl View {
             View::WhatIf => "What-if",
             View::Walkthrough => "Walkthrough",
             View::Bulk => "Bulk hard match",
+            View::Readiness => "Readiness",
+            View::Changes => "Changes since the last collection",
         }
     }
 }

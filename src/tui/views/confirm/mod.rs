@@ -14,6 +14,11 @@ pub enum Confirm {
     Overwrite(WriteRequest),
     /// Leaving would lose this work (said in the question).
     Quit { unsaved: Vec<String> },
+    /// `R` would start from the new snapshot and lose this work.
+    Recollect {
+        folder: std::path::PathBuf,
+        unsaved: Vec<String>,
+    },
 }
 
 impl Confirm {
@@ -23,6 +28,10 @@ impl Confirm {
             Confirm::Quit { unsaved } => {
                 format!("Leave syncscope? Not saved: {}.", unsaved.join("; "))
             }
+            Confirm::Recollect { unsaved, .. } => format!(
+                "Collect again? The new snapshot starts from its own settings. Not saved: {}.",
+                unsaved.join("; ")
+            ),
         }
     }
 }
@@ -52,6 +61,12 @@ impl App {
                 ));
             }
             (Action::Yes, Confirm::Quit { .. }) => self.quit = true,
+            (Action::Yes, Confirm::Recollect { folder, .. }) => {
+                self.effects.push_back(Effect::Recollect(folder))
+            }
+            (Action::No, Confirm::Recollect { .. }) => {
+                self.status = Some("not collected again".into())
+            }
             (Action::No, Confirm::Quit { .. }) => {
                 self.status = Some("staying: o writes the script, S saves the scenario".into())
             }

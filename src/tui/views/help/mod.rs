@@ -64,6 +64,8 @@ fn contexts(view: View) -> (Context, &'static [Context]) {
         View::WhatIf => (Context::WhatIf, &[Context::Help]),
         View::Walkthrough => (Context::Walkthrough, &[Context::Prompt, Context::Confirm]),
         View::Bulk => (Context::Bulk, &[Context::Prompt, Context::Confirm]),
+        View::Readiness => (Context::Readiness, &[Context::Prompt, Context::Confirm]),
+        View::Changes => (Context::Changes, &[Context::Confirm, Context::Help]),
     }
 }
 

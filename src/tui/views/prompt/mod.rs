@@ -26,6 +26,10 @@ pub enum Purpose {
     WalkScript,
     /// Where to save the walkthrough as a scenario file.
     WalkScenario,
+    /// Where to write the fix script of the selected readiness finding.
+    FixScript,
+    /// Where to write the fix script of every finding of the selected finding's rule.
+    BulkFixScript,
 }
 
 impl Purpose {
@@ -38,6 +42,8 @@ impl Purpose {
             Purpose::BulkScript => "write the bulk script to",
             Purpose::WalkScript => "write the script to",
             Purpose::WalkScenario => "save the scenario to",
+            Purpose::FixScript => "write the fix script to",
+            Purpose::BulkFixScript => "write the fix script for the whole rule to",
         }
     }
 }
@@ -69,6 +75,12 @@ impl App {
                     return;
                 }
                 "syncscope-hardmatch.ps1".into()
+            }
+            Purpose::FixScript | Purpose::BulkFixScript => {
+                match self.readiness_script_name(purpose == Purpose::BulkFixScript) {
+                    Some(name) => name,
+                    None => return,
+                }
             }
             Purpose::WalkScript | Purpose::WalkScenario => {
                 let Some(name) = self.walk.file_stem() else {
@@ -124,6 +136,11 @@ impl App {
                     .walk
                     .file(purpose, path, &self.source, &self.source_path)
                 {
+                    self.effects.push_back(Effect::Write(req));
+                }
+            }
+            Purpose::FixScript | Purpose::BulkFixScript => {
+                if let Some(req) = self.readiness_script(path, purpose == Purpose::BulkFixScript) {
                     self.effects.push_back(Effect::Write(req));
                 }
             }

@@ -133,6 +133,10 @@ impl App {
         if self.view == View::Errors {
             self.refresh_errors();
         }
+        // The findings' outcomes are those of the plan on screen: checked again for it.
+        if self.view == View::Readiness {
+            self.refresh_readiness();
+        }
     }
 
     /// Recomputes the comparison after the plan or the pinned configuration changed.
