@@ -485,8 +485,9 @@ fn bulk_ldif(n: usize, start: usize) -> String {
 #[test]
 #[ignore = "benchmark: bulk-loads SYNCSCOPE_BENCH_OBJECTS (a series, default 5000,20000) objects into a Samba DC; run by name"]
 fn collect_benchmark_from_samba() {
-    // Samba's ldbadd costs grow with the directory (about 2 ms per insert per 1,000 objects
-    // already there, measured), so 100,000 objects take hours to load: the default is a series.
+    // ldbadd in ldb's batch mode (no per-entry sub-transaction: without it each add copies every
+    // index list it touches, O(objects) per add; BENCHMARKS.md), unsynced, 10,000 entries a
+    // transaction.
     let sizes: Vec<usize> = std::env::var("SYNCSCOPE_BENCH_OBJECTS")
         .unwrap_or_else(|_| "5000,20000".into())
         .split(',')
@@ -511,11 +512,16 @@ fn collect_benchmark_from_samba() {
     for &n in &sizes {
         let start = Instant::now();
         while loaded_n < n {
-            let k = 2000.min(n - loaded_n);
+            let k = 10_000.min(n - loaded_n);
             let file = root.join("bulk.ldif");
             std::fs::write(&file, bulk_ldif(k, loaded_n)).unwrap();
             run(
-                Command::new(&t.ldbadd).arg("-H").arg(&dc.sam).arg(&file),
+                Command::new(&t.ldbadd)
+                    .args(["--nosync", "-o", "batch_mode:1", "-o"])
+                    .arg("transaction_index_cache_size:200000")
+                    .arg("-H")
+                    .arg(&dc.sam)
+                    .arg(&file),
                 "ldbadd",
                 Duration::from_secs(3600),
             );
