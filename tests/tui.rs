@@ -1635,11 +1635,9 @@ fn recollect_explains_itself_on_a_snapshot_that_was_not_collected() {
 }
 
 /// Issue 13: `R` on a collected folder collects it again from the Graph replay server (the
-/// terminal handed over through `Host::suspend`/`resume`), loads it and shows what changed; a
-/// collection stopped by Ctrl-C (SIGINT) leaves the folder and the snapshot on screen as they
-/// were.
+/// terminal handed over through `Host::suspend`/`resume`), loads it and shows what changed.
 #[test]
-fn recollect_shows_what_changed_and_an_interrupted_one_keeps_the_old_snapshot() {
+fn recollect_shows_what_changed() {
     const SECRET_ENV: &str = "SYNCSCOPE_TUI_RECOLLECT_SECRET";
     // SAFETY: this binary reads the environment only through std (which locks it); no C code
     // reads it concurrently.
@@ -1705,45 +1703,8 @@ fn recollect_shows_what_changed_and_an_interrupted_one_keeps_the_old_snapshot() 
     assert_eq!(h.app.view, View::Explorer);
     assert_eq!(h.selected_name(), "Nadia Haddad");
 
-    // Ctrl-C during a collection: SIGINT while the (slow) server answers.
-    let slow = graph::start(graph::Behaviour {
-        exports: Some(tenant.clone()),
-        slow: Some(Duration::from_millis(150)),
-        ..Default::default()
-    });
-    let record = folder.join("collected.json");
-    let text = std::fs::read_to_string(&record)
-        .unwrap()
-        .replace(&server.base, &slow.base);
-    std::fs::write(&record, &text).unwrap();
-    let files_before = std::fs::read_dir(&folder).unwrap().count();
-    graph::remove_cloud_user(&tenant, "fang.wang@contoso.com");
-    let shown = h.app.session.plan.counts();
-    let raiser = std::thread::spawn(|| {
-        std::thread::sleep(Duration::from_millis(600));
-        signal_hook::low_level::raise(signal_hook::consts::SIGINT).unwrap();
-    });
-    h.drive(vec![key('R'), Step::Idle]);
-    raiser.join().unwrap();
-    let status = h.app.status.clone().unwrap();
-    assert!(status.contains("interrupted"), "{status}");
-    assert!(status.contains("the folder is as it was"), "{status}");
-    assert_eq!(
-        h.app.session.plan.counts(),
-        shown,
-        "still the snapshot it had"
-    );
-    assert_eq!(
-        std::fs::read_to_string(&record).unwrap(),
-        text,
-        "folder untouched"
-    );
-    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), files_before);
-    assert_eq!(
-        std::fs::read_dir(tmp.path()).unwrap().count(),
-        2,
-        "no temporary folder left next to it (tenant/ and snap/ only)"
-    );
+    // Ctrl-C during a collection is tested on the real binary in tests/e2e_tmux.rs: a SIGINT
+    // raised inside this test process would reach every handler the other tests installed.
 }
 
 fn line_has(screen: &str, parts: &[&str]) -> bool {
