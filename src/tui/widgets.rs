@@ -2,6 +2,7 @@
 //! important are dropped first on a narrow terminal, cut cells end in '…'), and text wrapped
 //! with its continuation lines indented under their label.
 
+use super::action::Action;
 use super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -49,6 +50,29 @@ impl Cursor {
             .selected
             .saturating_sub(page / 2)
             .min(len.saturating_sub(page.max(1)));
+    }
+
+    /// The moves every table view shares (a click on a row, arrows, pages, ends, the wheel) on
+    /// a list of `len` rows shown `page` at a time in the bordered table `table`; false when
+    /// `action` is not one of them.
+    pub fn navigate(&mut self, action: Action, table: Rect, len: usize, page: usize) -> bool {
+        let step = page.max(1) as isize;
+        match action {
+            Action::Click { column, row } => {
+                if let Some(at) = table_row_at(table, *self, len, column, row) {
+                    self.select(at, len, page);
+                }
+            }
+            Action::MoveUp => self.move_by(-1, len, page),
+            Action::MoveDown => self.move_by(1, len, page),
+            Action::PageUp => self.move_by(-step, len, page),
+            Action::PageDown => self.move_by(step, len, page),
+            Action::Top => self.move_by(isize::MIN / 2, len, page),
+            Action::Bottom => self.move_by(isize::MAX / 2, len, page),
+            Action::Scroll { down, .. } => self.move_by(if down { 3 } else { -3 }, len, page),
+            _ => return false,
+        }
+        true
     }
 
     /// Keeps the selection in a list that changed length or page size.

@@ -223,24 +223,12 @@ impl App {
     pub fn errors_update(&mut self, action: Action) -> bool {
         let page = self.errors_layout().page();
         let len = self.errors.hits.len();
-        let step = page.max(1) as isize;
         let area = self.errors_layout().table;
         let e = &mut self.errors;
+        if e.cursor.navigate(action, area, len, page) {
+            return true;
+        }
         match action {
-            Action::Click { column, row } => {
-                if let Some(at) =
-                    crate::tui::widgets::table_row_at(area, e.cursor, len, column, row)
-                {
-                    e.cursor.select(at, len, page);
-                }
-            }
-            Action::MoveUp => e.cursor.move_by(-1, len, page),
-            Action::MoveDown => e.cursor.move_by(1, len, page),
-            Action::PageUp => e.cursor.move_by(-step, len, page),
-            Action::PageDown => e.cursor.move_by(step, len, page),
-            Action::Top => e.cursor.move_by(isize::MIN / 2, len, page),
-            Action::Bottom => e.cursor.move_by(isize::MAX / 2, len, page),
-            Action::Scroll { down, .. } => e.cursor.move_by(if down { 3 } else { -3 }, len, page),
             Action::ErrorShowObject => self.error_show_object(),
             Action::ErrorPropertyName => {
                 e.cycle_property_name();

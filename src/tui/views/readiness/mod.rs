@@ -373,24 +373,12 @@ impl App {
     pub fn readiness_update(&mut self, action: Action) -> bool {
         let page = self.readiness_layout().page();
         let len = self.readiness.rows.len();
-        let step = page.max(1) as isize;
         let area = self.readiness_layout().table;
         let r = &mut self.readiness;
+        if r.cursor.navigate(action, area, len, page) {
+            return true;
+        }
         match action {
-            Action::Click { column, row } => {
-                if let Some(at) =
-                    crate::tui::widgets::table_row_at(area, r.cursor, len, column, row)
-                {
-                    r.cursor.select(at, len, page);
-                }
-            }
-            Action::MoveUp => r.cursor.move_by(-1, len, page),
-            Action::MoveDown => r.cursor.move_by(1, len, page),
-            Action::PageUp => r.cursor.move_by(-step, len, page),
-            Action::PageDown => r.cursor.move_by(step, len, page),
-            Action::Top => r.cursor.move_by(isize::MIN / 2, len, page),
-            Action::Bottom => r.cursor.move_by(isize::MAX / 2, len, page),
-            Action::Scroll { down, .. } => r.cursor.move_by(if down { 3 } else { -3 }, len, page),
             Action::ReadinessShowObject => self.readiness_show_object(),
             Action::ReadinessSeverity => {
                 r.severity = cycle(r.severity, &[Severity::Error, Severity::Warning]);
