@@ -35,6 +35,10 @@ fn command() -> Command {
 fn syncscope(args: &[&str], password: Option<&str>) -> Output {
     let mut c = command();
     c.args(args);
+    syncscope_run(c, password)
+}
+
+fn syncscope_run(mut c: Command, password: Option<&str>) -> Output {
     if let Some(p) = password {
         c.env(PASSWORD_ENV, p);
     }
@@ -48,6 +52,19 @@ fn collect_ldap(
     page: &str,
     extra: &[&str],
     pw: Option<&str>,
+) -> Output {
+    collect_ldap_timed(url, ca, out, page, extra, pw, None)
+}
+
+/// `collect_ldap`, run under GNU time writing to `rusage` when given.
+fn collect_ldap_timed(
+    url: &str,
+    ca: &Path,
+    out: &Path,
+    page: &str,
+    extra: &[&str],
+    pw: Option<&str>,
+    rusage: Option<&Path>,
 ) -> Output {
     let bind = format!("CN=Administrator,CN=Users,{BASE}");
     let ca = ca.display().to_string();
@@ -74,7 +91,21 @@ fn collect_ldap(
         &out,
     ];
     args.extend(extra);
-    syncscope(&args, pw)
+    match rusage {
+        // The benchmark's CPU time and peak memory of the collect process alone: GNU time writes
+        // "wall user system maxrss-KiB" to that file.
+        Some(file) => {
+            let bin = command().get_program().to_owned();
+            let mut c = Command::new("/usr/bin/time");
+            c.args(["-f", "%e %U %S %M", "-o"])
+                .arg(file)
+                .arg(bin)
+                .args(&args);
+            c.env_remove(PASSWORD_ENV);
+            syncscope_run(c, pw)
+        }
+        None => syncscope(&args, pw),
+    }
 }
 
 fn plan(folder: &Path) -> Value {
@@ -534,9 +565,36 @@ fn collect_benchmark_from_samba() {
         wait_for_ldaps(&t, &ca, &log);
         for page in &pages {
             let snap = root.join(format!("snap-{n}-{page}"));
+            let rusage = root.join("collect.rusage");
+            let timed = Path::new("/usr/bin/time").exists();
             let begin = Instant::now();
-            let r = collect_ldap("ldaps://127.0.0.1", &ca, &snap, page, &[], Some(PASSWORD));
+            let r = collect_ldap_timed(
+                "ldaps://127.0.0.1",
+                &ca,
+                &snap,
+                page,
+                &[],
+                Some(PASSWORD),
+                timed.then_some(rusage.as_path()),
+            );
             let took = begin.elapsed();
+            let cost = if timed {
+                let t = std::fs::read_to_string(&rusage).unwrap_or_default();
+                let f: Vec<f64> = t
+                    .split_whitespace()
+                    .filter_map(|v| v.parse().ok())
+                    .collect();
+                match f.as_slice() {
+                    [_, user, sys, kib] => format!(
+                        "CPU {:.2} s (user {user:.2} + system {sys:.2}), peak {:.0} MiB",
+                        user + sys,
+                        kib / 1024.0
+                    ),
+                    _ => format!("no rusage ({})", t.trim()),
+                }
+            } else {
+                "CPU and peak not measured (/usr/bin/time missing)".into()
+            };
             let stderr = String::from_utf8_lossy(&r.stderr).to_string();
             assert!(r.status.success(), "{stderr}");
             let size = std::fs::metadata(snap.join("ad-contoso.com.ldif"))
@@ -549,7 +607,7 @@ fn collect_benchmark_from_samba() {
             let objects = loaded.bundle.on_premises.len();
             assert!(objects >= n);
             eprintln!(
-                "bench: {objects} objects, page size {page}: collect over LDAPS {took:.2?} ({:.0} objects/s), LDIF {:.1} MiB, \
+                "bench: {objects} objects, page size {page}: collect over LDAPS {took:.2?} ({:.0} objects/s), {cost}, LDIF {:.1} MiB, \
                  loading the folder {load:.2?}; {}",
                 objects as f64 / took.as_secs_f64(),
                 size as f64 / (1 << 20) as f64,
