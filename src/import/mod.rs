@@ -29,7 +29,7 @@ use crate::settings::{Setting, Settings};
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use text::TextFile;
 use uuid::Uuid;
 
@@ -120,6 +120,22 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
+    /// Adds the report of the next file.
+    fn append(&mut self, other: LoadReport) {
+        let LoadReport {
+            files,
+            warnings,
+            skipped,
+            incomplete,
+            ignored,
+        } = other;
+        self.files.extend(files);
+        self.warnings.extend(warnings);
+        self.skipped.extend(skipped);
+        self.incomplete.extend(incomplete);
+        self.ignored.extend(ignored);
+    }
+
     /// One line for a status bar: files, objects, warnings, skipped.
     pub fn summary(&self) -> String {
         format!(
@@ -365,6 +381,31 @@ pub(crate) struct Harvest {
 }
 
 impl Harvest {
+    /// Adds the harvest of the next file.
+    fn append(&mut self, other: Harvest) {
+        // Destructured, so a new field cannot be forgotten here.
+        let Harvest {
+            on_prem,
+            cloud,
+            roles,
+            domains,
+            sync,
+            connect,
+            role_exports,
+            role_definitions,
+            pages,
+        } = other;
+        self.on_prem.extend(on_prem);
+        self.cloud.extend(cloud);
+        self.roles.extend(roles);
+        self.domains.extend(domains);
+        self.sync.extend(sync);
+        self.connect.extend(connect);
+        self.role_exports += role_exports;
+        self.role_definitions.extend(role_definitions);
+        self.pages.extend(pages);
+    }
+
     fn objects(&self) -> usize {
         self.on_prem.len() + self.cloud.len()
     }
@@ -470,6 +511,18 @@ pub(crate) fn detect(head: &[u8]) -> Format {
 }
 
 fn load_folder(folder: &Path, label: &str, opts: &ImportOptions) -> Result<Loaded, InputError> {
+    load_folder_with(folder, label, opts, READ_THREADS)
+}
+
+/// Files of a folder read at once: the machines this runs on have two cores.
+const READ_THREADS: usize = 2;
+
+fn load_folder_with(
+    folder: &Path,
+    label: &str,
+    opts: &ImportOptions,
+    threads: usize,
+) -> Result<Loaded, InputError> {
     let mut entries: Vec<_> = std::fs::read_dir(folder)
         .map_err(|e| InputError::new(label, "", format!("cannot list the folder: {e}")))?
         .filter_map(Result::ok)
@@ -477,45 +530,56 @@ fn load_folder(folder: &Path, label: &str, opts: &ImportOptions) -> Result<Loade
         .collect();
     entries.sort();
     let mut report = LoadReport::default();
-    let mut harvest = Harvest::default();
+    // What the folder holds, in name order: the files to read, and the entries not read with the
+    // warning each gets (nothing is skipped silently).
+    let mut slots: Vec<Result<(PathBuf, String), (String, &'static str)>> = Vec::new();
     for path in entries {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         let file_label = path.display().to_string();
-        if crate::atomic::is_partial_temp(&name) {
-            report.warn(
-                &file_label,
-                "",
+        let skip = if crate::atomic::is_partial_temp(&name) {
+            Some(
                 "a temporary file left by an interrupted syncscope write (killed while writing); not read — delete it",
-            );
-            continue;
+            )
+        } else if name.starts_with('.') {
+            // .DS_Store, a hidden editor file …
+            Some("a hidden file; not read")
+        } else if std::fs::metadata(&path)
+            .map(|m| m.file_type())
+            .is_ok_and(|k| !k.is_dir() && !k.is_file())
+        {
+            // Only regular files are opened: a FIFO would block the load, a device never end.
+            Some("not a regular file (a FIFO, socket or device); not read")
+        } else if path.is_dir() {
+            Some("a subfolder; only the files directly in the snapshot folder are read")
+        } else {
+            None
+        };
+        slots.push(match skip {
+            Some(why) => Err((file_label, why)),
+            None => Ok((path, file_label)),
+        });
+    }
+    let files: Vec<(&Path, &str)> = slots
+        .iter()
+        .filter_map(|s| s.as_ref().ok())
+        .map(|(p, l)| (p.as_path(), l.as_str()))
+        .collect();
+    let mut read = read_exports(&files, threads).into_iter();
+    // Put together in name order, so the bundle, the report and the first error are those of
+    // reading the files one after the other.
+    let mut harvest = Harvest::default();
+    for slot in &slots {
+        match slot {
+            Err((file_label, why)) => report.warn(file_label, "", *why),
+            Ok(_) => {
+                let (h, r) = read.next().expect("one result per file")?;
+                harvest.append(h);
+                report.append(r);
+            }
         }
-        if name.starts_with('.') {
-            // Nothing is skipped silently (.DS_Store, a hidden editor file …).
-            report.warn(&file_label, "", "a hidden file; not read");
-            continue;
-        }
-        // Only regular files are opened: a FIFO would block the load, a device never end.
-        let kind = std::fs::metadata(&path).map(|m| m.file_type());
-        if kind.as_ref().is_ok_and(|k| !k.is_dir() && !k.is_file()) {
-            report.warn(
-                &file_label,
-                "",
-                "not a regular file (a FIFO, socket or device); not read",
-            );
-            continue;
-        }
-        if path.is_dir() {
-            report.warn(
-                &file_label,
-                "",
-                "a subfolder; only the files directly in the snapshot folder are read",
-            );
-            continue;
-        }
-        read_export(&path, &file_label, &mut harvest, &mut report)?;
     }
     if harvest.objects() == 0 && harvest.domains.is_empty() {
         return Err(InputError::new(
@@ -544,6 +608,53 @@ fn load_folder(folder: &Path, label: &str, opts: &ImportOptions) -> Result<Loade
     }
     let bundle = assemble(harvest, opts, label, &mut report)?;
     Ok(Loaded { bundle, report })
+}
+
+/// Each file's harvest and report, in the order given, read on up to `threads` threads (the
+/// readers are independent: each only appends to its own harvest). The largest files are started
+/// first, so one big export does not start last.
+fn read_exports(
+    files: &[(&Path, &str)],
+    threads: usize,
+) -> Vec<Result<(Harvest, LoadReport), InputError>> {
+    let read_one = |(path, label): (&Path, &str)| {
+        let mut harvest = Harvest::default();
+        let mut report = LoadReport::default();
+        read_export(path, label, &mut harvest, &mut report).map(|()| (harvest, report))
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(threads)
+        .min(files.len());
+    if threads <= 1 {
+        return files.iter().map(|f| read_one(*f)).collect();
+    }
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    let size = |i: &usize| std::fs::metadata(files[*i].0).map_or(0, |m| m.len());
+    order.sort_by_key(|i| std::cmp::Reverse(size(i)));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<(Harvest, LoadReport), InputError>>>> =
+        files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&i) = order.get(k) else { break };
+                    let r = read_one(files[i]);
+                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every file is read")
+        })
+        .collect()
 }
 
 /// Reads the bytes of one export file as the folder loader reads a file of that name (format
@@ -933,5 +1044,72 @@ mod tests {
         assert!(matches!(detect(b""), Format::Unknown(_)));
         assert!(matches!(detect(b"PK\x03\x04\0\0"), Format::Unknown(_)));
         assert!(matches!(detect(b"hello world\n"), Format::Unknown(_)));
+    }
+}
+
+#[cfg(test)]
+mod parallel_tests {
+    use super::*;
+
+    fn both(folder: &Path) -> (Result<Loaded, InputError>, Result<Loaded, InputError>) {
+        let label = folder.display().to_string();
+        let opts = ImportOptions::default();
+        (
+            load_folder_with(folder, &label, &opts, 1),
+            load_folder_with(folder, &label, &opts, 2),
+        )
+    }
+
+    /// Reading a folder's files on two threads gives the bundle and the load report (files,
+    /// warnings, skipped, incomplete, ignored, in order) of reading them one after the other.
+    #[test]
+    fn two_threads_load_a_folder_as_one_does() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        // The other formats' on-prem files (with their warnings, skips and a cut file) next to
+        // the sample's Graph exports.
+        let mixed = tmp.path().join("mixed");
+        std::fs::create_dir(&mixed).unwrap();
+        for dir in [
+            "exports",
+            "exports-formats/real-world",
+            "exports-formats/csvde",
+        ] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+                let p = e.unwrap().path();
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                if dir != "exports" && name.ends_with(".ldf") && !name.contains("cut") {
+                    continue;
+                }
+                std::fs::copy(&p, mixed.join(format!("{}-{name}", dir.replace('/', "_")))).unwrap();
+            }
+        }
+        for folder in [root.join("exports"), mixed] {
+            let (one, two) = both(&folder);
+            let one = one.unwrap_or_else(|e| panic!("{}: {e}", folder.display()));
+            let two = two.unwrap_or_else(|e| panic!("{}: {e}", folder.display()));
+            assert!(one.bundle.on_premises.len() + one.bundle.cloud.len() > 0);
+            assert!(one.report.files.len() >= 12 && !one.report.warnings.is_empty());
+            assert_eq!(one.report, two.report, "{}", folder.display());
+            assert!(one.bundle == two.bundle, "{}", folder.display());
+        }
+    }
+
+    /// With two bad files, the error is the first file's by name, whichever thread read it first.
+    #[test]
+    fn the_first_bad_file_by_name_is_the_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // The second file is the larger, so the parallel reader starts it first.
+        std::fs::write(dir.path().join("a.json"), r#"{"value": [{"id": 1,]}"#).unwrap();
+        std::fs::write(
+            dir.path().join("b.json"),
+            format!(r#"{{"value": [{}{{"id": ]}}"#, " ".repeat(4096)),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("desktop.ini"), "[.ShellClassInfo]\r\n").unwrap();
+        let (one, two) = both(dir.path());
+        let (one, two) = (one.unwrap_err(), two.unwrap_err());
+        assert_eq!(one.to_string(), two.to_string());
+        assert!(one.to_string().contains("a.json"), "{one}");
     }
 }
