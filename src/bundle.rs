@@ -90,6 +90,16 @@ fn read_raw(text: &[u8]) -> Result<RawBundle, serde_json::Error> {
     Ok(raw)
 }
 
+/// The bundle reader over any serde deserializer, on one thread and without the checks of
+/// [`parse_bundle`]: for `benches/json_parsers.rs`, which drives it with other JSON parsers
+/// (issue 15: a faster parser only where it measurably wins).
+#[doc(hidden)]
+pub fn read_with<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Bundle, D::Error> {
+    RawBundleSeed(Lists::Both)
+        .deserialize(de)
+        .map(RawBundle::into_bundle)
+}
+
 /// Documents smaller than this are read on one thread.
 const PARALLEL_FROM: usize = 4 << 20;
 
