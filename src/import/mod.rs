@@ -514,6 +514,12 @@ fn load_folder(folder: &Path, label: &str, opts: &ImportOptions) -> Result<Loade
     load_folder_with(folder, label, opts, READ_THREADS)
 }
 
+/// An entry of a folder: a file to read (path, label), or one not read (label, why).
+type Slot = Result<(PathBuf, String), (String, &'static str)>;
+
+/// What reading one export file gives.
+type FileRead = Result<(Harvest, LoadReport), InputError>;
+
 /// Files of a folder read at once: the machines this runs on have two cores.
 const READ_THREADS: usize = 2;
 
@@ -532,7 +538,7 @@ fn load_folder_with(
     let mut report = LoadReport::default();
     // What the folder holds, in name order: the files to read, and the entries not read with the
     // warning each gets (nothing is skipped silently).
-    let mut slots: Vec<Result<(PathBuf, String), (String, &'static str)>> = Vec::new();
+    let mut slots: Vec<Slot> = Vec::new();
     for path in entries {
         let name = path
             .file_name()
@@ -613,10 +619,7 @@ fn load_folder_with(
 /// Each file's harvest and report, in the order given, read on up to `threads` threads (the
 /// readers are independent: each only appends to its own harvest). The largest files are started
 /// first, so one big export does not start last.
-fn read_exports(
-    files: &[(&Path, &str)],
-    threads: usize,
-) -> Vec<Result<(Harvest, LoadReport), InputError>> {
+fn read_exports(files: &[(&Path, &str)], threads: usize) -> Vec<FileRead> {
     let read_one = |(path, label): (&Path, &str)| {
         let mut harvest = Harvest::default();
         let mut report = LoadReport::default();
@@ -633,7 +636,7 @@ fn read_exports(
     let size = |i: &usize| std::fs::metadata(files[*i].0).map_or(0, |m| m.len());
     order.sort_by_key(|i| std::cmp::Reverse(size(i)));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<Result<(Harvest, LoadReport), InputError>>>> =
+    let results: Vec<std::sync::Mutex<Option<FileRead>>> =
         files.iter().map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..threads {
