@@ -95,8 +95,7 @@ fn main() {
     );
     println!("|---|---|---|---|");
     println!(
-        "| serde_json {} (syncscope's) | {} | {} | — |",
-        "1",
+        "| serde_json 1 (syncscope's) | {} | {} | — |",
         rate(serde_json_skip),
         rate(serde_json_read)
     );
