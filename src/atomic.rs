@@ -116,18 +116,10 @@ pub fn write_with(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
     install_signal_cleanup();
-    let mut builder = tempfile::Builder::new();
-    builder
+    let tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}{PARTIAL_MARKER}"))
-        .rand_bytes(6);
-    // The finished file gets the permissions any new file gets here (0666 less the umask, as a
-    // shell redirect or `cp` would give it), not the temporary file's private 0600.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let tmp = builder.tempfile_in(dir)?;
+        .rand_bytes(6)
+        .tempfile_in(dir)?;
     let tmp_path = tmp.path().to_path_buf();
     register(&tmp_path);
     let result = (|| {
@@ -182,19 +174,6 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["out.json"], "no temporary file left");
-    }
-
-    #[test]
-    #[cfg(unix)]
-    fn a_written_file_has_the_permissions_of_any_new_file() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let plain = dir.path().join("plain.txt");
-        std::fs::write(&plain, b"x").unwrap();
-        let written = dir.path().join("written.txt");
-        write_file(&written, b"x", Replace::Never, &[]).unwrap();
-        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&written), mode(&plain));
     }
 
     #[test]
