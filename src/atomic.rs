@@ -116,10 +116,17 @@ pub fn write_with(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
     install_signal_cleanup();
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}{PARTIAL_MARKER}"))
-        .rand_bytes(6)
-        .tempfile_in(dir)?;
+    let prefix = format!(".{name}{PARTIAL_MARKER}");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).rand_bytes(6);
+    // A temporary file is created 0600; the finished file gets what any new file gets (0666
+    // less the umask), so a report written for a change board is readable by the board.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let tmp = builder.tempfile_in(dir)?;
     let tmp_path = tmp.path().to_path_buf();
     register(&tmp_path);
     let result = (|| {
@@ -174,6 +181,23 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["out.json"], "no temporary file left");
+    }
+
+    /// A written file gets the mode of any new file (0666 less the umask), not the temporary
+    /// file's 0600: a report or script written for others is readable by them.
+    #[cfg(unix)]
+    #[test]
+    fn written_files_get_the_mode_of_a_plain_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.txt");
+        std::fs::write(&plain, b"x").unwrap();
+        let ours = dir.path().join("ours.txt");
+        write_file(&ours, b"x", Replace::Never, &[]).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&plain));
+        write_file(&ours, b"y", Replace::Allowed, &[]).unwrap();
+        assert_eq!(mode(&ours), mode(&plain), "also when replacing");
     }
 
     #[test]

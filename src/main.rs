@@ -531,9 +531,8 @@ fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
                 snapshot: &snapshot.display().to_string(),
             })
             .map_err(|e| std::io::Error::other(format!("rendering the report: {e}")))?;
-            write_new_file(&out, force, |p, f| {
-                syncscope::report_html::write_report(p, &html, f)
-            })?;
+            syncscope::report_html::write_report(&out, &html, replace(force), &[&snapshot])
+                .map_err(|e| write_error(&out, "the report", e))?;
             writeln!(
                 stdout,
                 "wrote {} ({}; {} readiness finding(s))",
@@ -670,27 +669,6 @@ impl ErrorsArgs {
     }
 }
 
-/// Writes a generated file (a script through the walkthrough scripts' writer, the report through
-/// its own): atomic, and never replacing an existing file without `--force`.
-fn write_new_file(
-    path: &Path,
-    force: bool,
-    write: impl FnOnce(&Path, bool) -> std::io::Result<()>,
-) -> Result<(), Failure> {
-    write(path, force).map_err(|e| {
-        let shown = path.display().to_string();
-        Failure::Input(if e.kind() == std::io::ErrorKind::AlreadyExists {
-            InputError::new(
-                shown,
-                "",
-                "exists; not overwritten (pass --force to replace it)",
-            )
-        } else {
-            InputError::new(shown, "", format!("cannot write it: {e}"))
-        })
-    })
-}
-
 /// `syncscope check`: readiness findings (interfaces §9) on the plan of the snapshot with its
 /// `--set` overrides.
 fn check(args: CheckArgs, import: &Import, stdout: &mut impl Write) -> Result<Whole, Failure> {
@@ -717,9 +695,9 @@ fn check(args: CheckArgs, import: &Import, stdout: &mut impl Write) -> Result<Wh
             &title,
             &args.snapshot.display().to_string(),
         );
-        write_new_file(path, args.force, |p, f| {
-            syncscope::remediation::write_script(p, &text, f)
-        })?;
+        syncscope::atomic::check_target(path, replace(args.force), &[&args.snapshot])
+            .and_then(|()| syncscope::remediation::write_script(path, &text, args.force))
+            .map_err(|e| write_error(path, "the fix script", e))?;
     }
     if args.json {
         let extra = [

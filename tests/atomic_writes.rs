@@ -101,3 +101,71 @@ fn a_temporary_file_left_by_sigkill_is_never_loaded() {
     );
     assert!(!l.report.files.iter().any(|(f, _, _)| f.contains("partial")));
 }
+
+/// Every file syncscope writes (the HTML report for a change board, a fix script, a generated
+/// tenant) gets the mode of any new file (0666 less the umask), not a temporary file's 0600; the
+/// report, like every writer, refuses to replace its own input even with `--force`.
+#[cfg(unix)]
+#[test]
+fn written_files_are_readable_like_any_new_file_and_inputs_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(&plain, b"x").unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/contoso.json");
+    let run = |args: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_syncscope"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let report = dir.path().join("report.html");
+    let script = dir.path().join("fixes.ps1");
+    let generated = dir.path().join("gen.json");
+    let s = std::ffi::OsStr::new;
+    for (args, out) in [
+        (
+            vec![s("report"), s(sample), s("--out"), report.as_os_str()],
+            &report,
+        ),
+        (
+            vec![
+                s("check"),
+                s(sample),
+                s("--fix-script"),
+                script.as_os_str(),
+            ],
+            &script,
+        ),
+        (
+            vec![
+                s("generate"),
+                s("--objects"),
+                s("10"),
+                s("--out"),
+                generated.as_os_str(),
+            ],
+            &generated,
+        ),
+    ] {
+        let o = run(&args);
+        assert!(out.exists(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(mode(out), mode(&plain), "{args:?}");
+    }
+    // The report's input is never its output, not even with --force.
+    let copy = dir.path().join("snap.json");
+    std::fs::copy(sample, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let o = run(&[
+        s("report"),
+        copy.as_os_str(),
+        s("--out"),
+        copy.as_os_str(),
+        s("--force"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("is the input of this command"), "{err}");
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+}

@@ -39,30 +39,17 @@ pub struct ReportInput<'a> {
     pub snapshot: &'a str,
 }
 
-/// Writes the report atomically (a reader never sees half a file) and never replaces an existing
-/// file unless `overwrite` (`--force`). The report is HTML, so it is written as plain UTF-8,
-/// not through the PowerShell script writer.
-pub fn write_report(path: &std::path::Path, html: &str, overwrite: bool) -> std::io::Result<()> {
-    use std::io::Write;
-    if path.exists() && !overwrite {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::AlreadyExists,
-            format!("{} exists; not overwritten", path.display()),
-        ));
-    }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(html.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    let result = if overwrite {
-        tmp.persist(path)
-    } else {
-        tmp.persist_noclobber(path)
-    };
-    result.map(|_| ()).map_err(|e| e.error)
+/// Writes the report through the one atomic writer ([`crate::atomic`]): a reader never sees
+/// half a file, an existing file is replaced only with `--force`, never when it is one of
+/// `inputs`, and the file gets the ordinary permissions of a new file. The report is HTML, so it
+/// is written as plain UTF-8, not through the PowerShell script writer.
+pub fn write_report(
+    path: &std::path::Path,
+    html: &str,
+    replace: crate::atomic::Replace,
+    inputs: &[&std::path::Path],
+) -> std::io::Result<()> {
+    crate::atomic::write_file(path, html.as_bytes(), replace, inputs)
 }
 
 /// `'sha256-…'` of a text, for the Content-Security-Policy.
