@@ -11,7 +11,7 @@ use crate::bundle::{load_bundle, parse_bundle};
 use crate::generate::write_generated;
 use crate::index::CloudIndex;
 use crate::model::Bundle;
-use crate::plan::{Plan, plan_with};
+use crate::plan::{Plan, plan_recorded, plan_with, replan};
 use crate::settings::Setting;
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
@@ -235,6 +235,37 @@ fn measure(
         out["filter"] = filter_times(&bundle);
         // The peak of load + plan, before the frame hook builds the explorer's own state.
         out["peak_bytes"] = json!(peak_bytes());
+        // The explorer's what-if: the plan with its record, then each flip re-planned from it
+        // (issue 15, item 3), checked against the full re-plan's outcome.
+        let clock = Clock::start();
+        let (recorded, record) = plan_recorded(&bundle, &index, &bundle.settings, &bundle.connect);
+        let mut t = clock.stop();
+        t["record_bytes"] = json!(record.heap_bytes());
+        out["plan_recorded"] = t;
+        for s in [Setting::BlockSoftMatch, Setting::SoftMatchOnUpn] {
+            let flipped = bundle.settings.with(s, !bundle.settings.get(s));
+            let clock = Clock::start();
+            let r = replan(
+                &bundle,
+                &index,
+                &bundle.connect,
+                (&recorded, &record, &bundle.settings),
+                &flipped,
+            )
+            .ok_or_else(|| format!("{file}: no incremental re-plan of {}", s.key()))?;
+            let mut t = clock.stop();
+            t["planned_again"] = json!(r.planned_again);
+            let full = plan_with(&bundle, &index, &flipped);
+            if r.plan != full {
+                return Err(format!(
+                    "{file}: the incremental re-plan of {} differs from the full plan",
+                    s.key()
+                ));
+            }
+            out["replan"][s.key()]["incremental"] = t;
+        }
+        drop((recorded, record));
+        out["peak_bytes_what_if"] = json!(peak_bytes());
         if let Some(hook) = frame_hook {
             let f = hook(&bundle, &plan);
             out["frames"] = json!({
@@ -499,6 +530,11 @@ fn timed(v: &Value) -> String {
     }
 }
 
+/// "16.17 s (15.9) / 1.20 s (1.19)": a flip re-planned in full and incrementally.
+fn full_and_incremental(r: &Value) -> String {
+    format!("{} / {}", timed(r), timed(&r["incremental"]))
+}
+
 fn mib(bytes: Option<u64>) -> String {
     bytes.map_or("n/a".into(), |b| {
         format!("{:.0} MiB", b as f64 / 1_048_576.0)
@@ -548,14 +584,24 @@ impl Row {
                 )?;
             }
         }
+        writeln!(
+            out,
+            "plan with its record (the explorer's): {}, record {}",
+            timed(&s["plan_recorded"]),
+            mib(s["plan_recorded"]["record_bytes"].as_u64())
+        )?;
         for (key, flip) in &[
             ("blockSoftMatchEnabled", "blockSoftMatchEnabled off -> on"),
             ("softMatchOnUpnEnabled", "softMatchOnUpnEnabled on -> off"),
         ] {
+            let r = &s["replan"][key];
             writeln!(
                 out,
-                "re-plan after {flip}: {} objects change result or target",
-                s["replan"][key]["changed"]
+                "re-plan after {flip}: {} objects change result or target; full {}, incremental {} ({} objects planned again, same plan)",
+                r["changed"],
+                timed(r),
+                timed(&r["incremental"]),
+                r["incremental"]["planned_again"]
             )?;
         }
         let f = &s["filter"];
@@ -584,7 +630,7 @@ fn write_tables(rows: &[Row], out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "## Results\n")?;
     writeln!(
         out,
-        "| on-prem + cloud | file | load (read + parse_bundle) | index | plan | load + plan | re-plan blockSoftMatch | re-plan softMatchOnUpn | filter 1st key / worst narrowing key | peak (parse_bundle) | peak (load_bundle) | load_bundle | `plan --json` | `plan --json --fields {SHORT_FIELDS}` | time to first frame | frame |"
+        "| on-prem + cloud | file | load (read + parse_bundle) | index | plan | load + plan | re-plan blockSoftMatch: full / incremental | re-plan softMatchOnUpn: full / incremental | filter 1st key / worst narrowing key | peak (parse_bundle) | peak (load_bundle) | load_bundle | `plan --json` | `plan --json --fields {SHORT_FIELDS}` | time to first frame | frame |"
     )?;
     writeln!(out, "|{}", "---|".repeat(16))?;
     for r in rows {
@@ -620,8 +666,8 @@ fn write_tables(rows: &[Row], out: &mut impl Write) -> io::Result<()> {
             timed(&s["index"]),
             timed(&s["plan"]),
             r.load_plan(),
-            timed(&s["replan"]["blockSoftMatchEnabled"]),
-            timed(&s["replan"]["softMatchOnUpnEnabled"]),
+            full_and_incremental(&s["replan"]["blockSoftMatchEnabled"]),
+            full_and_incremental(&s["replan"]["softMatchOnUpnEnabled"]),
             mib(Row::peak(s)),
             Row::peak(s).unwrap_or(0) as f64 / r.bytes as f64,
             mib(Row::peak(&r.stream)),

@@ -173,7 +173,7 @@ pub struct Quarantine {
 }
 
 /// The plan for one on-prem object.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     /// Index in `Bundle::on_premises`.
     pub on_prem: u32,

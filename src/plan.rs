@@ -7,8 +7,13 @@ use crate::outcome::*;
 use crate::roles::RoleTable;
 use crate::settings::{Setting, Settings};
 use crate::trace::{Note, Refusal, Step, UniqueAttribute};
+use record::{Key, Resolved};
+use std::cell::RefCell;
 
-#[derive(Clone, Debug)]
+mod record;
+pub use record::Record;
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     /// One outcome per on-prem object, in `Bundle::on_premises` order.
     pub outcomes: Vec<Outcome>,
@@ -70,49 +75,98 @@ pub fn plan_what_if(
     settings: &Settings,
     connect: &ConnectSettings,
 ) -> Plan {
-    let mut p = Planner {
-        b: bundle,
+    let mut p = Planner::new(bundle, index, settings, connect, None);
+    let outcomes: Vec<Outcome> = (0..bundle.on_premises.len() as u32)
+        .map(|i| p.plan_one(i))
+        .collect();
+    p.finish(outcomes).0
+}
+
+/// [`plan_what_if`], keeping what each object read and wrote (a [`Record`]) so that a what-if
+/// flip can [`replan`] only the objects it can change.
+pub fn plan_recorded(
+    bundle: &Bundle,
+    index: &CloudIndex,
+    settings: &Settings,
+    connect: &ConnectSettings,
+) -> (Plan, Record) {
+    let n = bundle.on_premises.len();
+    let mut p = Planner::new(
+        bundle,
+        index,
+        settings,
         connect,
-        ix: index,
-        s: settings,
-        roles: RoleTable::for_bundle(bundle),
-        claims: [FastMap::default(), FastMap::default()],
-        unique_claims: [FastMap::default(), FastMap::default()],
-        taken: vec![FREE; bundle.cloud.len()],
-        taken_over: vec![false; bundle.cloud.len()],
-        anchors: FastMap::default(),
-        deletions: Vec::new(),
-    };
-    let mut outcomes: Vec<Outcome> = (0..bundle.on_premises.len() as u32)
+        Some(Record::with_capacity(n)),
+    );
+    let outcomes: Vec<Outcome> = (0..n as u32).map(|i| p.plan_recording(i)).collect();
+    let (plan, record) = p.finish(outcomes);
+    (plan, record.expect("recording"))
+}
+
+/// A plan made again after a what-if change of settings.
+#[derive(Debug)]
+pub struct Replanned {
+    pub plan: Plan,
+    pub record: Record,
+    /// How many objects were planned again (the others' outcomes were copied).
+    pub planned_again: usize,
+}
+
+/// The plan under `to`, made from `base` (the plan under `from`, with its `record`, over the
+/// same bundle, index and Connect settings) by planning again only the objects the change can
+/// reach (see [`Record`]): object for object the plan [`plan_what_if`] gives. `None` when it
+/// cannot be done that way (the record is of another bundle, or the base's export was blocked,
+/// Q6): then plan in full.
+pub fn replan(
+    bundle: &Bundle,
+    index: &CloudIndex,
+    connect: &ConnectSettings,
+    (base, record, from): (&Plan, &Record, &Settings),
+    to: &Settings,
+) -> Option<Replanned> {
+    let n = bundle.on_premises.len();
+    if base.export_blocked || record.len() != n || base.outcomes.len() != n {
+        return None;
+    }
+    let flipped = record::flipped(from, to);
+    let mut p = Planner::new(bundle, index, to, connect, Some(Record::with_capacity(n)));
+    // Hashes of the state keys some object planned again wrote differently (Q2: only objects
+    // after it can read them).
+    let mut changed: std::collections::HashSet<u64, foldhash::fast::FixedState> =
+        Default::default();
+    let mut planned_again = 0usize;
+    let mut touched: Vec<u64> = Vec::new();
+    let outcomes: Vec<Outcome> = (0..n)
         .map(|i| {
-            let out = p.plan_object(i);
-            // A5: remember which object joins (or creates) the cloud object of this anchor.
-            if matches!(out.result, SyncResult::Linked | SyncResult::Provision)
-                || out.result.is_takeover()
-            {
-                let anchor = bundle.on_premises[i as usize].source_anchor(connect.source_anchor);
-                p.anchors.entry(anchor).or_insert((i, out.cloud));
+            let dirty = record.settings_read(i) & flipped != 0
+                || (!changed.is_empty() && record.reads(i).iter().any(|h| changed.contains(h)));
+            if !dirty {
+                p.replay(record, i);
+                return base.outcomes[i].clone();
+            }
+            planned_again += 1;
+            let out = p.plan_recording(i as u32);
+            let rec = p.rec.get_mut().as_ref().expect("recording");
+            let now = rec.len() - 1;
+            if !record.writes(i).eq(rec.writes(now)) {
+                touched.clear();
+                touched.extend(
+                    record
+                        .writes(i)
+                        .chain(rec.writes(now))
+                        .filter_map(|w| w.key().map(Key::hash)),
+                );
+                changed.extend(touched.iter().copied());
             }
             out
         })
         .collect();
-    let threshold = connect.deletion_threshold;
-    let export_blocked = p.deletions.len() > threshold as usize;
-    if export_blocked {
-        let pending = p.deletions.len();
-        for o in &mut outcomes {
-            o.flag(Flag::DeletionThresholdExceeded);
-            o.steps.push(Step {
-                rule: "Q6",
-                note: Note::DeletionThreshold { pending, threshold },
-            });
-        }
-    }
-    Plan {
-        outcomes,
-        deletions: p.deletions,
-        export_blocked,
-    }
+    let (plan, record) = p.finish(outcomes);
+    Some(Replanned {
+        plan,
+        record: record.expect("recording"),
+        planned_again,
+    })
 }
 
 /// How an object's values reach the cloud.
@@ -162,6 +216,8 @@ struct Planner<'a> {
     /// A5: sourceAnchors already joined or provisioned in this cycle, by whom and onto what.
     anchors: FastMap<crate::anchor::Anchor, (u32, Option<CloudIdx>)>,
     deletions: Vec<CloudIdx>,
+    /// When recording: the settings and state keys each object reads and what it writes.
+    rec: RefCell<Option<Record>>,
 }
 
 /// `Planner::taken` for a cloud object nobody has taken in this cycle.
@@ -170,6 +226,134 @@ const FREE: u32 = u32::MAX;
 type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 impl<'a> Planner<'a> {
+    fn new(
+        b: &'a Bundle,
+        ix: &'a CloudIndex,
+        s: &'a Settings,
+        connect: &'a ConnectSettings,
+        rec: Option<Record>,
+    ) -> Self {
+        Planner {
+            b,
+            connect,
+            ix,
+            s,
+            roles: RoleTable::for_bundle(b),
+            claims: [FastMap::default(), FastMap::default()],
+            unique_claims: [FastMap::default(), FastMap::default()],
+            taken: vec![FREE; b.cloud.len()],
+            taken_over: vec![false; b.cloud.len()],
+            anchors: FastMap::default(),
+            deletions: Vec::new(),
+            rec: RefCell::new(rec),
+        }
+    }
+
+    /// Plans one object, in input order (Q2), and records which anchor it joins (A5).
+    fn plan_one(&mut self, i: u32) -> Outcome {
+        let out = self.plan_object(i);
+        // A5: remember which object joins (or creates) the cloud object of this anchor.
+        if matches!(out.result, SyncResult::Linked | SyncResult::Provision)
+            || out.result.is_takeover()
+        {
+            let anchor = self.b.on_premises[i as usize].source_anchor(self.connect.source_anchor);
+            self.apply(Resolved::Anchor(anchor, i, out.cloud));
+        }
+        out
+    }
+
+    /// [`Self::plan_one`] as one entry of the record.
+    fn plan_recording(&mut self, i: u32) -> Outcome {
+        if let Some(r) = self.rec.get_mut() {
+            r.begin();
+        }
+        let out = self.plan_one(i);
+        if let Some(r) = self.rec.get_mut() {
+            r.end();
+        }
+        out
+    }
+
+    /// Q6: more pending deletions than the threshold block the export; the plan and the record.
+    fn finish(self, mut outcomes: Vec<Outcome>) -> (Plan, Option<Record>) {
+        let threshold = self.connect.deletion_threshold;
+        let export_blocked = self.deletions.len() > threshold as usize;
+        if export_blocked {
+            let pending = self.deletions.len();
+            for o in &mut outcomes {
+                o.flag(Flag::DeletionThresholdExceeded);
+                o.steps.push(Step {
+                    rule: "Q6",
+                    note: Note::DeletionThreshold { pending, threshold },
+                });
+            }
+        }
+        let plan = Plan {
+            outcomes,
+            deletions: self.deletions,
+            export_blocked,
+        };
+        (plan, self.rec.into_inner())
+    }
+
+    /// A setting the decision reads (recorded: a flip of it re-plans this object).
+    fn setting(&self, s: Setting) -> bool {
+        if let Some(r) = self.rec.borrow_mut().as_mut() {
+            r.note_setting(s);
+        }
+        self.s.get(s)
+    }
+
+    /// Notes a read of the cycle's state (recorded: a change of it re-plans this object).
+    fn read(&self, key: Key<'_>) {
+        if let Some(r) = self.rec.borrow_mut().as_mut() {
+            r.note_read(key);
+        }
+    }
+
+    /// Changes the cycle's state (Q2), and records the change.
+    fn apply(&mut self, w: Resolved<'_>) {
+        self.apply_state(&w);
+        if let Some(r) = self.rec.get_mut() {
+            r.note_write(w);
+        }
+    }
+
+    /// Claims a value for `me` (Q2), keeping the folded text the caller already made.
+    fn claim(&mut self, ns: PropertyName, key: Box<str>, me: Holder) {
+        if let Some(r) = self.rec.get_mut() {
+            r.note_write(Resolved::Claim(ns, me, &key));
+        }
+        self.claims[ns as usize].insert(key, me);
+    }
+
+    fn apply_state(&mut self, w: &Resolved<'_>) {
+        match *w {
+            Resolved::Claim(ns, h, t) => {
+                self.claims[ns as usize].insert(t.into(), h);
+            }
+            Resolved::Unique(a, h, t) => {
+                self.unique_claims[a as usize].insert(t.into(), h);
+            }
+            Resolved::Taken(c, by) => self.taken[c as usize] = by,
+            Resolved::TakenOver(c) => self.taken_over[c as usize] = true,
+            Resolved::Anchor(a, by, c) => {
+                self.anchors.entry(a).or_insert((by, c));
+            }
+            Resolved::Deletion(c) => self.deletions.push(c),
+        }
+    }
+
+    /// Object `i` of `record` reads nothing that changed: its writes happen again as recorded.
+    fn replay(&mut self, record: &Record, i: usize) {
+        for w in record.writes(i) {
+            self.apply_state(&w);
+        }
+        if let Some(r) = self.rec.get_mut() {
+            r.copy_from(record, i);
+        }
+    }
+
     fn cloud(&self, i: CloudIdx) -> &'a CloudObject {
         &self.b.cloud[i as usize]
     }
@@ -191,6 +375,7 @@ impl<'a> Planner<'a> {
     }
 
     fn taken_by(&self, c: CloudIdx) -> Option<u32> {
+        self.read(Key::Taken(c));
         Some(self.taken[c as usize]).filter(|by| *by != FREE)
     }
 
@@ -239,7 +424,7 @@ impl<'a> Planner<'a> {
                 (Some(c), None, _) => {
                     out.cloud = Some(c);
                     out.flag(Flag::SoftDeleteOnSync);
-                    self.deletions.push(c);
+                    self.apply(Resolved::Deletion(c));
                     if let Some(why) = filtered {
                         out.steps.push(Step {
                             rule,
@@ -267,7 +452,7 @@ impl<'a> Planner<'a> {
                 .as_deref()
                 .and_then(domain_of)
                 .is_some_and(|d| self.b.tenant.is_federated(d));
-            let password = self.s.get(Setting::PasswordSync);
+            let password = self.setting(Setting::PasswordSync);
             if cand.object_type == ObjectKind::User && (federated || password) {
                 out.flag(Flag::CloudManagedUnsupported);
                 out.steps.push(Step {
@@ -288,7 +473,9 @@ impl<'a> Planner<'a> {
         }
 
         // A5: an earlier object of this cycle already joins this anchor.
-        if let Some(&(first, cloud)) = self.anchors.get(&o.source_anchor(attribute)) {
+        let own_anchor = o.source_anchor(attribute);
+        self.read(Key::Anchor(&own_anchor));
+        if let Some(&(first, cloud)) = self.anchors.get(&own_anchor) {
             out.result = SyncResult::Error;
             out.error = Some(ErrorCode::DuplicateSourceAnchor);
             out.cloud = cloud;
@@ -356,7 +543,7 @@ impl<'a> Planner<'a> {
                 });
                 return out;
             }
-            let eligible_block = self.s.get(Setting::EligibleRolesBlockSoftMatch);
+            let eligible_block = self.setting(Setting::EligibleRolesBlockSoftMatch);
             let role_blocks = !cand.directory_roles.is_empty()
                 || (eligible_block && !cand.eligible_directory_roles.is_empty());
             if cand
@@ -367,7 +554,7 @@ impl<'a> Planner<'a> {
                 // M6 (r2): 2026 policy for an SMTP candidate: the provisioning attempt fails,
                 // nothing is created; the older reading (switch, and UPN candidates) quarantines.
                 // The 2026 page speaks of users; groups keep the documented Q4 sequence.
-                let older = self.s.get(Setting::SoftMatchConflictQuarantines)
+                let older = self.setting(Setting::SoftMatchConflictQuarantines)
                     || via == SyncResult::SoftMatchUpn
                     || o.object_class != ObjectKind::User;
                 if !older {
@@ -410,8 +597,8 @@ impl<'a> Planner<'a> {
                     note: Note::Refused(c, why),
                 }),
                 None => {
-                    self.taken[c as usize] = i;
-                    self.taken_over[c as usize] = true;
+                    self.apply(Resolved::Taken(c, i));
+                    self.apply(Resolved::TakenOver(c));
                     let step = Step {
                         rule: "M7",
                         note: Note::Takeover(c),
@@ -447,7 +634,7 @@ impl<'a> Planner<'a> {
             });
             return false;
         }
-        self.taken[c as usize] = out.on_prem;
+        self.apply(Resolved::Taken(c, out.on_prem));
         true
     }
 
@@ -522,6 +709,7 @@ impl<'a> Planner<'a> {
         me: Holder,
         mode: Mode,
     ) -> Option<Holder> {
+        self.read(Key::Unique(attribute, key));
         if let Some(&h) = self.unique_claims[attribute as usize].get(key) {
             return (h != me).then_some(h);
         }
@@ -597,7 +785,7 @@ impl<'a> Planner<'a> {
         };
         let kind_matches = match o.object_class {
             ObjectKind::User => true,
-            ObjectKind::Group => self.s.get(Setting::GroupHardMatch),
+            ObjectKind::Group => self.setting(Setting::GroupHardMatch),
             ObjectKind::Contact => false,
         };
         if !kind_matches {
@@ -626,17 +814,13 @@ impl<'a> Planner<'a> {
             rule: "M3",
             note: Note::HardMatchFound(c),
         });
-        if !cand.is_synced()
-            && self
-                .s
-                .get(Setting::BlockCloudObjectTakeoverThroughHardMatch)
-        {
+        if !cand.is_synced() && self.setting(Setting::BlockCloudObjectTakeoverThroughHardMatch) {
             return error(out, ErrorCode::InvalidHardMatch, Note::TakeoverBlocked(c));
         }
-        if self.s.get(Setting::HardMatchHardening) {
+        if self.setting(Setting::HardMatchHardening) {
             // M3 (r2): only privileged roles (assigned or eligible) block; `hardeningAllRoles`
             // treats every role as privileged. Applies to soft-deleted targets too.
-            let all = self.s.get(Setting::HardeningAllRoles);
+            let all = self.setting(Setting::HardeningAllRoles);
             if !self.roles.blocking_roles(cand, all).is_empty() {
                 return error(out, ErrorCode::InvalidHardMatch, Note::HardeningRole(c));
             }
@@ -650,11 +834,7 @@ impl<'a> Planner<'a> {
                 .on_premises_object_identifier
                 .as_deref()
                 .is_some_and(|id| !id.trim().eq_ignore_ascii_case(&o.object_guid.to_string()));
-            if remapped
-                && !self
-                    .s
-                    .get(Setting::AllowOnPremUpdateOfOnPremisesObjectIdentifier)
-            {
+            if remapped && !self.setting(Setting::AllowOnPremUpdateOfOnPremisesObjectIdentifier) {
                 return error(
                     out,
                     ErrorCode::AttributeUpdateNotAllowed,
@@ -665,7 +845,7 @@ impl<'a> Planner<'a> {
         if !self.claim_target(out, c) {
             return HardMatch::Decided;
         }
-        self.taken_over[c as usize] = true;
+        self.apply(Resolved::TakenOver(c));
         if cand.is_deleted() {
             out.steps.push(Step {
                 rule: "M3",
@@ -682,7 +862,7 @@ impl<'a> Planner<'a> {
         out: &mut Outcome,
         o: &OnPremObject,
     ) -> Option<(CloudIdx, SyncResult)> {
-        if self.s.get(Setting::BlockSoftMatch) {
+        if self.setting(Setting::BlockSoftMatch) {
             out.steps.push(Step {
                 rule: "M4",
                 note: Note::SoftMatchBlocked,
@@ -707,7 +887,7 @@ impl<'a> Planner<'a> {
             }),
             Some(addr) => {
                 let key = fold(addr);
-                let any_proxy = self.s.get(Setting::SmtpMatchAnyProxy);
+                let any_proxy = self.setting(Setting::SmtpMatchAnyProxy);
                 let found = if any_proxy {
                     self.ix.holders(PropertyName::ProxyAddresses, &key)
                 } else {
@@ -734,7 +914,7 @@ impl<'a> Planner<'a> {
         if o.object_class != ObjectKind::User {
             return None;
         }
-        if !self.s.get(Setting::SoftMatchOnUpn) {
+        if !self.setting(Setting::SoftMatchOnUpn) {
             out.steps.push(Step {
                 rule: "M5",
                 note: Note::UpnFeatureOff,
@@ -806,6 +986,7 @@ impl<'a> Planner<'a> {
 
     /// Who else holds a value (P4), looking at this cycle's claims first (Q2).
     fn conflict(&self, ns: PropertyName, key: &str, me: Holder, mode: Mode) -> Option<Conflict> {
+        self.read(Key::Claim(ns, key));
         if let Some(&h) = self.claims[ns as usize].get(key) {
             return (h != me).then_some(Conflict::Active(h));
         }
@@ -820,7 +1001,7 @@ impl<'a> Planner<'a> {
         }
         // Q5 applies to new objects.
         if matches!(mode, Mode::Provision(_))
-            && self.s.get(Setting::RecycleBinHoldsValues)
+            && self.setting(Setting::RecycleBinHoldsValues)
             && let Some(&c) = self.ix.deleted_holders(ns, key).first()
         {
             return Some(Conflict::RecycleBin(c));
@@ -830,6 +1011,7 @@ impl<'a> Planner<'a> {
 
     fn upn_taken(&self, upn: &str) -> bool {
         let key = fold(upn);
+        self.read(Key::Claim(PropertyName::UserPrincipalName, &key));
         self.claims[PropertyName::UserPrincipalName as usize].contains_key(&key)
             || !self
                 .ix
@@ -884,7 +1066,7 @@ impl<'a> Planner<'a> {
         };
         !self.b.tenant.is_federated(domain)
             && c.is_licensed()
-            && !self.s.get(Setting::SynchronizeUpnForManagedUsers)
+            && !self.setting(Setting::SynchronizeUpnForManagedUsers)
     }
 
     /// Decides which UPN and SMTP values reach the cloud, quarantining or failing on conflicts
@@ -1105,7 +1287,7 @@ impl<'a> Planner<'a> {
                 PropertyName::UserPrincipalName => Setting::QuarantineUponUpnConflict,
                 PropertyName::ProxyAddresses => Setting::QuarantineUponProxyAddressesConflict,
             };
-            if !self.s.get(resilient) {
+            if !self.setting(resilient) {
                 // M6: a refused candidate synced from another object is InvalidSoftMatch.
                 let code = match mode {
                     Mode::Provision(Some((c, Refusal::SyncedFromOther)))
@@ -1158,10 +1340,10 @@ impl<'a> Planner<'a> {
             });
         }
         for (ns, key) in claims {
-            self.claims[ns as usize].insert(key, me);
+            self.claim(ns, key, me);
         }
         for (attribute, key) in unique_claims {
-            self.unique_claims[attribute as usize].insert(key, me);
+            self.apply(Resolved::Unique(attribute, me, &key));
         }
     }
 
@@ -1175,7 +1357,7 @@ impl<'a> Planner<'a> {
         holder: Holder,
         mode: Mode,
     ) -> Option<Note> {
-        if !self.s.get(Setting::ServiceQuirks)
+        if !self.setting(Setting::ServiceQuirks)
             || ns != PropertyName::ProxyAddresses
             || !matches!(mode, Mode::Provision(_))
         {

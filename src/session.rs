@@ -9,7 +9,7 @@
 use crate::config::{Config, Item};
 use crate::index::{CloudIndex, fold};
 use crate::model::{Bundle, ObjectKind, PropertyName, strip_smtp_prefix};
-use crate::plan::{Plan, plan_what_if};
+use crate::plan::{Plan, Record, plan_recorded, plan_what_if, replan};
 use crate::query::{ErrorRow, error_rows};
 use crate::settings::Setting;
 use crate::walkthrough::{Kind, Walkthrough, suggest_from};
@@ -28,6 +28,28 @@ pub struct Session {
     pub plan: Arc<Plan>,
     /// The plan under the snapshot's own configuration: what what-ifs are compared with.
     pub baseline: Arc<Plan>,
+    /// With [`Session::open_for_what_if`]: what each object of `plan` read and wrote, and the
+    /// configuration it was made under, so that a flip re-plans only what it can change.
+    made: Option<Arc<Made>>,
+    /// The same for `baseline` (what a reset returns to).
+    baseline_made: Option<Arc<Made>>,
+}
+
+/// A plan's record and the configuration the plan was made under.
+#[derive(Debug)]
+struct Made {
+    config: Config,
+    record: Record,
+}
+
+/// A plan made for a configuration by [`Session::plan_for`], to [`Session::install`].
+#[derive(Debug)]
+pub struct Replan {
+    pub plan: Plan,
+    record: Option<Record>,
+    /// When re-planned incrementally: how many objects were planned again (the others' outcomes
+    /// were copied, being out of the change's reach); `None` for a full plan.
+    pub planned_again: Option<usize>,
 }
 
 /// Where an error line's object is in the snapshot.
@@ -51,24 +73,43 @@ pub struct ErrorLine {
 impl Session {
     /// Opens a snapshot: `overrides` (`--set FEATURE=BOOL`) become part of the snapshot as this
     /// run sees it. Indexes and plans once.
-    pub fn open(mut bundle: Bundle, overrides: &[(Setting, bool)]) -> Session {
+    pub fn open(bundle: Bundle, overrides: &[(Setting, bool)]) -> Session {
+        Self::open_with(bundle, overrides, false)
+    }
+
+    /// [`Session::open`] for exploring what-ifs (the explorer): the plan keeps its [`Record`]
+    /// (about 100 bytes per object), so that a flip of a setting re-plans only the objects it
+    /// can change instead of the whole tenant.
+    pub fn open_for_what_if(bundle: Bundle, overrides: &[(Setting, bool)]) -> Session {
+        Self::open_with(bundle, overrides, true)
+    }
+
+    fn open_with(mut bundle: Bundle, overrides: &[(Setting, bool)], record: bool) -> Session {
         for (s, v) in overrides {
             bundle.settings.set(*s, *v);
         }
         let index = CloudIndex::build(&bundle);
         let config = Config::of(&bundle);
-        let plan = Arc::new(plan_what_if(
-            &bundle,
-            &index,
-            &config.settings,
-            &config.connect,
-        ));
+        let (plan, made) = if record {
+            let (plan, record) = plan_recorded(&bundle, &index, &config.settings, &config.connect);
+            let made = Made {
+                config: config.clone(),
+                record,
+            };
+            (plan, Some(Arc::new(made)))
+        } else {
+            let plan = plan_what_if(&bundle, &index, &config.settings, &config.connect);
+            (plan, None)
+        };
+        let plan = Arc::new(plan);
         Session {
             snapshot: Arc::new(bundle),
             index: Arc::new(index),
             config,
             baseline: Arc::clone(&plan),
             plan,
+            baseline_made: made.clone(),
+            made,
         }
     }
 
@@ -94,28 +135,63 @@ impl Session {
         self.config.value(item, &self.snapshot.connect)
     }
 
-    /// The plan of a configuration over this snapshot and index (pure; any thread).
-    pub fn plan_for(&self, config: &Config) -> Plan {
-        plan_what_if(
-            &self.snapshot,
-            &self.index,
-            &config.settings,
-            &config.connect,
-        )
+    /// The plan of a configuration over this snapshot and index (pure; any thread). In a
+    /// what-if session, when only settings differ from the shown plan's, only the objects the
+    /// change can reach are planned again (the result is the full plan's, object for object);
+    /// a change of the Connect settings (source anchor, scope, threshold) plans in full.
+    pub fn plan_for(&self, config: &Config) -> Replan {
+        let (b, ix) = (&*self.snapshot, &*self.index);
+        let Some(made) = &self.made else {
+            let plan = plan_what_if(b, ix, &config.settings, &config.connect);
+            return Replan {
+                plan,
+                record: None,
+                planned_again: None,
+            };
+        };
+        if made.config.connect == config.connect
+            && let Some(r) = replan(
+                b,
+                ix,
+                &config.connect,
+                (&self.plan, &made.record, &made.config.settings),
+                &config.settings,
+            )
+        {
+            return Replan {
+                plan: r.plan,
+                record: Some(r.record),
+                planned_again: Some(r.planned_again),
+            };
+        }
+        let (plan, record) = plan_recorded(b, ix, &config.settings, &config.connect);
+        Replan {
+            plan,
+            record: Some(record),
+            planned_again: None,
+        }
     }
 
     /// Plans the configuration in force now, on this thread.
     pub fn replan(&mut self) {
-        self.plan = Arc::new(self.plan_for(&self.config));
+        let config = self.config.clone();
+        let r = self.plan_for(&config);
+        self.install(&config, r);
     }
 
     /// Takes a plan made by `plan_for(config)`; refused (false) when the configuration in force
     /// has changed since, so a stale plan is never shown.
-    pub fn install(&mut self, config: &Config, plan: Plan) -> bool {
+    pub fn install(&mut self, config: &Config, replan: Replan) -> bool {
         if *config != self.config {
             return false;
         }
-        self.plan = Arc::new(plan);
+        self.plan = Arc::new(replan.plan);
+        self.made = replan.record.map(|record| {
+            Arc::new(Made {
+                config: config.clone(),
+                record,
+            })
+        });
         true
     }
 
@@ -123,6 +199,7 @@ impl Session {
     pub fn reset(&mut self) {
         self.config = self.snapshot_config();
         self.plan = Arc::clone(&self.baseline);
+        self.made = self.baseline_made.clone();
     }
 
     /// How many switches differ from the snapshot's own.
@@ -267,6 +344,39 @@ mod tests {
         s.reset();
         assert_eq!(s.changed_settings(), 0);
         assert!(Arc::ptr_eq(&s.plan, &s.baseline));
+    }
+
+    /// In a what-if session a settings flip re-plans only part of the tenant, and the plan is
+    /// the full plan's; a Connect switch plans in full and records again.
+    #[test]
+    fn a_what_if_session_replans_only_what_a_flip_reaches() {
+        let mut s = Session::open_for_what_if(sample(), &[]);
+        let full =
+            |s: &Session, c: &Config| plan_what_if(&s.snapshot, &s.index, &c.settings, &c.connect);
+        s.flip(Item::Setting(Setting::BlockSoftMatch));
+        let config = s.config.clone();
+        let r = s.plan_for(&config);
+        let again = r.planned_again.expect("incremental");
+        assert!(again > 0 && again < s.plan.outcomes.len(), "{again}");
+        assert_eq!(r.plan, full(&s, &config));
+        assert!(s.install(&config, r));
+        s.flip(Item::SourceAnchor);
+        let config = s.config.clone();
+        let r = s.plan_for(&config);
+        assert_eq!(r.planned_again, None, "a Connect switch plans in full");
+        assert_eq!(r.plan, full(&s, &config));
+        assert!(s.install(&config, r));
+        s.flip(Item::Setting(Setting::SoftMatchOnUpn));
+        let config = s.config.clone();
+        let r = s.plan_for(&config);
+        assert!(
+            r.planned_again.is_some(),
+            "recorded again after the full plan"
+        );
+        assert_eq!(r.plan, full(&s, &config));
+        // A session for the command line keeps no record and always plans in full.
+        let cli = Session::open(sample(), &[]);
+        assert_eq!(cli.plan_for(&config).planned_again, None);
     }
 
     #[test]

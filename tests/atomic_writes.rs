@@ -130,12 +130,7 @@ fn written_files_are_readable_like_any_new_file_and_inputs_are_kept() {
             &report,
         ),
         (
-            vec![
-                s("check"),
-                s(sample),
-                s("--fix-script"),
-                script.as_os_str(),
-            ],
+            vec![s("check"), s(sample), s("--fix-script"), script.as_os_str()],
             &script,
         ),
         (
@@ -150,7 +145,11 @@ fn written_files_are_readable_like_any_new_file_and_inputs_are_kept() {
         ),
     ] {
         let o = run(&args);
-        assert!(out.exists(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            out.exists(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         assert_eq!(mode(out), mode(&plain), "{args:?}");
     }
     // The report's input is never its output, not even with --force.

@@ -147,7 +147,7 @@ impl Harness {
     fn new(b: Bundle, w: u16, h: u16, color: bool) -> Self {
         let app = App::new(
             "sample-data/contoso.json".into(),
-            Session::open(b, &[]),
+            Session::open_for_what_if(b, &[]),
             Theme { color },
             Rect::new(0, 0, w, h),
         );

@@ -174,7 +174,7 @@ pub fn frame_times(b: &Bundle, _plan: &crate::plan::Plan) -> crate::bench::Frame
     let started = Instant::now();
     let mut app = App::new(
         "bench".into(),
-        crate::session::Session::open(bundle, &[]),
+        crate::session::Session::open_for_what_if(bundle, &[]),
         theme::Theme { color: true },
         Rect::new(0, 0, 120, 40),
     );

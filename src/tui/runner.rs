@@ -34,7 +34,7 @@ pub enum Done {
     Loaded(Result<Loaded, InputError>),
     Replanned {
         config: Config,
-        plan: Plan,
+        plan: crate::session::Replan,
         took: Duration,
     },
     /// The error lines, and the plan they were built for.
@@ -357,7 +357,11 @@ pub fn snapshot_loader(
         let absolute = std::fs::canonicalize(&path)
             .map(|p| p.display().to_string())
             .unwrap_or_else(|_| path.display().to_string());
-        Ok((Session::open(loaded.bundle, &[]), loaded.report, absolute))
+        Ok((
+            Session::open_for_what_if(loaded.bundle, &[]),
+            loaded.report,
+            absolute,
+        ))
     }
 }
 

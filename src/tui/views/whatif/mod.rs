@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::diff::Diff;
 use crate::plan::Plan;
 use crate::sanitize::display_safe;
-use crate::session::Session;
+use crate::session::{Replan, Session};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
 use crate::tui::theme::result_badge;
@@ -31,7 +31,9 @@ pub struct WhatIfView {
     /// A re-plan is running in the background.
     pub replanning: bool,
     /// How long the last re-plan took (on its worker thread).
-    pub replan_time: Option<Duration>,
+    /// How long the last re-plan took, and how many objects it planned again when it was
+    /// incremental (the others were out of the flip's reach).
+    pub replan_time: Option<(Duration, Option<usize>)>,
     /// Per-result counts of A (the comparison plan) and B (the plan shown), and how many
     /// outcomes differ: made once per plan, not once per frame (a million outcomes each).
     pub counts_a: Counts,
@@ -107,16 +109,17 @@ impl App {
     }
 
     /// A re-plan arrived; installed only if it is for the configuration in force.
-    pub fn replanned(&mut self, config: &Config, plan: Plan, took: Duration) {
+    pub fn replanned(&mut self, config: &Config, plan: Replan, took: Duration) {
+        let planned_again = plan.planned_again;
         if !self.session.install(config, plan) {
             return;
         }
         self.whatif.replanning = false;
-        self.whatif.replan_time = Some(took);
+        self.whatif.replan_time = Some((took, planned_again));
         self.plan_changed();
         self.status = Some(format!(
-            "re-planned {} objects in {:.0} ms: {} object(s) change",
-            self.session.plan.outcomes.len(),
+            "{} in {:.0} ms: {} object(s) change",
+            replanned_objects(self.session.plan.outcomes.len(), planned_again),
             took.as_secs_f64() * 1000.0,
             self.whatif.changed
         ));
@@ -298,10 +301,10 @@ pub fn draw(f: &mut Frame, s: &App, l: WhatIfLayout) {
     } else {
         s.whatif
             .replan_time
-            .map(|d| {
+            .map(|(d, again)| {
                 format!(
-                    "  ·  re-planned {} objects in {:.1} ms",
-                    s.session.plan.outcomes.len(),
+                    "  ·  {} in {:.1} ms",
+                    replanned_objects(s.session.plan.outcomes.len(), again),
                     d.as_secs_f64() * 1000.0
                 )
             })
@@ -357,4 +360,12 @@ pub fn draw(f: &mut Frame, s: &App, l: WhatIfLayout) {
             .block(Block::bordered().border_style(t.border(false))),
         l.diff,
     );
+}
+
+/// "re-planned 72 objects", or for an incremental re-plan "re-planned 9 of 72 objects".
+fn replanned_objects(total: usize, planned_again: Option<usize>) -> String {
+    match planned_again {
+        Some(n) => format!("re-planned {n} of {total} objects"),
+        None => format!("re-planned {total} objects"),
+    }
 }
