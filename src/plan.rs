@@ -135,7 +135,6 @@ pub fn replan(
     let mut changed: std::collections::HashSet<u64, foldhash::fast::FixedState> =
         Default::default();
     let mut planned_again = 0usize;
-    let mut touched: Vec<u64> = Vec::new();
     let outcomes: Vec<Outcome> = (0..n)
         .map(|i| {
             let dirty = record.settings_read(i) & flipped != 0
@@ -149,14 +148,12 @@ pub fn replan(
             let rec = p.rec.get_mut().as_ref().expect("recording");
             let now = rec.len() - 1;
             if !record.writes(i).eq(rec.writes(now)) {
-                touched.clear();
-                touched.extend(
+                changed.extend(
                     record
                         .writes(i)
                         .chain(rec.writes(now))
                         .filter_map(|w| w.key().map(Key::hash)),
                 );
-                changed.extend(touched.iter().copied());
             }
             out
         })

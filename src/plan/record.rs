@@ -229,8 +229,7 @@ impl Record {
 
 /// The bits of the settings that differ between two setting sets.
 pub(super) fn flipped(a: &crate::settings::Settings, b: &crate::settings::Settings) -> u32 {
-    crate::settings::SETTINGS
-        .iter()
-        .filter(|i| a.get(i.setting) != b.get(i.setting))
-        .fold(0, |m, i| m | 1 << i.setting as u32)
+    a.differences(b)
+        .into_iter()
+        .fold(0, |m, s| m | 1 << s as u32)
 }
