@@ -11,7 +11,9 @@ use record::{Key, Resolved};
 use std::cell::RefCell;
 
 mod record;
+mod text_map;
 pub use record::Record;
+use text_map::TextMap;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
@@ -200,10 +202,10 @@ struct Planner<'a> {
     s: &'a Settings,
     /// Values claimed earlier in this cycle (Q2), over the index's holders; one map per
     /// namespace, looked up by the folded text.
-    claims: [FastMap<Box<str>, Holder>; 2],
+    claims: [TextMap<Holder>; 2],
     /// P4 (c), (d): objectSids and non-SMTP proxies claimed earlier in this cycle, by
     /// [`UniqueAttribute`].
-    unique_claims: [FastMap<Box<str>, Holder>; 2],
+    unique_claims: [TextMap<Holder>; 2],
     /// M3: which roles are privileged.
     roles: RoleTable,
     /// Per cloud object: the on-prem object that links or takes it over in this cycle, or FREE.
@@ -236,8 +238,8 @@ impl<'a> Planner<'a> {
             ix,
             s,
             roles: RoleTable::for_bundle(b),
-            claims: [FastMap::default(), FastMap::default()],
-            unique_claims: [FastMap::default(), FastMap::default()],
+            claims: Default::default(),
+            unique_claims: Default::default(),
             taken: vec![FREE; b.cloud.len()],
             taken_over: vec![false; b.cloud.len()],
             anchors: FastMap::default(),
@@ -316,21 +318,13 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Claims a value for `me` (Q2), keeping the folded text the caller already made.
-    fn claim(&mut self, ns: PropertyName, key: Box<str>, me: Holder) {
-        if let Some(r) = self.rec.get_mut() {
-            r.note_write(Resolved::Claim(ns, me, &key));
-        }
-        self.claims[ns as usize].insert(key, me);
-    }
-
     fn apply_state(&mut self, w: &Resolved<'_>) {
         match *w {
             Resolved::Claim(ns, h, t) => {
-                self.claims[ns as usize].insert(t.into(), h);
+                self.claims[ns as usize].insert(t, h);
             }
             Resolved::Unique(a, h, t) => {
-                self.unique_claims[a as usize].insert(t.into(), h);
+                self.unique_claims[a as usize].insert(t, h);
             }
             Resolved::Taken(c, by) => self.taken[c as usize] = by,
             Resolved::TakenOver(c) => self.taken_over[c as usize] = true,
@@ -707,7 +701,7 @@ impl<'a> Planner<'a> {
         mode: Mode,
     ) -> Option<Holder> {
         self.read(Key::Unique(attribute, key));
-        if let Some(&h) = self.unique_claims[attribute as usize].get(key) {
+        if let Some(h) = self.unique_claims[attribute as usize].get(key) {
             return (h != me).then_some(h);
         }
         let target = mode.target();
@@ -984,7 +978,7 @@ impl<'a> Planner<'a> {
     /// Who else holds a value (P4), looking at this cycle's claims first (Q2).
     fn conflict(&self, ns: PropertyName, key: &str, me: Holder, mode: Mode) -> Option<Conflict> {
         self.read(Key::Claim(ns, key));
-        if let Some(&h) = self.claims[ns as usize].get(key) {
+        if let Some(h) = self.claims[ns as usize].get(key) {
             return (h != me).then_some(Conflict::Active(h));
         }
         let target = mode.target();
@@ -1337,7 +1331,7 @@ impl<'a> Planner<'a> {
             });
         }
         for (ns, key) in claims {
-            self.claim(ns, key, me);
+            self.apply(Resolved::Claim(ns, me, &key));
         }
         for (attribute, key) in unique_claims {
             self.apply(Resolved::Unique(attribute, me, &key));
