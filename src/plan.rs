@@ -9,6 +9,7 @@ use crate::settings::{Setting, Settings};
 use crate::trace::{Note, Refusal, Step, UniqueAttribute};
 use record::{Key, Resolved};
 use std::cell::RefCell;
+use std::sync::Arc;
 
 mod record;
 mod text_map;
@@ -17,8 +18,9 @@ use text_map::TextMap;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
-    /// One outcome per on-prem object, in `Bundle::on_premises` order.
-    pub outcomes: Vec<Outcome>,
+    /// One outcome per on-prem object, in `Bundle::on_premises` order. Shared: a what-if
+    /// re-plan keeps the outcomes it did not plan again (`replan`) without copying them.
+    pub outcomes: Vec<Arc<Outcome>>,
     /// Cloud objects this cycle soft-deletes (linked objects that left the scope, Q6).
     pub deletions: Vec<CloudIdx>,
     /// Q6: more pending deletions than `deletionThreshold`: the export stops, nothing is written.
@@ -78,8 +80,8 @@ pub fn plan_what_if(
     connect: &ConnectSettings,
 ) -> Plan {
     let mut p = Planner::new(bundle, index, settings, connect, None);
-    let outcomes: Vec<Outcome> = (0..bundle.on_premises.len() as u32)
-        .map(|i| p.plan_one(i))
+    let outcomes: Vec<Arc<Outcome>> = (0..bundle.on_premises.len() as u32)
+        .map(|i| Arc::new(p.plan_one(i)))
         .collect();
     p.finish(outcomes).0
 }
@@ -100,7 +102,9 @@ pub fn plan_recorded(
         connect,
         Some(Record::with_capacity(n)),
     );
-    let outcomes: Vec<Outcome> = (0..n as u32).map(|i| p.plan_recording(i)).collect();
+    let outcomes: Vec<Arc<Outcome>> = (0..n as u32)
+        .map(|i| Arc::new(p.plan_recording(i)))
+        .collect();
     let (plan, record) = p.finish(outcomes);
     (plan, record.expect("recording"))
 }
@@ -137,13 +141,13 @@ pub fn replan(
     let mut changed: std::collections::HashSet<u64, foldhash::fast::FixedState> =
         Default::default();
     let mut planned_again = 0usize;
-    let outcomes: Vec<Outcome> = (0..n)
+    let outcomes: Vec<Arc<Outcome>> = (0..n)
         .map(|i| {
             let dirty = record.settings_read(i) & flipped != 0
                 || (!changed.is_empty() && record.reads(i).iter().any(|h| changed.contains(h)));
             if !dirty {
                 p.replay(record, i);
-                return base.outcomes[i].clone();
+                return Arc::clone(&base.outcomes[i]);
             }
             planned_again += 1;
             let out = p.plan_recording(i as u32);
@@ -157,7 +161,7 @@ pub fn replan(
                         .filter_map(|w| w.key().map(Key::hash)),
                 );
             }
-            out
+            Arc::new(out)
         })
         .collect();
     let (plan, record) = p.finish(outcomes);
@@ -274,12 +278,13 @@ impl<'a> Planner<'a> {
     }
 
     /// Q6: more pending deletions than the threshold block the export; the plan and the record.
-    fn finish(self, mut outcomes: Vec<Outcome>) -> (Plan, Option<Record>) {
+    fn finish(self, mut outcomes: Vec<Arc<Outcome>>) -> (Plan, Option<Record>) {
         let threshold = self.connect.deletion_threshold;
         let export_blocked = self.deletions.len() > threshold as usize;
         if export_blocked {
             let pending = self.deletions.len();
             for o in &mut outcomes {
+                let o = Arc::make_mut(o);
                 o.flag(Flag::DeletionThresholdExceeded);
                 o.steps.push(Step {
                     rule: "Q6",

@@ -2523,7 +2523,7 @@ fn outcome_of(p: &Plan, b: &Bundle, n: u32) -> Outcome {
     p.outcomes
         .iter()
         .find(|o| b.on_premises[o.on_prem as usize].object_guid.to_string() == g(n))
-        .cloned()
+        .map(|o| Outcome::clone(o))
         .expect("outcome")
 }
 

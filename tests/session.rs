@@ -36,7 +36,7 @@ fn a_what_if_flip_plans_what_set_plans() {
     let classes = |p: &syncscope::plan::Plan| {
         p.outcomes
             .iter()
-            .map(syncscope::diff::outcome_class)
+            .map(|o| syncscope::diff::outcome_class(o))
             .collect::<Vec<_>>()
     };
     assert_eq!(classes(&s.plan), classes(&set.plan));

@@ -86,10 +86,10 @@ impl Finding {
     /// a cloud object the on-prem object whose outcome names it.
     pub fn outcome<'p>(&self, plan: &'p Plan, refs: &CloudRefs) -> Option<&'p Outcome> {
         match self.object {
-            ObjectRef::OnPrem(i) => plan.outcomes.get(i as usize),
+            ObjectRef::OnPrem(i) => plan.outcomes.get(i as usize).map(|o| &**o),
             ObjectRef::Cloud(c) => match self.conflicts_with {
-                Some(ObjectRef::OnPrem(i)) => plan.outcomes.get(i as usize),
-                _ => refs.first(c).map(|i| &plan.outcomes[i as usize]),
+                Some(ObjectRef::OnPrem(i)) => plan.outcomes.get(i as usize).map(|o| &**o),
+                _ => refs.first(c).map(|i| &*plan.outcomes[i as usize]),
             },
         }
     }
