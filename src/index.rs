@@ -34,7 +34,7 @@ fn fold_into(value: &str, out: &mut String) {
 }
 
 /// The hash of a key; the seed is fixed so that builds are reproducible.
-fn hash(key: &[u8]) -> u64 {
+pub(crate) fn hash(key: &[u8]) -> u64 {
     foldhash::fast::FixedState::with_seed(0x5e7c_5c09).hash_one(key)
 }
 

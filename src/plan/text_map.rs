@@ -5,7 +5,6 @@
 //! one free) per claimed value of the whole tenant.
 
 use hashbrown::HashTable;
-use std::hash::BuildHasher;
 
 pub(super) struct TextMap<V> {
     text: String,
@@ -27,8 +26,9 @@ impl<V> Default for TextMap<V> {
     }
 }
 
+/// The index's hash of a key (the same fixed seed).
 fn hash(key: &str) -> u64 {
-    foldhash::fast::FixedState::with_seed(0x0c1a_1415).hash_one(key.as_bytes())
+    crate::index::hash(key.as_bytes())
 }
 
 impl<V: Copy> TextMap<V> {
