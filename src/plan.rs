@@ -79,11 +79,8 @@ pub fn plan_what_if(
     settings: &Settings,
     connect: &ConnectSettings,
 ) -> Plan {
-    let mut p = Planner::new(bundle, index, settings, connect, None);
-    let outcomes: Vec<Arc<Outcome>> = (0..bundle.on_premises.len() as u32)
-        .map(|i| Arc::new(p.plan_one(i)))
-        .collect();
-    p.finish(outcomes).0
+    let split = split_point(bundle.on_premises.len());
+    plan_split(bundle, index, settings, connect, split, false).0
 }
 
 /// [`plan_what_if`], keeping what each object read and wrote (a [`Record`]) so that a what-if
@@ -94,20 +91,85 @@ pub fn plan_recorded(
     settings: &Settings,
     connect: &ConnectSettings,
 ) -> (Plan, Record) {
-    let n = bundle.on_premises.len();
-    let mut p = Planner::new(
-        bundle,
-        index,
-        settings,
-        connect,
-        Some(Record::with_capacity(n)),
-    );
-    let outcomes: Vec<Arc<Outcome>> = (0..n as u32)
-        .map(|i| Arc::new(p.plan_recording(i)))
-        .collect();
-    let (plan, record) = p.finish(outcomes);
+    let split = split_point(bundle.on_premises.len());
+    let (plan, record) = plan_split(bundle, index, settings, connect, split, true);
     (plan, record.expect("recording"))
 }
+
+/// Below this many on-prem objects a plan is made on one thread (a thread costs more than it
+/// saves).
+const PARALLEL_FROM: usize = 20_000;
+
+/// Where a plan of `n` objects is split between two threads, if it is.
+fn split_point(n: usize) -> Option<usize> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    (n >= PARALLEL_FROM && cores >= 2).then_some(n / 2)
+}
+
+/// The plan, made on two threads when `split` is given: this thread plans the objects before
+/// `split` in order (Q2); another plans the rest at the same time as if nobody came before them,
+/// recording what each read and wrote. Then the later objects are taken in order over the
+/// earlier ones' state: one that read a state key the earlier objects wrote (or a key an object
+/// planned again wrote differently) is planned again, every other one keeps its outcome and its
+/// writes are replayed — the same argument as [`replan`]'s, so the plan (and the record) is the
+/// one-thread plan's, object for object. Objects rarely read what objects far before them wrote
+/// (only duplicates do), so few are planned twice. Public for the tests, which split anywhere.
+#[doc(hidden)]
+pub fn plan_split(
+    bundle: &Bundle,
+    index: &CloudIndex,
+    settings: &Settings,
+    connect: &ConnectSettings,
+    split: Option<usize>,
+    keep_record: bool,
+) -> (Plan, Option<Record>) {
+    let n = bundle.on_premises.len();
+    let planner = |objects: usize, record: bool| {
+        let record = record.then(|| Record::with_capacity(objects));
+        Planner::new(bundle, index, settings, connect, record)
+    };
+    let Some(split) = split.filter(|s| *s < n) else {
+        let mut p = planner(n, keep_record);
+        let outcomes: Vec<Arc<Outcome>> = (0..n as u32)
+            .map(|i| Arc::new(p.plan_recording(i)))
+            .collect();
+        return p.finish(outcomes);
+    };
+    let (mut p, mut outcomes, (later, later_record)) = std::thread::scope(|s| {
+        let later = s.spawn(|| {
+            let mut q = planner(n - split, true);
+            let outcomes: Vec<Arc<Outcome>> = (split..n)
+                .map(|i| Arc::new(q.plan_recording(i as u32)))
+                .collect();
+            (outcomes, q.rec.into_inner().expect("recording"))
+        });
+        let mut p = planner(n, true);
+        let mut outcomes: Vec<Arc<Outcome>> = Vec::with_capacity(n);
+        outcomes.extend((0..split as u32).map(|i| Arc::new(p.plan_recording(i))));
+        // A panic on the other thread is a bug in the planner: pass it on as it is.
+        let later = later
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (p, outcomes, later)
+    });
+    // Every key the earlier objects wrote: the later ones were planned without it.
+    let mut changed: KeySet = {
+        let rec = p.rec.get_mut().as_ref().expect("recording");
+        (0..split)
+            .flat_map(|i| rec.writes(i))
+            .filter_map(|w| w.key().map(Key::hash))
+            .collect()
+    };
+    for (entry, base) in later.iter().enumerate() {
+        let i = split + entry;
+        outcomes.push(p.follow(i, base, &later_record, entry, 0, &mut changed).0);
+    }
+    let (plan, record) = p.finish(outcomes);
+    (plan, record.filter(|_| keep_record))
+}
+
+/// Hashes of state keys ([`Key::hash`]).
+type KeySet = std::collections::HashSet<u64, foldhash::fast::FixedState>;
 
 /// A plan made again after a what-if change of settings.
 #[derive(Debug)]
@@ -138,30 +200,13 @@ pub fn replan(
     let mut p = Planner::new(bundle, index, to, connect, Some(Record::with_capacity(n)));
     // Hashes of the state keys some object planned again wrote differently (Q2: only objects
     // after it can read them).
-    let mut changed: std::collections::HashSet<u64, foldhash::fast::FixedState> =
-        Default::default();
+    let mut changed = KeySet::default();
     let mut planned_again = 0usize;
     let outcomes: Vec<Arc<Outcome>> = (0..n)
         .map(|i| {
-            let dirty = record.settings_read(i) & flipped != 0
-                || (!changed.is_empty() && record.reads(i).iter().any(|h| changed.contains(h)));
-            if !dirty {
-                p.replay(record, i);
-                return Arc::clone(&base.outcomes[i]);
-            }
-            planned_again += 1;
-            let out = p.plan_recording(i as u32);
-            let rec = p.rec.get_mut().as_ref().expect("recording");
-            let now = rec.len() - 1;
-            if !record.writes(i).eq(rec.writes(now)) {
-                changed.extend(
-                    record
-                        .writes(i)
-                        .chain(rec.writes(now))
-                        .filter_map(|w| w.key().map(Key::hash)),
-                );
-            }
-            Arc::new(out)
+            let (out, again) = p.follow(i, &base.outcomes[i], record, i, flipped, &mut changed);
+            planned_again += usize::from(again);
+            out
         })
         .collect();
     let (plan, record) = p.finish(outcomes);
@@ -348,6 +393,39 @@ impl<'a> Planner<'a> {
         if let Some(r) = self.rec.get_mut() {
             r.copy_from(record, i);
         }
+    }
+
+    /// Object `i` in a plan made from another (`base`, its outcome there, and entry `entry` of
+    /// that plan's `record`): planned again when it read a setting of `flipped` or a state key
+    /// in `changed`, else `base` is kept and its writes replayed. The keys it now writes
+    /// differently join `changed`. Also says whether it was planned again.
+    fn follow(
+        &mut self,
+        i: usize,
+        base: &Arc<Outcome>,
+        record: &Record,
+        entry: usize,
+        flipped: u32,
+        changed: &mut KeySet,
+    ) -> (Arc<Outcome>, bool) {
+        let dirty = record.settings_read(entry) & flipped != 0
+            || (!changed.is_empty() && record.reads(entry).iter().any(|h| changed.contains(h)));
+        if !dirty {
+            self.replay(record, entry);
+            return (Arc::clone(base), false);
+        }
+        let out = self.plan_recording(i as u32);
+        let rec = self.rec.get_mut().as_ref().expect("recording");
+        let now = rec.len() - 1;
+        if !record.writes(entry).eq(rec.writes(now)) {
+            changed.extend(
+                record
+                    .writes(entry)
+                    .chain(rec.writes(now))
+                    .filter_map(|w| w.key().map(Key::hash)),
+            );
+        }
+        (Arc::new(out), true)
     }
 
     fn cloud(&self, i: CloudIdx) -> &'a CloudObject {

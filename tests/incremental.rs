@@ -7,7 +7,7 @@ mod util;
 
 use syncscope::index::CloudIndex;
 use syncscope::model::{Bundle, ObjectKind};
-use syncscope::plan::{Plan, Record, plan_recorded, plan_what_if, replan};
+use syncscope::plan::{Plan, Record, plan_recorded, plan_split, plan_what_if, replan};
 use syncscope::settings::{SETTINGS, Settings};
 
 /// Generated tenants with extra contention: every 5th object takes the UPN and addresses of an
@@ -214,5 +214,61 @@ fn a_soft_match_flip_plans_again_only_the_objects_it_can_change() {
             "{setting:?}: {again} of {} planned again",
             b.on_premises.len()
         );
+    }
+}
+
+/// The plan made on two threads (the later objects planned ahead as if nobody came before them,
+/// then taken in order over the earlier ones' state) is the one-thread plan, record and all,
+/// wherever the tenant is split: at the ends, near them, and in the middle of contended runs.
+fn check_split(name: &str, b: &Bundle) {
+    let ix = CloudIndex::build(b);
+    let (s, c) = (&b.settings, &b.connect);
+    let (one, one_record) = plan_split(b, &ix, s, c, None, true);
+    let n = b.on_premises.len();
+    for split in [0, 1, 2, n / 3, n / 2, n / 2 + 1, n.saturating_sub(1), n] {
+        let (two, record) = plan_split(b, &ix, s, c, Some(split), true);
+        if two != one {
+            let first = (0..n)
+                .find(|&i| two.outcomes.get(i) != one.outcomes.get(i))
+                .unwrap_or(0);
+            panic!(
+                "{name}, split at {split}: differs first at object {first}:\n\
+                 two threads: {:#?}\none: {:#?}",
+                two.outcomes.get(first),
+                one.outcomes.get(first)
+            );
+        }
+        assert!(
+            record.as_ref() == one_record.as_ref(),
+            "{name}, split at {split}: the record differs"
+        );
+        let (plain, none) = plan_split(b, &ix, s, c, Some(split), false);
+        assert!(none.is_none(), "{name}: a record nobody asked for");
+        assert!(plain == one, "{name}, split at {split}, without a record");
+    }
+}
+
+#[test]
+fn the_plan_on_two_threads_is_the_one_thread_plan_wherever_it_is_split() {
+    check_split("sample", &util::sample());
+    let hostile = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/hostile/bundle.json"
+    );
+    let b = syncscope::bundle::parse_bundle(hostile, &std::fs::read(hostile).unwrap()).unwrap();
+    check_split("hostile", &b);
+    for seed in 1..=4 {
+        check_split(
+            &format!("generated 2000 seed {seed}"),
+            &syncscope::generate::generate(2000, seed),
+        );
+        check_split(&format!("tangled 2000 seed {seed}"), &tangled(2000, seed));
+    }
+    // And under other settings, where other objects contend (every single flip).
+    let b = tangled(1000, 9);
+    for k in 0..SETTINGS.len() {
+        let mut t = b.clone();
+        t.settings = flipped(&b.settings, k);
+        check_split(&format!("tangled 1000, flip {}", SETTINGS[k].key), &t);
     }
 }

@@ -10,6 +10,10 @@
 //! differently; every other object's writes are replayed exactly as recorded and its outcome is
 //! copied. Read keys are kept as 64-bit hashes: a collision can only make an object be planned
 //! again needlessly, never skipped, so the result is the full plan's, object for object.
+//!
+//! The same argument makes the full plan parallel ([`super::plan_split`]): the later half of the
+//! objects is planned ahead on another thread as if the earlier half wrote nothing, then taken
+//! in order with every key the earlier half wrote counted as changed.
 
 use crate::anchor::Anchor;
 use crate::index::CloudIdx;
