@@ -135,7 +135,7 @@ pub fn plan_split(
             .collect();
         return p.finish(outcomes);
     };
-    let (mut p, mut outcomes, (later, later_record)) = std::thread::scope(|s| {
+    let (mut p, mut outcomes, mut changed, (later, later_record)) = std::thread::scope(|s| {
         let later = s.spawn(|| {
             let mut q = planner(n - split, true);
             let outcomes: Vec<Arc<Outcome>> = (split..n)
@@ -143,26 +143,35 @@ pub fn plan_split(
                 .collect();
             (outcomes, q.rec.into_inner().expect("recording"))
         });
-        let mut p = planner(n, true);
+        // Without `keep_record` this thread's record holds one object at a time: enough to
+        // collect the keys it writes and, below, to compare a planned-again object's writes.
+        let mut p = planner(if keep_record { n } else { 1 }, true);
         let mut outcomes: Vec<Arc<Outcome>> = Vec::with_capacity(n);
-        outcomes.extend((0..split as u32).map(|i| Arc::new(p.plan_recording(i))));
+        // Every key the earlier objects wrote: the later ones were planned without it.
+        let mut changed = KeySet::default();
+        for i in 0..split {
+            outcomes.push(Arc::new(p.plan_recording(i as u32)));
+            let rec = p.rec.get_mut().as_mut().expect("recording");
+            changed.extend(
+                rec.writes(rec.len() - 1)
+                    .filter_map(|w| w.key().map(Key::hash)),
+            );
+            if !keep_record {
+                rec.clear();
+            }
+        }
         // A panic on the other thread is a bug in the planner: pass it on as it is.
         let later = later
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (p, outcomes, later)
+        (p, outcomes, changed, later)
     });
-    // Every key the earlier objects wrote: the later ones were planned without it.
-    let mut changed: KeySet = {
-        let rec = p.rec.get_mut().as_ref().expect("recording");
-        (0..split)
-            .flat_map(|i| rec.writes(i))
-            .filter_map(|w| w.key().map(Key::hash))
-            .collect()
-    };
     for (entry, base) in later.iter().enumerate() {
         let i = split + entry;
         outcomes.push(p.follow(i, base, &later_record, entry, 0, &mut changed).0);
+        if !keep_record {
+            p.rec.get_mut().as_mut().expect("recording").clear();
+        }
     }
     let (plan, record) = p.finish(outcomes);
     (plan, record.filter(|_| keep_record))

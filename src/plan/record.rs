@@ -219,6 +219,17 @@ impl Record {
         self.write_ends.push(self.writes.len() as u32);
     }
 
+    /// Forgets every entry, keeping the space (a plan that records only to compare each
+    /// object's writes as it goes, and keeps no record).
+    pub(super) fn clear(&mut self) {
+        self.settings_read.clear();
+        self.read_ends.clear();
+        self.reads.clear();
+        self.write_ends.clear();
+        self.writes.clear();
+        self.text.clear();
+    }
+
     /// Copies object `i`'s entry of `other` as the next entry of this record.
     pub(super) fn copy_from(&mut self, other: &Record, i: usize) {
         self.begin();
