@@ -428,7 +428,9 @@ impl Walkthrough {
         let Some(step) = self.steps.get(self.results.len()) else {
             return;
         };
-        let before = self.current().clone();
+        // The state before the step stays in `states`: borrowed, not copied (a copy of a 1M
+        // tenant costs seconds).
+        let before = self.states.last().expect("at least the starting state");
         let mut after = before.clone();
         let now = before.captured_date_time.clone();
         let mut messages = Vec::new();
@@ -474,7 +476,7 @@ impl Walkthrough {
         let changes = if skip {
             Vec::new()
         } else {
-            changes(&before, &after)
+            changes(before, &after)
         };
         self.states.push(after);
         self.results.push(StepResult {
