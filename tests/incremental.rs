@@ -163,12 +163,7 @@ fn check_bundle(name: &str, b: &Bundle) {
 #[test]
 fn the_incremental_replan_is_the_full_plan_on_the_sample_and_the_hostile_fixture() {
     check_bundle("sample", &util::sample());
-    let hostile = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/hostile/bundle.json"
-    );
-    let b = syncscope::bundle::parse_bundle(hostile, &std::fs::read(hostile).unwrap()).unwrap();
-    check_bundle("hostile", &b);
+    check_bundle("hostile", &util::hostile());
 }
 
 #[test]
@@ -251,12 +246,7 @@ fn check_split(name: &str, b: &Bundle) {
 #[test]
 fn the_plan_on_two_threads_is_the_one_thread_plan_wherever_it_is_split() {
     check_split("sample", &util::sample());
-    let hostile = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/hostile/bundle.json"
-    );
-    let b = syncscope::bundle::parse_bundle(hostile, &std::fs::read(hostile).unwrap()).unwrap();
-    check_split("hostile", &b);
+    check_split("hostile", &util::hostile());
     for seed in 1..=4 {
         check_split(
             &format!("generated 2000 seed {seed}"),

@@ -1384,11 +1384,7 @@ fn partial_load_keeps_its_banner_on_every_view_and_hostile_exports_stay_escaped(
 /// The hostile bundle of tests/fixtures through every view and the walkthrough.
 #[test]
 fn hostile_fixture_bundle_never_reaches_the_terminal_raw() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/hostile/bundle.json"
-    );
-    let b = syncscope::bundle::parse_bundle(path, &std::fs::read(path).unwrap()).unwrap();
+    let b = util::hostile();
     let mut h = Harness::new(b, 120, 40, true);
     let n = h.app.explorer.on_prem_rows.len();
     for i in 0..n {
@@ -1600,11 +1596,7 @@ fn block_soft_match() -> syncscope::config::Item {
 /// The readiness view over the hostile fixture: every value through the sanitizer.
 #[test]
 fn readiness_view_of_the_hostile_fixture_stays_escaped() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/hostile/bundle.json"
-    );
-    let b = syncscope::bundle::parse_bundle(path, &std::fs::read(path).unwrap()).unwrap();
+    let b = util::hostile();
     let mut h = Harness::new(b, 120, 40, true);
     h.drive(vec![key('c'), Step::Idle]);
     let n = h.app.readiness.rows.len();

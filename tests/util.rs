@@ -17,6 +17,12 @@ pub fn sample() -> Bundle {
     syncscope::bundle::parse_bundle(&path, &std::fs::read(&path).unwrap()).unwrap()
 }
 
+/// The hostile fixture: control characters, bidi overrides and script syntax in every field.
+pub fn hostile() -> Bundle {
+    let path = format!("{ROOT}/tests/fixtures/hostile/bundle.json");
+    syncscope::bundle::parse_bundle(&path, &std::fs::read(&path).unwrap()).unwrap()
+}
+
 /// What a run of the binary left.
 pub struct Run {
     pub code: i32,
