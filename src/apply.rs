@@ -452,17 +452,18 @@ fn cloud_index(b: &Bundle, id: Uuid) -> Result<usize, Refused> {
 }
 
 fn cloud_ref(b: &Bundle, id: Uuid) -> Result<&CloudObject, Refused> {
-    cloud_index(b, id).map(|i| &b.cloud[i])
+    cloud_index(b, id).map(|i| &*b.cloud[i])
 }
 
 fn cloud_mut(b: &mut Bundle, id: Uuid) -> Result<&mut CloudObject, Refused> {
-    cloud_index(b, id).map(|i| &mut b.cloud[i])
+    cloud_index(b, id).map(|i| &mut *b.cloud[i])
 }
 
 fn on_prem_mut(b: &mut Bundle, guid: Uuid) -> Result<&mut OnPremObject, Refused> {
     b.on_premises
         .iter_mut()
         .find(|o| o.object_guid == guid)
+        .map(|o| &mut **o)
         .ok_or_else(|| Refused(format!("no on-prem object has objectGUID {guid}")))
 }
 
@@ -525,7 +526,7 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
                 while !ids.insert(id) {
                     id = Uuid::new_v5(&PROVISION_NAMESPACE, id.as_bytes());
                 }
-                let mut c = CloudObject::new(id, o.object_class);
+                let mut c = Shared::new(CloudObject::new(id, o.object_class));
                 c.on_premises_sync_enabled = Some(true);
                 c.on_premises_immutable_id = Some(out.source_anchor.clone());
                 c.on_premises_object_identifier = Some(o.object_guid.to_string());
@@ -560,17 +561,29 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
     }
 }
 
+/// Sets a field of a copy-on-write cloud object only when the value differs, so a sync that
+/// rewrites the values an object already holds does not copy it away from the state it shares
+/// it with (a walkthrough step, the what-if copy).
+macro_rules! set_if_changed {
+    ($c:expr, $field:ident, $value:expr) => {{
+        let value = $value;
+        if $c.$field != value {
+            $c.$field = value;
+        }
+    }};
+}
+
 /// M7: every on-prem value overwrites the cloud value; quarantined values are kept out and
 /// recorded as provisioning errors (Q1).
 fn write_attributes(
-    c: &mut CloudObject,
+    c: &mut Shared<CloudObject>,
     o: &OnPremObject,
     out: &Outcome,
     now: Option<&str>,
     tenant: &Tenant,
 ) {
     if o.display_name.is_some() {
-        c.display_name = o.display_name.clone();
+        set_if_changed!(c, display_name, o.display_name.clone());
     }
     // A quarantined address is held back from `mail` too: the cloud object must not hold the
     // value it was quarantined for (Q1, P4).
@@ -582,19 +595,23 @@ fn write_attributes(
             })
     });
     if o.mail.is_some() && !mail_held_back {
-        c.mail = o.mail.clone();
+        set_if_changed!(c, mail, o.mail.clone());
     }
     if o.object_class != ObjectKind::User || o.mail_nickname.is_some() {
-        c.mail_nickname = o.mail_nickname_for_cloud().map(str::to_string);
+        set_if_changed!(
+            c,
+            mail_nickname,
+            o.mail_nickname_for_cloud().map(str::to_string)
+        );
     }
     if let Some(upn) = &out.cloud_upn {
-        c.user_principal_name = Some(upn.clone());
+        set_if_changed!(c, user_principal_name, Some(upn.clone()));
     }
     // P4 (r2): the sync stamps onPremisesSecurityIdentifier on the users and groups it writes.
     if let Some(sid) = &o.object_sid
         && o.object_class != ObjectKind::Contact
     {
-        c.on_premises_security_identifier = Some(sid.clone());
+        set_if_changed!(c, on_premises_security_identifier, Some(sid.clone()));
     }
     // M8, M9 (r2): remember what was exported, to know later whether the on-prem UPN changed.
     if o.object_class == ObjectKind::User {
@@ -603,15 +620,18 @@ fn write_attributes(
             .as_deref()
             .and_then(domain_of)
             .is_some_and(|d| tenant.is_verified_suffix(d));
-        c.set_last_export(&LastExport {
+        let export = LastExport {
             object_guid: Some(o.object_guid.to_string()),
             user_principal_name: upn,
             mail_nickname: o.mail_nickname.clone(),
             upn_suffix_verified: verified,
-        });
+        };
+        if !c.has_last_export(&export) {
+            c.set_last_export(&export);
+        }
     }
     let proxies = written_proxies(o, out, c);
-    c.proxy_addresses = proxies;
+    set_if_changed!(c, proxy_addresses, proxies);
     for q in &out.quarantined {
         c.on_premises_provisioning_errors.push(ProvisioningError {
             category: "PropertyConflict".into(),

@@ -201,8 +201,8 @@ struct RawBundle {
     tenant: Option<RawTenant>,
     connect: Option<ConnectSettings>,
     simulation: Option<Vec<(Setting, bool)>>,
-    on_premises: Vec<OnPremObject>,
-    cloud: Vec<CloudObject>,
+    on_premises: Vec<Shared<OnPremObject>>,
+    cloud: Vec<Shared<CloudObject>>,
     captured_date_time: Option<String>,
     extra: Map<String, Value>,
 }
@@ -930,11 +930,11 @@ pub fn bundle_to_json(b: &Bundle) -> Value {
     let mut root = head_to_json(b);
     root.insert(
         "onPremises".into(),
-        Value::Array(b.on_premises.iter().map(on_prem_to_json).collect()),
+        Value::Array(b.on_premises.iter().map(|o| on_prem_to_json(o)).collect()),
     );
     root.insert(
         "cloud".into(),
-        Value::Array(b.cloud.iter().map(cloud_to_json).collect()),
+        Value::Array(b.cloud.iter().map(|c| cloud_to_json(c)).collect()),
     );
     for (k, v) in &b.extra {
         root.entry(k.clone()).or_insert_with(|| v.clone());
@@ -945,7 +945,12 @@ pub fn bundle_to_json(b: &Bundle) -> Value {
 /// Writes the same document as [`bundle_to_json`] (byte for byte, compact) without building it
 /// as a [`Value`] first, so writing a bundle of any size needs one object's worth of memory.
 pub fn write_bundle(b: &Bundle, out: impl Write) -> io::Result<()> {
-    write_bundle_parts(b, &b.on_premises, &b.cloud, out)
+    write_bundle_parts(
+        b,
+        b.on_premises.iter().map(|o| &**o),
+        b.cloud.iter().map(|c| &**c),
+        out,
+    )
 }
 
 /// [`write_bundle`] with the objects supplied one at a time, e.g. by a generator that never

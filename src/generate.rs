@@ -22,8 +22,8 @@ use uuid::Uuid;
 pub fn generate(objects: usize, seed: u64) -> Bundle {
     let g = Generator::new(objects, seed);
     let mut b = g.head();
-    b.on_premises = (0..objects).map(|i| g.on_prem(i)).collect();
-    b.cloud = g.cloud().collect();
+    b.on_premises = (0..objects).map(|i| g.on_prem(i).into()).collect();
+    b.cloud = g.cloud().map(Shared::new).collect();
     b
 }
 

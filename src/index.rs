@@ -7,7 +7,7 @@
 //! anchor and address halves are built on two threads. A lookup compares the probed key with the
 //! arena bytes, so the index answers exactly what a map of strings would.
 
-use crate::model::{Bundle, CloudObject, PropertyName};
+use crate::model::{Bundle, CloudObject, PropertyName, Shared};
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
@@ -157,7 +157,7 @@ fn deleted_holds_values(c: &CloudObject) -> bool {
 }
 
 impl AnchorKeys {
-    fn build(cloud: &[CloudObject]) -> Self {
+    fn build(cloud: &[Shared<CloudObject>]) -> Self {
         let n = cloud.len();
         let mut keys = AnchorKeys {
             by_immutable_id: KeyMap::with_capacity(n, 24),
@@ -221,7 +221,7 @@ impl AnchorKeys {
 }
 
 impl AddressKeys {
-    fn build(cloud: &[CloudObject]) -> Self {
+    fn build(cloud: &[Shared<CloudObject>]) -> Self {
         let n = cloud.len();
         let mut keys = AddressKeys {
             by_primary_smtp: KeyMap::with_capacity(n, 32),
@@ -305,7 +305,7 @@ impl CloudIndex {
         Self::build_on(&bundle.cloud, bundle.cloud.len() >= PARALLEL_FROM)
     }
 
-    fn build_on(cloud: &[CloudObject], two_threads: bool) -> Self {
+    fn build_on(cloud: &[Shared<CloudObject>], two_threads: bool) -> Self {
         if !two_threads {
             return CloudIndex {
                 anchors: AnchorKeys::build(cloud),
@@ -413,7 +413,10 @@ mod tests {
                 &["SMTP:bob@contoso.com", "smtp:ALICE@contoso.com"],
             ),
             user(3, "Ærøskøbing@contoso.com", &[]),
-        ];
+        ]
+        .into_iter()
+        .map(Shared::new)
+        .collect();
         b.cloud[0].on_premises_immutable_id = Some("iGhmiAEBERG7uxI0VniQqw==".into());
         b.cloud[2].deleted_date_time = Some("2026-01-01T00:00:00Z".into());
         b.cloud[2].on_premises_sync_enabled = Some(true);

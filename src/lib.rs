@@ -35,6 +35,7 @@ pub mod sanitize;
 pub mod scenario;
 pub mod session;
 pub mod settings;
+pub mod shared;
 pub mod trace;
 pub mod tui;
 pub mod walkthrough;

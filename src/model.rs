@@ -4,6 +4,7 @@
 
 use crate::anchor::Anchor;
 use crate::settings::Settings;
+pub use crate::shared::Shared;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -183,8 +184,9 @@ pub struct Bundle {
     /// Tenant features and rule-book switches, effective values.
     pub settings: Settings,
     pub connect: ConnectSettings,
-    pub on_premises: Vec<OnPremObject>,
-    pub cloud: Vec<CloudObject>,
+    /// Copy-on-write ([`Shared`]): a copy of the bundle shares the objects it does not change.
+    pub on_premises: Vec<Shared<OnPremObject>>,
+    pub cloud: Vec<Shared<CloudObject>>,
     /// When the snapshot was taken; simulated provisioning errors carry this time.
     pub captured_date_time: Option<String>,
     /// Top-level keys this version does not read, written back unchanged.
@@ -734,20 +736,13 @@ impl CloudObject {
     }
 
     pub fn set_last_export(&mut self, e: &LastExport) {
-        let mut m = Map::new();
-        let mut put = |k: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                m.insert(k.into(), Value::String(v.clone()));
-            }
-        };
-        put("objectGUID", &e.object_guid);
-        put("userPrincipalName", &e.user_principal_name);
-        put("mailNickname", &e.mail_nickname);
-        m.insert(
-            "upnSuffixVerified".into(),
-            Value::Bool(e.upn_suffix_verified),
-        );
-        self.extra.insert(LAST_EXPORT_KEY.into(), Value::Object(m));
+        self.extra
+            .insert(LAST_EXPORT_KEY.into(), last_export_json(e));
+    }
+
+    /// Whether the last export recorded is exactly `e` (so writing it again changes nothing).
+    pub fn has_last_export(&self, e: &LastExport) -> bool {
+        self.extra.get(LAST_EXPORT_KEY) == Some(last_export_json(e))
     }
 
     /// The non-SMTP proxy addresses (`SIP:`, `X500:`, `EUM:` …), P4 (d).
@@ -915,6 +910,23 @@ fn normalise_dn(dn: &str) -> String {
 /// The value of a DN's first RDN (`Alice Ng` of `CN=Alice Ng,OU=…`).
 pub fn rdn_value(dn: &str) -> std::borrow::Cow<'_, str> {
     crate::dn::unescape_value(crate::dn::first_rdn_value_escaped(dn))
+}
+
+fn last_export_json(e: &LastExport) -> Value {
+    let mut m = Map::new();
+    let mut put = |k: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            m.insert(k.into(), Value::String(v.clone()));
+        }
+    };
+    put("objectGUID", &e.object_guid);
+    put("userPrincipalName", &e.user_principal_name);
+    put("mailNickname", &e.mail_nickname);
+    m.insert(
+        "upnSuffixVerified".into(),
+        Value::Bool(e.upn_suffix_verified),
+    );
+    Value::Object(m)
 }
 
 #[cfg(test)]

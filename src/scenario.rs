@@ -318,7 +318,7 @@ pub fn resolve_cloud(b: &Bundle, r: &CloudRef) -> Option<Uuid> {
     match r {
         CloudRef::Id(id) => b.cloud.iter().any(|c| c.id == *id).then_some(*id),
         CloudRef::UserPrincipalName(upn) => {
-            let matches = |c: &&crate::model::CloudObject| {
+            let matches = |c: &&crate::shared::Shared<crate::model::CloudObject>| {
                 c.user_principal_name
                     .as_deref()
                     .is_some_and(|u| u.eq_ignore_ascii_case(upn))

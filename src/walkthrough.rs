@@ -167,11 +167,14 @@ pub fn suggest_from(
 }
 
 fn find_on_prem(b: &Bundle, guid: Uuid) -> Option<&OnPremObject> {
-    b.on_premises.iter().find(|o| o.object_guid == guid)
+    b.on_premises
+        .iter()
+        .find(|o| o.object_guid == guid)
+        .map(|o| &**o)
 }
 
 fn find_cloud(b: &Bundle, id: Uuid) -> Option<&CloudObject> {
-    b.cloud.iter().find(|c| c.id == id)
+    b.cloud.iter().find(|c| c.id == id).map(|c| &**c)
 }
 
 impl Walkthrough {
@@ -356,7 +359,7 @@ impl Walkthrough {
             }
             Kind::Unlink => {
                 let c = target_obj
-                    .or_else(|| linked_cloud(b, subject).map(|i| &b.cloud[i as usize]))
+                    .or_else(|| linked_cloud(b, subject).map(|i| &*b.cloud[i as usize]))
                     .ok_or("the object is not linked to any cloud object")?;
                 let root: Vec<&str> = crate::dn::rdns(&o.distinguished_name)
                     .into_iter()
@@ -613,15 +616,36 @@ pub fn describe_outcome(b: &Bundle, out: &crate::outcome::Outcome) -> String {
 /// What differs between two states, object by object, for people.
 pub fn changes(before: &Bundle, after: &Bundle) -> Vec<String> {
     let mut out = Vec::new();
-    let before_cloud: std::collections::HashMap<Uuid, &CloudObject> =
-        before.cloud.iter().map(|c| (c.id, c)).collect();
-    let after_ids: std::collections::HashSet<Uuid> = after.cloud.iter().map(|c| c.id).collect();
-    for c in &after.cloud {
+    // A step appends the cloud objects it creates and writes the others in place, so object i
+    // before is object i after; only when that does not hold (a purge) are the ids looked up.
+    let aligned = before.cloud.len() <= after.cloud.len()
+        && before
+            .cloud
+            .iter()
+            .zip(&after.cloud)
+            .all(|(a, b)| a.id == b.id);
+    let before_cloud: std::collections::HashMap<Uuid, &CloudObject> = if aligned {
+        Default::default()
+    } else {
+        before.cloud.iter().map(|c| (c.id, &**c)).collect()
+    };
+    for (i, c) in after.cloud.iter().enumerate() {
+        let old = if aligned { before.cloud.get(i) } else { None };
+        // An object neither state wrote since the copy is the same object: nothing changed.
+        if old.is_some_and(|old| Shared::same(old, c)) {
+            continue;
+        }
+        let old: Option<&CloudObject> = match old {
+            Some(old) => Some(old),
+            None if aligned => None,
+            None => before_cloud.get(&c.id).copied(),
+        };
+        let c: &CloudObject = c;
         let label =
             |c: &CloudObject| format!("cloud {:?} <{}>", c.name(), c.principal().unwrap_or("-"));
-        match before_cloud.get(&c.id) {
+        match old {
             None => out.push(format!("{} created", label(c))),
-            Some(old) if *old != c => {
+            Some(old) if old != c => {
                 let mut what = Vec::new();
                 if old.user_principal_name != c.user_principal_name {
                     what.push(format!(
@@ -678,7 +702,12 @@ pub fn changes(before: &Bundle, after: &Bundle) -> Vec<String> {
             Some(_) => {}
         }
     }
-    for c in &before.cloud {
+    let after_ids: std::collections::HashSet<Uuid> = if aligned {
+        Default::default()
+    } else {
+        after.cloud.iter().map(|c| c.id).collect()
+    };
+    for c in before.cloud.iter().filter(|_| !aligned) {
         if !after_ids.contains(&c.id) {
             out.push(format!(
                 "cloud {:?} <{}> deleted and purged",

@@ -215,7 +215,7 @@ fn the_export_folder_opens_the_same_tenant_as_the_bundle() {
 
     // Cloud objects, by id.
     assert_eq!(got.cloud.len(), expected.cloud.len());
-    let by_id: HashMap<Uuid, &CloudObject> = got.cloud.iter().map(|c| (c.id, c)).collect();
+    let by_id: HashMap<Uuid, &CloudObject> = got.cloud.iter().map(|c| (c.id, &**c)).collect();
     for e in &expected.cloud {
         let g = by_id
             .get(&e.id)
@@ -294,7 +294,7 @@ fn assert_format_gives_the_bundles_directory(format: &str, expected_format: &str
         .bundle
         .on_premises
         .iter()
-        .map(|o| (o.object_guid, o))
+        .map(|o| (o.object_guid, &**o))
         .collect();
     assert_eq!(got.len(), expected.on_premises.len(), "{format}");
     for e in &expected.on_premises {

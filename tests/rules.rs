@@ -325,6 +325,7 @@ fn cloud_by_anchor<'a>(b: &'a Bundle, anchor: &str) -> Vec<&'a CloudObject> {
     b.cloud
         .iter()
         .filter(|c| c.on_premises_immutable_id.as_deref() == Some(anchor))
+        .map(|c| &**c)
         .collect()
 }
 
@@ -2671,7 +2672,8 @@ fn p4_r2_object_sid_collision_is_never_quarantined() {
         b.cloud[0].on_premises_security_identifier.as_deref(),
         Some(sid)
     );
-    b.on_premises.push(parse_user_with_sid(2, "second", sid));
+    b.on_premises
+        .push(parse_user_with_sid(2, "second", sid).into());
     let p = sync(&mut b);
     let o = outcome_of(&p, &b, 2);
     assert_eq!(o.error, Some(ErrorCode::AttributeValueMustBeUnique));
@@ -2690,6 +2692,7 @@ fn parse_user_with_sid(n: u32, name: &str, sid: &str) -> syncscope::model::OnPre
         .bundle()
         .on_premises
         .remove(0)
+        .into_inner()
 }
 
 #[test]

@@ -422,3 +422,38 @@ fn w5_also_changes_a_changed_anchor_back_a6() {
     let out = w.results.last().unwrap().sync_outcome.clone().unwrap();
     assert!(out.starts_with("linked → dchen@contoso.com"), "{out}");
 }
+
+#[test]
+fn a_step_shares_every_object_it_does_not_change_and_back_restores_the_state_before() {
+    let b = sample();
+    let (_, alice) = on_prem(&b, "Alice Ng");
+    let admin = cloud(&b, "alice@contoso.com");
+    let mut w = Walkthrough::start(Kind::AdminRole, &b, alice, Some(admin)).unwrap();
+    w.apply_next(); // Removes the admin's role: one cloud object changes.
+    let (before, after) = (&w.states[0], &w.states[1]);
+    use syncscope::shared::Shared;
+    let copied: Vec<_> = (before.cloud.iter().zip(&after.cloud))
+        .filter(|(x, y)| !Shared::same(x, y))
+        .map(|(_, y)| y.id)
+        .collect();
+    assert_eq!(copied, [admin], "only the admin was copied");
+    assert!(
+        (before.on_premises.iter().zip(&after.on_premises)).all(|(x, y)| Shared::same(x, y)),
+        "no on-prem object was copied"
+    );
+    assert_eq!(
+        before
+            .cloud
+            .iter()
+            .find(|c| c.id == admin)
+            .unwrap()
+            .directory_roles,
+        ["Global Administrator"],
+        "the write did not reach the state before"
+    );
+    w.apply_next();
+    w.back();
+    w.back();
+    assert_eq!(w.states.len(), 1);
+    assert_eq!(*w.current(), b, "back to the starting state");
+}

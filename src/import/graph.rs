@@ -252,8 +252,8 @@ pub(crate) fn sync(map: Map<String, Value>, ctx: &mut FileCtx, path: &str, h: &m
 /// synced contact to the on-prem contact with its primary SMTP address (unique by P4). Their
 /// anchor is the on-prem object's (A2: objectGUID for both).
 pub(crate) fn infer_group_and_contact_anchors(
-    on_prem: &[OnPremObject],
-    cloud: &mut [CloudObject],
+    on_prem: &[Shared<OnPremObject>],
+    cloud: &mut [Shared<CloudObject>],
     connect: &ConnectSettings,
     folder: &str,
     report: &mut super::LoadReport,
@@ -332,7 +332,7 @@ pub(crate) fn infer_group_and_contact_anchors(
 }
 
 /// The `*.onmicrosoft.com` domain most cloud objects' UPNs and addresses use.
-pub(crate) fn initial_domain_from_objects(cloud: &[CloudObject]) -> Option<String> {
+pub(crate) fn initial_domain_from_objects(cloud: &[Shared<CloudObject>]) -> Option<String> {
     let mut counts: HashMap<String, usize> = HashMap::new();
     for c in cloud {
         let values = c
@@ -416,7 +416,7 @@ mod tests {
         a.user_principal_name = Some("admin@Contoso.onmicrosoft.com".into());
         a.proxy_addresses = vec!["smtp:x@contoso.mail.onmicrosoft.com".into()];
         assert_eq!(
-            initial_domain_from_objects(&[a]),
+            initial_domain_from_objects(&[a.into()]),
             Some("contoso.onmicrosoft.com".into())
         );
     }

@@ -829,7 +829,7 @@ fn assemble(
     apply_overrides(&mut connect, opts, folder, report);
 
     // ---- on-prem objects ----------------------------------------------------------------------
-    let mut on_premises: Vec<OnPremObject> = Vec::with_capacity(h.on_prem.len());
+    let mut on_premises: Vec<Shared<OnPremObject>> = Vec::with_capacity(h.on_prem.len());
     let mut by_guid: HashMap<Uuid, Origin> = HashMap::new();
     let mut by_dn: HashMap<String, (Uuid, Origin)> = HashMap::new();
     for (o, origin) in h.on_prem {
@@ -858,11 +858,11 @@ fn assemble(
         }
         by_guid.insert(o.object_guid, origin.clone());
         by_dn.insert(dn_key, (o.object_guid, origin));
-        on_premises.push(o);
+        on_premises.push(Shared::new(o));
     }
 
     // ---- cloud objects ------------------------------------------------------------------------
-    let mut cloud: Vec<CloudObject> = Vec::with_capacity(h.cloud.len());
+    let mut cloud: Vec<Shared<CloudObject>> = Vec::with_capacity(h.cloud.len());
     let mut by_id: HashMap<Uuid, (usize, Origin)> = HashMap::new();
     for (c, origin) in h.cloud {
         if let Some((_, first)) = by_id.get(&c.id) {
@@ -879,7 +879,7 @@ fn assemble(
             continue;
         }
         by_id.insert(c.id, (cloud.len(), origin));
-        cloud.push(c);
+        cloud.push(Shared::new(c));
     }
     if on_premises.is_empty() {
         report.warn(

@@ -85,7 +85,7 @@ fn on_prem_lines(s: &State, oi: u32, full: usize) -> Vec<Line<'static>> {
     let b = &*s.session.snapshot;
     let out = &s.session.plan.outcomes[oi as usize];
     let o = &b.on_premises[out.on_prem as usize];
-    let cloud = s.counterpart_of_outcome(oi).map(|c| &b.cloud[c as usize]);
+    let cloud = s.counterpart_of_outcome(oi).map(|c| &*b.cloud[c as usize]);
     let mut v: Vec<Line<'static>> = Vec::new();
     let (sym, _) = result_badge(out.result);
     let mut title = vec![
