@@ -8,9 +8,10 @@
 use crate::anchor::Anchor;
 use crate::apply::{Action, OnPremAttribute, OnPremValue, apply, apply_plan, linked_cloud};
 use crate::bundle::bundle_to_json;
+use crate::index::TrackedIndex;
 use crate::model::*;
 use crate::outcome::{Flag, Holder, SyncResult};
-use crate::plan::plan;
+use crate::plan::{plan, plan_with};
 use crate::remediation::{Command, ScriptStep, render_script};
 use crate::report::outcome_json;
 use crate::settings::Setting;
@@ -88,6 +89,9 @@ pub struct Walkthrough {
     /// `states[i]` is the state before step i; one more than the steps taken.
     pub states: Vec<Bundle>,
     pub results: Vec<StepResult>,
+    /// The index of the state a step works on, updated for the objects the step changes
+    /// instead of built again for the whole tenant.
+    index: TrackedIndex,
 }
 
 /// The walkthroughs that fit an on-prem object's outcome, the best first, with the cloud object
@@ -399,6 +403,7 @@ impl Walkthrough {
             steps,
             states: vec![b.clone()],
             results: Vec::new(),
+            index: TrackedIndex::default(),
         })
     }
 
@@ -442,7 +447,7 @@ impl Walkthrough {
         if !skip {
             for action in &step.actions {
                 if *action == Action::Sync {
-                    let p = plan(&after);
+                    let p = plan_with(&after, self.index.of(&after.cloud), &after.settings);
                     if let Some(i) = after
                         .on_premises
                         .iter()
@@ -469,7 +474,7 @@ impl Walkthrough {
                 }
             }
         }
-        let next = plan(&after);
+        let next = plan_with(&after, self.index.of(&after.cloud), &after.settings);
         let next_outcome = after
             .on_premises
             .iter()
