@@ -472,10 +472,13 @@ fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
             let (s, load_report) = open(&snapshot, import, &set)?;
             whole_load = whole(&load_report);
             let (report, after) = syncscope::apply::sync_cycles(&s.snapshot, cycles);
-            let text = serde_json::to_vec_pretty(&syncscope::bundle::bundle_to_json(&after))
-                .map_err(std::io::Error::from)?;
-            syncscope::atomic::write_file(&out, &text, replace(force), &[&snapshot])
-                .map_err(|e| write_error(&out, "the resulting bundle", e))?;
+            let document = syncscope::bundle::PrettyBundle(&after);
+            syncscope::atomic::write_with(&out, replace(force), &[&snapshot], |w| {
+                let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
+                serde_json::to_writer_pretty(&mut w, &document)?;
+                w.flush()
+            })
+            .map_err(|e| write_error(&out, "the resulting bundle", e))?;
             render::sync::text(
                 &render::sync::SyncReport {
                     cycles: report,

@@ -12,7 +12,7 @@ use crate::apply::{
 use crate::bundle::{bundle_to_json, parse_bundle};
 use crate::error::InputError;
 use crate::model::Bundle;
-use crate::plan::{Plan, plan};
+use crate::plan::{Plan, plan_with};
 use crate::report::outcome_json;
 use crate::settings::Setting;
 use serde_json::{Value, json};
@@ -424,11 +424,13 @@ pub fn run_scenario(s: &Scenario) -> Result<(Vec<StepReport>, Bundle), InputErro
     let mut b = s.bundle.clone();
     let now = b.captured_date_time.clone();
     let mut reports = Vec::with_capacity(s.steps.len());
+    // The index follows the objects each step changes (see `TrackedIndex`).
+    let mut index = crate::index::TrackedIndex::default();
     for step in &s.steps {
         let action = to_action(s, &b, step)?;
         let named = action_objects(&action);
         let report = if action == Action::Sync {
-            let p = plan(&b);
+            let p = plan_with(&b, index.of(&b.cloud), &b.settings);
             let outcomes = p.outcomes.iter().map(|o| outcome_json(&b, o)).collect();
             let lines = p
                 .outcomes
