@@ -629,23 +629,22 @@ pub fn changes(before: &Bundle, after: &Bundle) -> Vec<String> {
             .iter()
             .zip(&after.cloud)
             .all(|(a, b)| a.id == b.id);
-    let before_cloud: std::collections::HashMap<Uuid, &CloudObject> = if aligned {
+    let before_cloud: std::collections::HashMap<Uuid, &Shared<CloudObject>> = if aligned {
         Default::default()
     } else {
-        before.cloud.iter().map(|c| (c.id, &**c)).collect()
+        before.cloud.iter().map(|c| (c.id, c)).collect()
     };
     for (i, c) in after.cloud.iter().enumerate() {
-        let old = if aligned { before.cloud.get(i) } else { None };
+        let old = if aligned {
+            before.cloud.get(i)
+        } else {
+            before_cloud.get(&c.id).copied()
+        };
         // An object neither state wrote since the copy is the same object: nothing changed.
         if old.is_some_and(|old| Shared::same(old, c)) {
             continue;
         }
-        let old: Option<&CloudObject> = match old {
-            Some(old) => Some(old),
-            None if aligned => None,
-            None => before_cloud.get(&c.id).copied(),
-        };
-        let c: &CloudObject = c;
+        let (old, c): (Option<&CloudObject>, &CloudObject) = (old.map(|o| &**o), c);
         let label =
             |c: &CloudObject| format!("cloud {:?} <{}>", c.name(), c.principal().unwrap_or("-"));
         match old {
@@ -707,13 +706,10 @@ pub fn changes(before: &Bundle, after: &Bundle) -> Vec<String> {
             Some(_) => {}
         }
     }
-    let after_ids: std::collections::HashSet<Uuid> = if aligned {
-        Default::default()
-    } else {
-        after.cloud.iter().map(|c| c.id).collect()
-    };
-    for c in before.cloud.iter().filter(|_| !aligned) {
-        if !after_ids.contains(&c.id) {
+    // Aligned states lose no object; otherwise the ids no longer there were purged.
+    if !aligned {
+        let after_ids: std::collections::HashSet<Uuid> = after.cloud.iter().map(|c| c.id).collect();
+        for c in before.cloud.iter().filter(|c| !after_ids.contains(&c.id)) {
             out.push(format!(
                 "cloud {:?} <{}> deleted and purged",
                 c.name(),
