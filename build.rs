@@ -8,6 +8,9 @@
 //! - `has_openssl`: openssl (test certificates for `syncscope collect`);
 //! - `has_samba`: a Samba AD DC, the LDAP tools, openssl and kinit (the importer and collection tests);
 //! - `has_chromium`: Chromium (the readiness report opened in a headless browser).
+//!
+//! It also sets `SYNCSCOPE_SOURCE_ID`, a hash of the library's sources: a snapshot cache
+//! (`--cache`) written by a build of other sources is not read, since the model it holds may differ.
 
 use std::path::{Path, PathBuf};
 
@@ -47,8 +50,36 @@ fn found(dirs: &[PathBuf], program: &str) -> bool {
     dirs.iter().any(|d| Path::new(d).join(program).is_file())
 }
 
+/// Adds every file under `dir` (name and contents, in name order) to `hasher`.
+fn hash_sources(dir: &Path, hasher: &mut impl std::hash::Hasher) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|r| r.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            hash_sources(&path, hasher);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            hasher.write(path.to_string_lossy().as_bytes());
+            hasher.write(&bytes);
+        }
+    }
+}
+
 fn main() {
     let dirs = search_dirs();
+    println!("cargo::rerun-if-changed=src");
+    println!("cargo::rerun-if-changed=Cargo.lock");
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    hash_sources(Path::new("src"), &mut hasher);
+    if let Ok(lock) = std::fs::read("Cargo.lock") {
+        std::hash::Hasher::write(&mut hasher, &lock);
+    }
+    println!(
+        "cargo::rustc-env=SYNCSCOPE_SOURCE_ID={}-{:016x}",
+        env!("CARGO_PKG_VERSION"),
+        std::hash::Hasher::finish(&hasher)
+    );
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=PATH");
     // Installing a program (apt-get) changes these directories: look again then.

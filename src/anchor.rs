@@ -10,7 +10,9 @@ use std::fmt;
 use uuid::Uuid;
 
 /// A source anchor: the bytes behind an ImmutableID.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug,
+)]
 pub struct Anchor([u8; 16]);
 
 /// The public vectors of rule book §1: (objectGUID, ImmutableID). Tests use them everywhere.

@@ -40,7 +40,7 @@ pub(crate) fn hash(key: &[u8]) -> u64 {
 }
 
 /// One key of a [`KeyMap`]: where its bytes are in the arena and which objects hold it.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Entry {
     start: u64,
     len: u32,
@@ -62,7 +62,7 @@ enum Op {
 /// The keys of one lookup, with their own arena so that the two halves of the index can be built
 /// on two threads.
 #[derive(Default, Clone)]
-struct KeyMap {
+pub struct KeyMap {
     /// Every key's bytes, back to back.
     arena: Vec<u8>,
     table: HashTable<Entry>,
@@ -177,6 +177,60 @@ impl KeyMap {
 
     fn shrink_to_fit(&mut self) {
         self.arena.shrink_to_fit();
+    }
+}
+
+/// A key map in the snapshot cache (`crate::cache`): the arena and the entries; the hash table
+/// is filled again on reading (one insert per key, the key hashed from the arena).
+#[derive(serde::Serialize)]
+struct KeyMapOut<'a> {
+    #[serde(with = "serde_bytes")]
+    arena: &'a [u8],
+    entries: Vec<&'a Entry>,
+    more: &'a [Vec<CloudIdx>],
+}
+
+#[derive(serde::Deserialize)]
+struct KeyMapIn {
+    #[serde(with = "serde_bytes")]
+    arena: Vec<u8>,
+    entries: Vec<Entry>,
+    more: Vec<Vec<CloudIdx>>,
+}
+
+impl serde::Serialize for KeyMap {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        KeyMapOut {
+            arena: &self.arena,
+            entries: self.table.iter().collect(),
+            more: &self.more,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KeyMap {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let KeyMapIn {
+            arena,
+            entries,
+            more,
+        } = KeyMapIn::deserialize(d)?;
+        let mut table = HashTable::with_capacity(entries.len());
+        for e in entries {
+            // A cache is checked whole before it is read; still, an entry outside the arena or
+            // its holder lists is refused rather than left to panic on a later lookup.
+            let end = e.start.checked_add(u64::from(e.len));
+            if end.is_none_or(|end| end > arena.len() as u64)
+                || (e.more != NONE && e.more as usize >= more.len())
+            {
+                return Err(D::Error::custom("an index entry outside its arena"));
+            }
+            let h = hash(key_of(&arena, &e));
+            table.insert_unique(h, e, |e| hash(key_of(&arena, e)));
+        }
+        Ok(KeyMap { arena, table, more })
     }
 }
 
@@ -347,6 +401,9 @@ impl AddressKeys {
     }
 }
 
+/// How many tables the index has.
+pub const TABLES: usize = 9;
+
 /// Below this many cloud objects the index is built on one thread (a thread costs more than it
 /// saves).
 const PARALLEL_FROM: usize = 20_000;
@@ -461,6 +518,34 @@ impl CloudIndex {
 
     fn all_maps(&self) -> impl Iterator<Item = &KeyMap> {
         self.anchors.maps().into_iter().chain(self.addresses.maps())
+    }
+
+    /// Its tables, for the snapshot cache (`crate::cache`), which writes each on its own so that
+    /// reading decodes them on both cores.
+    pub fn tables(&self) -> [&KeyMap; TABLES] {
+        let [a, b, c, d, e] = self.anchors.maps();
+        let [f, g, h, i] = self.addresses.maps();
+        [a, b, c, d, e, f, g, h, i]
+    }
+
+    /// The index of these tables, in the order of [`Self::tables`].
+    pub fn from_tables(tables: [KeyMap; TABLES]) -> Self {
+        let [a, b, c, d, e, f, g, h, i] = tables;
+        CloudIndex {
+            anchors: AnchorKeys {
+                by_immutable_id: a,
+                by_sid: b,
+                by_object_identifier: c,
+                by_upn: d,
+                deleted_by_upn: e,
+            },
+            addresses: AddressKeys {
+                by_primary_smtp: f,
+                by_any_smtp: g,
+                deleted_by_smtp: h,
+                by_other_proxy: i,
+            },
+        }
     }
 
     /// How many keys the index holds, over all its tables.

@@ -8,6 +8,7 @@ pub mod apply;
 pub mod atomic;
 pub mod bench;
 pub mod bundle;
+pub mod cache;
 pub mod check;
 pub mod collect;
 pub mod config;

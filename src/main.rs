@@ -11,7 +11,6 @@ use syncscope::model::PropertyName;
 use syncscope::query::{ErrorQuery, Limit, SortDirection, SortField};
 use syncscope::render;
 use syncscope::sanitize::display_safe;
-use syncscope::session::Session;
 use syncscope::settings::{Setting, Settings};
 
 /// The tenant bundled with syncscope, opened when no snapshot is named.
@@ -48,6 +47,11 @@ struct ImportArgs {
     /// the properties the rules need): the output is printed and the exit status is 3.
     #[arg(long, global = true)]
     allow_partial: bool,
+    /// Reuse a binary cache of the loaded, indexed and planned snapshot, written beside it as
+    /// NAME.syncscope-cache the first time; it is used only while the snapshot's files, the
+    /// options above and this build of syncscope are unchanged.
+    #[arg(long, global = true)]
+    cache: bool,
 }
 
 impl ImportArgs {
@@ -246,6 +250,7 @@ fn main() -> ExitCode {
     let import = Import {
         options: cli.import.options(),
         allow_partial: cli.import.allow_partial,
+        cache: cli.import.cache,
     };
     let result = match cli.command {
         None => explore(
@@ -273,10 +278,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// How this run reads snapshots: the Connect overrides and `--allow-partial`.
+/// How this run reads snapshots: the Connect overrides, `--allow-partial` and `--cache`.
 struct Import {
     options: ImportOptions,
     allow_partial: bool,
+    cache: bool,
 }
 
 /// Whether the snapshots this run used were loaded whole (interfaces §7: exit 3 when not).
@@ -318,14 +324,42 @@ fn load(path: &Path, import: &Import) -> Result<syncscope::import::Loaded, Input
 }
 
 /// Loads and plans a SNAPSHOT with this run's `--set` overrides; the load report comes along
-/// for the `"load"` member of `--json` output.
+/// for the `"load"` member of `--json` output. With `--cache`, a current cache is read instead,
+/// or the cache is written after the load (what happened is said on stderr).
 fn open(
     path: &Path,
     import: &Import,
     set: &SetArgs,
-) -> Result<(Session, syncscope::import::LoadReport), InputError> {
-    let loaded = load(path, import)?;
-    Ok((Session::open(loaded.bundle, &set.set), loaded.report))
+) -> Result<syncscope::cache::Opened, InputError> {
+    use syncscope::cache::Use;
+    let label = path.display().to_string();
+    let opened =
+        syncscope::cache::open(path, &import.options, import.cache, &set.set, false, |r| {
+            eprint!("{}", r.stderr_text(&label));
+            r.require_whole(&label, import.allow_partial)
+        })?;
+    let shown = |p: &Path| display_safe(&p.display().to_string()).into_owned();
+    match &opened.cache {
+        Use::Off => {}
+        Use::Read(cache) => eprintln!("syncscope: read from the cache {}", shown(cache)),
+        Use::Missed { why, .. } => {
+            let cache = syncscope::cache::path_for(path);
+            match opened.write_cache(path, &import.options) {
+                Some(Ok((written, size))) => eprintln!(
+                    "syncscope: {why}; wrote {} ({:.1} MiB)",
+                    shown(&written),
+                    size as f64 / (1 << 20) as f64
+                ),
+                Some(Err(e)) => eprintln!(
+                    "syncscope: {why}; not written: {}: {}",
+                    shown(&cache),
+                    display_safe(&e.to_string())
+                ),
+                None => {}
+            }
+        }
+    }
+    Ok(opened)
 }
 
 /// `plan --fields`: the chosen fields (all of the format's when none are given); an unknown
@@ -400,6 +434,7 @@ fn explore(snapshot: &Path, import: &Import) -> Result<(), Failure> {
         snapshot.to_path_buf(),
         import.options.clone(),
         import.allow_partial,
+        import.cache,
     ) {
         Ok(()) => Ok(()),
         Err(syncscope::tui::RunError::Input(e)) => Err(Failure::Input(e)),
@@ -435,7 +470,9 @@ fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
             let csv = format.as_deref() == Some("csv");
             // Checked before the snapshot is loaded: a usage error costs nothing.
             let fields = plan_fields(fields.as_deref(), json, csv)?;
-            let (s, report) = open(&snapshot, import, &set)?;
+            let syncscope::cache::Opened {
+                session: s, report, ..
+            } = open(&snapshot, import, &set)?;
             whole_load = whole(&report);
             if csv {
                 let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut stdout);
@@ -469,7 +506,11 @@ fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
             out,
             force,
         } => {
-            let (s, load_report) = open(&snapshot, import, &set)?;
+            let syncscope::cache::Opened {
+                session: s,
+                report: load_report,
+                ..
+            } = open(&snapshot, import, &set)?;
             whole_load = whole(&load_report);
             let (report, after) = syncscope::apply::sync_cycles(&s.snapshot, cycles);
             let document = syncscope::bundle::PrettyBundle(&after);
@@ -488,7 +529,11 @@ fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
             )?;
         }
         Command::Errors(args) => {
-            let (s, load_report) = open(&args.snapshot, import, &args.set)?;
+            let syncscope::cache::Opened {
+                session: s,
+                report: load_report,
+                ..
+            } = open(&args.snapshot, import, &args.set)?;
             whole_load = whole(&load_report);
             let mut report = render::errors::ErrorsReport::new(
                 args.query(),
@@ -512,23 +557,19 @@ fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
             out,
             force,
         } => {
-            let loaded = load(&snapshot, import)?;
-            whole_load = whole(&loaded.report);
-            let mut b = loaded.bundle;
+            let opened = open(&snapshot, import, &set)?;
+            whole_load = whole(&opened.report);
+            let s = &opened.session;
+            let (b, ix, p) = (&*s.snapshot, &*s.index, &*s.plan);
+            let c = syncscope::check::check(b, ix, p, Default::default());
             // With --set: the snapshot's own settings are the what-if baseline.
-            let base_settings = (!set.set.is_empty()).then_some(b.settings);
-            for (s, v) in &set.set {
-                b.settings.set(*s, *v);
-            }
-            let ix = syncscope::index::CloudIndex::build(&b);
-            let p = syncscope::plan::plan_with(&b, &ix, &b.settings);
-            let c = syncscope::check::check(&b, &ix, &p, Default::default());
+            let base_settings = (!set.set.is_empty()).then_some(opened.settings);
             let base_plan = base_settings
                 .as_ref()
-                .map(|s| syncscope::plan::plan_with(&b, &ix, s));
+                .map(|s| syncscope::plan::plan_with(b, ix, s));
             let html = syncscope::report_html::render(&syncscope::report_html::ReportInput {
-                bundle: &b,
-                plan: &p,
+                bundle: b,
+                plan: p,
                 check: &c,
                 baseline: base_settings.as_ref().zip(base_plan.as_ref()),
                 snapshot: &snapshot.display().to_string(),
@@ -540,7 +581,7 @@ fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
                 stdout,
                 "wrote {} ({}; {} readiness finding(s))",
                 display_safe(&out.display().to_string()),
-                syncscope::report::summary_line(&p),
+                syncscope::report::summary_line(p),
                 c.findings.len()
             )?;
         }
@@ -675,7 +716,11 @@ impl ErrorsArgs {
 /// `syncscope check`: readiness findings (interfaces §9) on the plan of the snapshot with its
 /// `--set` overrides.
 fn check(args: CheckArgs, import: &Import, stdout: &mut impl Write) -> Result<Whole, Failure> {
-    let (s, load_report) = open(&args.snapshot, import, &args.set)?;
+    let syncscope::cache::Opened {
+        session: s,
+        report: load_report,
+        ..
+    } = open(&args.snapshot, import, &args.set)?;
     let (b, ix, p) = (&*s.snapshot, &*s.index, &*s.plan);
     let opts = syncscope::check::CheckOptions {
         upn_apostrophe_invalid: args.idfix_apostrophe,

@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// AD `objectClass` / Entra object type.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord,
+)]
 pub enum ObjectKind {
     User,
     Group,
@@ -91,7 +93,9 @@ pub struct CloudObject {
 }
 
 /// Which uniqueness namespace a conflicting value belongs to (P4, Q1).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord,
+)]
 pub enum PropertyName {
     UserPrincipalName,
     ProxyAddresses,
@@ -116,7 +120,7 @@ impl PropertyName {
 }
 
 /// Graph `onPremisesProvisioningError`: a quarantined value (Q1).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct ProvisioningError {
     pub category: String,
     pub property_causing_error: String,
@@ -124,7 +128,7 @@ pub struct ProvisioningError {
     pub occurred_date_time: Option<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum AuthenticationType {
     Managed,
     Federated,
@@ -144,7 +148,7 @@ pub struct Tenant {
 }
 
 /// Connect's `sourceAnchor` attribute (A2).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SourceAnchorAttribute {
     ObjectGuid,
     ConsistencyGuid,
@@ -194,7 +198,7 @@ pub struct Bundle {
 }
 
 /// Why an address or UPN takes no part in matching (P2).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Discard {
     SpaceAfterColon,
     ContainsSpace,
@@ -461,7 +465,7 @@ fn integer(v: &Value) -> Option<i64> {
 /// allocation per object instead of a map of keys and values: at a million objects the maps
 /// cost more memory than the file they came from (issue 15). Keys are unique (the readers refuse
 /// a duplicate), in the order they were read.
-#[derive(Clone, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Default)]
 pub struct Extra(Box<str>);
 
 impl Extra {

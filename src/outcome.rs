@@ -6,7 +6,9 @@ use crate::model::PropertyName;
 use crate::trace::Step;
 
 /// `result` of interfaces §3.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord,
+)]
 pub enum SyncResult {
     Linked,
     HardMatch,
@@ -60,7 +62,9 @@ impl SyncResult {
 }
 
 /// `error` codes of interfaces §3.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord,
+)]
 pub enum ErrorCode {
     InvalidHardMatch,
     AttributeUpdateNotAllowed,
@@ -123,7 +127,9 @@ impl ErrorCode {
 }
 
 /// `flags` of interfaces §3.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord,
+)]
 pub enum Flag {
     ExistingAdminRoleConflict,
     UpnUpdateBlocked,
@@ -156,14 +162,14 @@ impl Flag {
 }
 
 /// Who holds a value: an existing cloud object, or an on-prem object earlier in this cycle (Q2).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Holder {
     Cloud(CloudIdx),
     OnPrem(u32),
 }
 
 /// A value the sync quarantines (Q1).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Quarantine {
     pub property: PropertyName,
     pub value: String,
@@ -173,7 +179,7 @@ pub struct Quarantine {
 }
 
 /// The plan for one on-prem object.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct Outcome {
     /// Index in `Bundle::on_premises`.
     pub on_prem: u32,
@@ -187,7 +193,8 @@ pub struct Outcome {
     pub error: Option<ErrorCode>,
     /// With `AttributeValueMustBeUnique`: the attribute (`UserPrincipalName`, `ProxyAddresses`,
     /// `OnPremiseSecurityIdentifier`), interfaces §3.
-    pub attribute_conflict_name: Option<&'static str>,
+    #[serde(with = "crate::cache::statics::option")]
+    pub attribute_conflict_name: Option<crate::cache::statics::Constant>,
     pub flags: Vec<Flag>,
     pub quarantined: Vec<Quarantine>,
     /// The UPN the cloud object has after the sync (users only).

@@ -1493,7 +1493,7 @@ impl<'a> Planner<'a> {
 }
 
 /// Why a linked user's cloud UPN stays although the rules compute another (M8, M9 r2).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum UpnKept {
     /// M9: the on-prem UPN has not changed since the last export: no recalculation.
     NotRecalculated,

@@ -42,6 +42,13 @@ struct Made {
     record: Record,
 }
 
+/// What a snapshot cache gave besides the bundle: its index, and its plan under the bundle's own
+/// configuration with the plan's record when the cache kept one.
+struct Prepared {
+    index: CloudIndex,
+    plan: Option<(Plan, Option<Record>)>,
+}
+
 /// A plan made for a configuration by [`Session::plan_for`], to [`Session::install`].
 #[derive(Debug)]
 pub struct Replan {
@@ -74,32 +81,71 @@ impl Session {
     /// Opens a snapshot: `overrides` (`--set FEATURE=BOOL`) become part of the snapshot as this
     /// run sees it. Indexes and plans once.
     pub fn open(bundle: Bundle, overrides: &[(Setting, bool)]) -> Session {
-        Self::open_with(bundle, overrides, false)
+        Self::open_with(bundle, overrides, false, None)
     }
 
     /// [`Session::open`] for exploring what-ifs (the explorer): the plan keeps its [`Record`]
     /// (about 100 bytes per object), so that a flip of a setting re-plans only the objects it
     /// can change instead of the whole tenant.
     pub fn open_for_what_if(bundle: Bundle, overrides: &[(Setting, bool)]) -> Session {
-        Self::open_with(bundle, overrides, true)
+        Self::open_with(bundle, overrides, true, None)
     }
 
-    fn open_with(mut bundle: Bundle, overrides: &[(Setting, bool)], record: bool) -> Session {
+    /// Opens a snapshot read from the snapshot cache ([`crate::cache`]) with the index, plan
+    /// and record it holds; a plan it lacks (or one made under other settings than this run's
+    /// `overrides` give, or without the record a what-if session needs) is made here.
+    pub fn open_cached(
+        cached: crate::cache::Cached,
+        overrides: &[(Setting, bool)],
+        what_if: bool,
+    ) -> Session {
+        let prepared = Prepared {
+            index: cached.index,
+            plan: cached.plan.map(|p| (p, cached.record)),
+        };
+        Self::open_with(cached.bundle, overrides, what_if, Some(prepared))
+    }
+
+    fn open_with(
+        mut bundle: Bundle,
+        overrides: &[(Setting, bool)],
+        record: bool,
+        prepared: Option<Prepared>,
+    ) -> Session {
+        let own = bundle.settings;
         for (s, v) in overrides {
             bundle.settings.set(*s, *v);
         }
-        let index = CloudIndex::build(&bundle);
+        let (index, mut made_before) = match prepared {
+            Some(p) => (p.index, p.plan),
+            None => (CloudIndex::build(&bundle), None),
+        };
+        if bundle.settings != own {
+            made_before = None;
+        }
         let config = Config::of(&bundle);
-        let (plan, made) = if record {
-            let (plan, record) = plan_recorded(&bundle, &index, &config.settings, &config.connect);
-            let made = Made {
-                config: config.clone(),
-                record,
-            };
-            (plan, Some(Arc::new(made)))
-        } else {
-            let plan = plan_what_if(&bundle, &index, &config.settings, &config.connect);
-            (plan, None)
+        let (plan, made) = match made_before {
+            Some((plan, Some(record))) if record.len() == plan.outcomes.len() => {
+                let made = Made {
+                    config: config.clone(),
+                    record,
+                };
+                (plan, Some(Arc::new(made)))
+            }
+            Some((plan, _)) if !record => (plan, None),
+            _ if record => {
+                let (plan, record) =
+                    plan_recorded(&bundle, &index, &config.settings, &config.connect);
+                let made = Made {
+                    config: config.clone(),
+                    record,
+                };
+                (plan, Some(Arc::new(made)))
+            }
+            _ => {
+                let plan = plan_what_if(&bundle, &index, &config.settings, &config.connect);
+                (plan, None)
+            }
         };
         let plan = Arc::new(plan);
         Session {
@@ -110,6 +156,27 @@ impl Session {
             plan,
             baseline_made: made.clone(),
             made,
+        }
+    }
+
+    /// What the snapshot cache keeps of this session: the snapshot, its index, and the
+    /// baseline plan with its record (when kept). `settings`: the snapshot's settings as loaded
+    /// (before a run's `--set`); the plan is kept only when it was made under them.
+    pub fn cache_contents<'a>(
+        &'a self,
+        settings: crate::settings::Settings,
+        report: &'a crate::import::LoadReport,
+    ) -> crate::cache::Contents<'a> {
+        let own = self.snapshot.settings == settings;
+        crate::cache::Contents {
+            bundle: &self.snapshot,
+            settings,
+            report,
+            index: &self.index,
+            plan: own.then(|| {
+                let record = self.baseline_made.as_ref().map(|m| &m.record);
+                (&*self.baseline, record)
+            }),
         }
     }
 

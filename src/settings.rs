@@ -246,7 +246,7 @@ impl fmt::Display for Setting {
 }
 
 /// The effective value of every setting.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Settings([bool; 16]);
 
 impl Default for Settings {

@@ -10,15 +10,16 @@ use crate::outcome::Holder;
 /// [`Note::CandidatesElided`].
 pub const MAX_CANDIDATE_STEPS: usize = 8;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct Step {
-    pub rule: &'static str,
+    #[serde(with = "crate::cache::statics")]
+    pub rule: crate::cache::statics::Constant,
     pub note: Note,
 }
 
 /// The uniqueness namespaces that are never quarantined (P4 c, d), by the name the service
 /// reports as `AttributeConflictName`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum UniqueAttribute {
     OnPremiseSecurityIdentifier,
     ProxyAddresses,
@@ -34,13 +35,13 @@ impl UniqueAttribute {
 }
 
 /// Why a soft-match candidate was not taken over (M6).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Refusal {
     SyncedFromOther,
     AdminRole,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub enum Note {
     Anchor {
         attribute: SourceAnchorAttribute,
@@ -68,7 +69,7 @@ pub enum Note {
     HardeningObjectIdentifier(CloudIdx),
     Restore(CloudIdx),
     SoftMatchBlocked,
-    SoftMatchNotEligible(&'static str),
+    SoftMatchNotEligible(#[serde(with = "crate::cache::statics")] crate::cache::statics::Constant),
     NoPrimarySmtp,
     SmtpNone(String),
     SmtpCandidate {
@@ -138,7 +139,7 @@ pub enum Note {
         upn: String,
     },
     /// Q7: filtered by Connect's out-of-box rules.
-    OutOfBoxFilter(&'static str),
+    OutOfBoxFilter(#[serde(with = "crate::cache::statics")] crate::cache::statics::Constant),
     /// M10: the twin is cloud-managed; leaving the scope does not soft-delete it.
     CloudManagedNoDelete(CloudIdx),
     /// M10: the twin is cloud-managed; nothing is exported.

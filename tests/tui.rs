@@ -1329,7 +1329,7 @@ fn load_folder(path: &str, allow_partial: bool, w: u16, h: u16) -> Result<App, S
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     let mut jobs: Jobs<Done> = Jobs::new();
     let mut host = Script::new(Vec::new());
-    let loader = runner::snapshot_loader(path.into(), Default::default(), allow_partial);
+    let loader = runner::snapshot_loader(path.into(), Default::default(), allow_partial, false);
     let theme = Theme { color: true };
     match runner::load(&mut term, &mut host, &mut jobs, path, theme, loader).unwrap() {
         // Shown as the user would have typed it from the crate root (snapshots stay the same

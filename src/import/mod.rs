@@ -69,14 +69,14 @@ pub fn csv_delimiter(head: &[u8]) -> char {
 }
 
 /// Command-line overrides of `connect.json` (and of a bundle's `connect` section).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImportOptions {
     pub source_anchor: Option<SourceAnchorAttribute>,
     pub included_ous: Option<Vec<String>>,
 }
 
 /// One thing the load report says about a file: a warning or an object that was skipped.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct LoadIssue {
     pub file: String,
     /// `line N`, a JSON path (`value[3].onPremisesImmutableId`), or empty for the whole file.
@@ -103,7 +103,7 @@ impl fmt::Display for LoadIssue {
 }
 
 /// What a load read, and everything it could not use.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct LoadReport {
     /// Each file read: its name, the format detected, and the number of objects it gave
     /// (directory objects; for role, domain and settings exports, the entries read).

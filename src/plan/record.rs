@@ -50,7 +50,7 @@ impl Key<'_> {
 }
 
 /// One write to the cycle's state, replayable. Texts are ranges of [`Record::text`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Write {
     Claim(PropertyName, Holder, u32, u32),
     Unique(UniqueAttribute, Holder, u32, u32),
@@ -89,7 +89,7 @@ impl Resolved<'_> {
 }
 
 /// The reads and writes of every object of one plan, in `Bundle::on_premises` order.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Default, PartialEq, Eq)]
 pub struct Record {
     /// Per object: the settings its decision read, one bit per [`Setting`].
     settings_read: Vec<u32>,

@@ -68,6 +68,8 @@ pub enum Effect {
     Recollect(std::path::PathBuf),
     /// Load the snapshot folder again (after a collection), in the background.
     Reload,
+    /// Write the snapshot cache of what was just loaded (`--cache`), in the background.
+    WriteCache(Box<crate::cache::Opened>),
 }
 
 /// The parts of the screen every view shares.
@@ -116,6 +118,8 @@ pub struct App {
     /// How the snapshot was read, to read it the same way again after `R`.
     pub import: crate::import::ImportOptions,
     pub allow_partial: bool,
+    /// `--cache`: read and write the snapshot cache (also when loading again after `R`).
+    pub cache: bool,
     pub help: HelpView,
     pub help_open: bool,
     pub report: ReportView,
@@ -149,6 +153,7 @@ impl App {
             changes: ChangesView::default(),
             import: crate::import::ImportOptions::default(),
             allow_partial: false,
+            cache: false,
             help: HelpView::default(),
             help_open: false,
             report: ReportView::default(),
@@ -423,5 +428,23 @@ impl App {
                 self.status = Some(format!("could not write {}: {e}", display_safe(&req.path)))
             }
         }
+    }
+
+    /// The snapshot cache was written in the background (or could not be): said in the hint bar,
+    /// unless something else is being said there.
+    pub fn cache_written(&mut self, result: Result<(std::path::PathBuf, u64), String>) {
+        use crate::sanitize::display_safe;
+        let text = match result {
+            Ok((path, size)) => format!(
+                "snapshot cache written: {} ({} MiB)",
+                display_safe(&path.file_name().unwrap_or_default().to_string_lossy()),
+                size >> 20
+            ),
+            Err(e) => format!("no snapshot cache written: {}", display_safe(&e)),
+        };
+        self.status = Some(match self.status.take() {
+            Some(before) if before.starts_with("load report") => format!("{before}; {text}"),
+            _ => text,
+        });
     }
 }

@@ -17,6 +17,8 @@ pub enum JobKind {
     Walkthrough,
     Bulk,
     Readiness,
+    /// Writing the snapshot cache (`--cache`).
+    Cache,
 }
 
 pub struct Jobs<R> {

@@ -128,6 +128,7 @@ pub fn run(
     path: std::path::PathBuf,
     import: crate::import::ImportOptions,
     allow_partial: bool,
+    cache: bool,
 ) -> Result<(), RunError> {
     let theme = theme::Theme::from_env();
     // ratatui::init installs its own panic hook first; ours runs before it.
@@ -138,7 +139,7 @@ pub fn run(
     let mut host = Crossterm;
     let mut jobs = jobs::Jobs::new();
     let started = Instant::now();
-    let loader = runner::snapshot_loader(path, import.clone(), allow_partial);
+    let loader = runner::snapshot_loader(path, import.clone(), allow_partial, cache);
     let loaded = match runner::load(&mut terminal, &mut host, &mut jobs, &source, theme, loader)? {
         None => return Ok(()),
         Some(Err(e)) => {
@@ -158,7 +159,10 @@ pub fn run(
     );
     app.import = import;
     app.allow_partial = allow_partial;
+    app.cache = cache;
     runner::run_app(&mut app, &mut terminal, &mut host, &mut jobs)?;
+    // A cache still being written when the user quits is not finished: its temporary file goes.
+    crate::atomic::remove_live_temps();
     Ok(())
 }
 

@@ -13,9 +13,8 @@ use super::views::loading::{self, Stage};
 use super::views::walkthrough::WalkMove;
 use crate::config::Config;
 use crate::error::InputError;
-use crate::import::LoadReport;
 use crate::plan::Plan;
-use crate::session::{ErrorLine, Session};
+use crate::session::ErrorLine;
 use crate::walkthrough::Walkthrough;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -26,8 +25,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
-/// What a snapshot load hands over: the session, the load report, the absolute path.
-pub type Loaded = (Session, LoadReport, String);
+/// What a snapshot load hands over: the opened snapshot (session, load report, how the cache
+/// was used) and its absolute path.
+pub type Loaded = (crate::cache::Opened, String);
 
 /// A finished background job.
 pub enum Done {
@@ -45,6 +45,8 @@ pub enum Done {
     Checked(super::views::readiness::Checked),
     /// The folder loaded again after `R`.
     Reloaded(Result<Loaded, InputError>),
+    /// The snapshot cache written (`--cache`): its path and size, or why not.
+    CacheWritten(Result<(std::path::PathBuf, u64), String>),
 }
 
 /// The terminal side of the loop: events in, clipboard and mouse capture out, frames bracketed
@@ -163,9 +165,23 @@ pub fn perform(
                 Done::Checked(super::views::readiness::Checked::run(&session))
             });
         }
+        Effect::WriteCache(opened) => {
+            let (path, import) = (
+                std::path::PathBuf::from(&app.source_path),
+                app.import.clone(),
+            );
+            jobs.spawn(JobKind::Cache, move || {
+                let written = opened.write_cache(&path, &import);
+                Done::CacheWritten(
+                    written
+                        .unwrap_or_else(|| Err(io_err("nothing to write")))
+                        .map_err(|e| e.to_string()),
+                )
+            });
+        }
         Effect::Reload => {
             let path = std::path::PathBuf::from(&app.source_path);
-            let loader = snapshot_loader(path, app.import.clone(), app.allow_partial);
+            let loader = snapshot_loader(path, app.import.clone(), app.allow_partial, app.cache);
             jobs.spawn(JobKind::Load, move || {
                 Done::Reloaded(loader(&AtomicU8::new(0)))
             });
@@ -204,6 +220,7 @@ pub fn finish(app: &mut App, done: Done) {
         Done::BulkChecked(r) => app.bulk_checked(r),
         Done::Checked(c) => app.checked(c),
         Done::Reloaded(r) => app.reloaded(r),
+        Done::CacheWritten(r) => app.cache_written(r),
     }
 }
 
@@ -342,47 +359,62 @@ pub fn load<B: Backend>(
 
 /// The loading job for a snapshot path: read (stage 0), then index and plan (stage 1). A load
 /// that is not whole is refused unless `allow_partial` (interfaces §7); then the explorer shows
-/// the partial-load banner.
+/// the partial-load banner. With `cache`, a current snapshot cache is read instead (`--cache`).
 pub fn snapshot_loader(
     path: std::path::PathBuf,
     import: crate::import::ImportOptions,
     allow_partial: bool,
+    cache: bool,
 ) -> impl FnOnce(&AtomicU8) -> Result<Loaded, InputError> + Send + 'static {
     move |stage| {
-        let loaded = crate::import::load_snapshot(&path, &import)?;
-        loaded
-            .report
-            .require_whole(&path.display().to_string(), allow_partial)?;
-        stage.store(1, Ordering::Relaxed);
+        let label = path.display().to_string();
+        let opened = crate::cache::open(&path, &import, cache, &[], true, |report| {
+            report.require_whole(&label, allow_partial)?;
+            stage.store(1, Ordering::Relaxed);
+            Ok(())
+        })?;
         let absolute = std::fs::canonicalize(&path)
             .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| path.display().to_string());
-        Ok((
-            Session::open_for_what_if(loaded.bundle, &[]),
-            loaded.report,
-            absolute,
-        ))
+            .unwrap_or(label);
+        Ok((opened, absolute))
     }
 }
 
 /// The app for a loaded snapshot, with the status the first frame shows.
 pub fn app_for(source: String, loaded: Loaded, theme: Theme, size: Rect, took: Duration) -> App {
-    let (session, report, path) = loaded;
+    let (opened, path) = loaded;
+    let session = opened.session.clone();
+    let report = opened.report.clone();
     let mut app = App::new(source, session, theme, size);
     app.source_path = path;
     // The banner takes a row: the lists' pages are measured again.
     app.partial = report.is_partial();
     app.handle(super::action::Action::Resize(size.width, size.height));
-    app.status = Some(if report.is_clean() {
+    let counts = (
+        app.session.snapshot.on_premises.len(),
+        app.session.snapshot.cloud.len(),
+    );
+    app.status = Some(if !report.is_clean() {
+        format!("load report: {} (L shows it)", report.summary())
+    } else if let crate::cache::Use::Read(_) = opened.cache {
         format!(
-            "loaded and planned {} + {} objects in {:.1} s",
-            app.session.snapshot.on_premises.len(),
-            app.session.snapshot.cloud.len(),
+            "read {} + {} objects, their index and plan from the cache in {:.1} s",
+            counts.0,
+            counts.1,
             took.as_secs_f64()
         )
     } else {
-        format!("load report: {} (L shows it)", report.summary())
+        format!(
+            "loaded and planned {} + {} objects in {:.1} s",
+            counts.0,
+            counts.1,
+            took.as_secs_f64()
+        )
     });
+    if let crate::cache::Use::Missed { .. } = opened.cache {
+        // Written in the background: the first frame does not wait for it.
+        app.effects.push_back(Effect::WriteCache(Box::new(opened)));
+    }
     app.load_report = Some(report);
     app
 }

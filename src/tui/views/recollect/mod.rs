@@ -154,7 +154,12 @@ impl App {
     ) {
         self.changes.reloading = false;
         let (summary, warnings, before) = self.changes.pending.take().unwrap_or_default();
-        let (session, report, path) = match loaded {
+        let (
+            crate::cache::Opened {
+                session, report, ..
+            },
+            path,
+        ) = match loaded {
             Ok(l) => l,
             Err(e) => {
                 self.status = Some(format!(
