@@ -501,7 +501,7 @@ impl CloudIndex {
     /// Every key of every table with its holders, sorted by table and key: everything a lookup
     /// can answer, to compare an updated index with a built one.
     #[cfg(test)]
-    fn contents(&self) -> Vec<(usize, Vec<u8>, Vec<CloudIdx>)> {
+    pub(crate) fn contents(&self) -> Vec<(usize, Vec<u8>, Vec<CloudIdx>)> {
         let mut out = Vec::new();
         for (t, m) in self.all_maps().enumerate() {
             for e in m.table.iter() {

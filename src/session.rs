@@ -125,6 +125,7 @@ impl Session {
         }
         let config = Config::of(&bundle);
         let (plan, made) = match made_before {
+            Some((plan, _)) if !record => (plan, None),
             Some((plan, Some(record))) if record.len() == plan.outcomes.len() => {
                 let made = Made {
                     config: config.clone(),
@@ -132,7 +133,6 @@ impl Session {
                 };
                 (plan, Some(Arc::new(made)))
             }
-            Some((plan, _)) if !record => (plan, None),
             _ if record => {
                 let (plan, record) =
                     plan_recorded(&bundle, &index, &config.settings, &config.connect);

@@ -691,3 +691,6 @@ impl Opened {
         Some(write(snapshot, options, stamps, contents))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -255,6 +255,14 @@ pub fn load_snapshot(path: &Path, opts: &ImportOptions) -> Result<Loaded, InputE
             "a temporary file left by an interrupted syncscope write, not a snapshot; delete it",
         ));
     }
+    if meta.is_file() && crate::cache::is_cache_name(&name) {
+        return Err(InputError::new(
+            &label,
+            "",
+            "a syncscope cache, not a snapshot: open the snapshot it was made from (the name without \
+             .syncscope-cache) with --cache",
+        ));
+    }
     if !meta.is_dir() && !meta.is_file() {
         return Err(InputError::new(
             &label,
@@ -549,6 +557,8 @@ fn load_folder_with(
             Some(
                 "a temporary file left by an interrupted syncscope write (killed while writing); not read — delete it",
             )
+        } else if crate::cache::is_cache_name(&name) {
+            Some("a syncscope cache (--cache) of the snapshot of that name; not read as an export")
         } else if name.starts_with('.') {
             // .DS_Store, a hidden editor file …
             Some("a hidden file; not read")
