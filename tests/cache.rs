@@ -44,11 +44,19 @@ fn the_second_run_reads_the_cache_and_prints_the_same() {
         };
         let first = with(&args);
         assert_eq!(first.code, 0, "{}", first.stderr);
-        assert!(first.stderr.contains("no cache yet; wrote"), "{}", first.stderr);
+        assert!(
+            first.stderr.contains("no cache yet; wrote"),
+            "{}",
+            first.stderr
+        );
         assert!(dir.path().join("contoso.json.syncscope-cache").is_file());
         let second = with(&args);
         assert_eq!(second.code, 0, "{}", second.stderr);
-        assert!(second.stderr.contains("read from the cache"), "{}", second.stderr);
+        assert!(
+            second.stderr.contains("read from the cache"),
+            "{}",
+            second.stderr
+        );
         assert_eq!(first.stdout, plain.stdout, "{args:?}");
         assert_eq!(second.stdout, plain.stdout, "{args:?}");
     }
@@ -63,7 +71,11 @@ fn a_partial_load_is_refused_and_used_alike_from_the_cache() {
     for _ in 0..2 {
         let refused = run(&["plan", f, "--json", "--cache"]);
         assert_eq!(refused.code, 1, "{}", refused.stderr);
-        assert!(refused.stderr.contains("--allow-partial"), "{}", refused.stderr);
+        assert!(
+            refused.stderr.contains("--allow-partial"),
+            "{}",
+            refused.stderr
+        );
     }
     assert!(
         !dir.path().join("exports.syncscope-cache").exists(),
@@ -72,7 +84,11 @@ fn a_partial_load_is_refused_and_used_alike_from_the_cache() {
     let first = run(&["plan", f, "--json", "--cache", "--allow-partial"]);
     let second = run(&["plan", f, "--json", "--cache", "--allow-partial"]);
     assert_eq!((first.code, second.code), (3, 3), "{}", second.stderr);
-    assert!(second.stderr.contains("read from the cache"), "{}", second.stderr);
+    assert!(
+        second.stderr.contains("read from the cache"),
+        "{}",
+        second.stderr
+    );
     // The load report says the same both times (what was skipped, what is incomplete).
     fn report(stderr: &str) -> Vec<&str> {
         stderr.lines().filter(|l| !l.contains("cache")).collect()

@@ -1317,6 +1317,46 @@ fn the_errors_view_is_rebuilt_for_the_plan_a_flip_makes() {
     );
 }
 
+/// `--cache` (issue 15): the first open loads, shows the explorer and then writes the cache in
+/// the background (the hint bar says so); the next open reads it, with the same plan.
+#[test]
+fn with_cache_the_explorer_writes_it_after_the_first_frame_and_opens_from_it_next_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("contoso.json");
+    std::fs::copy(format!("{}/{}", util::ROOT, util::SAMPLE), &path).unwrap();
+    let path = path.to_str().unwrap();
+    let mut first = Harness::from_app(load_snapshot(path, false, true, 120, 40).unwrap());
+    // The sample's load report has a warning (A4): the hint bar keeps saying so.
+    let status = first.app.status.clone().unwrap_or_default();
+    assert!(
+        status.starts_with("load report: 1 file read; 1 warning"),
+        "{status}"
+    );
+    assert!(
+        !dir.path().join("contoso.json.syncscope-cache").exists(),
+        "not before the first frame"
+    );
+    first.drive(vec![Step::Idle]);
+    assert!(dir.path().join("contoso.json.syncscope-cache").is_file());
+    let t = first.screen();
+    let last = t.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("load report: 1 file read; 1 warning")
+            && last.contains("(L shows it); cache written (0 MiB)"),
+        "{last}"
+    );
+    let second = Harness::from_app(load_snapshot(path, false, true, 120, 40).unwrap());
+    let status = second.app.status.clone().unwrap_or_default();
+    assert!(
+        status.contains("(L shows it); read from the cache in"),
+        "{status}"
+    );
+    assert_eq!(second.app.load_report, first.app.load_report);
+    assert_eq!(*second.app.session.plan, *first.app.session.plan);
+    assert_eq!(*second.app.session.snapshot, *first.app.session.snapshot);
+    assert!(second.app.effects.is_empty(), "nothing to write again");
+}
+
 #[test]
 fn snapshot_scrubbing_keeps_line_widths_whatever_the_duration() {
     assert_eq!(scrub("│in 10.2 ms   │\n"), "│in [t] ms    │\n");
@@ -1326,10 +1366,21 @@ fn snapshot_scrubbing_keeps_line_widths_whatever_the_duration() {
 
 /// Loads a folder of exports the way the explorer does (the runner's loading job).
 fn load_folder(path: &str, allow_partial: bool, w: u16, h: u16) -> Result<App, String> {
+    load_snapshot(path, allow_partial, false, w, h)
+}
+
+/// Loads a snapshot the way the explorer does, with `--cache` or without.
+fn load_snapshot(
+    path: &str,
+    allow_partial: bool,
+    cache: bool,
+    w: u16,
+    h: u16,
+) -> Result<App, String> {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     let mut jobs: Jobs<Done> = Jobs::new();
     let mut host = Script::new(Vec::new());
-    let loader = runner::snapshot_loader(path.into(), Default::default(), allow_partial, false);
+    let loader = runner::snapshot_loader(path.into(), Default::default(), allow_partial, cache);
     let theme = Theme { color: true };
     match runner::load(&mut term, &mut host, &mut jobs, path, theme, loader).unwrap() {
         // Shown as the user would have typed it from the crate root (snapshots stay the same

@@ -37,7 +37,17 @@ fn open_with(path: &Path, options: &ImportOptions, what_if: bool) -> Opened {
 /// first, object for object, key for key, outcome for outcome.
 fn assert_round_trip(path: &Path, options: &ImportOptions) {
     let first = open_with(path, options, true);
-    assert!(matches!(first.cache, Use::Missed { why: Miss::Absent, .. }), "{:?}", first.cache);
+    assert!(
+        matches!(
+            first.cache,
+            Use::Missed {
+                why: Miss::Absent,
+                ..
+            }
+        ),
+        "{:?}",
+        first.cache
+    );
     let (written, size) = first.write_cache(path, options).unwrap().unwrap();
     assert_eq!(written, path_for(path));
     assert_eq!(std::fs::metadata(&written).unwrap().len(), size);
@@ -61,7 +71,9 @@ fn assert_round_trip(path: &Path, options: &ImportOptions) {
             let mut x = a.clone();
             let mut y = b.clone();
             for s in [&mut x, &mut y] {
-                s.flip(crate::config::Item::Setting(crate::settings::Setting::BlockSoftMatch));
+                s.flip(crate::config::Item::Setting(
+                    crate::settings::Setting::BlockSoftMatch,
+                ));
                 s.replan();
             }
             assert_eq!(*x.plan, *y.plan);
@@ -128,7 +140,11 @@ fn a_cache_is_not_used_once_its_input_or_options_change() {
         source_anchor: None,
         included_ous: Some(vec!["OU=Sync,DC=contoso,DC=com".into()]),
     };
-    assert!(miss(&path, &options).contains("--included-ou"), "{}", miss(&path, &options));
+    assert!(
+        miss(&path, &options).contains("--included-ou"),
+        "{}",
+        miss(&path, &options)
+    );
 
     // The same size and modification time, one letter changed: only the content hash sees it.
     let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
@@ -142,7 +158,11 @@ fn a_cache_is_not_used_once_its_input_or_options_change() {
         .unwrap()
         .set_modified(modified)
         .unwrap();
-    assert!(miss(&path, &none).contains("content changed"), "{}", miss(&path, &none));
+    assert!(
+        miss(&path, &none).contains("content changed"),
+        "{}",
+        miss(&path, &none)
+    );
 
     // A newer modification time.
     let later = modified + std::time::Duration::from_secs(5);
@@ -152,23 +172,39 @@ fn a_cache_is_not_used_once_its_input_or_options_change() {
         .unwrap()
         .set_modified(later)
         .unwrap();
-    assert!(miss(&path, &none).contains("changed on disk"), "{}", miss(&path, &none));
+    assert!(
+        miss(&path, &none).contains("changed on disk"),
+        "{}",
+        miss(&path, &none)
+    );
 
     // Opening again loads the input and writes a cache of it, as it is now.
     let again = open_with(&path, &none, true);
-    assert!(matches!(again.cache, Use::Missed { why: Miss::Stale(_), .. }));
+    assert!(matches!(
+        again.cache,
+        Use::Missed {
+            why: Miss::Stale(_),
+            ..
+        }
+    ));
     again.write_cache(&path, &none).unwrap().unwrap();
     let cached = read(&path, &none).unwrap();
     let now = crate::bundle::load_bundle(&path).unwrap();
     assert_eq!(cached.bundle, now);
-    assert_ne!(*first.session.snapshot, now, "the edit changed the snapshot");
+    assert_ne!(
+        *first.session.snapshot, now,
+        "the edit changed the snapshot"
+    );
 }
 
 #[test]
 fn damage_anywhere_is_a_miss_never_a_panic() {
     let (_d, path) = copy_of("sample-data/contoso.json");
     let none = ImportOptions::default();
-    open_with(&path, &none, true).write_cache(&path, &none).unwrap().unwrap();
+    open_with(&path, &none, true)
+        .write_cache(&path, &none)
+        .unwrap()
+        .unwrap();
     let cache = path_for(&path);
     let good = std::fs::read(&cache).unwrap();
     let n = good.len();
@@ -198,7 +234,10 @@ fn a_file_that_is_not_a_cache_is_never_replaced() {
     let opened = open_with(&path, &none, false);
     let e = opened.write_cache(&path, &none).unwrap().unwrap_err();
     assert!(e.to_string().contains("not a syncscope cache"), "{e}");
-    assert_eq!(std::fs::read_to_string(&cache).unwrap(), "the admin's notes\n");
+    assert_eq!(
+        std::fs::read_to_string(&cache).unwrap(),
+        "the admin's notes\n"
+    );
 }
 
 #[test]
@@ -224,7 +263,10 @@ fn a_snapshot_changed_while_it_loads_is_not_cached() {
 fn the_explorer_rewrites_a_cache_without_a_record() {
     let (_d, path) = copy_of("sample-data/contoso.json");
     let none = ImportOptions::default();
-    open_with(&path, &none, false).write_cache(&path, &none).unwrap().unwrap();
+    open_with(&path, &none, false)
+        .write_cache(&path, &none)
+        .unwrap()
+        .unwrap();
     let explorer = open_with(&path, &none, true);
     assert!(
         matches!(&explorer.cache, Use::Missed { why, .. } if why.to_string().contains("record")),
@@ -271,5 +313,8 @@ fn a_cache_is_never_read_as_an_export() {
     let e = crate::import::load_snapshot(&path_for(&inner), &ImportOptions::default())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("users-1.json.syncscope-cache") && e.contains("--cache"), "{e}");
+    assert!(
+        e.contains("users-1.json.syncscope-cache") && e.contains("--cache"),
+        "{e}"
+    );
 }

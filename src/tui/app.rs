@@ -434,17 +434,19 @@ impl App {
     /// unless something else is being said there.
     pub fn cache_written(&mut self, result: Result<(std::path::PathBuf, u64), String>) {
         use crate::sanitize::display_safe;
-        let text = match result {
-            Ok((path, size)) => format!(
+        let status = self.status.take();
+        let after_report = status.as_ref().filter(|s| s.starts_with("load report"));
+        self.status = Some(match (result, after_report) {
+            (Ok((_, size)), Some(before)) => {
+                format!("{before}; cache written ({} MiB)", size >> 20)
+            }
+            (Ok((path, size)), None) => format!(
                 "snapshot cache written: {} ({} MiB)",
                 display_safe(&path.file_name().unwrap_or_default().to_string_lossy()),
                 size >> 20
             ),
-            Err(e) => format!("no snapshot cache written: {}", display_safe(&e)),
-        };
-        self.status = Some(match self.status.take() {
-            Some(before) if before.starts_with("load report") => format!("{before}; {text}"),
-            _ => text,
+            (Err(e), Some(before)) => format!("{before}; no cache written: {}", display_safe(&e)),
+            (Err(e), None) => format!("no snapshot cache written: {}", display_safe(&e)),
         });
     }
 }

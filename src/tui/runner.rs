@@ -394,22 +394,26 @@ pub fn app_for(source: String, loaded: Loaded, theme: Theme, size: Rect, took: D
         app.session.snapshot.on_premises.len(),
         app.session.snapshot.cloud.len(),
     );
-    app.status = Some(if !report.is_clean() {
-        format!("load report: {} (L shows it)", report.summary())
-    } else if let crate::cache::Use::Read(_) = opened.cache {
-        format!(
-            "read {} + {} objects, their index and plan from the cache in {:.1} s",
-            counts.0,
-            counts.1,
-            took.as_secs_f64()
-        )
-    } else {
-        format!(
+    let from_cache = matches!(opened.cache, crate::cache::Use::Read(_));
+    app.status = Some(match (report.is_clean(), from_cache) {
+        (true, false) => format!(
             "loaded and planned {} + {} objects in {:.1} s",
             counts.0,
             counts.1,
             took.as_secs_f64()
-        )
+        ),
+        (true, true) => format!(
+            "read {} + {} objects, their index and plan from the cache in {:.1} s",
+            counts.0,
+            counts.1,
+            took.as_secs_f64()
+        ),
+        (false, false) => format!("load report: {} (L shows it)", report.summary()),
+        (false, true) => format!(
+            "load report: {} (L shows it); read from the cache in {:.1} s",
+            report.summary(),
+            took.as_secs_f64()
+        ),
     });
     if let crate::cache::Use::Missed { .. } = opened.cache {
         // Written in the background: the first frame does not wait for it.
