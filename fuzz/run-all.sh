@@ -4,7 +4,7 @@
 set -u
 secs=${1:-600}
 mkdir -p logs artifacts
-for t in bundle ldif csvde powershell_csv powershell_json graph scenario hardmatch_csv; do
+for t in bundle ldif csvde powershell_csv powershell_json graph scenario hardmatch_csv cache; do
   mkdir -p artifacts/$t corpus/$t
   start=$(date +%s)
   nice -n 19 ./target/x86_64-unknown-linux-gnu/release/$t corpus/$t \

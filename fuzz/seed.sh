@@ -2,7 +2,7 @@
 # Seeds each target's corpus from sample-data/ (run from fuzz/).
 set -e
 S=../sample-data
-mkdir -p corpus/bundle corpus/ldif corpus/csvde corpus/powershell_csv corpus/powershell_json corpus/graph corpus/scenario corpus/hardmatch_csv
+mkdir -p corpus/bundle corpus/ldif corpus/csvde corpus/powershell_csv corpus/powershell_json corpus/graph corpus/scenario corpus/hardmatch_csv corpus/cache
 cp $S/contoso.json corpus/bundle/
 cp $S/exports/contoso-ad.ldf $S/exports-formats/ldapsearch/contoso-ad.ldif corpus/ldif/
 cp $S/exports-formats/csvde/contoso-ad.csv corpus/csvde/
@@ -20,3 +20,5 @@ if [ -d $S/exports-formats/real-world ]; then
     esac
   done
 fi
+# The cache target starts from a real cache of the sample (its sections are in the file whole).
+../target/release/syncscope plan $S/contoso.json --cache > /dev/null 2>&1 && mv $S/contoso.json.syncscope-cache corpus/cache/ || true

@@ -318,3 +318,39 @@ fn a_cache_is_never_read_as_an_export() {
         "{e}"
     );
 }
+
+/// Every section of a real cache, with bytes flipped, cut short or stretched, decodes or fails
+/// as any kind of section: never a panic (the hashes normally stop such bytes before this).
+#[test]
+fn no_damaged_section_makes_a_decoder_panic() {
+    let (_d, path) = copy_of("tests/fixtures/hostile/bundle.json");
+    let none = ImportOptions::default();
+    open_with(&path, &none, true)
+        .write_cache(&path, &none)
+        .unwrap()
+        .unwrap();
+    let bytes = std::fs::read(path_for(&path)).unwrap();
+    let mut file = File::open(path_for(&path)).unwrap();
+    let h = header(&mut file, &Stamps::of(&path).unwrap(), &none).unwrap();
+    let mut decoded = 0;
+    for s in &h.sections {
+        let good = &bytes[s.offset as usize..(s.offset + s.len) as usize];
+        decoded += decode_any(good);
+        let step = (good.len() / 64).max(1);
+        for at in (0..good.len()).step_by(step) {
+            for flip in [0x01, 0x80, 0xff] {
+                let mut bad = good.to_vec();
+                bad[at] ^= flip;
+                decode_any(&bad);
+            }
+            decode_any(&good[..at]);
+            let mut long = good.to_vec();
+            long.insert(at, 0xff);
+            decode_any(&long);
+        }
+    }
+    assert!(
+        decoded >= h.sections.len(),
+        "each good section decodes as its own kind"
+    );
+}
