@@ -11,7 +11,7 @@ use crate::bundle::{load_bundle, parse_bundle};
 use crate::generate::write_generated;
 use crate::index::CloudIndex;
 use crate::model::Bundle;
-use crate::plan::{Plan, plan_recorded, plan_with, replan};
+use crate::plan::{plan_recorded, plan_with, replan};
 use crate::settings::Setting;
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
@@ -43,8 +43,9 @@ pub struct FrameTimes {
     pub frame: Duration,
 }
 
-/// The hook the TUI passes to [`child_if_requested`] to fill the frame columns.
-pub type FrameHook = fn(&Bundle, &Plan) -> FrameTimes;
+/// The hook the TUI passes to [`child_if_requested`] to fill the frame columns: the explorer's
+/// state built from an opened session, and its frames.
+pub type FrameHook = fn(crate::session::Session) -> FrameTimes;
 
 /// Measures every size and writes the report (a Markdown table and notes) as it goes.
 pub fn run(sizes: &[usize], report: &mut impl Write) -> io::Result<()> {
@@ -72,6 +73,10 @@ pub fn run(sizes: &[usize], report: &mut impl Write) -> io::Result<()> {
         let bytes = std::fs::metadata(&path)?.len();
         let slice = measure_in_child(&exe, "slice", n, &path)?;
         let stream = measure_in_child(&exe, "stream", n, &path)?;
+        // `--cache`: the explorer's open that writes the cache, then one that reads it.
+        let cache_write = measure_in_child(&exe, "cache-write", n, &path)?;
+        let cache_read = measure_in_child(&exe, "cache-read", n, &path)?;
+        std::fs::remove_file(crate::cache::path_for(&path))?;
         let cli = binary
             .as_deref()
             .and_then(|b| time_plan_json(b, &path, &[]));
@@ -85,6 +90,8 @@ pub fn run(sizes: &[usize], report: &mut impl Write) -> io::Result<()> {
             write,
             slice,
             stream,
+            cache_write,
+            cache_read,
             cli,
             cli_fields,
             python,
@@ -178,6 +185,9 @@ fn measure(
     frame_hook: Option<FrameHook>,
 ) -> Result<Value, String> {
     let file = path.display().to_string();
+    if mode.starts_with("cache-") {
+        return measure_cache(mode, n, path, frame_hook);
+    }
     let clock = Clock::start();
     let bundle = match mode {
         "slice" => {
@@ -267,9 +277,14 @@ fn measure(
         drop((recorded, record));
         out["peak_bytes_what_if"] = json!(peak_bytes());
         if let Some(hook) = frame_hook {
-            let f = hook(&bundle, &plan);
+            // The copy stands for the bundle the loader hands over; it is not timed.
+            let copy = bundle.clone();
+            let started = Instant::now();
+            let session = crate::session::Session::open_for_what_if(copy, &[]);
+            let opened = started.elapsed();
+            let f = hook(session);
             out["frames"] = json!({
-                "first": f.first_frame.as_secs_f64(),
+                "first": (opened + f.first_frame).as_secs_f64(),
                 "frame": f.frame.as_secs_f64(),
             });
         }
@@ -277,6 +292,46 @@ fn measure(
     if out.get("peak_bytes").is_none() {
         out["peak_bytes"] = json!(peak_bytes());
     }
+    Ok(out)
+}
+
+/// `cache-write`: the explorer's open with `--cache` and no cache yet (load, index, plan with
+/// its record), then writing the cache. `cache-read`: the open that reads it, then the explorer's
+/// first frame.
+fn measure_cache(
+    mode: &str,
+    n: usize,
+    path: &Path,
+    frame_hook: Option<FrameHook>,
+) -> Result<Value, String> {
+    use crate::cache::{Use, open, path_for};
+    let file = path.display().to_string();
+    let options = crate::import::ImportOptions::default();
+    let clock = Clock::start();
+    let opened = open(path, &options, true, &[], true, |_| Ok(())).map_err(|e| e.to_string())?;
+    let open_time = clock.stop();
+    if opened.session.snapshot.on_premises.len() != n {
+        return Err(format!("{file}: not {n} on-prem objects"));
+    }
+    let mut out = json!({"mode": mode, "objects": n, "open": open_time});
+    match (mode, &opened.cache) {
+        ("cache-write", Use::Missed { .. }) => {
+            let clock = Clock::start();
+            let (_, size) = (opened.write_cache(path, &options))
+                .ok_or("nothing to write")?
+                .map_err(|e| format!("{}: {e}", path_for(path).display()))?;
+            out["write"] = clock.stop();
+            out["cache_bytes"] = json!(size);
+        }
+        ("cache-read", Use::Read(_)) => {
+            if let Some(hook) = frame_hook {
+                let f = hook(opened.session.clone());
+                out["first_frame"] = json!(secs(&out["open"]) + f.first_frame.as_secs_f64());
+            }
+        }
+        (_, used) => return Err(format!("{file}: {mode}: the cache was {used:?}")),
+    }
+    out["peak_bytes"] = json!(peak_bytes());
     Ok(out)
 }
 
@@ -489,6 +544,8 @@ struct Row {
     write: Duration,
     slice: Value,
     stream: Value,
+    cache_write: Value,
+    cache_read: Value,
     cli: Option<Value>,
     cli_fields: Option<Value>,
     python: Result<Value, String>,
@@ -604,6 +661,19 @@ impl Row {
                 r["incremental"]["planned_again"]
             )?;
         }
+        let (w, r) = (&self.cache_write, &self.cache_read);
+        writeln!(
+            out,
+            "--cache: first open {} then the cache written in {} ({}), peak {}; the next open reads it in {}, first frame {:.2} s, peak {} ({:.1}× file)",
+            timed(&w["open"]),
+            timed(&w["write"]),
+            mib(w["cache_bytes"].as_u64()),
+            mib(Row::peak(w)),
+            timed(&r["open"]),
+            r["first_frame"].as_f64().unwrap_or(f64::NAN),
+            mib(Row::peak(r)),
+            Row::peak(r).unwrap_or(0) as f64 / self.bytes as f64,
+        )?;
         let f = &s["filter"];
         writeln!(
             out,
@@ -675,6 +745,31 @@ fn write_tables(rows: &[Row], out: &mut impl Write) -> io::Result<()> {
             timed(&r.stream["load"]),
             frames("first"),
             frames("frame"),
+            n = r.n,
+        )?;
+    }
+    writeln!(
+        out,
+        "\n## The snapshot cache (`--cache`): the explorer's opens\n"
+    )?;
+    writeln!(
+        out,
+        "| on-prem + cloud | file | first open (load, index, plan with record) | cache written | cache file | open from the cache | first frame from the cache | peak from the cache |"
+    )?;
+    writeln!(out, "|{}", "---|".repeat(8))?;
+    for r in rows {
+        let (w, c) = (&r.cache_write, &r.cache_read);
+        writeln!(
+            out,
+            "| {n} + {n} | {} | {} | {} | {} | {} | {:.2} s | {} ({:.1}× file) |",
+            mib(Some(r.bytes)),
+            timed(&w["open"]),
+            timed(&w["write"]),
+            mib(w["cache_bytes"].as_u64()),
+            timed(&c["open"]),
+            c["first_frame"].as_f64().unwrap_or(f64::NAN),
+            mib(Row::peak(c)),
+            Row::peak(c).unwrap_or(0) as f64 / r.bytes as f64,
             n = r.n,
         )?;
     }

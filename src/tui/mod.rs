@@ -18,7 +18,6 @@ pub mod theme;
 pub mod views;
 pub mod widgets;
 
-use crate::model::Bundle;
 use app::App;
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::crossterm::execute;
@@ -166,19 +165,17 @@ pub fn run(
     Ok(())
 }
 
-/// The benchmark's frame hook: time to the first frame (building the explorer's state — index
-/// and plan — and drawing it) and the mean time of a frame while moving through the list, both
-/// at 120×40 on ratatui's TestBackend (no terminal I/O).
-pub fn frame_times(b: &Bundle, _plan: &crate::plan::Plan) -> crate::bench::FrameTimes {
+/// The benchmark's frame hook: time to the first frame from an opened session (building the
+/// explorer's state and drawing it) and the mean time of a frame while moving through the list,
+/// both at 120×40 on ratatui's TestBackend (no terminal I/O).
+pub fn frame_times(session: crate::session::Session) -> crate::bench::FrameTimes {
     use action::Action;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-    // The copy stands for the bundle the loader hands over; it is not part of the frame time.
-    let bundle = b.clone();
     let started = Instant::now();
     let mut app = App::new(
         "bench".into(),
-        crate::session::Session::open_for_what_if(bundle, &[]),
+        session,
         theme::Theme { color: true },
         Rect::new(0, 0, 120, 40),
     );
