@@ -461,7 +461,9 @@ pub fn decode_any(bytes: &[u8]) -> usize {
 /// Reads the cache of `snapshot` if it was made from the input as it is now, with these
 /// options, by this build. The sections are decoded on two threads while the input's content
 /// is hashed; a mismatch anywhere is a [`Miss`], never an error: the caller loads the input.
-pub fn read(snapshot: &Path, options: &ImportOptions) -> Result<Cached, Miss> {
+/// `record`: whether to read the plan's what-if record too (the explorer's; the command line
+/// does not use it).
+pub fn read(snapshot: &Path, options: &ImportOptions, record: bool) -> Result<Cached, Miss> {
     let path = path_for(snapshot);
     let mut file = match File::open(&path) {
         Ok(f) => f,
@@ -475,7 +477,9 @@ pub fn read(snapshot: &Path, options: &ImportOptions) -> Result<Cached, Miss> {
     let h = header(&mut file, &stamps, options)?;
     drop(file);
     // The largest sections first, so that neither thread is left with a long one at the end.
-    let mut order: Vec<usize> = (0..h.sections.len()).collect();
+    let mut order: Vec<usize> = (0..h.sections.len())
+        .filter(|&i| record || h.sections[i].part != Part::Record)
+        .collect();
     order.sort_by_key(|&i| std::cmp::Reverse(h.sections[i].len));
     let next = AtomicUsize::new(0);
     let work = |out: &mut Vec<(usize, Result<Decoded, String>)>| {
@@ -489,7 +493,7 @@ pub fn read(snapshot: &Path, options: &ImportOptions) -> Result<Cached, Miss> {
             out.push((i, d));
             if failed {
                 // Stop the other thread early too: the cache is not used.
-                next.store(h.sections.len(), Ordering::Relaxed);
+                next.store(order.len(), Ordering::Relaxed);
                 break;
             }
         }
@@ -515,7 +519,7 @@ pub fn read(snapshot: &Path, options: &ImportOptions) -> Result<Cached, Miss> {
         Err(e) => return Err(stale(format!("the snapshot: {e}"))),
     }
     decoded.sort_by_key(|(i, _)| *i);
-    if decoded.len() != h.sections.len() {
+    if decoded.len() != order.len() {
         let why = decoded.into_iter().find_map(|(_, d)| d.err());
         return Err(stale(format!(
             "damaged: {}",
@@ -651,7 +655,7 @@ pub fn open(
     use crate::session::Session;
     let mut used = Use::Off;
     if cache {
-        match read(snapshot, options) {
+        match read(snapshot, options, what_if) {
             Ok(cached) => {
                 accept(&cached.report)?;
                 let (report, settings) = (cached.report.clone(), cached.bundle.settings);

@@ -121,7 +121,7 @@ fn a_partial_load_stays_partial_from_the_cache() {
 }
 
 fn miss(path: &Path, options: &ImportOptions) -> String {
-    match read(path, options) {
+    match read(path, options, true) {
         Ok(_) => panic!("the cache was used"),
         Err(m) => m.to_string(),
     }
@@ -134,7 +134,7 @@ fn a_cache_is_not_used_once_its_input_or_options_change() {
     assert_eq!(miss(&path, &none), "no cache yet");
     let first = open_with(&path, &none, true);
     first.write_cache(&path, &none).unwrap().unwrap();
-    assert!(read(&path, &none).is_ok());
+    assert!(read(&path, &none, true).is_ok());
 
     let options = ImportOptions {
         source_anchor: None,
@@ -188,7 +188,7 @@ fn a_cache_is_not_used_once_its_input_or_options_change() {
         }
     ));
     again.write_cache(&path, &none).unwrap().unwrap();
-    let cached = read(&path, &none).unwrap();
+    let cached = read(&path, &none, true).unwrap();
     let now = crate::bundle::load_bundle(&path).unwrap();
     assert_eq!(cached.bundle, now);
     assert_ne!(
@@ -222,7 +222,7 @@ fn damage_anywhere_is_a_miss_never_a_panic() {
         assert!(why.contains("damaged"), "cut at {len}: {why}");
     }
     std::fs::write(&cache, &good).unwrap();
-    assert!(read(&path, &none).is_ok());
+    assert!(read(&path, &none, true).is_ok());
 }
 
 #[test]
