@@ -1321,8 +1321,12 @@ fn the_errors_view_is_rebuilt_for_the_plan_a_flip_makes() {
 /// the background (the hint bar says so); the next open reads it, with the same plan.
 #[test]
 fn with_cache_the_explorer_writes_it_after_the_first_frame_and_opens_from_it_next_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("contoso.json");
+    // A path relative to the crate root (the tests' working folder), so that the load report's
+    // snapshots name the same file wherever the repository is.
+    let dir = std::path::Path::new("target/tui-cache-test");
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("contoso.json");
     std::fs::copy(format!("{}/{}", util::ROOT, util::SAMPLE), &path).unwrap();
     let path = path.to_str().unwrap();
     let mut first = Harness::from_app(load_snapshot(path, false, true, 120, 40).unwrap());
@@ -1333,11 +1337,11 @@ fn with_cache_the_explorer_writes_it_after_the_first_frame_and_opens_from_it_nex
         "{status}"
     );
     assert!(
-        !dir.path().join("contoso.json.syncscope-cache").exists(),
+        !dir.join("contoso.json.syncscope-cache").exists(),
         "not before the first frame"
     );
     first.drive(vec![Step::Idle]);
-    assert!(dir.path().join("contoso.json.syncscope-cache").is_file());
+    assert!(dir.join("contoso.json.syncscope-cache").is_file());
     let t = first.screen();
     let last = t.lines().last().unwrap_or_default();
     assert!(
@@ -1345,12 +1349,29 @@ fn with_cache_the_explorer_writes_it_after_the_first_frame_and_opens_from_it_nex
             && last.contains("(L shows it); cache written (0 MiB)"),
         "{last}"
     );
-    let second = Harness::from_app(load_snapshot(path, false, true, 120, 40).unwrap());
+    let note = first.app.cache_note.clone().unwrap_or_default();
+    assert_eq!(
+        note,
+        "no cache yet: loaded from the files; written to contoso.json.syncscope-cache (0 MiB): \
+         the next --cache opens from it"
+    );
+    let mut second = Harness::from_app(load_snapshot(path, false, true, 120, 40).unwrap());
     let status = second.app.status.clone().unwrap_or_default();
     assert!(
         status.contains("(L shows it); read from the cache in"),
         "{status}"
     );
+    // The load report says where the snapshot came from.
+    second.drive(vec![key('L'), Step::Idle]);
+    let t = second.screen();
+    assert!(
+        t.contains("cache  read from contoso.json.syncscope-cache (the files below are unchanged"),
+        "{t}"
+    );
+    snap!("view_load_report_from_cache_120x40", t);
+    let mut small = Harness::from_app(load_snapshot(path, false, true, 80, 24).unwrap());
+    small.drive(vec![key('L'), Step::Idle]);
+    snap!("view_load_report_from_cache_80x24", small.screen());
     assert_eq!(second.app.load_report, first.app.load_report);
     assert_eq!(*second.app.session.plan, *first.app.session.plan);
     assert_eq!(*second.app.session.snapshot, *first.app.session.snapshot);
@@ -1386,7 +1407,9 @@ fn load_snapshot(
         // Shown as the user would have typed it from the crate root (snapshots stay the same
         // wherever the repository is).
         Some(Ok(loaded)) => Ok(runner::app_for(
-            "tests/fixtures/hostile/exports".into(),
+            path.strip_prefix(&format!("{}/", util::ROOT))
+                .unwrap_or(path)
+                .into(),
             loaded,
             theme,
             Rect::new(0, 0, w, h),

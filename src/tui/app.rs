@@ -120,6 +120,9 @@ pub struct App {
     pub allow_partial: bool,
     /// `--cache`: read and write the snapshot cache (also when loading again after `R`).
     pub cache: bool,
+    /// With `--cache`: where this snapshot came from and what became of its cache (the load
+    /// report says it).
+    pub cache_note: Option<String>,
     pub help: HelpView,
     pub help_open: bool,
     pub report: ReportView,
@@ -154,6 +157,7 @@ impl App {
             import: crate::import::ImportOptions::default(),
             allow_partial: false,
             cache: false,
+            cache_note: None,
             help: HelpView::default(),
             help_open: false,
             report: ReportView::default(),
@@ -434,19 +438,39 @@ impl App {
     /// unless something else is being said there.
     pub fn cache_written(&mut self, result: Result<(std::path::PathBuf, u64), String>) {
         use crate::sanitize::display_safe;
-        let status = self.status.take();
-        let after_report = status.as_ref().filter(|s| s.starts_with("load report"));
-        self.status = Some(match (result, after_report) {
-            (Ok((_, size)), Some(before)) => {
-                format!("{before}; cache written ({} MiB)", size >> 20)
-            }
-            (Ok((path, size)), None) => format!(
-                "snapshot cache written: {} ({} MiB)",
-                display_safe(&path.file_name().unwrap_or_default().to_string_lossy()),
-                size >> 20
+        let name = |p: &std::path::Path| {
+            display_safe(&p.file_name().unwrap_or_default().to_string_lossy()).into_owned()
+        };
+        let (short, note) = match &result {
+            Ok((path, size)) => (
+                format!("cache written ({} MiB)", size >> 20),
+                format!(
+                    "written to {} ({} MiB): the next --cache opens from it",
+                    name(path),
+                    size >> 20
+                ),
             ),
-            (Err(e), Some(before)) => format!("{before}; no cache written: {}", display_safe(&e)),
-            (Err(e), None) => format!("no snapshot cache written: {}", display_safe(&e)),
+            Err(e) => (
+                format!("no cache written: {}", display_safe(e)),
+                format!("not written: {}", display_safe(e)),
+            ),
+        };
+        self.cache_note = Some(match self.cache_note.take() {
+            Some(before) => format!("{before}; {note}"),
+            None => note,
+        });
+        self.status = Some(match self.status.take() {
+            Some(before) if before.starts_with("load report") => format!("{before}; {short}"),
+            _ => match result {
+                Ok((path, size)) => {
+                    format!(
+                        "snapshot cache written: {} ({} MiB)",
+                        name(&path),
+                        size >> 20
+                    )
+                }
+                Err(_) => format!("no snapshot {short}"),
+            },
         });
     }
 }

@@ -415,6 +415,20 @@ pub fn app_for(source: String, loaded: Loaded, theme: Theme, size: Rect, took: D
             took.as_secs_f64()
         ),
     });
+    let cache_name = || {
+        crate::cache::path_for(std::path::Path::new(&app.source_path))
+            .file_name()
+            .map(|n| crate::sanitize::display_safe(&n.to_string_lossy()).into_owned())
+            .unwrap_or_default()
+    };
+    app.cache_note = match &opened.cache {
+        crate::cache::Use::Off => None,
+        crate::cache::Use::Read(_) => Some(format!(
+            "read from {} (the files below are unchanged since it was written)",
+            cache_name()
+        )),
+        crate::cache::Use::Missed { why, .. } => Some(format!("{why}: loaded from the files")),
+    };
     if let crate::cache::Use::Missed { .. } = opened.cache {
         // Written in the background: the first frame does not wait for it.
         app.effects.push_back(Effect::WriteCache(Box::new(opened)));

@@ -37,6 +37,14 @@ pub fn lines(s: &App, width: usize) -> Vec<Line<'static>> {
         return vec![Line::from("No load report.")];
     };
     lines.extend(labeled(Span::raw(""), &r.summary(), t.heading(), width));
+    if let Some(note) = &s.cache_note {
+        lines.extend(labeled(
+            Span::styled("cache  ", t.key()),
+            note,
+            Style::new(),
+            width,
+        ));
+    }
     lines.push(Line::default());
     for (file, format, n) in &r.files {
         lines.extend(labeled(
