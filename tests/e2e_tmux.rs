@@ -294,3 +294,55 @@ fn recollect_in_a_real_terminal() {
     let screen = t.wait_for("EXIT=");
     assert!(screen.contains("EXIT=0"), "{screen}");
 }
+
+/// `--cache` in a real terminal: the first run loads the sample and writes its cache after the
+/// first frame (the hint bar says so); the second run opens from it and quits with status 0.
+#[test]
+#[cfg_attr(
+    not(has_tmux),
+    ignore = "tmux not installed (apt-get install tmux; .ci/run installs it)"
+)]
+fn the_cache_in_a_real_terminal() {
+    let bin = env!("CARGO_BIN_EXE_syncscope");
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("contoso.json");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/contoso.json"),
+        &snapshot,
+    )
+    .unwrap();
+    for (run, expect) in [
+        ("first", "cache written (0 MiB)"),
+        ("second", "read from the cache in"),
+    ] {
+        let t = Tmux::new(&format!("cache-{run}"));
+        let cmd = format!("{bin} contoso.json --cache; echo EXIT=$?; sleep 60");
+        t.run(&[
+            "new-session",
+            "-c",
+            dir.path().to_str().unwrap(),
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "-e",
+            "TERM=xterm-256color",
+            &cmd,
+        ]);
+        let screen = t.wait_for(expect);
+        assert!(screen.contains("Entra ID · 65 of 65"), "{run}: {screen}");
+        t.keys(&["q"]);
+        t.wait_for("EXIT=0");
+    }
+    assert!(dir.path().join("contoso.json.syncscope-cache").is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("syncscope-partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
