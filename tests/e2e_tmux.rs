@@ -25,21 +25,7 @@ fn explorer_in_a_real_terminal() {
     let cmd = format!("{bin}; echo EXIT=$?; sleep 60");
     // Files the explorer writes (the W1 script) land in a temporary working directory.
     let workdir = tempfile::tempdir().unwrap();
-    t.run(&[
-        "new-session",
-        "-c",
-        workdir.path().to_str().unwrap(),
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-e",
-        "TERM=xterm-256color",
-        &cmd,
-    ]);
+    t.start(Some(workdir.path()), &[], &cmd);
 
     // Start: header, both panes, details.
     let screen = t.wait_for("Entra ID · 65 of 65");
@@ -222,21 +208,7 @@ fn recollect_in_a_real_terminal() {
         "trap : INT; {bin} {}; echo EXIT=$?; sleep 60",
         folder.display()
     );
-    t.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-e",
-        "TERM=xterm-256color",
-        "-e",
-        &format!("{SECRET_ENV}={}", graph::SECRET),
-        &cmd,
-    ]);
+    t.start(None, &[format!("{SECRET_ENV}={}", graph::SECRET)], &cmd);
     t.wait_for("On-premises AD · 72 of 72");
     let first = t.wait_for("U 3 upn");
     assert!(first.contains("+ 15 new"), "{first}");
@@ -317,21 +289,7 @@ fn the_cache_in_a_real_terminal() {
     ] {
         let t = Tmux::new(&format!("cache-{run}"));
         let cmd = format!("{bin} contoso.json --cache; echo EXIT=$?; sleep 60");
-        t.run(&[
-            "new-session",
-            "-c",
-            dir.path().to_str().unwrap(),
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "-e",
-            "TERM=xterm-256color",
-            &cmd,
-        ]);
+        t.start(Some(dir.path()), &[], &cmd);
         let screen = t.wait_for(expect);
         assert!(screen.contains("Entra ID · 65 of 65"), "{run}: {screen}");
         t.keys(&["q"]);

@@ -33,6 +33,17 @@ fn open_with(path: &Path, options: &ImportOptions, what_if: bool) -> Opened {
     open(path, options, true, &[], what_if, |_| Ok(())).unwrap()
 }
 
+/// [`copy_of`] with its cache written by an explorer's open (so with the record).
+fn cached_copy(relative: &str) -> (tempfile::TempDir, PathBuf) {
+    let (dir, path) = copy_of(relative);
+    let none = ImportOptions::default();
+    open_with(&path, &none, true)
+        .write_cache(&path, &none)
+        .unwrap()
+        .unwrap();
+    (dir, path)
+}
+
 /// Opens `path` with --cache (writing the cache), then again (reading it): the second is the
 /// first, object for object, key for key, outcome for outcome.
 fn assert_round_trip(path: &Path, options: &ImportOptions) {
@@ -199,12 +210,8 @@ fn a_cache_is_not_used_once_its_input_or_options_change() {
 
 #[test]
 fn damage_anywhere_is_a_miss_never_a_panic() {
-    let (_d, path) = copy_of("sample-data/contoso.json");
+    let (_d, path) = cached_copy("sample-data/contoso.json");
     let none = ImportOptions::default();
-    open_with(&path, &none, true)
-        .write_cache(&path, &none)
-        .unwrap()
-        .unwrap();
     let cache = path_for(&path);
     let good = std::fs::read(&cache).unwrap();
     let n = good.len();
@@ -323,12 +330,8 @@ fn a_cache_is_never_read_as_an_export() {
 /// as any kind of section: never a panic (the hashes normally stop such bytes before this).
 #[test]
 fn no_damaged_section_makes_a_decoder_panic() {
-    let (_d, path) = copy_of("tests/fixtures/hostile/bundle.json");
+    let (_d, path) = cached_copy("tests/fixtures/hostile/bundle.json");
     let none = ImportOptions::default();
-    open_with(&path, &none, true)
-        .write_cache(&path, &none)
-        .unwrap()
-        .unwrap();
     let bytes = std::fs::read(path_for(&path)).unwrap();
     let mut file = File::open(path_for(&path)).unwrap();
     let h = header(&mut file, &Stamps::of(&path).unwrap(), &none).unwrap();

@@ -28,6 +28,21 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Starts `command` (a shell command line) in the session `e2e` at 120×40 with
+    /// TERM=xterm-256color, in `dir` when given, with `env` (`NAME=value`) set.
+    pub fn start(&self, dir: Option<&std::path::Path>, env: &[String], command: &str) {
+        let mut args = vec!["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40"];
+        if let Some(dir) = dir {
+            args.extend(["-c", dir.to_str().expect("a UTF-8 path")]);
+        }
+        args.extend(["-e", "TERM=xterm-256color"]);
+        for e in env {
+            args.extend(["-e", e.as_str()]);
+        }
+        args.push(command);
+        self.run(&args);
+    }
+
     pub fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "e2e"])
     }
