@@ -106,6 +106,18 @@ pub fn write_with(
     inputs: &[&Path],
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
+    write_with_mode(path, replace, inputs, 0o666, fill)
+}
+
+/// [`write_with`] for a file that must be no more readable than its input (the snapshot cache
+/// holds the whole directory): created with `mode` (less the umask) from its first byte.
+pub fn write_with_mode(
+    path: &Path,
+    replace: Replace,
+    inputs: &[&Path],
+    mode: u32,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     check_target(path, replace, inputs)?;
     let dir = path
         .parent()
@@ -124,8 +136,10 @@ pub fn write_with(
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
+        builder.permissions(std::fs::Permissions::from_mode(mode));
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     let tmp = builder.tempfile_in(dir)?;
     let tmp_path = tmp.path().to_path_buf();
     register(&tmp_path);

@@ -302,7 +302,16 @@ pub fn write(
             .map(|(p, _)| (p.deletions.clone(), p.export_blocked)),
     };
     let mut size = 0;
-    crate::atomic::write_with(&path, crate::atomic::Replace::Allowed, &[snapshot], |out| {
+    // Readable by no one the snapshot is not readable by.
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(snapshot)?.permissions().mode() & 0o666
+    };
+    #[cfg(not(unix))]
+    let mode = 0o666;
+    let replace = crate::atomic::Replace::Allowed;
+    crate::atomic::write_with_mode(&path, replace, &[snapshot], mode, |out| {
         let mut w = Counting { out, written: 0 };
         let mut sections = Vec::new();
         w.out.write_all(MAGIC)?;

@@ -357,3 +357,25 @@ fn no_damaged_section_makes_a_decoder_panic() {
         "each good section decodes as its own kind"
     );
 }
+
+/// The cache holds the whole directory: it is no more readable than the snapshot it was made of.
+#[cfg(unix)]
+#[test]
+fn the_cache_is_no_more_readable_than_its_snapshot() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_d, path) = copy_of("sample-data/contoso.json");
+    let none = ImportOptions::default();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    for private in [0o600, 0o640] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(private)).unwrap();
+        let opened = open_with(&path, &none, false);
+        opened.write_cache(&path, &none).unwrap().unwrap();
+        assert_eq!(
+            mode(&path_for(&path)) & !private,
+            0,
+            "{:o}",
+            mode(&path_for(&path))
+        );
+        std::fs::remove_file(path_for(&path)).unwrap();
+    }
+}
