@@ -22,6 +22,7 @@ pub mod import;
 pub mod index;
 pub mod model;
 pub mod outcome;
+pub mod pending;
 pub mod plan;
 pub mod plan_csv;
 pub mod preview;

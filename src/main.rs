@@ -560,7 +560,7 @@ fn run(cmd: Command, import: &Import) -> Result<Whole, Failure> {
             let opened = open(&snapshot, import, &set)?;
             whole_load = whole(&opened.report);
             let s = &opened.session;
-            let (b, ix, p) = (&*s.snapshot, &*s.index, &*s.plan);
+            let (b, ix, p) = (&*s.snapshot, s.index(), &*s.plan);
             let c = syncscope::check::check(b, ix, p, Default::default());
             // With --set: the snapshot's own settings are the what-if baseline.
             let base_settings = (!set.set.is_empty()).then_some(opened.settings);
@@ -721,7 +721,7 @@ fn check(args: CheckArgs, import: &Import, stdout: &mut impl Write) -> Result<Wh
         report: load_report,
         ..
     } = open(&args.snapshot, import, &args.set)?;
-    let (b, ix, p) = (&*s.snapshot, &*s.index, &*s.plan);
+    let (b, ix, p) = (&*s.snapshot, s.index(), &*s.plan);
     let opts = syncscope::check::CheckOptions {
         upn_apostrophe_invalid: args.idfix_apostrophe,
     };

@@ -9,6 +9,7 @@
 use crate::config::{Config, Item};
 use crate::index::{CloudIndex, fold};
 use crate::model::{Bundle, ObjectKind, PropertyName, strip_smtp_prefix};
+use crate::pending::Pending;
 use crate::plan::{Plan, Record, plan_recorded, plan_what_if, replan};
 use crate::query::{ErrorRow, error_rows};
 use crate::settings::Setting;
@@ -21,7 +22,8 @@ use uuid::Uuid;
 pub struct Session {
     /// The snapshot as loaded (with any `--set` of this run); never modified.
     pub snapshot: Arc<Bundle>,
-    pub index: Arc<CloudIndex>,
+    /// The cloud index ([`Session::index`]); from a cache, decoded when first needed.
+    index: Pending<CloudIndex>,
     /// The configuration the shown plan uses (the snapshot's own until a what-if flip).
     pub config: Config,
     /// Plan of `config`.
@@ -39,14 +41,15 @@ pub struct Session {
 #[derive(Debug)]
 struct Made {
     config: Config,
-    record: Record,
+    /// From a cache, decoded when first needed (the first re-plan, or the explorer's prefetch).
+    record: Pending<Record>,
 }
 
 /// What a snapshot cache gave besides the bundle: its index, and its plan under the bundle's own
 /// configuration with the plan's record when the cache kept one.
 struct Prepared {
-    index: CloudIndex,
-    plan: Option<(Plan, Option<Record>)>,
+    index: Pending<CloudIndex>,
+    plan: Option<(Plan, Option<Pending<Record>>)>,
 }
 
 /// A plan made for a configuration by [`Session::plan_for`], to [`Session::install`].
@@ -118,7 +121,7 @@ impl Session {
         }
         let (index, mut made_before) = match prepared {
             Some(p) => (p.index, p.plan),
-            None => (CloudIndex::build(&bundle), None),
+            None => (Pending::ready(CloudIndex::build(&bundle)), None),
         };
         if bundle.settings != own {
             made_before = None;
@@ -126,7 +129,7 @@ impl Session {
         let config = Config::of(&bundle);
         let (plan, made) = match made_before {
             Some((plan, _)) if !record => (plan, None),
-            Some((plan, Some(record))) if record.len() == plan.outcomes.len() => {
+            Some((plan, Some(record))) => {
                 let made = Made {
                     config: config.clone(),
                     record,
@@ -135,22 +138,22 @@ impl Session {
             }
             _ if record => {
                 let (plan, record) =
-                    plan_recorded(&bundle, &index, &config.settings, &config.connect);
+                    plan_recorded(&bundle, index.get(), &config.settings, &config.connect);
                 let made = Made {
                     config: config.clone(),
-                    record,
+                    record: Pending::ready(record),
                 };
                 (plan, Some(Arc::new(made)))
             }
             _ => {
-                let plan = plan_what_if(&bundle, &index, &config.settings, &config.connect);
+                let plan = plan_what_if(&bundle, index.get(), &config.settings, &config.connect);
                 (plan, None)
             }
         };
         let plan = Arc::new(plan);
         Session {
             snapshot: Arc::new(bundle),
-            index: Arc::new(index),
+            index,
             config,
             baseline: Arc::clone(&plan),
             plan,
@@ -172,11 +175,28 @@ impl Session {
             bundle: &self.snapshot,
             settings,
             report,
-            index: &self.index,
+            index: self.index(),
             plan: own.then(|| {
-                let record = self.baseline_made.as_ref().map(|m| &m.record);
+                let record = self.baseline_made.as_ref().map(|m| m.record.get());
                 (&*self.baseline, record)
             }),
+        }
+    }
+
+    /// The cloud index of the snapshot. From a cache it may still be being decoded: the first
+    /// caller decodes it or waits (never the UI thread: only background jobs and the command
+    /// line use it).
+    pub fn index(&self) -> &CloudIndex {
+        self.index.get()
+    }
+
+    /// Makes what is still pending (the index, the record), so that the first what-if flip or
+    /// readiness check does not wait for it: the explorer runs this as a background job after
+    /// the first frame of a snapshot read from its cache.
+    pub fn prefetch(&self) {
+        self.index();
+        for made in [&self.made, &self.baseline_made].into_iter().flatten() {
+            made.record.get();
         }
     }
 
@@ -207,7 +227,7 @@ impl Session {
     /// change can reach are planned again (the result is the full plan's, object for object);
     /// a change of the Connect settings (source anchor, scope, threshold) plans in full.
     pub fn plan_for(&self, config: &Config) -> Replan {
-        let (b, ix) = (&*self.snapshot, &*self.index);
+        let (b, ix) = (&*self.snapshot, self.index());
         let Some(made) = &self.made else {
             let plan = plan_what_if(b, ix, &config.settings, &config.connect);
             return Replan {
@@ -221,7 +241,7 @@ impl Session {
                 b,
                 ix,
                 &config.connect,
-                (&self.plan, &made.record, &made.config.settings),
+                (&self.plan, made.record.get(), &made.config.settings),
                 &config.settings,
             )
         {
@@ -256,7 +276,7 @@ impl Session {
         self.made = replan.record.map(|record| {
             Arc::new(Made {
                 config: config.clone(),
-                record,
+                record: Pending::ready(record),
             })
         });
         true
@@ -419,7 +439,7 @@ mod tests {
     fn a_what_if_session_replans_only_what_a_flip_reaches() {
         let mut s = Session::open_for_what_if(sample(), &[]);
         let full =
-            |s: &Session, c: &Config| plan_what_if(&s.snapshot, &s.index, &c.settings, &c.connect);
+            |s: &Session, c: &Config| plan_what_if(&s.snapshot, s.index(), &c.settings, &c.connect);
         s.flip(Item::Setting(Setting::BlockSoftMatch));
         let config = s.config.clone();
         let r = s.plan_for(&config);

@@ -23,6 +23,7 @@ use crate::model::{
     SourceAnchorAttribute, Tenant,
 };
 use crate::outcome::Outcome;
+use crate::pending::Pending;
 use crate::plan::{Plan, Record};
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
@@ -200,9 +201,10 @@ pub struct Contents<'a> {
 pub struct Cached {
     pub bundle: Bundle,
     pub report: LoadReport,
-    pub index: CloudIndex,
+    pub index: Pending<CloudIndex>,
     pub plan: Option<Plan>,
-    pub record: Option<Record>,
+    /// With the plan, when the explorer wrote the cache.
+    pub record: Option<Pending<Record>>,
     /// The input's files as the cache was made from them (and as they are now).
     pub stamps: Stamps,
 }
@@ -418,16 +420,19 @@ enum Decoded {
     Record(Record),
 }
 
-fn decode(cache: &Path, s: &Section) -> Result<Decoded, String> {
+/// Reads and decodes one section. `buf` is the thread's one read buffer: sections come largest
+/// first, so it is allocated once (a fresh 20–90 MiB buffer per section made glibc's allocator
+/// consolidate its heap each time, a quarter of the read's CPU).
+fn decode(cache: &Path, s: &Section, buf: &mut Vec<u8>) -> Result<Decoded, String> {
     let mut f = File::open(cache).map_err(|e| e.to_string())?;
     f.seek(SeekFrom::Start(s.offset))
         .map_err(|e| e.to_string())?;
-    let mut bytes = vec![0u8; s.len as usize];
-    f.read_exact(&mut bytes).map_err(|e| e.to_string())?;
-    if xxh3_64(&bytes) != s.hash {
+    buf.resize(s.len as usize, 0);
+    f.read_exact(buf).map_err(|e| e.to_string())?;
+    if xxh3_64(buf) != s.hash {
         return Err(format!("{:?} section hash", s.part));
     }
-    decode_bytes(s.part, &bytes)
+    decode_bytes(s.part, buf)
 }
 
 fn decode_bytes(part: Part, bytes: &[u8]) -> Result<Decoded, String> {
@@ -467,12 +472,65 @@ pub fn decode_any(bytes: &[u8]) -> usize {
         .count()
 }
 
+/// Decodes `sections` of the cache at `path` on two threads, the largest first, while the second
+/// thread first runs `beside` (the input's content hash). The decoded sections come back in the
+/// order given, or the first failure.
+fn decode_sections<R: Send>(
+    path: &Path,
+    sections: &[&Section],
+    beside: impl FnOnce() -> R + Send,
+) -> (R, Result<Vec<Decoded>, String>) {
+    let mut order: Vec<usize> = (0..sections.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sections[i].len));
+    let next = AtomicUsize::new(0);
+    let work = |out: &mut Vec<(usize, Result<Decoded, String>)>| {
+        let mut buf = Vec::new();
+        loop {
+            let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            let d = decode(path, sections[i], &mut buf);
+            let failed = d.is_err();
+            out.push((i, d));
+            if failed {
+                // Stop the other thread early too: the cache is not used.
+                next.store(order.len(), Ordering::Relaxed);
+                break;
+            }
+        }
+    };
+    let (beside, mut decoded) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| {
+            let r = beside();
+            let mut out = Vec::new();
+            work(&mut out);
+            (r, out)
+        });
+        let mut mine = Vec::new();
+        work(&mut mine);
+        let (r, theirs) = other
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        mine.extend(theirs);
+        (r, mine)
+    });
+    decoded.sort_by_key(|(i, _)| *i);
+    let all = if decoded.len() == sections.len() {
+        decoded.into_iter().map(|(_, d)| d).collect()
+    } else {
+        let why = decoded.into_iter().find_map(|(_, d)| d.err());
+        Err(why.unwrap_or_else(|| "a section was not read".into()))
+    };
+    (beside, all)
+}
+
 /// Reads the cache of `snapshot` if it was made from the input as it is now, with these
-/// options, by this build. The sections are decoded on two threads while the input's content
-/// is hashed; a mismatch anywhere is a [`Miss`], never an error: the caller loads the input.
-/// `record`: whether to read the plan's what-if record too (the explorer's; the command line
-/// does not use it).
-pub fn read(snapshot: &Path, options: &ImportOptions, record: bool) -> Result<Cached, Miss> {
+/// options, by this build: the snapshot, its load report and its plan are decoded on two
+/// threads while the input's content is hashed; a mismatch anywhere is a [`Miss`], never an
+/// error (the caller loads the input). The index and the plan's what-if record are left
+/// [`Pending`]: decoded when first needed, or made from the snapshot if their sections turn
+/// out damaged then.
+pub fn read(snapshot: &Path, options: &ImportOptions) -> Result<Cached, Miss> {
     let path = path_for(snapshot);
     let mut file = match File::open(&path) {
         Ok(f) => f,
@@ -485,84 +543,94 @@ pub fn read(snapshot: &Path, options: &ImportOptions, record: bool) -> Result<Ca
     let stamps = Stamps::of(snapshot).map_err(|e| stale(format!("the snapshot: {e}")))?;
     let h = header(&mut file, &stamps, options)?;
     drop(file);
-    // The largest sections first, so that neither thread is left with a long one at the end.
-    let mut order: Vec<usize> = (0..h.sections.len())
-        .filter(|&i| record || h.sections[i].part != Part::Record)
+    let now: Vec<&Section> = (h.sections.iter())
+        .filter(|s| !matches!(s.part, Part::Index | Part::Record))
         .collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(h.sections[i].len));
-    let next = AtomicUsize::new(0);
-    let work = |out: &mut Vec<(usize, Result<Decoded, String>)>| {
-        loop {
-            let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                break;
-            };
-            let s = &h.sections[i];
-            let d = decode(&path, s);
-            let failed = d.is_err();
-            out.push((i, d));
-            if failed {
-                // Stop the other thread early too: the cache is not used.
-                next.store(order.len(), Ordering::Relaxed);
-                break;
-            }
-        }
-    };
-    let (content, mut decoded) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| {
-            let content = stamps.content_hash(snapshot);
-            let mut out = Vec::new();
-            work(&mut out);
-            (content, out)
-        });
-        let mut mine = Vec::new();
-        work(&mut mine);
-        let (content, theirs) = other
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        mine.extend(theirs);
-        (content, mine)
-    });
+    let (content, decoded) = decode_sections(&path, &now, || stamps.content_hash(snapshot));
     match content {
         Ok(c) if c == h.content => {}
         Ok(_) => return Err(stale("the snapshot's content changed since")),
         Err(e) => return Err(stale(format!("the snapshot: {e}"))),
     }
-    decoded.sort_by_key(|(i, _)| *i);
-    if decoded.len() != order.len() {
-        let why = decoded.into_iter().find_map(|(_, d)| d.err());
-        return Err(stale(format!(
-            "damaged: {}",
-            why.unwrap_or_else(|| "a section was not read".into())
-        )));
-    }
-    assemble(&h, decoded.into_iter().map(|(_, d)| d))
+    let decoded = decoded.map_err(|why| stale(format!("damaged: {why}")))?;
+    let (bundle, report, plan) = assemble(&h, decoded)?;
+    let index = pending_index(&path, &h, &bundle);
+    let record = (h.sections.iter().find(|s| s.part == Part::Record))
+        .filter(|_| plan.is_some())
+        .map(|s| pending_record(&path, s, &bundle, &index));
+    Ok(Cached {
+        bundle,
+        report,
+        index,
+        plan,
+        record,
+        stamps: h.stamps,
+    })
 }
 
-/// Puts the decoded sections together, in file order.
-fn assemble(
-    h: &Header,
-    decoded: impl Iterator<Item = Result<Decoded, String>>,
-) -> Result<Cached, Miss> {
+/// The index, decoded from its tables when first needed; built from the snapshot if they do not
+/// decode then (the cache file was replaced or damaged since it was opened).
+fn pending_index(path: &Path, h: &Header, bundle: &Bundle) -> Pending<CloudIndex> {
+    let (path, bundle) = (path.to_path_buf(), bundle.clone());
+    let sections: Vec<Section> = (h.sections.iter())
+        .filter(|s| s.part == Part::Index)
+        .cloned()
+        .collect();
+    Pending::later(move || {
+        let refs: Vec<&Section> = sections.iter().collect();
+        let tables = decode_sections(&path, &refs, || ()).1.map(|d| {
+            d.into_iter()
+                .filter_map(|d| match d {
+                    Decoded::Index(t) => Some(t),
+                    _ => None,
+                })
+                .collect::<Vec<KeyMap>>()
+        });
+        match tables.map(<[KeyMap; TABLES]>::try_from) {
+            Ok(Ok(tables)) => CloudIndex::from_tables(tables),
+            _ => CloudIndex::build(&bundle),
+        }
+    })
+}
+
+/// The plan's what-if record, decoded when first needed; made again by planning the snapshot
+/// under its own configuration if it does not decode then or does not fit.
+fn pending_record(
+    path: &Path,
+    section: &Section,
+    bundle: &Bundle,
+    index: &Pending<CloudIndex>,
+) -> Pending<Record> {
+    let (path, section, bundle) = (path.to_path_buf(), section.clone(), bundle.clone());
+    let index = index.clone();
+    Pending::later(move || match decode(&path, &section, &mut Vec::new()) {
+        Ok(Decoded::Record(r)) if r.len() == bundle.on_premises.len() => r,
+        _ => {
+            let c = crate::config::Config::of(&bundle);
+            crate::plan::plan_recorded(&bundle, index.get(), &c.settings, &c.connect).1
+        }
+    })
+}
+
+/// Puts the sections read at once together, in file order.
+fn assemble(h: &Header, decoded: Vec<Decoded>) -> Result<(Bundle, LoadReport, Option<Plan>), Miss> {
     let damaged = |what: String| stale(format!("damaged: {what}"));
-    let (mut head, mut record) = (None, None);
-    let mut tables = Vec::with_capacity(TABLES);
+    let mut head = None;
     let mut on_premises = Vec::with_capacity(h.on_premises as usize);
     let mut cloud = Vec::with_capacity(h.cloud as usize);
     let mut outcomes = Vec::new();
     for d in decoded {
-        match d.map_err(damaged)? {
+        match d {
             Decoded::Head(x) => head = Some(x),
             Decoded::OnPrem(v) => on_premises.extend(v),
             Decoded::Cloud(v) => cloud.extend(v),
-            Decoded::Index(x) => tables.push(x),
             Decoded::Outcomes(v) => outcomes.extend(v),
-            Decoded::Record(x) => record = Some(x),
+            Decoded::Index(_) | Decoded::Record(_) => {}
         }
     }
-    let (Some(head), Ok(tables)) = (head, <[KeyMap; TABLES]>::try_from(tables)) else {
+    let Some(head) = head else {
         return Err(damaged("a section is missing".into()));
     };
-    let index = CloudIndex::from_tables(tables);
     if on_premises.len() as u64 != h.on_premises || cloud.len() as u64 != h.cloud {
         return Err(damaged("object counts".into()));
     }
@@ -590,12 +658,6 @@ fn assemble(
         }
         None => None,
     };
-    if record
-        .as_ref()
-        .is_some_and(|r: &Record| r.len() != on_premises.len())
-    {
-        return Err(damaged("the record does not fit the plan".into()));
-    }
     let bundle = Bundle {
         tenant: Tenant {
             initial_domain: head.initial_domain,
@@ -618,14 +680,7 @@ fn assemble(
         captured_date_time: head.captured_date_time,
         extra,
     };
-    Ok(Cached {
-        bundle,
-        report: head.report,
-        index,
-        record: record.filter(|_| plan.is_some()),
-        plan,
-        stamps: h.stamps.clone(),
-    })
+    Ok((bundle, head.report, plan))
 }
 
 /// How a run used the cache.
@@ -664,7 +719,7 @@ pub fn open(
     use crate::session::Session;
     let mut used = Use::Off;
     if cache {
-        match read(snapshot, options, what_if) {
+        match read(snapshot, options) {
             Ok(cached) => {
                 accept(&cached.report)?;
                 let (report, settings) = (cached.report.clone(), cached.bundle.settings);

@@ -70,6 +70,9 @@ pub enum Effect {
     Reload,
     /// Write the snapshot cache of what was just loaded (`--cache`), in the background.
     WriteCache(Box<crate::cache::Opened>),
+    /// Decode what a snapshot read from its cache left pending (its index and what-if record),
+    /// in the background, so that the first what-if flip does not wait for it.
+    Prefetch,
 }
 
 /// The parts of the screen every view shares.

@@ -19,6 +19,8 @@ pub enum JobKind {
     Readiness,
     /// Writing the snapshot cache (`--cache`).
     Cache,
+    /// Decoding the index and record a snapshot read from its cache left pending.
+    Prefetch,
 }
 
 pub struct Jobs<R> {

@@ -47,6 +47,8 @@ pub enum Done {
     Reloaded(Result<Loaded, InputError>),
     /// The snapshot cache written (`--cache`): its path and size, or why not.
     CacheWritten(Result<(std::path::PathBuf, u64), String>),
+    /// What the cache left pending is decoded.
+    Prefetched,
 }
 
 /// The terminal side of the loop: events in, clipboard and mouse capture out, frames bracketed
@@ -179,6 +181,13 @@ pub fn perform(
                 )
             });
         }
+        Effect::Prefetch => {
+            let session = app.session.clone();
+            jobs.spawn(JobKind::Prefetch, move || {
+                session.prefetch();
+                Done::Prefetched
+            });
+        }
         Effect::Reload => {
             let path = std::path::PathBuf::from(&app.source_path);
             let loader = snapshot_loader(path, app.import.clone(), app.allow_partial, app.cache);
@@ -221,6 +230,7 @@ pub fn finish(app: &mut App, done: Done) {
         Done::Checked(c) => app.checked(c),
         Done::Reloaded(r) => app.reloaded(r),
         Done::CacheWritten(r) => app.cache_written(r),
+        Done::Prefetched => {}
     }
 }
 
@@ -429,9 +439,13 @@ pub fn app_for(source: String, loaded: Loaded, theme: Theme, size: Rect, took: D
         )),
         crate::cache::Use::Missed { why, .. } => Some(format!("{why}: loaded from the files")),
     };
-    if let crate::cache::Use::Missed { .. } = opened.cache {
+    match opened.cache {
         // Written in the background: the first frame does not wait for it.
-        app.effects.push_back(Effect::WriteCache(Box::new(opened)));
+        crate::cache::Use::Missed { .. } => {
+            app.effects.push_back(Effect::WriteCache(Box::new(opened)))
+        }
+        crate::cache::Use::Read(_) => app.effects.push_back(Effect::Prefetch),
+        crate::cache::Use::Off => {}
     }
     app.load_report = Some(report);
     app

@@ -48,7 +48,7 @@ impl Checked {
             &flipped
         };
         let plan = Arc::clone(&session.plan);
-        let report = crate::check::check(b, &session.index, &plan, Default::default());
+        let report = crate::check::check(b, session.index(), &plan, Default::default());
         let refs = crate::check::CloudRefs::build(b, &plan);
         let outcomes = report
             .findings
