@@ -413,7 +413,7 @@ pub fn app_for(source: String, loaded: Loaded, theme: Theme, size: Rect, took: D
             took.as_secs_f64()
         ),
         (true, true) => format!(
-            "read {} + {} objects, their index and plan from the cache in {:.1} s",
+            "read {} + {} objects and their plan from the cache in {:.1} s",
             counts.0,
             counts.1,
             took.as_secs_f64()
