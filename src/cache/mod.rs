@@ -485,10 +485,7 @@ fn decode_sections<R: Send>(
     let next = AtomicUsize::new(0);
     let work = |out: &mut Vec<(usize, Result<Decoded, String>)>| {
         let mut buf = Vec::new();
-        loop {
-            let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                break;
-            };
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
             let d = decode(path, sections[i], &mut buf);
             let failed = d.is_err();
             out.push((i, d));

@@ -124,7 +124,7 @@ fn a_partial_load_stays_partial_from_the_cache() {
     let refused = open(&folder, &ImportOptions::default(), true, &[], false, |r| {
         r.require_whole("exports", false)
     });
-    let e = refused.err().expect("refused without --allow-partial");
+    let e = refused.expect_err("refused without --allow-partial");
     assert!(e.to_string().contains("allow-partial"), "{e}");
     let again = open_with(&folder, &ImportOptions::default(), false);
     assert!(matches!(again.cache, Use::Read(_)));
