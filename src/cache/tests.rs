@@ -131,6 +131,21 @@ fn a_partial_load_stays_partial_from_the_cache() {
     assert_eq!(again.report, first.report);
 }
 
+fn set_modified(path: &Path, time: std::time::SystemTime) {
+    File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(time)
+        .unwrap();
+}
+
+#[track_caller]
+fn assert_miss(path: &Path, options: &ImportOptions, why: &str) {
+    let miss = miss(path, options);
+    assert!(miss.contains(why), "{miss}");
+}
+
 fn miss(path: &Path, options: &ImportOptions) -> String {
     match read(path, options) {
         Ok(_) => panic!("the cache was used"),
@@ -163,31 +178,13 @@ fn a_cache_is_not_used_once_its_input_or_options_change() {
     let at = text.find("Alice").expect("the sample names Alice");
     text.replace_range(at..at + 1, "E");
     std::fs::write(&path, &text).unwrap();
-    File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(modified)
-        .unwrap();
-    assert!(
-        miss(&path, &none).contains("content changed"),
-        "{}",
-        miss(&path, &none)
-    );
+    set_modified(&path, modified);
+    assert_miss(&path, &none, "content changed");
 
     // A newer modification time.
     let later = modified + std::time::Duration::from_secs(5);
-    File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(later)
-        .unwrap();
-    assert!(
-        miss(&path, &none).contains("changed on disk"),
-        "{}",
-        miss(&path, &none)
-    );
+    set_modified(&path, later);
+    assert_miss(&path, &none, "changed on disk");
 
     // Opening again loads the input and writes a cache of it, as it is now.
     let again = open_with(&path, &none, true);
@@ -282,12 +279,7 @@ fn a_snapshot_changed_while_it_loads_is_not_cached() {
     let none = ImportOptions::default();
     let opened = open_with(&path, &none, false);
     let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
-    File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(later)
-        .unwrap();
+    set_modified(&path, later);
     let e = opened.write_cache(&path, &none).unwrap().unwrap_err();
     assert!(e.to_string().contains("changed on disk"), "{e}");
     assert!(!path_for(&path).exists());
