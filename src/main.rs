@@ -344,6 +344,7 @@ fn open(
         Use::Read(cache) => eprintln!("syncscope: read from the cache {}", shown(cache)),
         Use::Missed { why, .. } => {
             let cache = syncscope::cache::path_for(path);
+            let why = display_safe(&why.to_string()).into_owned();
             match opened.write_cache(path, &import.options) {
                 Some(Ok((written, size))) => eprintln!(
                     "syncscope: {why}; wrote {} ({:.1} MiB)",

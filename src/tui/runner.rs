@@ -437,7 +437,10 @@ pub fn app_for(source: String, loaded: Loaded, theme: Theme, size: Rect, took: D
             "read from {} (the files below are unchanged since it was written)",
             cache_name()
         )),
-        crate::cache::Use::Missed { why, .. } => Some(format!("{why}: loaded from the files")),
+        crate::cache::Use::Missed { why, .. } => Some(format!(
+            "{}: loaded from the files",
+            crate::sanitize::display_safe(&why.to_string())
+        )),
     };
     match opened.cache {
         // Written in the background: the first frame does not wait for it.
