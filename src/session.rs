@@ -129,10 +129,10 @@ impl Session {
         let config = Config::of(&bundle);
         let (plan, made) = match made_before {
             Some((plan, _)) if !record => (plan, None),
-            Some((plan, Some(record))) => {
+            Some((plan, Some(kept))) => {
                 let made = Made {
                     config: config.clone(),
-                    record,
+                    record: kept,
                 };
                 (plan, Some(Arc::new(made)))
             }
