@@ -184,10 +184,10 @@ fn measure(
     path: &Path,
     frame_hook: Option<FrameHook>,
 ) -> Result<Value, String> {
-    let file = path.display().to_string();
     if mode.starts_with("cache-") {
         return measure_cache(mode, n, path, frame_hook);
     }
+    let file = path.display().to_string();
     let clock = Clock::start();
     let bundle = match mode {
         "slice" => {

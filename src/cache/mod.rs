@@ -551,10 +551,12 @@ pub fn read(snapshot: &Path, options: &ImportOptions) -> Result<Cached, Miss> {
     }
     let decoded = decoded.map_err(|why| stale(format!("damaged: {why}")))?;
     let (bundle, report, plan) = assemble(&h, decoded)?;
-    let index = pending_index(&path, &h, &bundle);
+    // One copy of the snapshot (pointers to its objects) for both fallbacks.
+    let fallback = Arc::new(bundle.clone());
+    let index = pending_index(&path, &h, &fallback);
     let record = (h.sections.iter().find(|s| s.part == Part::Record))
         .filter(|_| plan.is_some())
-        .map(|s| pending_record(&path, s, &bundle, &index));
+        .map(|s| pending_record(&path, s, &fallback, &index));
     Ok(Cached {
         bundle,
         report,
@@ -567,8 +569,8 @@ pub fn read(snapshot: &Path, options: &ImportOptions) -> Result<Cached, Miss> {
 
 /// The index, decoded from its tables when first needed; built from the snapshot if they do not
 /// decode then (the cache file was replaced or damaged since it was opened).
-fn pending_index(path: &Path, h: &Header, bundle: &Bundle) -> Pending<CloudIndex> {
-    let (path, bundle) = (path.to_path_buf(), bundle.clone());
+fn pending_index(path: &Path, h: &Header, bundle: &Arc<Bundle>) -> Pending<CloudIndex> {
+    let (path, bundle) = (path.to_path_buf(), Arc::clone(bundle));
     let sections: Vec<Section> = (h.sections.iter())
         .filter(|s| s.part == Part::Index)
         .cloned()
@@ -595,10 +597,10 @@ fn pending_index(path: &Path, h: &Header, bundle: &Bundle) -> Pending<CloudIndex
 fn pending_record(
     path: &Path,
     section: &Section,
-    bundle: &Bundle,
+    bundle: &Arc<Bundle>,
     index: &Pending<CloudIndex>,
 ) -> Pending<Record> {
-    let (path, section, bundle) = (path.to_path_buf(), section.clone(), bundle.clone());
+    let (path, section, bundle) = (path.to_path_buf(), section.clone(), Arc::clone(bundle));
     let index = index.clone();
     Pending::later(move || match decode(&path, &section, &mut Vec::new()) {
         Ok(Decoded::Record(r)) if r.len() == bundle.on_premises.len() => r,
