@@ -12,9 +12,10 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 mod record;
+mod state;
 mod text_map;
 pub use record::Record;
-use text_map::TextMap;
+use state::{CycleState, FREE, Layer};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
@@ -184,7 +185,6 @@ type KeySet = std::collections::HashSet<u64, foldhash::fast::FixedState>;
 #[derive(Debug)]
 pub struct Replanned {
     pub plan: Plan,
-    pub record: Record,
     /// How many objects were planned again (the others' outcomes were copied).
     pub planned_again: usize,
 }
@@ -194,6 +194,14 @@ pub struct Replanned {
 /// reach (see [`Record`]): object for object the plan [`plan_what_if`] gives. `None` when it
 /// cannot be done that way (the record is of another bundle, or the base's export was blocked,
 /// Q6): then plan in full.
+///
+/// An object is planned again when it read a setting that differs between `from` and `to`, or
+/// a state key an object planned again before it wrote differently (Q2's claim order). It
+/// reads the state of the cycle as the base plan's writes up to it (the record's
+/// [`state::WriteLog`]) less those of the objects planned again, plus theirs: no object's
+/// writes are replayed, so the cost is the objects planned again, whatever the tenant's size.
+/// Every re-plan starts from a recorded plan, never from another re-plan: a chain of flips
+/// re-plans from the first plan with all the flips at once.
 pub fn replan(
     bundle: &Bundle,
     index: &CloudIndex,
@@ -206,22 +214,41 @@ pub fn replan(
         return None;
     }
     let flipped = record::flipped(from, to);
-    let mut p = Planner::new(bundle, index, to, connect, Some(Record::with_capacity(n)));
+    // One object's entry at a time: to compare its writes with the base's.
+    let mut p = Planner::new(bundle, index, to, connect, Some(Record::with_capacity(1)));
+    p.layer = Some(Layer::new(record));
     // Hashes of the state keys some object planned again wrote differently (Q2: only objects
     // after it can read them).
     let mut changed = KeySet::default();
     let mut planned_again = 0usize;
-    let outcomes: Vec<Arc<Outcome>> = (0..n)
-        .map(|i| {
-            let (out, again) = p.follow(i, &base.outcomes[i], record, i, flipped, &mut changed);
-            planned_again += usize::from(again);
-            out
-        })
-        .collect();
-    let (plan, record) = p.finish(outcomes);
+    let mut outcomes: Vec<Arc<Outcome>> = Vec::with_capacity(n);
+    for i in 0..n {
+        let dirty = record.settings_read(i) & flipped != 0
+            || (!changed.is_empty() && record.reads(i).iter().any(|h| changed.contains(h)));
+        if !dirty {
+            outcomes.push(Arc::clone(&base.outcomes[i]));
+            continue;
+        }
+        planned_again += 1;
+        if let Some(layer) = &mut p.layer {
+            layer.plan_again(i as u32);
+        }
+        let out = p.plan_recording(i as u32);
+        let rec = p.rec.get_mut().as_mut().expect("recording");
+        if !record.writes(i).eq(rec.writes(0)) {
+            changed.extend(
+                record
+                    .writes(i)
+                    .chain(rec.writes(0))
+                    .filter_map(|w| w.key().map(Key::hash)),
+            );
+        }
+        rec.clear();
+        outcomes.push(Arc::new(out));
+    }
+    let (plan, _) = p.finish(outcomes);
     Some(Replanned {
         plan,
-        record: record.expect("recording"),
         planned_again,
     })
 }
@@ -258,29 +285,17 @@ struct Planner<'a> {
     connect: &'a ConnectSettings,
     ix: &'a CloudIndex,
     s: &'a Settings,
-    /// Values claimed earlier in this cycle (Q2), over the index's holders; one map per
-    /// namespace, looked up by the folded text.
-    claims: [TextMap<Holder>; 2],
-    /// P4 (c), (d): objectSids and non-SMTP proxies claimed earlier in this cycle, by
-    /// [`UniqueAttribute`].
-    unique_claims: [TextMap<Holder>; 2],
+    /// The cycle's state (Q2): what the objects planned so far claimed, took and joined.
+    state: CycleState,
+    /// In an incremental re-plan: the base plan's writes, as of the object being planned.
+    layer: Option<Layer<'a>>,
+    /// The object being planned (the writer of what it writes).
+    at: u32,
     /// M3: which roles are privileged.
     roles: RoleTable,
-    /// Per cloud object: the on-prem object that links or takes it over in this cycle, or FREE.
-    taken: Vec<u32>,
-    /// Cloud objects taken over (not merely linked) in this cycle (Q2).
-    taken_over: Vec<bool>,
-    /// A5: sourceAnchors already joined or provisioned in this cycle, by whom and onto what.
-    anchors: FastMap<crate::anchor::Anchor, (u32, Option<CloudIdx>)>,
-    deletions: Vec<CloudIdx>,
     /// When recording: the settings and state keys each object reads and what it writes.
     rec: RefCell<Option<Record>>,
 }
-
-/// `Planner::taken` for a cloud object nobody has taken in this cycle.
-const FREE: u32 = u32::MAX;
-
-type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 impl<'a> Planner<'a> {
     fn new(
@@ -296,18 +311,16 @@ impl<'a> Planner<'a> {
             ix,
             s,
             roles: RoleTable::for_bundle(b),
-            claims: Default::default(),
-            unique_claims: Default::default(),
-            taken: vec![FREE; b.cloud.len()],
-            taken_over: vec![false; b.cloud.len()],
-            anchors: FastMap::default(),
-            deletions: Vec::new(),
+            state: CycleState::new(b.cloud.len()),
+            layer: None,
+            at: 0,
             rec: RefCell::new(rec),
         }
     }
 
     /// Plans one object, in input order (Q2), and records which anchor it joins (A5).
     fn plan_one(&mut self, i: u32) -> Outcome {
+        self.at = i;
         let out = self.plan_object(i);
         // A5: remember which object joins (or creates) the cloud object of this anchor.
         if matches!(out.result, SyncResult::Linked | SyncResult::Provision)
@@ -334,9 +347,16 @@ impl<'a> Planner<'a> {
     /// Q6: more pending deletions than the threshold block the export; the plan and the record.
     fn finish(self, mut outcomes: Vec<Arc<Outcome>>) -> (Plan, Option<Record>) {
         let threshold = self.connect.deletion_threshold;
-        let export_blocked = self.deletions.len() > threshold as usize;
+        let deletions: Vec<CloudIdx> = match &self.layer {
+            Some(layer) => layer.deletions(self.state.into_deletions()),
+            None => self.state.into_deletions(),
+        }
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+        let export_blocked = deletions.len() > threshold as usize;
         if export_blocked {
-            let pending = self.deletions.len();
+            let pending = deletions.len();
             for o in &mut outcomes {
                 let o = Arc::make_mut(o);
                 o.flag(Flag::DeletionThresholdExceeded);
@@ -348,7 +368,7 @@ impl<'a> Planner<'a> {
         }
         let plan = Plan {
             outcomes,
-            deletions: self.deletions,
+            deletions,
             export_blocked,
         };
         (plan, self.rec.into_inner())
@@ -378,19 +398,57 @@ impl<'a> Planner<'a> {
     }
 
     fn apply_state(&mut self, w: &Resolved<'_>) {
-        match *w {
-            Resolved::Claim(ns, h, t) => {
-                self.claims[ns as usize].insert(t, h);
-            }
-            Resolved::Unique(a, h, t) => {
-                self.unique_claims[a as usize].insert(t, h);
-            }
-            Resolved::Taken(c, by) => self.taken[c as usize] = by,
-            Resolved::TakenOver(c) => self.taken_over[c as usize] = true,
-            Resolved::Anchor(a, by, c) => {
-                self.anchors.entry(a).or_insert((by, c));
-            }
-            Resolved::Deletion(c) => self.deletions.push(c),
+        self.state.apply(w, self.at);
+    }
+
+    /// Q2: who claimed `key` last in this cycle.
+    fn claimed(&self, ns: PropertyName, key: &str) -> Option<Holder> {
+        let own = self.state.claim(ns, key);
+        match &self.layer {
+            None => own,
+            Some(l) => state::later(own, l.claim(ns, key)),
+        }
+        .map(|(h, _)| h)
+    }
+
+    /// P4 (c), (d): who claimed an objectSid or non-SMTP proxy last in this cycle.
+    fn unique_claimed(&self, a: UniqueAttribute, key: &str) -> Option<Holder> {
+        let own = self.state.unique(a, key);
+        match &self.layer {
+            None => own,
+            Some(l) => state::later(own, l.unique(a, key)),
+        }
+        .map(|(h, _)| h)
+    }
+
+    /// Who took cloud object `c` last in this cycle, or FREE (the taker is the writer, so
+    /// the later is the greater).
+    fn taker(&self, c: CloudIdx) -> u32 {
+        let own = self.state.taken(c);
+        match &self.layer {
+            None => own,
+            Some(l) => match (own, l.taken(c)) {
+                (FREE, base) => base,
+                (own, FREE) => own,
+                (own, base) => own.max(base),
+            },
+        }
+    }
+
+    fn taken_over(&self, c: CloudIdx) -> bool {
+        self.state.taken_over(c) || self.layer.as_ref().is_some_and(|l| l.taken_over(c))
+    }
+
+    /// A5: the first object of this cycle joining anchor `a` (the joiner is the writer, so
+    /// the first is the smaller).
+    fn joined(&self, a: &crate::anchor::Anchor) -> Option<(u32, Option<CloudIdx>)> {
+        let own = self.state.anchor(a);
+        match &self.layer {
+            None => own,
+            Some(l) => match (own, l.anchor(a)) {
+                (Some(x), Some(y)) => Some(if x.0 < y.0 { x } else { y }),
+                (x, y) => x.or(y),
+            },
         }
     }
 
@@ -420,6 +478,7 @@ impl<'a> Planner<'a> {
         let dirty = record.settings_read(entry) & flipped != 0
             || (!changed.is_empty() && record.reads(entry).iter().any(|h| changed.contains(h)));
         if !dirty {
+            self.at = i as u32;
             self.replay(record, entry);
             return (Arc::clone(base), false);
         }
@@ -459,7 +518,7 @@ impl<'a> Planner<'a> {
 
     fn taken_by(&self, c: CloudIdx) -> Option<u32> {
         self.read(Key::Taken(c));
-        Some(self.taken[c as usize]).filter(|by| *by != FREE)
+        Some(self.taker(c)).filter(|by| *by != FREE)
     }
 
     fn plan_object(&mut self, i: u32) -> Outcome {
@@ -558,7 +617,7 @@ impl<'a> Planner<'a> {
         // A5: an earlier object of this cycle already joins this anchor.
         let own_anchor = o.source_anchor(attribute);
         self.read(Key::Anchor(&own_anchor));
-        if let Some(&(first, cloud)) = self.anchors.get(&own_anchor) {
+        if let Some((first, cloud)) = self.joined(&own_anchor) {
             out.result = SyncResult::Error;
             out.error = Some(ErrorCode::DuplicateSourceAnchor);
             out.cloud = cloud;
@@ -793,7 +852,7 @@ impl<'a> Planner<'a> {
         mode: Mode,
     ) -> Option<Holder> {
         self.read(Key::Unique(attribute, key));
-        if let Some(h) = self.unique_claims[attribute as usize].get(key) {
+        if let Some(h) = self.unique_claimed(attribute, key) {
             return (h != me).then_some(h);
         }
         let target = mode.target();
@@ -1041,7 +1100,7 @@ impl<'a> Planner<'a> {
                         note: Note::UnifiedGroupSkipped(c),
                     },
                 );
-            } else if let Some(by) = self.taken_by(c).filter(|_| self.taken_over[c as usize]) {
+            } else if let Some(by) = self.taken_by(c).filter(|_| self.taken_over(c)) {
                 // Q2: taken over earlier in this cycle. (A candidate merely linked to its own
                 // twin stays a candidate: M6 decides on its ImmutableID, twin or not.)
                 elide(
@@ -1070,7 +1129,7 @@ impl<'a> Planner<'a> {
     /// Who else holds a value (P4), looking at this cycle's claims first (Q2).
     fn conflict(&self, ns: PropertyName, key: &str, me: Holder, mode: Mode) -> Option<Conflict> {
         self.read(Key::Claim(ns, key));
-        if let Some(h) = self.claims[ns as usize].get(key) {
+        if let Some(h) = self.claimed(ns, key) {
             return (h != me).then_some(Conflict::Active(h));
         }
         let target = mode.target();
@@ -1095,7 +1154,8 @@ impl<'a> Planner<'a> {
     fn upn_taken(&self, upn: &str) -> bool {
         let key = fold(upn);
         self.read(Key::Claim(PropertyName::UserPrincipalName, &key));
-        self.claims[PropertyName::UserPrincipalName as usize].contains_key(&key)
+        self.claimed(PropertyName::UserPrincipalName, &key)
+            .is_some()
             || !self
                 .ix
                 .holders(PropertyName::UserPrincipalName, &key)

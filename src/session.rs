@@ -37,10 +37,12 @@ pub struct Session {
     baseline_made: Option<Arc<Made>>,
 }
 
-/// A plan's record and the configuration the plan was made under.
+/// A plan made in full with its record, and the configuration it was made under: what every
+/// settings flip re-plans from, until a Connect switch plans in full again.
 #[derive(Debug)]
 struct Made {
     config: Config,
+    plan: Arc<Plan>,
     /// From a cache, decoded when first needed (the first re-plan, or the explorer's prefetch).
     record: Pending<Record>,
 }
@@ -55,8 +57,10 @@ struct Prepared {
 /// A plan made for a configuration by [`Session::plan_for`], to [`Session::install`].
 #[derive(Debug)]
 pub struct Replan {
-    pub plan: Plan,
-    record: Option<Record>,
+    pub plan: Arc<Plan>,
+    /// The recorded plan the next flips re-plan from: the one this plan was re-planned from,
+    /// or this plan when it was made in full with its record.
+    made: Option<Arc<Made>>,
     /// When re-planned incrementally: how many objects were planned again (the others' outcomes
     /// were copied, being out of the change's reach); `None` for a full plan.
     pub planned_again: Option<usize>,
@@ -127,23 +131,13 @@ impl Session {
             made_before = None;
         }
         let config = Config::of(&bundle);
-        let (plan, made) = match made_before {
+        let (plan, record) = match made_before {
             Some((plan, _)) if !record => (plan, None),
-            Some((plan, Some(kept))) => {
-                let made = Made {
-                    config: config.clone(),
-                    record: kept,
-                };
-                (plan, Some(Arc::new(made)))
-            }
+            Some((plan, Some(kept))) => (plan, Some(kept)),
             _ if record => {
                 let (plan, record) =
                     plan_recorded(&bundle, index.get(), &config.settings, &config.connect);
-                let made = Made {
-                    config: config.clone(),
-                    record: Pending::ready(record),
-                };
-                (plan, Some(Arc::new(made)))
+                (plan, Some(Pending::ready(record)))
             }
             _ => {
                 let plan = plan_what_if(&bundle, index.get(), &config.settings, &config.connect);
@@ -151,6 +145,13 @@ impl Session {
             }
         };
         let plan = Arc::new(plan);
+        let made = record.map(|record| {
+            Arc::new(Made {
+                config: config.clone(),
+                plan: Arc::clone(&plan),
+                record,
+            })
+        });
         Session {
             snapshot: Arc::new(bundle),
             index,
@@ -196,7 +197,7 @@ impl Session {
     pub fn prefetch(&self) {
         self.index();
         for made in [&self.made, &self.baseline_made].into_iter().flatten() {
-            made.record.get();
+            made.record.get().prepare();
         }
     }
 
@@ -231,8 +232,8 @@ impl Session {
         let Some(made) = &self.made else {
             let plan = plan_what_if(b, ix, &config.settings, &config.connect);
             return Replan {
-                plan,
-                record: None,
+                plan: Arc::new(plan),
+                made: None,
                 planned_again: None,
             };
         };
@@ -241,20 +242,25 @@ impl Session {
                 b,
                 ix,
                 &config.connect,
-                (&self.plan, made.record.get(), &made.config.settings),
+                (&made.plan, made.record.get(), &made.config.settings),
                 &config.settings,
             )
         {
             return Replan {
-                plan: r.plan,
-                record: Some(r.record),
+                plan: Arc::new(r.plan),
+                made: Some(Arc::clone(made)),
                 planned_again: Some(r.planned_again),
             };
         }
         let (plan, record) = plan_recorded(b, ix, &config.settings, &config.connect);
+        let plan = Arc::new(plan);
         Replan {
-            plan,
-            record: Some(record),
+            plan: Arc::clone(&plan),
+            made: Some(Arc::new(Made {
+                config: config.clone(),
+                plan,
+                record: Pending::ready(record),
+            })),
             planned_again: None,
         }
     }
@@ -272,13 +278,8 @@ impl Session {
         if *config != self.config {
             return false;
         }
-        self.plan = Arc::new(replan.plan);
-        self.made = replan.record.map(|record| {
-            Arc::new(Made {
-                config: config.clone(),
-                record: Pending::ready(record),
-            })
-        });
+        self.plan = replan.plan;
+        self.made = replan.made;
         true
     }
 
@@ -445,13 +446,13 @@ mod tests {
         let r = s.plan_for(&config);
         let again = r.planned_again.expect("incremental");
         assert!(again > 0 && again < s.plan.outcomes.len(), "{again}");
-        assert_eq!(r.plan, full(&s, &config));
+        assert_eq!(*r.plan, full(&s, &config));
         assert!(s.install(&config, r));
         s.flip(Item::SourceAnchor);
         let config = s.config.clone();
         let r = s.plan_for(&config);
         assert_eq!(r.planned_again, None, "a Connect switch plans in full");
-        assert_eq!(r.plan, full(&s, &config));
+        assert_eq!(*r.plan, full(&s, &config));
         assert!(s.install(&config, r));
         s.flip(Item::Setting(Setting::SoftMatchOnUpn));
         let config = s.config.clone();
@@ -460,7 +461,7 @@ mod tests {
             r.planned_again.is_some(),
             "recorded again after the full plan"
         );
-        assert_eq!(r.plan, full(&s, &config));
+        assert_eq!(*r.plan, full(&s, &config));
         // A session for the command line keeps no record and always plans in full.
         let cli = Session::open(sample(), &[]);
         assert_eq!(cli.plan_for(&config).planned_again, None);

@@ -15,6 +15,7 @@
 //! objects is planned ahead on another thread as if the earlier half wrote nothing, then taken
 //! in order with every key the earlier half wrote counted as changed.
 
+use super::state::WriteLog;
 use crate::anchor::Anchor;
 use crate::index::CloudIdx;
 use crate::model::PropertyName;
@@ -100,7 +101,33 @@ pub struct Record {
     writes: Vec<Write>,
     /// The texts of the claim writes, back to back.
     text: String,
+    /// The writes by state key, made when first needed (the first re-plan from this record).
+    #[serde(skip)]
+    log: Derived<WriteLog>,
 }
+
+/// A value made from the rest of its struct: not stored, not compared, not cloned (made again).
+struct Derived<T>(std::sync::OnceLock<T>);
+
+impl<T> Default for Derived<T> {
+    fn default() -> Self {
+        Derived(std::sync::OnceLock::new())
+    }
+}
+
+impl<T> Clone for Derived<T> {
+    fn clone(&self) -> Self {
+        Derived(std::sync::OnceLock::new())
+    }
+}
+
+impl<T> PartialEq for Derived<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> Eq for Derived<T> {}
 
 impl std::fmt::Debug for Record {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -124,6 +151,7 @@ impl Record {
             write_ends: Vec::with_capacity(objects),
             writes: Vec::with_capacity(objects * 3),
             text: String::new(),
+            log: Derived::default(),
         }
     }
 
@@ -144,6 +172,7 @@ impl Record {
             + self.write_ends.capacity() * 4
             + self.writes.capacity() * std::mem::size_of::<Write>()
             + self.text.capacity()
+            + self.log.0.get().map_or(0, WriteLog::heap_bytes)
     }
 
     pub(super) fn settings_read(&self, i: usize) -> u32 {
@@ -160,6 +189,37 @@ impl Record {
         self.writes[start as usize..self.write_ends[i] as usize]
             .iter()
             .map(|w| self.resolve(w))
+    }
+
+    /// How many writes it holds.
+    pub(super) fn writes_len(&self) -> usize {
+        self.writes.len()
+    }
+
+    /// Object `i`'s writes with their index in the record.
+    pub(super) fn indexed_writes(
+        &self,
+        i: usize,
+    ) -> impl Iterator<Item = (u32, Resolved<'_>)> + '_ {
+        let start = if i == 0 { 0 } else { self.write_ends[i - 1] };
+        (start..self.write_ends[i]).map(|at| (at, self.write_at(at)))
+    }
+
+    /// The write at index `at` of the record.
+    pub(super) fn write_at(&self, at: u32) -> Resolved<'_> {
+        self.resolve(&self.writes[at as usize])
+    }
+
+    /// Its writes by state key, for re-planning from it ([`super::replan`]); made on the first
+    /// call (about a second at 1M objects), which [`Record::prepare`] can make ahead.
+    pub(super) fn log(&self) -> &WriteLog {
+        self.log.0.get_or_init(|| WriteLog::of(self))
+    }
+
+    /// Makes what a re-plan from this record needs, so that the first what-if flip does not
+    /// wait for it (the explorer does this in the background after its first frame).
+    pub fn prepare(&self) {
+        self.log();
     }
 
     fn resolve(&self, w: &Write) -> Resolved<'_> {

@@ -42,7 +42,8 @@ impl<V: Copy> TextMap<V> {
             .map(|e| e.value)
     }
 
-    pub(super) fn contains_key(&self, key: &str) -> bool {
+    #[cfg(test)]
+    fn contains_key(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
 
