@@ -209,48 +209,190 @@ pub fn replan(
     (base, record, from): (&Plan, &Record, &Settings),
     to: &Settings,
 ) -> Option<Replanned> {
+    let split = split_point(bundle.on_premises.len());
+    replan_split(bundle, index, connect, (base, record, from), to, split)
+}
+
+/// [`replan`], on two threads when `split` is given (as [`plan_split`] does the full plan):
+/// this thread re-plans the objects before `split`; another re-plans the later ones at the same
+/// time as if no object before `split` changed. Then each later object is taken in order: its
+/// outcome from the other thread is kept when it read no state key this thread's objects (or
+/// an object planned in this pass) wrote differently from what that thread saw, and it is
+/// planned again otherwise. Public for the tests, which split anywhere.
+#[doc(hidden)]
+pub fn replan_split(
+    bundle: &Bundle,
+    index: &CloudIndex,
+    connect: &ConnectSettings,
+    (base, record, from): (&Plan, &Record, &Settings),
+    to: &Settings,
+    split: Option<usize>,
+) -> Option<Replanned> {
     let n = bundle.on_premises.len();
     if base.export_blocked || record.len() != n || base.outcomes.len() != n {
         return None;
     }
     let flipped = record::flipped(from, to);
-    // One object's entry at a time: to compare its writes with the base's.
-    let mut p = Planner::new(bundle, index, to, connect, Some(Record::with_capacity(1)));
-    p.layer = Some(Layer::new(record));
-    // Hashes of the state keys some object planned again wrote differently (Q2: only objects
-    // after it can read them).
-    let mut changed = KeySet::default();
-    let mut planned_again = 0usize;
-    let mut outcomes: Vec<Arc<Outcome>> = Vec::with_capacity(n);
-    for i in 0..n {
-        let dirty = record.settings_read(i) & flipped != 0
-            || (!changed.is_empty() && record.reads(i).iter().any(|h| changed.contains(h)));
-        if !dirty {
-            outcomes.push(Arc::clone(&base.outcomes[i]));
-            continue;
+    // Made before the threads start, so that neither waits for the other to make it.
+    record.prepare();
+    let replanner = |keep: bool| {
+        // Without `keep`, one object's entry at a time: to compare its writes with the base's.
+        let rec = Record::with_capacity(if keep { n / 8 } else { 1 });
+        let mut p = Planner::new(bundle, index, to, connect, Some(rec));
+        p.layer = Some(Layer::new(record));
+        Replanner {
+            p,
+            record,
+            flipped,
+            changed: KeySet::default(),
+            planned_again: 0,
+            keep,
+            entries: Vec::new(),
         }
-        planned_again += 1;
-        if let Some(layer) = &mut p.layer {
-            layer.plan_again(i as u32);
-        }
-        let out = p.plan_recording(i as u32);
-        let rec = p.rec.get_mut().as_mut().expect("recording");
-        if !record.writes(i).eq(rec.writes(0)) {
-            changed.extend(
-                record
-                    .writes(i)
-                    .chain(rec.writes(0))
-                    .filter_map(|w| w.key().map(Key::hash)),
-            );
-        }
-        rec.clear();
-        outcomes.push(Arc::new(out));
+    };
+    let Some(split) = split.filter(|s| *s < n) else {
+        let mut r = replanner(false);
+        let outcomes: Vec<Arc<Outcome>> = (0..n).map(|i| r.next(i, &base.outcomes[i])).collect();
+        let planned_again = r.planned_again;
+        let (plan, _) = r.p.finish(outcomes);
+        return Some(Replanned {
+            plan,
+            planned_again,
+        });
+    };
+    let (mut r, mut outcomes, later) = std::thread::scope(|s| {
+        let later = s.spawn(|| {
+            let mut q = replanner(true);
+            let outcomes: Vec<Arc<Outcome>> =
+                (split..n).map(|i| q.next(i, &base.outcomes[i])).collect();
+            let entries = std::mem::take(&mut q.entries);
+            let rec = q.p.rec.into_inner().expect("recording");
+            (outcomes, entries, rec)
+        });
+        let mut r = replanner(false);
+        let mut outcomes: Vec<Arc<Outcome>> = Vec::with_capacity(n);
+        outcomes.extend((0..split).map(|i| r.next(i, &base.outcomes[i])));
+        // A panic on the other thread is a bug in the planner: pass it on as it is.
+        let later = later
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (r, outcomes, later)
+    });
+    let (ahead, entries, ahead_record) = later;
+    let mut entries = entries.into_iter().peekable();
+    for (k, guess) in ahead.into_iter().enumerate() {
+        let i = split + k;
+        // The other thread's entry for this object, if it planned it again.
+        let entry = entries
+            .next_if(|&(object, _)| object == i as u32)
+            .map(|(_, e)| e);
+        outcomes.push(r.follow_ahead(i, guess, entry.map(|e| (&ahead_record, e as usize))));
     }
-    let (plan, _) = p.finish(outcomes);
+    let planned_again = r.planned_again;
+    let (plan, _) = r.p.finish(outcomes);
     Some(Replanned {
         plan,
         planned_again,
     })
+}
+
+/// An incremental re-plan in progress (see [`replan_split`]).
+struct Replanner<'a> {
+    p: Planner<'a>,
+    /// The recorded plan's record.
+    record: &'a Record,
+    /// The settings that differ from the recorded plan's, one bit each.
+    flipped: u32,
+    /// Hashes of the state keys objects planned again wrote differently from the base (Q2:
+    /// only objects after them can read them).
+    changed: KeySet,
+    planned_again: usize,
+    /// Keep each object planned again's entry in `p.rec` (the thread planning ahead), with
+    /// (object, entry) in `entries`.
+    keep: bool,
+    entries: Vec<(u32, u32)>,
+}
+
+impl Replanner<'_> {
+    /// Object `i`: planned again when it read a flipped setting or a changed key, else the
+    /// base's outcome is kept (its writes count through the layer).
+    fn next(&mut self, i: usize, base: &Arc<Outcome>) -> Arc<Outcome> {
+        let record = self.record;
+        let dirty = record.settings_read(i) & self.flipped != 0
+            || (!self.changed.is_empty()
+                && record.reads(i).iter().any(|h| self.changed.contains(h)));
+        if !dirty {
+            return Arc::clone(base);
+        }
+        let out = self.plan_again(i);
+        self.note_changes(record, i);
+        Arc::new(out)
+    }
+
+    fn plan_again(&mut self, i: usize) -> Outcome {
+        self.planned_again += 1;
+        if let Some(layer) = &mut self.p.layer {
+            layer.plan_again(i as u32);
+        }
+        self.p.plan_recording(i as u32)
+    }
+
+    /// The object just planned again: when its writes differ from entry `e` of `before` (what
+    /// later objects were planned with), their keys change. Then its entry is kept or dropped.
+    fn note_changes(&mut self, before: &Record, e: usize) {
+        let rec = self.p.rec.get_mut().as_mut().expect("recording");
+        let now = rec.len() - 1;
+        if !before.writes(e).eq(rec.writes(now)) {
+            self.changed.extend(
+                before
+                    .writes(e)
+                    .chain(rec.writes(now))
+                    .filter_map(|w| w.key().map(Key::hash)),
+            );
+        }
+        if self.keep {
+            self.entries.push((self.p.at, now as u32));
+        } else {
+            rec.clear();
+        }
+    }
+
+    /// A later object of a split re-plan, after every earlier one: `guess` is its outcome from
+    /// the thread that planned ahead, which planned it again when `ahead` is given (that
+    /// thread's record and entry) and kept the base's otherwise. It stands when it read no key
+    /// changed here; else the object is planned again, and the keys its writes change from the
+    /// guess's are changed for the objects after it.
+    fn follow_ahead(
+        &mut self,
+        i: usize,
+        guess: Arc<Outcome>,
+        ahead: Option<(&Record, usize)>,
+    ) -> Arc<Outcome> {
+        let (read_from, e) = ahead.unwrap_or((self.record, i));
+        let stands =
+            self.changed.is_empty() || !read_from.reads(e).iter().any(|h| self.changed.contains(h));
+        // Planned again here or ahead (the other thread's count is not kept).
+        self.planned_again += usize::from(ahead.is_some() || !stands);
+        if stands {
+            if let Some((rec, e)) = ahead {
+                // Its writes replace the base's, as planned ahead.
+                if let Some(layer) = &mut self.p.layer {
+                    layer.plan_again(i as u32);
+                }
+                self.p.at = i as u32;
+                for w in rec.writes(e) {
+                    self.p.apply_state(&w);
+                }
+            }
+            return guess;
+        }
+        if let Some(layer) = &mut self.p.layer {
+            layer.plan_again(i as u32);
+        }
+        let out = self.p.plan_recording(i as u32);
+        self.note_changes(read_from, e);
+        Arc::new(out)
+    }
 }
 
 /// How an object's values reach the cloud.
