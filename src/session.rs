@@ -191,9 +191,9 @@ impl Session {
         self.index.get()
     }
 
-    /// Makes what is still pending (the index, the record), so that the first what-if flip or
-    /// readiness check does not wait for it: the explorer runs this as a background job after
-    /// the first frame of a snapshot read from its cache.
+    /// Makes what is still pending (the index and record a cache left, the record's write
+    /// log), so that the first what-if flip or readiness check does not wait for it: the
+    /// explorer runs this as a background job after its first frame and after a full re-plan.
     pub fn prefetch(&self) {
         self.index();
         for made in [&self.made, &self.baseline_made].into_iter().flatten() {

@@ -70,8 +70,8 @@ pub enum Effect {
     Reload,
     /// Write the snapshot cache of what was just loaded (`--cache`), in the background.
     WriteCache(Box<crate::cache::Opened>),
-    /// Decode what a snapshot read from its cache left pending (its index and what-if record),
-    /// in the background, so that the first what-if flip does not wait for it.
+    /// Make what the first what-if flip needs and the first frame did not (the index and record
+    /// a cache left pending, the record's write log), in the background.
     Prefetch,
 }
 

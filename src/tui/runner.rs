@@ -442,13 +442,11 @@ pub fn app_for(source: String, loaded: Loaded, theme: Theme, size: Rect, took: D
             crate::sanitize::display_safe(&why.to_string())
         )),
     };
-    match opened.cache {
+    // After the first frame, in the background: what the first what-if flip needs.
+    app.effects.push_back(Effect::Prefetch);
+    if let crate::cache::Use::Missed { .. } = opened.cache {
         // Written in the background: the first frame does not wait for it.
-        crate::cache::Use::Missed { .. } => {
-            app.effects.push_back(Effect::WriteCache(Box::new(opened)))
-        }
-        crate::cache::Use::Read(_) => app.effects.push_back(Effect::Prefetch),
-        crate::cache::Use::Off => {}
+        app.effects.push_back(Effect::WriteCache(Box::new(opened)))
     }
     app.load_report = Some(report);
     app

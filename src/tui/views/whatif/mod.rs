@@ -116,6 +116,10 @@ impl App {
         }
         self.whatif.replanning = false;
         self.whatif.replan_time = Some((took, planned_again));
+        if planned_again.is_none() {
+            // Planned in full and recorded: the next flips re-plan from it.
+            self.effects.push_back(Effect::Prefetch);
+        }
         self.plan_changed();
         self.status = Some(format!(
             "{} in {:.0} ms: {} object(s) change",
