@@ -147,12 +147,6 @@ impl KeyMap {
         true
     }
 
-    /// Inserts or removes the value folded (P3) into `scratch`; false as [`Self::remove`].
-    fn put_folded(&mut self, op: Op, value: &str, i: CloudIdx, scratch: &mut String) -> bool {
-        fold_into(value, scratch);
-        self.put(op, scratch.as_bytes(), i)
-    }
-
     fn put(&mut self, op: Op, key: &[u8], i: CloudIdx) -> bool {
         match op {
             Op::Insert => {
@@ -292,32 +286,54 @@ impl AnchorKeys {
     /// Adds (or removes) the keys of object `i`; one function for both, so an update takes out
     /// exactly what the build put in. False when a key to remove was not there.
     fn put(&mut self, op: Op, i: CloudIdx, c: &CloudObject, scratch: &mut String) -> bool {
+        Self::keys(c, scratch, &mut |t, key| self.map_mut(t).put(op, key, i))
+    }
+
+    /// Each key of `c` in this half's tables, as [`Self::put`] puts it; `f` says whether it
+    /// went well, and so does the result (all of them).
+    fn keys(
+        c: &CloudObject,
+        scratch: &mut String,
+        f: &mut impl FnMut(Table, &[u8]) -> bool,
+    ) -> bool {
         let mut ok = true;
+        // A3: ImmutableIDs are exact, not folded.
         if let Some(id) = &c.on_premises_immutable_id {
-            ok &= self.by_immutable_id.put(op, id.as_bytes(), i);
+            ok &= f(Table::ImmutableId, id.as_bytes());
         }
+        let mut folded = |t: Table, value: &str, scratch: &mut String| {
+            fold_into(value, scratch);
+            f(t, scratch.as_bytes())
+        };
         if let Some(sid) = &c.on_premises_security_identifier {
-            ok &= self.by_sid.put_folded(op, sid, i, scratch);
+            ok &= folded(Table::Sid, sid, scratch);
         }
         // A6: the object a cloud object was exported from: its onPremisesObjectIdentifier, or
         // (cleared, X4) what the simulated state remembers of the last export.
         if let Some(id) = &c.on_premises_object_identifier {
-            ok &= self
-                .by_object_identifier
-                .put_folded(op, id.trim(), i, scratch);
+            ok &= folded(Table::ObjectIdentifier, id.trim(), scratch);
         } else if let Some(guid) = c.last_export().and_then(|e| e.object_guid) {
-            ok &= self
-                .by_object_identifier
-                .put_folded(op, guid.trim(), i, scratch);
+            ok &= folded(Table::ObjectIdentifier, guid.trim(), scratch);
         }
         if let Some(upn) = &c.user_principal_name {
             if !c.is_deleted() {
-                ok &= self.by_upn.put_folded(op, upn, i, scratch);
+                ok &= folded(Table::Upn, upn, scratch);
             } else if deleted_holds_values(c) {
-                ok &= self.deleted_by_upn.put_folded(op, upn, i, scratch);
+                ok &= folded(Table::DeletedUpn, upn, scratch);
             }
         }
         ok
+    }
+
+    fn map_mut(&mut self, t: Table) -> &mut KeyMap {
+        match t {
+            Table::ImmutableId => &mut self.by_immutable_id,
+            Table::Sid => &mut self.by_sid,
+            Table::ObjectIdentifier => &mut self.by_object_identifier,
+            Table::Upn => &mut self.by_upn,
+            Table::DeletedUpn => &mut self.deleted_by_upn,
+            _ => unreachable!("{t:?} is in the address half"),
+        }
     }
 
     fn maps(&self) -> [&KeyMap; 5] {
@@ -360,25 +376,48 @@ impl AddressKeys {
 
     /// As [`AnchorKeys::put`].
     fn put(&mut self, op: Op, i: CloudIdx, c: &CloudObject, scratch: &mut String) -> bool {
+        Self::keys(c, scratch, &mut |t, key| self.map_mut(t).put(op, key, i))
+    }
+
+    /// As [`AnchorKeys::keys`].
+    fn keys(
+        c: &CloudObject,
+        scratch: &mut String,
+        f: &mut impl FnMut(Table, &[u8]) -> bool,
+    ) -> bool {
         let mut ok = true;
+        let mut folded = |t: Table, value: &str, scratch: &mut String| {
+            fold_into(value, scratch);
+            f(t, scratch.as_bytes())
+        };
         if c.is_deleted() {
             if deleted_holds_values(c) {
                 for a in c.smtp_addresses() {
-                    ok &= self.deleted_by_smtp.put_folded(op, a, i, scratch);
+                    ok &= folded(Table::DeletedSmtp, a, scratch);
                 }
             }
             return ok;
         }
         if let Some(p) = c.primary_smtp() {
-            ok &= self.by_primary_smtp.put_folded(op, p, i, scratch);
+            ok &= folded(Table::PrimarySmtp, p, scratch);
         }
         for a in c.smtp_addresses() {
-            ok &= self.by_any_smtp.put_folded(op, a, i, scratch);
+            ok &= folded(Table::AnySmtp, a, scratch);
         }
         for p in c.other_proxies() {
-            ok &= self.by_other_proxy.put_folded(op, p, i, scratch);
+            ok &= folded(Table::OtherProxy, p, scratch);
         }
         ok
+    }
+
+    fn map_mut(&mut self, t: Table) -> &mut KeyMap {
+        match t {
+            Table::PrimarySmtp => &mut self.by_primary_smtp,
+            Table::AnySmtp => &mut self.by_any_smtp,
+            Table::DeletedSmtp => &mut self.deleted_by_smtp,
+            Table::OtherProxy => &mut self.by_other_proxy,
+            _ => unreachable!("{t:?} is in the anchor half"),
+        }
     }
 
     fn maps(&self) -> [&KeyMap; 4] {
@@ -403,6 +442,47 @@ impl AddressKeys {
 
 /// How many tables the index has.
 pub const TABLES: usize = 9;
+
+/// The index's tables, in the order of [`CloudIndex::tables`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Table {
+    /// ImmutableID text, exact (A3), active and soft-deleted objects (M3).
+    ImmutableId,
+    /// onPremisesSecurityIdentifier, folded (M1 for groups).
+    Sid,
+    /// onPremisesObjectIdentifier, folded (A6).
+    ObjectIdentifier,
+    /// UPN of active objects, folded.
+    Upn,
+    /// UPN of soft-deleted objects that still hold it (Q5).
+    DeletedUpn,
+    /// Primary SMTP address of active objects (M5).
+    PrimarySmtp,
+    /// Any SMTP address of active objects (P4).
+    AnySmtp,
+    /// SMTP addresses of soft-deleted objects that still hold them (Q5).
+    DeletedSmtp,
+    /// Non-SMTP proxies of active objects, with their prefix (P4 d).
+    OtherProxy,
+}
+
+impl Table {
+    /// Q5: the table of soft-deleted holders of a uniqueness namespace.
+    pub fn deleted_holders(ns: PropertyName) -> Table {
+        match ns {
+            PropertyName::UserPrincipalName => Table::DeletedUpn,
+            PropertyName::ProxyAddresses => Table::DeletedSmtp,
+        }
+    }
+
+    /// The table of active holders of a uniqueness namespace (P4).
+    pub fn holders(ns: PropertyName) -> Table {
+        match ns {
+            PropertyName::UserPrincipalName => Table::Upn,
+            PropertyName::ProxyAddresses => Table::AnySmtp,
+        }
+    }
+}
 
 /// Below this many cloud objects the index is built on one thread (a thread costs more than it
 /// saves).
@@ -546,6 +626,34 @@ impl CloudIndex {
                 by_other_proxy: i,
             },
         }
+    }
+
+    /// The holders of a key of table `t` (folded as the table keeps it, see [`Table`]).
+    pub fn get(&self, t: Table, key: &str) -> &[CloudIdx] {
+        let map = match t {
+            Table::ImmutableId => &self.anchors.by_immutable_id,
+            Table::Sid => &self.anchors.by_sid,
+            Table::ObjectIdentifier => &self.anchors.by_object_identifier,
+            Table::Upn => &self.anchors.by_upn,
+            Table::DeletedUpn => &self.anchors.deleted_by_upn,
+            Table::PrimarySmtp => &self.addresses.by_primary_smtp,
+            Table::AnySmtp => &self.addresses.by_any_smtp,
+            Table::DeletedSmtp => &self.addresses.deleted_by_smtp,
+            Table::OtherProxy => &self.addresses.by_other_proxy,
+        };
+        map.get(key)
+    }
+
+    /// Every key the index holds for cloud object `c`, by table: what a change of `c` changes
+    /// in the index (the same enumeration the build and [`Self::update`] use).
+    pub fn keys_of(c: &CloudObject, mut f: impl FnMut(Table, &[u8])) {
+        let mut scratch = String::new();
+        let mut each = |t: Table, key: &[u8]| {
+            f(t, key);
+            true
+        };
+        AnchorKeys::keys(c, &mut scratch, &mut each);
+        AddressKeys::keys(c, &mut scratch, &mut each);
     }
 
     /// How many keys the index holds, over all its tables.

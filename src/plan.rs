@@ -1,7 +1,7 @@
 //! The plan: what the next sync cycle does to each on-prem object, in input order (Q2), following
 //! the rule book §3–§4. Pure and deterministic: the same bundle always gives the same plan.
 
-use crate::index::{CloudIdx, CloudIndex, fold};
+use crate::index::{CloudIdx, CloudIndex, Table, fold};
 use crate::model::*;
 use crate::outcome::*;
 use crate::roles::RoleTable;
@@ -11,9 +11,11 @@ use record::{Key, Resolved};
 use std::cell::RefCell;
 use std::sync::Arc;
 
+mod changes;
 mod record;
 mod state;
 mod text_map;
+pub use changes::Changes;
 pub use record::Record;
 use state::{CycleState, FREE, Layer};
 
@@ -179,7 +181,7 @@ pub fn plan_split(
 }
 
 /// Hashes of state keys ([`Key::hash`]).
-type KeySet = std::collections::HashSet<u64, foldhash::fast::FixedState>;
+pub(crate) type KeySet = std::collections::HashSet<u64, foldhash::fast::FixedState>;
 
 /// A plan made again after a what-if change of settings.
 #[derive(Debug)]
@@ -210,7 +212,41 @@ pub fn replan(
     to: &Settings,
 ) -> Option<Replanned> {
     let split = split_point(bundle.on_premises.len());
-    replan_split(bundle, index, connect, (base, record, from), to, split)
+    replan_split(
+        bundle,
+        index,
+        connect,
+        (base, record, from),
+        to,
+        None,
+        split,
+    )
+}
+
+/// [`replan`] after a change of the snapshot's objects as well: `bundle` and `index` are the
+/// state after (with `to` its settings), `base` and `record` the recorded plan of the state
+/// before, and `changes` what changed between them ([`Changes::between`]). The changed on-prem
+/// objects are planned again, and so is every object that read a changed cloud object,
+/// another changed on-prem object or an index key a changed cloud object held or holds now;
+/// then the Q2 cascade as for a flip. Object for object the full plan of the state after.
+pub fn replan_changed(
+    bundle: &Bundle,
+    index: &CloudIndex,
+    (base, record, from): (&Plan, &Record, &Settings),
+    changes: &Changes,
+) -> Option<Replanned> {
+    let split = split_point(bundle.on_premises.len());
+    let to = &bundle.settings;
+    let connect = &bundle.connect;
+    replan_split(
+        bundle,
+        index,
+        connect,
+        (base, record, from),
+        to,
+        Some(changes),
+        split,
+    )
 }
 
 /// [`replan`], on two threads when `split` is given (as [`plan_split`] does the full plan):
@@ -220,12 +256,14 @@ pub fn replan(
 /// an object planned in this pass) wrote differently from what that thread saw, and it is
 /// planned again otherwise. Public for the tests, which split anywhere.
 #[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
 pub fn replan_split(
     bundle: &Bundle,
     index: &CloudIndex,
     connect: &ConnectSettings,
     (base, record, from): (&Plan, &Record, &Settings),
     to: &Settings,
+    changes: Option<&Changes>,
     split: Option<usize>,
 ) -> Option<Replanned> {
     let n = bundle.on_premises.len();
@@ -244,6 +282,7 @@ pub fn replan_split(
             p,
             record,
             flipped,
+            changes,
             changed: KeySet::default(),
             planned_again: 0,
             keep,
@@ -303,6 +342,8 @@ struct Replanner<'a> {
     record: &'a Record,
     /// The settings that differ from the recorded plan's, one bit each.
     flipped: u32,
+    /// What changed in the snapshot since the recorded plan, if anything.
+    changes: Option<&'a Changes>,
     /// Hashes of the state keys objects planned again wrote differently from the base (Q2:
     /// only objects after them can read them).
     changed: KeySet,
@@ -320,7 +361,10 @@ impl Replanner<'_> {
         let record = self.record;
         let dirty = record.settings_read(i) & self.flipped != 0
             || (!self.changed.is_empty()
-                && record.reads(i).iter().any(|h| self.changed.contains(h)));
+                && record.reads(i).iter().any(|h| self.changed.contains(h)))
+            || self.changes.is_some_and(|c| {
+                c.on_prem(i) || record.reads(i).iter().any(|h| c.keys.contains(h))
+            });
         if !dirty {
             return Arc::clone(base);
         }
@@ -638,8 +682,23 @@ impl<'a> Planner<'a> {
         (Arc::new(out), true)
     }
 
+    /// Cloud object `i` of the snapshot (recorded: a change of it re-plans this object).
     fn cloud(&self, i: CloudIdx) -> &'a CloudObject {
+        self.read(Key::Cloud(i));
         &self.b.cloud[i as usize]
+    }
+
+    /// Another on-prem object than the one being planned (recorded as [`Self::cloud`]).
+    fn on_prem(&self, j: u32) -> &'a OnPremObject {
+        self.read(Key::OnPrem(j));
+        &self.b.on_premises[j as usize]
+    }
+
+    /// The holders of a key in a table of the index (recorded: a change of the objects holding
+    /// it re-plans this object).
+    fn probe(&self, t: Table, key: &str) -> &'a [CloudIdx] {
+        self.read(Key::Probe(t, key));
+        self.ix.get(t, key)
     }
 
     /// The object links to or takes over `mode`'s cloud object: the result, the step that says
@@ -934,15 +993,18 @@ impl<'a> Planner<'a> {
                     .as_deref()
                     .is_none_or(|id| names_object(id, o))
         };
-        if let Some(&c) = self.ix.with_immutable_id(anchor).iter().find(active_synced) {
+        if let Some(&c) = self
+            .probe(Table::ImmutableId, anchor)
+            .iter()
+            .find(active_synced)
+        {
             return Some(c);
         }
         if o.object_class == ObjectKind::Group
             && let Some(sid) = &o.object_sid
         {
             return self
-                .ix
-                .with_sid(sid)
+                .probe(Table::Sid, &fold(sid))
                 .iter()
                 .filter(|c| self.cloud(**c).object_type == ObjectKind::Group)
                 .find(active_synced)
@@ -957,8 +1019,7 @@ impl<'a> Planner<'a> {
         if o.object_class == ObjectKind::Contact {
             return None;
         }
-        self.ix
-            .with_immutable_id(anchor)
+        self.probe(Table::ImmutableId, anchor)
             .iter()
             .copied()
             .find(|&c| {
@@ -970,19 +1031,22 @@ impl<'a> Planner<'a> {
     /// A6: the active synced cloud object this object was exported to (its
     /// onPremisesObjectIdentifier names this objectGUID) when it carries another ImmutableID.
     fn exported_to_with_other_anchor(&self, o: &OnPremObject, anchor: &str) -> Option<CloudIdx> {
-        self.ix
-            .with_object_guid(o.object_guid)
-            .iter()
-            .copied()
-            .find(|&c| {
-                let c = self.cloud(c);
-                c.is_synced()
-                    && !c.is_deleted()
-                    && c.object_type == o.object_class
-                    && c.on_premises_immutable_id
-                        .as_deref()
-                        .is_some_and(|id| id != anchor)
-            })
+        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        self.probe(
+            Table::ObjectIdentifier,
+            o.object_guid.hyphenated().encode_lower(&mut buf),
+        )
+        .iter()
+        .copied()
+        .find(|&c| {
+            let c = self.cloud(c);
+            c.is_synced()
+                && !c.is_deleted()
+                && c.object_type == o.object_class
+                && c.on_premises_immutable_id
+                    .as_deref()
+                    .is_some_and(|id| id != anchor)
+        })
     }
 
     /// P4 (c), (d): who else holds an objectSid or a non-SMTP proxy (never quarantined).
@@ -999,8 +1063,8 @@ impl<'a> Planner<'a> {
         }
         let target = mode.target();
         let holders = match attribute {
-            UniqueAttribute::OnPremiseSecurityIdentifier => self.ix.with_folded_sid(key),
-            UniqueAttribute::ProxyAddresses => self.ix.other_proxy_holders(key),
+            UniqueAttribute::OnPremiseSecurityIdentifier => self.probe(Table::Sid, key),
+            UniqueAttribute::ProxyAddresses => self.probe(Table::OtherProxy, key),
         };
         holders
             .iter()
@@ -1054,7 +1118,7 @@ impl<'a> Planner<'a> {
 
     /// M3: hard match on the ImmutableID, with the takeover block and the 2026 hardening.
     fn hard_match(&mut self, out: &mut Outcome, o: &OnPremObject) -> HardMatch {
-        let candidates = self.ix.with_immutable_id(&out.source_anchor);
+        let candidates = self.probe(Table::ImmutableId, &out.source_anchor);
         // Prefer an active object over one in the recycle bin.
         let Some(&c) = candidates
             .iter()
@@ -1173,9 +1237,9 @@ impl<'a> Planner<'a> {
                 let key = fold(addr);
                 let any_proxy = self.setting(Setting::SmtpMatchAnyProxy);
                 let found = if any_proxy {
-                    self.ix.holders(PropertyName::ProxyAddresses, &key)
+                    self.probe(Table::AnySmtp, &key)
                 } else {
-                    self.ix.with_primary_smtp(&key)
+                    self.probe(Table::PrimarySmtp, &key)
                 };
                 if let Some(c) = self.first_eligible(out, found) {
                     out.steps.push(Step {
@@ -1206,7 +1270,7 @@ impl<'a> Planner<'a> {
             return None;
         }
         let upn = o.user_principal_name.as_deref()?;
-        let found = self.ix.holders(PropertyName::UserPrincipalName, &fold(upn));
+        let found = self.probe(Table::Upn, &fold(upn));
         if let Some(c) = self.first_eligible(out, found) {
             out.steps.push(Step {
                 rule: "M5",
@@ -1276,8 +1340,7 @@ impl<'a> Planner<'a> {
         }
         let target = mode.target();
         if let Some(&c) = self
-            .ix
-            .holders(ns, key)
+            .probe(Table::holders(ns), key)
             .iter()
             .find(|c| Some(**c) != target)
         {
@@ -1286,7 +1349,7 @@ impl<'a> Planner<'a> {
         // Q5 applies to new objects.
         if matches!(mode, Mode::Provision(_))
             && self.setting(Setting::RecycleBinHoldsValues)
-            && let Some(&c) = self.ix.deleted_holders(ns, key).first()
+            && let Some(&c) = self.probe(Table::deleted_holders(ns), key).first()
         {
             return Some(Conflict::RecycleBin(c));
         }
@@ -1298,10 +1361,7 @@ impl<'a> Planner<'a> {
         self.read(Key::Claim(PropertyName::UserPrincipalName, &key));
         self.claimed(PropertyName::UserPrincipalName, &key)
             .is_some()
-            || !self
-                .ix
-                .holders(PropertyName::UserPrincipalName, &key)
-                .is_empty()
+            || !self.probe(Table::Upn, &key).is_empty()
     }
 
     /// Q1: `<prefix><4 digits>@<initial domain>`, digits deterministic per object and unique.
@@ -1660,7 +1720,7 @@ impl<'a> Planner<'a> {
                 })
             }
             (ObjectKind::User, Holder::OnPrem(j)) if !primary => {
-                let h = &self.b.on_premises[j as usize];
+                let h = self.on_prem(j);
                 let group_primary = h.object_class == ObjectKind::Group
                     && h.primary_smtp().is_some_and(|p| *fold(p) == *folded);
                 group_primary.then(|| Note::QuirkSecondarySmtp {
@@ -1669,7 +1729,7 @@ impl<'a> Planner<'a> {
                 })
             }
             (ObjectKind::Group, Holder::OnPrem(j))
-                if self.b.on_premises[j as usize].object_class == ObjectKind::Group =>
+                if self.on_prem(j).object_class == ObjectKind::Group =>
             {
                 Some(Note::QuirkNewGroups {
                     value: value.to_string(),

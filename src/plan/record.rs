@@ -17,7 +17,7 @@
 
 use super::state::WriteLog;
 use crate::anchor::Anchor;
-use crate::index::CloudIdx;
+use crate::index::{CloudIdx, Table};
 use crate::model::PropertyName;
 use crate::outcome::Holder;
 use crate::settings::Setting;
@@ -35,6 +35,13 @@ pub(super) enum Key<'k> {
     Taken(CloudIdx),
     /// A5: who joined a sourceAnchor in this cycle.
     Anchor(&'k Anchor),
+    /// The snapshot, not the cycle: which cloud objects hold a key of an index table. Read only:
+    /// a change of the snapshot's objects (a walkthrough step) changes these keys.
+    Probe(Table, &'k str),
+    /// The snapshot: a cloud object's values.
+    Cloud(CloudIdx),
+    /// The snapshot: another on-prem object's values (the object itself is always read).
+    OnPrem(u32),
 }
 
 impl Key<'_> {
@@ -45,9 +52,19 @@ impl Key<'_> {
             Key::Unique(a, text) => (1u8, a as u8, text).hash(&mut h),
             Key::Taken(c) => (2u8, c).hash(&mut h),
             Key::Anchor(a) => (3u8, a).hash(&mut h),
+            Key::Probe(t, key) => return probe_hash(t, key.as_bytes()),
+            Key::Cloud(c) => (5u8, c).hash(&mut h),
+            Key::OnPrem(j) => (6u8, j).hash(&mut h),
         }
         h.finish()
     }
+}
+
+/// [`Key::Probe`]'s hash, from the key's bytes (as the index gives them).
+pub(super) fn probe_hash(t: Table, key: &[u8]) -> u64 {
+    let mut h = foldhash::fast::FixedState::with_seed(0x5eed_5c09e).build_hasher();
+    (4u8, t as u8, key).hash(&mut h);
+    h.finish()
 }
 
 /// One write to the cycle's state, replayable. Texts are ranges of [`Record::text`].
@@ -242,7 +259,13 @@ impl Record {
     }
 
     pub(super) fn note_read(&mut self, key: Key<'_>) {
-        self.reads.push(key.hash());
+        let h = key.hash();
+        // The same object read twice in a row (a candidate's fields one by one) is one read.
+        let start = self.read_ends.last().copied().unwrap_or(0) as usize;
+        if self.reads.len() > start && self.reads.last() == Some(&h) {
+            return;
+        }
+        self.reads.push(h);
     }
 
     pub(super) fn note_write(&mut self, w: Resolved<'_>) {
