@@ -13,7 +13,7 @@ use crate::pending::Pending;
 use crate::plan::{Plan, Record, plan_recorded, plan_what_if, replan};
 use crate::query::{ErrorRow, error_rows};
 use crate::settings::Setting;
-use crate::walkthrough::{Kind, Walkthrough, suggest_from};
+use crate::walkthrough::{Kind, Recorded, Walkthrough, suggest_from};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -405,7 +405,17 @@ impl Session {
             .get(on_prem)
             .map(|o| o.object_guid)
             .ok_or("no such on-prem object")?;
-        Walkthrough::start(kind, &b, subject, target)
+        let w = Walkthrough::start(kind, &b, subject, target)?;
+        // In a what-if session its steps re-plan from the recorded plan (made under the
+        // configuration `made` names, over the same objects) instead of planning in full.
+        Ok(match &self.made {
+            Some(made) => w.with_recorded(Recorded {
+                state: made.config.applied_to(&self.snapshot),
+                plan: Arc::clone(&made.plan),
+                record: made.record.clone(),
+            }),
+            None => w,
+        })
     }
 }
 

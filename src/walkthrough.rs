@@ -11,12 +11,14 @@ use crate::bundle::bundle_to_json;
 use crate::index::TrackedIndex;
 use crate::model::*;
 use crate::outcome::{Flag, Holder, SyncResult};
-use crate::plan::{plan, plan_with};
+use crate::pending::Pending;
+use crate::plan::{Changes, Plan, Record, plan, plan_recorded, replan_changed};
 use crate::remediation::{Command, ScriptStep, render_script};
 use crate::report::outcome_json;
 use crate::settings::Setting;
 use crate::trace::Note;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +94,54 @@ pub struct Walkthrough {
     /// The index of the state a step works on, updated for the objects the step changes
     /// instead of built again for the whole tenant.
     index: TrackedIndex,
+    /// A plan of an earlier state made in full with its record: a step's plans are re-planned
+    /// from it (only the objects its changes reach), until a step changes too much.
+    recorded: Option<Arc<Recorded>>,
+}
+
+/// The plan of `state`, a state of a walkthrough: re-planned from the recorded plan
+/// when few objects changed since (object for object the full plan), else made in full and
+/// recorded for the steps after.
+fn plan_of(
+    tracked: &mut TrackedIndex,
+    recorded: &mut Option<Arc<Recorded>>,
+    state: &Bundle,
+) -> Arc<Plan> {
+    let index = tracked.of(&state.cloud);
+    if let Some(r) = recorded
+        && let Some(changes) = Changes::between(&r.state, state)
+    {
+        if changes.is_empty() && r.state.settings == state.settings {
+            return Arc::clone(&r.plan);
+        }
+        let base = (&*r.plan, r.record.get(), &r.state.settings);
+        if let Some(again) = replan_changed(state, index, base, &changes) {
+            return Arc::new(again.plan);
+        }
+    }
+    let (plan, record) = plan_recorded(state, index, &state.settings, &state.connect);
+    // What the next step's re-plan reads, made while this step is still in the background.
+    record.prepare();
+    let plan = Arc::new(plan);
+    *recorded = Some(Arc::new(Recorded {
+        state: state.clone(),
+        plan: Arc::clone(&plan),
+        record: Pending::ready(record),
+    }));
+    plan
+}
+
+/// A state of the snapshot with its plan made in full and the plan's record.
+pub struct Recorded {
+    pub state: Bundle,
+    pub plan: Arc<Plan>,
+    pub record: Pending<Record>,
+}
+
+impl std::fmt::Debug for Recorded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Recorded {{ {} outcomes }}", self.plan.outcomes.len())
+    }
 }
 
 /// The walkthroughs that fit an on-prem object's outcome, the best first, with the cloud object
@@ -404,7 +454,15 @@ impl Walkthrough {
             states: vec![b.clone()],
             results: Vec::new(),
             index: TrackedIndex::default(),
+            recorded: None,
         })
+    }
+
+    /// Re-plans its steps from `recorded`, a plan of a state its objects were copied from (the
+    /// explorer's what-if plan), instead of planning its first step in full.
+    pub fn with_recorded(mut self, recorded: Recorded) -> Self {
+        self.recorded = Some(Arc::new(recorded));
+        self
     }
 
     pub fn current(&self) -> &Bundle {
@@ -447,7 +505,7 @@ impl Walkthrough {
         if !skip {
             for action in &step.actions {
                 if *action == Action::Sync {
-                    let p = plan_with(&after, self.index.of(&after.cloud), &after.settings);
+                    let p = plan_of(&mut self.index, &mut self.recorded, &after);
                     if let Some(i) = after
                         .on_premises
                         .iter()
@@ -474,7 +532,7 @@ impl Walkthrough {
                 }
             }
         }
-        let next = plan_with(&after, self.index.of(&after.cloud), &after.settings);
+        let next = plan_of(&mut self.index, &mut self.recorded, &after);
         let next_outcome = after
             .on_premises
             .iter()

@@ -457,3 +457,64 @@ fn a_step_shares_every_object_it_does_not_change_and_back_restores_the_state_bef
     assert_eq!(w.states.len(), 1);
     assert_eq!(*w.current(), b, "back to the starting state");
 }
+
+/// A step's plans are re-planned from a recorded plan (the explorer's, or the walkthrough's
+/// own after a sync) rather than made in full: the outcome each step reports is the full plan's
+/// of its state, for every walkthrough that fits, steps taken or skipped.
+#[test]
+fn each_step_reports_the_full_plans_outcome_of_its_state() {
+    use syncscope::config::Item;
+    use syncscope::plan::plan;
+    use syncscope::session::Session;
+    use syncscope::settings::Setting;
+    use syncscope::walkthrough::describe_outcome;
+    let tenants = [
+        ("sample", sample()),
+        ("hostile", util::hostile()),
+        ("generated", syncscope::generate::generate(600, 3)),
+    ];
+    let mut steps = 0;
+    for ((name, b), flip) in tenants
+        .into_iter()
+        .flat_map(|t| [(t.clone(), false), (t, true)])
+    {
+        let mut session = Session::open_for_what_if(b.clone(), &[]);
+        if flip {
+            // A what-if flip first: the walkthrough starts from the re-planned what-if plan's
+            // recorded base, under other settings than its own.
+            session.flip(Item::Setting(Setting::SoftMatchOnUpn));
+            session.replan();
+        }
+        for (i, o) in b.on_premises.iter().enumerate().take(80) {
+            for (k, (kind, target)) in suggest(&b, i).into_iter().enumerate() {
+                let Ok(mut w) = session.start_walkthrough(kind, i, target, None) else {
+                    continue;
+                };
+                let mut taken = 0;
+                while !w.done() {
+                    if (taken + k + i) % 5 == 4 {
+                        w.skip_next();
+                    } else {
+                        w.apply_next();
+                    }
+                    let state = w.current();
+                    let at = (state.on_premises.iter())
+                        .position(|x| x.object_guid == o.object_guid)
+                        .expect("the subject stays");
+                    let full = plan(state);
+                    let r = w.results.last().expect("a step");
+                    assert_eq!(
+                        r.next_outcome,
+                        describe_outcome(state, &full.outcomes[at]),
+                        "{name} (flipped: {flip}): {} for {}, step {taken}",
+                        kind.id(),
+                        o.label()
+                    );
+                    taken += 1;
+                    steps += 1;
+                }
+            }
+        }
+    }
+    assert!(steps > 50, "only {steps} steps taken");
+}
