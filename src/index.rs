@@ -736,6 +736,14 @@ impl std::fmt::Debug for TrackedIndex {
 }
 
 impl TrackedIndex {
+    /// Starts from `index`, the index of `cloud` (made elsewhere: the explorer's).
+    pub fn seeded(cloud: &[Shared<CloudObject>], index: CloudIndex) -> Self {
+        TrackedIndex {
+            cloud: cloud.to_vec(),
+            index: Some(index),
+        }
+    }
+
     /// The index of `cloud`, exactly what [`CloudIndex::build`] gives.
     pub fn of(&mut self, cloud: &[Shared<CloudObject>]) -> &CloudIndex {
         let updated = self

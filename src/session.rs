@@ -409,11 +409,15 @@ impl Session {
         // In a what-if session its steps re-plan from the recorded plan (made under the
         // configuration `made` names, over the same objects) instead of planning in full.
         Ok(match &self.made {
-            Some(made) => w.with_recorded(Recorded {
-                state: made.config.applied_to(&self.snapshot),
-                plan: Arc::clone(&made.plan),
-                record: made.record.clone(),
-            }),
+            Some(made) => w.with_recorded(
+                Recorded {
+                    state: made.config.applied_to(&self.snapshot),
+                    plan: Arc::clone(&made.plan),
+                    record: made.record.clone(),
+                },
+                // A copy: the walkthrough updates it in place (a build costs 4× as much).
+                self.index().clone(),
+            ),
             None => w,
         })
     }

@@ -459,8 +459,10 @@ impl Walkthrough {
     }
 
     /// Re-plans its steps from `recorded`, a plan of a state its objects were copied from (the
-    /// explorer's what-if plan), instead of planning its first step in full.
-    pub fn with_recorded(mut self, recorded: Recorded) -> Self {
+    /// explorer's what-if plan), with `index` the index of that state's cloud objects, instead
+    /// of indexing and planning its first step in full.
+    pub fn with_recorded(mut self, recorded: Recorded, index: crate::index::CloudIndex) -> Self {
+        self.index = TrackedIndex::seeded(&recorded.state.cloud, index);
         self.recorded = Some(Arc::new(recorded));
         self
     }

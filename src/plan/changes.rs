@@ -49,47 +49,39 @@ impl Changes {
         {
             return None;
         }
+        // Which objects changed first (pointer comparisons), so that a state where many did
+        // (a sync) is refused before any of their keys is made.
+        let on_prem = changed(&before.on_premises, &after.on_premises);
+        let cloud = changed(&before.cloud, &after.cloud);
+        let objects = on_prem.len() + cloud.len();
+        if objects > ((n + m) / 8).max(64) {
+            return None;
+        }
         let mut changes = Changes {
             on_prem: vec![0; n.div_ceil(64)],
             keys: KeySet::default(),
-            objects: 0,
+            objects,
         };
-        let most = (n + m) / 8;
-        for (j, (b, a)) in before
-            .on_premises
-            .iter()
-            .zip(&after.on_premises)
-            .enumerate()
-        {
-            if Shared::same(b, a) {
-                continue;
-            }
-            if b.object_guid != a.object_guid {
+        for j in on_prem {
+            if before.on_premises[j].object_guid != after.on_premises[j].object_guid {
                 return None;
             }
-            changes.objects += 1;
             changes.on_prem[j / 64] |= 1 << (j % 64);
             changes.keys.insert(Key::OnPrem(j as u32).hash());
         }
-        for (c, (b, a)) in before.cloud.iter().zip(&after.cloud).enumerate() {
-            if Shared::same(b, a) {
-                continue;
-            }
+        for c in cloud {
+            let (b, a) = (&before.cloud[c], &after.cloud[c]);
             if b.id != a.id {
                 return None;
             }
-            changes.objects += 1;
             changes.keys.insert(Key::Cloud(c as u32).hash());
             for o in [b, a] {
                 CloudIndex::keys_of(o, |t, key| {
                     changes.keys.insert(probe_hash(t, key));
                 });
             }
-            if changes.objects > most.max(64) {
-                return None;
-            }
         }
-        (changes.objects <= most.max(64)).then_some(changes)
+        Some(changes)
     }
 
     /// No object changed.
@@ -101,4 +93,12 @@ impl Changes {
     pub(super) fn on_prem(&self, i: usize) -> bool {
         self.on_prem[i / 64] & (1 << (i % 64)) != 0
     }
+}
+
+/// The positions where two lists of shared objects hold different objects.
+fn changed<T>(before: &[Shared<T>], after: &[Shared<T>]) -> Vec<usize> {
+    (before.iter().zip(after).enumerate())
+        .filter(|(_, (b, a))| !Shared::same(b, a))
+        .map(|(i, _)| i)
+        .collect()
 }
