@@ -62,9 +62,7 @@ impl Key<'_> {
 
 /// [`Key::Probe`]'s hash, from the key's bytes (as the index gives them).
 pub(super) fn probe_hash(t: Table, key: &[u8]) -> u64 {
-    let mut h = foldhash::fast::FixedState::with_seed(0x5eed_5c09e).build_hasher();
-    (4u8, t as u8, key).hash(&mut h);
-    h.finish()
+    foldhash::fast::FixedState::with_seed(0x5eed_5c09e).hash_one((4u8, t as u8, key))
 }
 
 /// One write to the cycle's state, replayable. Texts are ranges of [`Record::text`].
