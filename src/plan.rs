@@ -363,7 +363,7 @@ impl Replanner<'_> {
             || (!self.changed.is_empty()
                 && record.reads(i).iter().any(|h| self.changed.contains(h)))
             || self.changes.is_some_and(|c| {
-                c.on_prem(i) || record.reads(i).iter().any(|h| c.keys.contains(h))
+                c.on_prem(i) || record.looks(i).iter().any(|h| c.keys.contains(h))
             });
         if !dirty {
             return Arc::clone(base);

@@ -109,9 +109,14 @@ impl Resolved<'_> {
 pub struct Record {
     /// Per object: the settings its decision read, one bit per [`Setting`].
     settings_read: Vec<u32>,
-    /// Per object: the end of its reads in `reads` (its start is the previous end).
+    /// Per object: the end of its reads of the cycle's state in `reads` (its start is the
+    /// previous end). A settings flip looks only at these.
     read_ends: Vec<u32>,
     reads: Vec<u64>,
+    /// The same for its reads of the snapshot (index keys, cloud objects, other on-prem
+    /// objects): only a change of objects looks at these.
+    look_ends: Vec<u32>,
+    looks: Vec<u64>,
     write_ends: Vec<u32>,
     writes: Vec<Write>,
     /// The texts of the claim writes, back to back.
@@ -150,7 +155,7 @@ impl std::fmt::Debug for Record {
             f,
             "Record {{ {} objects, {} reads, {} writes, {} bytes of text }}",
             self.settings_read.len(),
-            self.reads.len(),
+            self.reads.len() + self.looks.len(),
             self.writes.len(),
             self.text.len()
         )
@@ -163,6 +168,8 @@ impl Record {
             settings_read: Vec::with_capacity(objects),
             read_ends: Vec::with_capacity(objects),
             reads: Vec::with_capacity(objects * 4),
+            look_ends: Vec::with_capacity(objects),
+            looks: Vec::with_capacity(objects * 4),
             write_ends: Vec::with_capacity(objects),
             writes: Vec::with_capacity(objects * 3),
             text: String::new(),
@@ -184,6 +191,8 @@ impl Record {
         self.settings_read.capacity() * 4
             + self.read_ends.capacity() * 4
             + self.reads.capacity() * 8
+            + self.look_ends.capacity() * 4
+            + self.looks.capacity() * 8
             + self.write_ends.capacity() * 4
             + self.writes.capacity() * std::mem::size_of::<Write>()
             + self.text.capacity()
@@ -194,9 +203,16 @@ impl Record {
         self.settings_read[i]
     }
 
+    /// Object `i`'s reads of the cycle's state (hashes).
     pub(super) fn reads(&self, i: usize) -> &[u64] {
         let start = if i == 0 { 0 } else { self.read_ends[i - 1] };
         &self.reads[start as usize..self.read_ends[i] as usize]
+    }
+
+    /// Object `i`'s reads of the snapshot (hashes).
+    pub(super) fn looks(&self, i: usize) -> &[u64] {
+        let start = if i == 0 { 0 } else { self.look_ends[i - 1] };
+        &self.looks[start as usize..self.look_ends[i] as usize]
     }
 
     pub(super) fn writes(&self, i: usize) -> impl Iterator<Item = Resolved<'_>> + '_ {
@@ -258,12 +274,16 @@ impl Record {
 
     pub(super) fn note_read(&mut self, key: Key<'_>) {
         let h = key.hash();
+        let (ends, list) = match key {
+            Key::Probe(..) | Key::Cloud(_) | Key::OnPrem(_) => (&self.look_ends, &mut self.looks),
+            _ => (&self.read_ends, &mut self.reads),
+        };
         // The same object read twice in a row (a candidate's fields one by one) is one read.
-        let start = self.read_ends.last().copied().unwrap_or(0) as usize;
-        if self.reads.len() > start && self.reads.last() == Some(&h) {
+        let start = ends.last().copied().unwrap_or(0) as usize;
+        if list.len() > start && list.last() == Some(&h) {
             return;
         }
-        self.reads.push(h);
+        list.push(h);
     }
 
     pub(super) fn note_write(&mut self, w: Resolved<'_>) {
@@ -297,6 +317,7 @@ impl Record {
     /// Ends the entry of the object begun last.
     pub(super) fn end(&mut self) {
         self.read_ends.push(self.reads.len() as u32);
+        self.look_ends.push(self.looks.len() as u32);
         self.write_ends.push(self.writes.len() as u32);
     }
 
@@ -306,6 +327,8 @@ impl Record {
         self.settings_read.clear();
         self.read_ends.clear();
         self.reads.clear();
+        self.look_ends.clear();
+        self.looks.clear();
         self.write_ends.clear();
         self.writes.clear();
         self.text.clear();
@@ -316,6 +339,7 @@ impl Record {
         self.begin();
         *self.settings_read.last_mut().expect("begun") = other.settings_read(i);
         self.reads.extend_from_slice(other.reads(i));
+        self.looks.extend_from_slice(other.looks(i));
         for w in other.writes(i) {
             self.note_write(w);
         }
