@@ -200,7 +200,7 @@ pub struct Replanned {
 /// An object is planned again when it read a setting that differs between `from` and `to`, or
 /// a state key an object planned again before it wrote differently (Q2's claim order). It
 /// reads the state of the cycle as the base plan's writes up to it (the record's
-/// [`state::WriteLog`]) less those of the objects planned again, plus theirs: no object's
+/// `WriteLog`) less those of the objects planned again, plus theirs: no object's
 /// writes are replayed, so the cost is the objects planned again, whatever the tenant's size.
 /// Every re-plan starts from a recorded plan, never from another re-plan: a chain of flips
 /// re-plans from the first plan with all the flips at once.

@@ -1,15 +1,18 @@
-//! What each object's decision read from and wrote to the cycle's state, kept with a plan so
-//! that a what-if flip re-plans only the objects it can change (issue 15, item 3).
+//! What each object's decision read and wrote, kept with a plan so that a what-if flip or a
+//! change of a few objects re-plans only the objects it can change (issue 15, item 3).
 //!
 //! The planner's only mutable state is the Q2 state of the cycle: values claimed by earlier
 //! objects, cloud objects taken, anchors joined (A5), pending deletions (Q6). Everything else it
 //! reads (the bundle, the index, the role table, the Connect settings) is fixed for a snapshot.
-//! So an object's outcome and writes are a function of the settings it reads and the state keys
-//! it reads. A re-plan walks the objects in input order (Q2's claim order) and plans again only
-//! an object that read a flipped setting or a state key some earlier re-planned object wrote
-//! differently; every other object's writes are replayed exactly as recorded and its outcome is
-//! copied. Read keys are kept as 64-bit hashes: a collision can only make an object be planned
-//! again needlessly, never skipped, so the result is the full plan's, object for object.
+//! So an object's outcome and writes are a function of the settings it reads, the state keys it
+//! reads, and what it reads of the snapshot (its own values, the index keys it looks up, the
+//! cloud and other on-prem objects it looks at; kept apart, as "looks"). A re-plan walks the
+//! objects in input order (Q2's claim order) and plans again only an object that read a
+//! flipped setting, a changed part of the snapshot ([`super::Changes`]) or a state key some
+//! earlier re-planned object wrote differently; every other object keeps its outcome and its
+//! writes, which the re-plan reads from the base plan's [`WriteLog`]. Keys are kept as 64-bit
+//! hashes: a collision can only make an object be planned again needlessly, never skipped, so
+//! the result is the full plan's, object for object.
 //!
 //! The same argument makes the full plan parallel ([`super::plan_split`]): the later half of the
 //! objects is planned ahead on another thread as if the earlier half wrote nothing, then taken
