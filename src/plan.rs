@@ -368,13 +368,14 @@ impl Replanner<'_> {
         if !dirty {
             return Arc::clone(base);
         }
+        self.planned_again += 1;
         let out = self.plan_again(i);
         self.note_changes(record, i);
         Arc::new(out)
     }
 
+    /// Plans object `i` again over the state as of it (its base writes no longer count).
     fn plan_again(&mut self, i: usize) -> Outcome {
-        self.planned_again += 1;
         if let Some(layer) = &mut self.p.layer {
             layer.plan_again(i as u32);
         }
@@ -430,10 +431,7 @@ impl Replanner<'_> {
             }
             return guess;
         }
-        if let Some(layer) = &mut self.p.layer {
-            layer.plan_again(i as u32);
-        }
-        let out = self.p.plan_recording(i as u32);
+        let out = self.plan_again(i);
         self.note_changes(read_from, e);
         Arc::new(out)
     }
@@ -592,7 +590,7 @@ impl<'a> Planner<'a> {
         let own = self.state.claim(ns, key);
         match &self.layer {
             None => own,
-            Some(l) => state::later(own, l.claim(ns, key)),
+            Some(l) => state::later(own, l.claim(ns, key, self.at)),
         }
         .map(|(h, _)| h)
     }
@@ -602,7 +600,7 @@ impl<'a> Planner<'a> {
         let own = self.state.unique(a, key);
         match &self.layer {
             None => own,
-            Some(l) => state::later(own, l.unique(a, key)),
+            Some(l) => state::later(own, l.unique(a, key, self.at)),
         }
         .map(|(h, _)| h)
     }
@@ -613,7 +611,7 @@ impl<'a> Planner<'a> {
         let own = self.state.taken(c);
         match &self.layer {
             None => own,
-            Some(l) => match (own, l.taken(c)) {
+            Some(l) => match (own, l.taken(c, self.at)) {
                 (FREE, base) => base,
                 (own, FREE) => own,
                 (own, base) => own.max(base),
@@ -622,7 +620,11 @@ impl<'a> Planner<'a> {
     }
 
     fn taken_over(&self, c: CloudIdx) -> bool {
-        self.state.taken_over(c) || self.layer.as_ref().is_some_and(|l| l.taken_over(c))
+        self.state.taken_over(c)
+            || self
+                .layer
+                .as_ref()
+                .is_some_and(|l| l.taken_over(c, self.at))
     }
 
     /// A5: the first object of this cycle joining anchor `a` (the joiner is the writer, so
@@ -631,7 +633,7 @@ impl<'a> Planner<'a> {
         let own = self.state.anchor(a);
         match &self.layer {
             None => own,
-            Some(l) => match (own, l.anchor(a)) {
+            Some(l) => match (own, l.anchor(a, self.at)) {
                 (Some(x), Some(y)) => Some(if x.0 < y.0 { x } else { y }),
                 (x, y) => x.or(y),
             },

@@ -146,16 +146,14 @@ impl WriteLog {
     }
 }
 
-/// The base plan of an incremental re-plan, read as of object `at`: the writes of the objects
-/// before it that were not planned again. With the re-plan's own `CycleState` (the writes of
+/// The base plan of an incremental re-plan, read as of an object `at` (the one being planned):
+/// the writes of the objects before it that were not planned again. With the re-plan's own `CycleState` (the writes of
 /// the objects planned again) it gives exactly the state a full plan has at `at`.
 pub(super) struct Layer<'a> {
     record: &'a Record,
     log: &'a WriteLog,
     /// One bit per object: planned again in this re-plan (its base writes no longer count).
     again: Vec<u64>,
-    /// The object being planned.
-    pub(super) at: u32,
 }
 
 impl<'a> Layer<'a> {
@@ -164,35 +162,35 @@ impl<'a> Layer<'a> {
             record,
             log: record.log(),
             again: vec![0; record.len().div_ceil(64)],
-            at: 0,
         }
     }
 
-    /// Object `i` is planned again, now.
+    /// Object `i` is planned again: its base writes no longer count.
     pub(super) fn plan_again(&mut self, i: u32) {
         self.again[i as usize / 64] |= 1 << (i % 64);
-        self.at = i;
     }
 
-    fn counts(&self, object: u32) -> bool {
-        object < self.at && self.again[object as usize / 64] & (1 << (object % 64)) == 0
+    fn planned_again(&self, object: u32) -> bool {
+        self.again[object as usize / 64] & (1 << (object % 64)) != 0
     }
 
-    /// The base writes under `key` that count at `at`, in input order, resolved.
+    /// The base writes under `key` that count when object `at` is planned, in input order,
+    /// resolved.
     fn writes<'s>(
         &'s self,
         key: Key<'_>,
+        at: u32,
     ) -> impl DoubleEndedIterator<Item = (u32, Resolved<'a>)> + use<'s, 'a> {
         let (log, record) = (self.log, self.record);
         log.under(key.hash())
             .iter()
-            .filter(|(object, _)| self.counts(*object))
+            .filter(move |(object, _)| *object < at && !self.planned_again(*object))
             .map(move |&(object, at)| (object, record.write_at(at)))
     }
 
     /// The last counting claim of `key` (the holder and the writer).
-    pub(super) fn claim(&self, ns: PropertyName, key: &str) -> Option<(Holder, u32)> {
-        self.writes(Key::Claim(ns, key))
+    pub(super) fn claim(&self, ns: PropertyName, key: &str, at: u32) -> Option<(Holder, u32)> {
+        self.writes(Key::Claim(ns, key), at)
             .rev()
             .find_map(|(by, w)| match w {
                 Resolved::Claim(n, h, t) if n == ns && t == key => Some((h, by)),
@@ -200,8 +198,8 @@ impl<'a> Layer<'a> {
             })
     }
 
-    pub(super) fn unique(&self, a: UniqueAttribute, key: &str) -> Option<(Holder, u32)> {
-        self.writes(Key::Unique(a, key))
+    pub(super) fn unique(&self, a: UniqueAttribute, key: &str, at: u32) -> Option<(Holder, u32)> {
+        self.writes(Key::Unique(a, key), at)
             .rev()
             .find_map(|(by, w)| match w {
                 Resolved::Unique(x, h, t) if x == a && t == key => Some((h, by)),
@@ -210,8 +208,8 @@ impl<'a> Layer<'a> {
     }
 
     /// Who took `c` last among the counting objects, or FREE.
-    pub(super) fn taken(&self, c: CloudIdx) -> u32 {
-        self.writes(Key::Taken(c))
+    pub(super) fn taken(&self, c: CloudIdx, at: u32) -> u32 {
+        self.writes(Key::Taken(c), at)
             .rev()
             .find_map(|(_, w)| match w {
                 Resolved::Taken(x, by) if x == c => Some(by),
@@ -220,14 +218,14 @@ impl<'a> Layer<'a> {
             .unwrap_or(FREE)
     }
 
-    pub(super) fn taken_over(&self, c: CloudIdx) -> bool {
-        self.writes(Key::Taken(c))
+    pub(super) fn taken_over(&self, c: CloudIdx, at: u32) -> bool {
+        self.writes(Key::Taken(c), at)
             .any(|(_, w)| matches!(w, Resolved::TakenOver(x) if x == c))
     }
 
     /// A5: the first counting object joining `a`.
-    pub(super) fn anchor(&self, a: &Anchor) -> Option<(u32, Option<CloudIdx>)> {
-        self.writes(Key::Anchor(a)).find_map(|(_, w)| match w {
+    pub(super) fn anchor(&self, a: &Anchor, at: u32) -> Option<(u32, Option<CloudIdx>)> {
+        self.writes(Key::Anchor(a), at).find_map(|(_, w)| match w {
             Resolved::Anchor(x, by, c) if x == *a => Some((by, c)),
             _ => None,
         })
@@ -238,7 +236,7 @@ impl<'a> Layer<'a> {
     pub(super) fn deletions(&self, own: Vec<(u32, CloudIdx)>) -> Vec<(u32, CloudIdx)> {
         let all = self.record.len() as u32;
         let mut merged: Vec<(u32, CloudIdx)> = (self.log.deletions.iter())
-            .filter(|(object, _)| self.again[*object as usize / 64] & (1 << (object % 64)) == 0)
+            .filter(|(object, _)| !self.planned_again(*object))
             .copied()
             .chain(own)
             .collect();
@@ -297,24 +295,21 @@ mod tests {
         let r = record();
         let a = Anchor::from_bytes([1; 16]);
         let mut layer = Layer::new(&r);
-        layer.at = 3;
         // Before 3: the last claim is 1's, the taker 1, not taken over; the first joiner 0.
-        assert_eq!(layer.claim(UPN, "v"), Some((Holder::OnPrem(1), 1)));
-        assert_eq!(layer.claim(UPN, "w"), None);
-        assert_eq!(layer.taken(7), 1);
-        assert!(!layer.taken_over(7));
-        assert_eq!(layer.anchor(&a), Some((0, None)));
+        assert_eq!(layer.claim(UPN, "v", 3), Some((Holder::OnPrem(1), 1)));
+        assert_eq!(layer.claim(UPN, "w", 3), None);
+        assert_eq!(layer.taken(7, 3), 1);
+        assert!(!layer.taken_over(7, 3));
+        assert_eq!(layer.anchor(&a, 3), Some((0, None)));
         // 1 and 0 planned again: their writes no longer count.
         layer.plan_again(0);
         layer.plan_again(1);
-        layer.at = 3;
-        assert_eq!(layer.claim(UPN, "v"), None);
-        assert_eq!(layer.taken(7), FREE);
-        assert_eq!(layer.anchor(&a), Some((2, Some(5))));
-        layer.at = 5;
-        assert_eq!(layer.claim(UPN, "v"), Some((Holder::OnPrem(3), 3)));
-        assert_eq!(layer.taken(7), 3);
-        assert!(layer.taken_over(7));
+        assert_eq!(layer.claim(UPN, "v", 3), None);
+        assert_eq!(layer.taken(7, 3), FREE);
+        assert_eq!(layer.anchor(&a, 3), Some((2, Some(5))));
+        assert_eq!(layer.claim(UPN, "v", 5), Some((Holder::OnPrem(3), 3)));
+        assert_eq!(layer.taken(7, 5), 3);
+        assert!(layer.taken_over(7, 5));
         // Deletions: the base's of the objects kept, with the new ones, in input order.
         assert_eq!(layer.deletions(vec![(1, 8)]), vec![(1, 8), (4, 9)]);
         layer.plan_again(4);
