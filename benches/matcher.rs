@@ -37,14 +37,14 @@ fn objects(b: &syncscope::model::Bundle) -> Vec<Object> {
             [&o.user_principal_name, &o.mail, &o.sam_account_name]
                 .into_iter()
                 .flatten()
-                .cloned(),
+                .map(|t| t.to_string()),
         );
         fields.extend(
             o.proxy_addresses
                 .iter()
                 .map(|p| syncscope::model::strip_smtp_prefix(p).to_string()),
         );
-        let ids = vec![o.distinguished_name.clone(), o.object_guid.to_string()];
+        let ids = vec![o.distinguished_name.to_string(), o.object_guid.to_string()];
         v.push(Object { fields, ids });
     }
     for c in &b.cloud {
@@ -53,7 +53,7 @@ fn objects(b: &syncscope::model::Bundle) -> Vec<Object> {
             [&c.user_principal_name, &c.mail]
                 .into_iter()
                 .flatten()
-                .cloned(),
+                .map(|t| t.to_string()),
         );
         fields.extend(
             c.proxy_addresses
@@ -61,7 +61,7 @@ fn objects(b: &syncscope::model::Bundle) -> Vec<Object> {
                 .map(|p| syncscope::model::strip_smtp_prefix(p).to_string()),
         );
         let mut ids = vec![c.id.to_string()];
-        ids.extend(c.on_premises_immutable_id.clone());
+        ids.extend(c.on_premises_immutable_id.as_deref().map(String::from));
         v.push(Object { fields, ids });
     }
     v

@@ -108,7 +108,7 @@ fn main() {
     );
     drop((extra_on, extra_cl));
     let (strings, s, scount) = kept(|| {
-        let mut v: Vec<String> = Vec::new();
+        let mut v: Vec<syncscope::model::Text> = Vec::new();
         for o in &bundle.on_premises {
             v.push(o.distinguished_name.clone());
             for x in [

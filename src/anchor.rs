@@ -77,6 +77,16 @@ impl Anchor {
         BASE64.encode(self.0)
     }
 
+    /// [`Self::immutable_id`] as model text: its 24 characters fit the text's inline slot, so
+    /// this allocates nothing (the plan keeps one per object).
+    pub fn immutable_id_text(&self) -> crate::model::Text {
+        let mut buf = [0u8; 24];
+        let n = BASE64
+            .encode_slice(self.0, &mut buf)
+            .expect("16 bytes are 24 base64 characters");
+        crate::model::Text::from_utf8(&buf[..n]).expect("base64 is ASCII")
+    }
+
     /// Lower-case hex of the bytes in ImmutableID order (not GUID text order).
     pub fn hex(&self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()

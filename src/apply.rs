@@ -208,7 +208,7 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
                     describe_cloud(c)
                 )));
             }
-            c.directory_roles.push(role.clone());
+            c.directory_roles.push(Text::from(role.as_str()));
             done(format!("added {role} to {}", describe_cloud(c)))
         }
         Action::AddEligibleRole { cloud, role } => {
@@ -228,7 +228,7 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
                     describe_cloud(c)
                 )));
             }
-            c.eligible_directory_roles.push(role.clone());
+            c.eligible_directory_roles.push(Text::from(role.as_str()));
             done(format!("made {} eligible for {role}", describe_cloud(c)))
         }
         Action::SetCloudManaged { cloud, value } => {
@@ -253,7 +253,7 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
                     describe_cloud(c)
                 )));
             }
-            c.deleted_date_time = Some(now.unwrap_or("simulated").to_string());
+            c.deleted_date_time = Some(now.unwrap_or("simulated").into());
             done(format!("soft-deleted {}", describe_cloud(c)))
         }
         Action::Restore { cloud } => {
@@ -309,7 +309,7 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
                     describe_cloud(c)
                 )));
             }
-            c.on_premises_immutable_id = Some(value.immutable_id());
+            c.on_premises_immutable_id = Some(value.immutable_id_text());
             done(format!(
                 "set the ImmutableID of {} to {}",
                 describe_cloud(c),
@@ -361,7 +361,7 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
                     "another object already has the UPN {upn} (P4)"
                 )));
             }
-            let old = c.user_principal_name.replace(upn.clone());
+            let old = c.user_principal_name.replace(Text::from(upn.as_str()));
             done(format!(
                 "changed the UPN of cloud {:?} from {} to {upn}",
                 c.name(),
@@ -376,12 +376,18 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
             let o = on_prem_mut(b, *object_guid)?;
             match (attribute, value.clone()) {
                 (OnPremAttribute::UserPrincipalName, OnPremValue::Text(v)) => {
-                    o.user_principal_name = v
+                    o.user_principal_name = v.map(Text::from)
                 }
-                (OnPremAttribute::Mail, OnPremValue::Text(v)) => o.mail = v,
-                (OnPremAttribute::DisplayName, OnPremValue::Text(v)) => o.display_name = v,
-                (OnPremAttribute::MailNickname, OnPremValue::Text(v)) => o.mail_nickname = v,
-                (OnPremAttribute::ProxyAddresses, OnPremValue::List(v)) => o.proxy_addresses = v,
+                (OnPremAttribute::Mail, OnPremValue::Text(v)) => o.mail = v.map(Text::from),
+                (OnPremAttribute::DisplayName, OnPremValue::Text(v)) => {
+                    o.display_name = v.map(Text::from)
+                }
+                (OnPremAttribute::MailNickname, OnPremValue::Text(v)) => {
+                    o.mail_nickname = v.map(Text::from)
+                }
+                (OnPremAttribute::ProxyAddresses, OnPremValue::List(v)) => {
+                    o.proxy_addresses = v.into_iter().map(Text::from).collect()
+                }
                 (OnPremAttribute::ConsistencyGuid, OnPremValue::Anchor(v)) => {
                     o.consistency_guid = v
                 }
@@ -400,7 +406,7 @@ pub fn apply(b: &mut Bundle, action: &Action, now: Option<&str>) -> Result<Appli
         }
         Action::MoveOnPrem { object_guid, dn } => {
             let o = on_prem_mut(b, *object_guid)?;
-            let old = std::mem::replace(&mut o.distinguished_name, dn.clone());
+            let old = std::mem::replace(&mut o.distinguished_name, Text::from(dn.as_str()));
             done(format!("moved on-prem {:?} from {old} to {dn}", o.name()))
         }
         Action::SetFeature { setting, value } => {
@@ -513,7 +519,9 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
                 let c = &mut b.cloud[out.cloud.expect("linked has a cloud object") as usize];
                 if c.on_premises_object_identifier.is_none() {
                     // X4: the next successful sync stamps a fresh value.
-                    c.on_premises_object_identifier = Some(o.object_guid.to_string());
+                    c.on_premises_object_identifier = Some(
+                        compact_str::ToCompactString::to_compact_string(&o.object_guid),
+                    );
                 }
                 write_attributes(c, o, out, now, &b.tenant);
             }
@@ -521,8 +529,10 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
                 let c = &mut b.cloud[out.cloud.expect("a match has a cloud object") as usize];
                 c.deleted_date_time = None;
                 c.on_premises_sync_enabled = Some(true);
-                c.on_premises_immutable_id = Some(out.source_anchor.clone());
-                c.on_premises_object_identifier = Some(o.object_guid.to_string());
+                c.on_premises_immutable_id = Some(Text::from(out.source_anchor.as_str()));
+                c.on_premises_object_identifier = Some(
+                    compact_str::ToCompactString::to_compact_string(&o.object_guid),
+                );
                 write_attributes(c, o, out, now, &b.tenant);
             }
             SyncResult::Provision => {
@@ -532,8 +542,10 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
                 }
                 let mut c = Shared::new(CloudObject::new(id, o.object_class));
                 c.on_premises_sync_enabled = Some(true);
-                c.on_premises_immutable_id = Some(out.source_anchor.clone());
-                c.on_premises_object_identifier = Some(o.object_guid.to_string());
+                c.on_premises_immutable_id = Some(Text::from(out.source_anchor.as_str()));
+                c.on_premises_object_identifier = Some(
+                    compact_str::ToCompactString::to_compact_string(&o.object_guid),
+                );
                 if o.object_class == ObjectKind::Group {
                     c.mail_enabled = Some(o.is_mail_enabled());
                     // groupType bit 0x80000000 marks a security group.
@@ -547,7 +559,7 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
                     && out.has_flag(crate::outcome::Flag::SoftDeleteOnSync)
                 {
                     let c = &mut b.cloud[ci as usize];
-                    c.deleted_date_time = Some(now.unwrap_or("simulated").to_string());
+                    c.deleted_date_time = Some(now.unwrap_or("simulated").into());
                     // Q6 (r2): a sync-deleted object is no longer synced (DirSyncEnabled false).
                     c.on_premises_sync_enabled = Some(false);
                 }
@@ -605,11 +617,11 @@ fn write_attributes(
         set_if_changed!(
             c,
             mail_nickname,
-            o.mail_nickname_for_cloud().map(str::to_string)
+            o.mail_nickname_for_cloud().map(Text::from)
         );
     }
     if let Some(upn) = &out.cloud_upn {
-        set_if_changed!(c, user_principal_name, Some(upn.clone()));
+        set_if_changed!(c, user_principal_name, Some(Text::from(upn.as_str())));
     }
     // P4 (r2): the sync stamps onPremisesSecurityIdentifier on the users and groups it writes.
     if let Some(sid) = &o.object_sid
@@ -626,8 +638,8 @@ fn write_attributes(
             .is_some_and(|d| tenant.is_verified_suffix(d));
         let export = LastExport {
             object_guid: Some(o.object_guid.to_string()),
-            user_principal_name: upn,
-            mail_nickname: o.mail_nickname.clone(),
+            user_principal_name: upn.map(String::from),
+            mail_nickname: o.mail_nickname.as_deref().map(String::from),
             upn_suffix_verified: verified,
         };
         if !c.has_last_export(&export) {
@@ -640,8 +652,8 @@ fn write_attributes(
         c.on_premises_provisioning_errors.push(ProvisioningError {
             category: "PropertyConflict".into(),
             property_causing_error: q.property.as_str().into(),
-            value: q.value.clone(),
-            occurred_date_time: now.map(str::to_string),
+            value: Text::from(q.value.as_str()),
+            occurred_date_time: now.map(Text::from),
         });
     }
 }
@@ -649,7 +661,7 @@ fn write_attributes(
 /// The proxyAddresses a sync writes to `c` for `o` (M7): the on-prem proxies (or `SMTP:mail`
 /// without proxies), less values the service discards (P2) and values quarantined now or
 /// before (Q1).
-pub fn written_proxies(o: &OnPremObject, out: &Outcome, c: &CloudObject) -> Vec<String> {
+pub fn written_proxies(o: &OnPremObject, out: &Outcome, c: &CloudObject) -> Vec<Text> {
     let held_back = |value: &str| {
         out.quarantines(PropertyName::ProxyAddresses, value)
             || c.on_premises_provisioning_errors.iter().any(|e| {
@@ -662,7 +674,7 @@ pub fn written_proxies(o: &OnPremObject, out: &Outcome, c: &CloudObject) -> Vec<
             .mail
             .iter()
             .filter(|m| !m.is_empty() && discarded_address(m).is_none() && !held_back(m))
-            .map(|m| format!("SMTP:{m}"))
+            .map(|m| compact_str::format_compact!("SMTP:{m}"))
             .collect();
     }
     o.proxy_addresses
@@ -720,7 +732,7 @@ pub fn resolve_quarantines(b: &mut Bundle) -> usize {
                     let source = c
                         .on_premises_immutable_id
                         .as_ref()
-                        .and_then(|a| anchors.get(a))
+                        .and_then(|a| anchors.get(a.as_str()))
                         .map(|&i| &b.on_premises[i]);
                     let raw = source
                         .and_then(|o| {
@@ -732,7 +744,7 @@ pub fn resolve_quarantines(b: &mut Bundle) -> usize {
                             if bare == e.value {
                                 format!("smtp:{bare}")
                             } else {
-                                e.value.clone()
+                                e.value.to_string()
                             }
                         });
                     if raw.starts_with("SMTP:") {
@@ -742,9 +754,9 @@ pub fn resolve_quarantines(b: &mut Bundle) -> usize {
                                 p.replace_range(..5, "smtp:");
                             }
                         }
-                        c.proxy_addresses.insert(0, raw);
+                        c.proxy_addresses.insert(0, raw.into());
                     } else {
-                        c.proxy_addresses.push(raw);
+                        c.proxy_addresses.push(raw.into());
                     }
                 }
             }

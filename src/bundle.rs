@@ -300,7 +300,7 @@ macro_rules! object_visitor {
                     ) -> Result<$target, A::Error> {
                         let mut $acc = $init;
                         let mut seen = KeySet::default();
-                        while let Some($key) = $map.next_key::<Text>()? {
+                        while let Some($key) = $map.next_key::<KeyText>()? {
                             if !seen.insert($key.as_str()) {
                                 return Err(de::Error::custom(
                                     crate::import::unique::duplicate_message($key.as_str()),
@@ -357,7 +357,7 @@ impl<'de> Visitor<'de> for RawBundleSeed {
         };
         let (on_premises, cloud) = (self.0 != Lists::Cloud, self.0 != Lists::OnPremises);
         let mut seen = KeySet::default();
-        while let Some(key) = map.next_key::<Text>()? {
+        while let Some(key) = map.next_key::<KeyText>()? {
             if !seen.insert(key.as_str()) {
                 return Err(de::Error::custom(crate::import::unique::duplicate_message(
                     key.as_str(),
@@ -431,7 +431,7 @@ impl<'de> DeserializeSeed<'de> for SettingsSeed {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
-                while let Some(key) = map.next_key::<Text>()? {
+                while let Some(key) = map.next_key::<KeyText>()? {
                     let key = key.as_str();
                     let Some(setting) = Setting::from_key(key).filter(|s| s.info().scope == self.0)
                     else {
@@ -500,7 +500,7 @@ object_visitor!(
 /// A string that is looked at rather than kept — map keys, GUIDs, object types — read without an
 /// allocation: borrowed from the input when it has no escapes, else copied to the stack when short
 /// (a million objects make tens of millions of these).
-enum Text<'de> {
+enum KeyText<'de> {
     Borrowed(&'de str),
     Inline { len: u8, bytes: [u8; INLINE] },
     Owned(String),
@@ -509,50 +509,50 @@ enum Text<'de> {
 /// Longer than any key the readers know and than a GUID in braces.
 const INLINE: usize = 56;
 
-impl Text<'_> {
+impl KeyText<'_> {
     fn as_str(&self) -> &str {
         match self {
-            Text::Borrowed(s) => s,
+            KeyText::Borrowed(s) => s,
             // Copied from a `&str` whole, so always valid UTF-8.
-            Text::Inline { len, bytes } => {
+            KeyText::Inline { len, bytes } => {
                 std::str::from_utf8(&bytes[..*len as usize]).unwrap_or("")
             }
-            Text::Owned(s) => s,
+            KeyText::Owned(s) => s,
         }
     }
 
     fn into_string(self) -> String {
         match self {
-            Text::Owned(s) => s,
+            KeyText::Owned(s) => s,
             other => other.as_str().to_string(),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for Text<'de> {
+impl<'de> Deserialize<'de> for KeyText<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Text<'de>;
+            type Value = KeyText<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a string")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Text::Borrowed(v))
+                Ok(KeyText::Borrowed(v))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 if v.len() > INLINE {
-                    return Ok(Text::Owned(v.to_string()));
+                    return Ok(KeyText::Owned(v.to_string()));
                 }
                 let mut bytes = [0u8; INLINE];
                 bytes[..v.len()].copy_from_slice(v.as_bytes());
-                Ok(Text::Inline {
+                Ok(KeyText::Inline {
                     len: v.len() as u8,
                     bytes,
                 })
             }
             fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Text::Owned(v))
+                Ok(KeyText::Owned(v))
             }
         }
         d.deserialize_str(V)
@@ -631,7 +631,7 @@ struct GuidText(Uuid);
 
 impl<'de> Deserialize<'de> for GuidText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Text::deserialize(d)?;
+        let s = KeyText::deserialize(d)?;
         parse_guid_text(s.as_str())
             .map(GuidText)
             .map_err(|e| de::Error::custom(e.0))
@@ -643,7 +643,7 @@ struct ConsistencyGuidText(Option<Anchor>);
 
 impl<'de> Deserialize<'de> for ConsistencyGuidText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s: Option<Text> = Option::deserialize(d)?;
+        let s: Option<KeyText> = Option::deserialize(d)?;
         match s.as_ref().map(|t| t.as_str().trim()) {
             None | Some("") => Ok(ConsistencyGuidText(None)),
             Some(t) if t.contains('-') => Anchor::parse_guid(t)
@@ -663,7 +663,7 @@ impl<'de> Deserialize<'de> for ConsistencyGuidText {
 /// A cloud ImmutableID field: any string (A4 r2: third-party federation and custom anchors set
 /// values such as `jsmith@contoso.com`); the text is kept as written and compared exactly (A3).
 /// Values that are not base64 of 16 bytes are named in the load report, never refused.
-struct ImmutableIdText(Option<String>);
+struct ImmutableIdText(Option<Text>);
 
 impl<'de> Deserialize<'de> for ImmutableIdText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -672,14 +672,14 @@ impl<'de> Deserialize<'de> for ImmutableIdText {
         // that equals no other (A3 compares the text exactly).
         match s.as_deref().map(str::trim) {
             None | Some("") => Ok(ImmutableIdText(None)),
-            Some(t) => Ok(ImmutableIdText(Some(t.to_string()))),
+            Some(t) => Ok(ImmutableIdText(Some(t.into()))),
         }
     }
 }
 
 /// A string list that may be null or absent.
-fn string_list<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Vec<String>, A::Error> {
-    Ok(map.next_value::<Option<Vec<String>>>()?.unwrap_or_default())
+fn string_list<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Vec<Text>, A::Error> {
+    Ok(map.next_value::<Option<Vec<Text>>>()?.unwrap_or_default())
 }
 
 // Values checked while they are read, so that an error's JSON path names the key itself
@@ -690,7 +690,7 @@ struct KindText(ObjectKind);
 
 impl<'de> Deserialize<'de> for KindText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Text::deserialize(d)?;
+        let s = KeyText::deserialize(d)?;
         kind_from(s.as_str(), "object type").map(KindText)
     }
 }
@@ -794,7 +794,7 @@ object_visitor!(
         o: OnPremObject {
             object_class: ObjectKind::User,
             object_guid: Uuid::nil(),
-            distinguished_name: String::new(),
+            distinguished_name: Text::default(),
             sam_account_name: None,
             user_principal_name: None,
             mail: None,
@@ -828,18 +828,18 @@ object_visitor!(
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawLicense {
-    sku_id: String,
+    sku_id: Text,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawProvisioningError {
     #[serde(default)]
-    category: Option<String>,
-    property_causing_error: String,
-    value: String,
+    category: Option<Text>,
+    property_causing_error: Text,
+    value: Text,
     #[serde(default)]
-    occurred_date_time: Option<String>,
+    occurred_date_time: Option<Text>,
 }
 
 struct CloudAcc {

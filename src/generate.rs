@@ -14,6 +14,7 @@ use crate::anchor::Anchor;
 use crate::bundle::write_bundle_parts;
 use crate::model::*;
 use crate::settings::Settings;
+use compact_str::format_compact;
 use serde_json::{Map, Value, json};
 use std::io::{self, Write};
 use uuid::Uuid;
@@ -882,7 +883,7 @@ impl Generator {
                 let o = self.user(&mut r, i, &person, UserKind::Synced);
                 let mut c = self.synced_twin(&mut r, &o);
                 let upn = o.user_principal_name.clone().unwrap_or_default();
-                c.user_principal_name = Some(format!(
+                c.user_principal_name = Some(format_compact!(
                     "{}{:04}@{INITIAL_DOMAIN}",
                     person.local,
                     r.below(10_000)
@@ -891,11 +892,11 @@ impl Generator {
                     category: "PropertyConflict".into(),
                     property_causing_error: PropertyName::UserPrincipalName.as_str().into(),
                     value: upn.clone(),
-                    occurred_date_time: Some(r.date_time()),
+                    occurred_date_time: Some(Text::from(r.date_time())),
                 });
                 // The holder: an unlicensed cloud-only account someone created by hand.
                 let mut holder = CloudObject::new(r.guid(), ObjectKind::User);
-                holder.display_name = Some(format!("{} (cloud)", person.display()));
+                holder.display_name = Some(format_compact!("{} (cloud)", person.display()));
                 holder.user_principal_name = Some(upn);
                 member_extra(&mut holder, None);
                 (o, vec![c, holder])
@@ -926,9 +927,9 @@ impl Generator {
                 let o = self.user(&mut r, i, &person, UserKind::New);
                 let mut c = cloud_copy(&mut r, &o);
                 // Created before the domain was added: UPN on the initial domain.
-                c.user_principal_name = Some(format!("{}@{INITIAL_DOMAIN}", person.local));
+                c.user_principal_name = Some(format_compact!("{}@{INITIAL_DOMAIN}", person.local));
                 c.proxy_addresses
-                    .push(format!("smtp:{}@{INITIAL_DOMAIN}", person.local));
+                    .push(format_compact!("smtp:{}@{INITIAL_DOMAIN}", person.local));
                 (o, vec![c])
             }
             Case::SoftUpnUser => {
@@ -952,7 +953,7 @@ impl Generator {
             Case::HardMatchUser | Case::AdminHardMatch => {
                 let o = self.user(&mut r, i, &person, UserKind::New);
                 let mut c = cloud_copy(&mut r, &o);
-                c.on_premises_immutable_id = Some(anchor_of(&o));
+                c.on_premises_immutable_id = Some(Text::from(anchor_of(&o)));
                 if case == Case::AdminHardMatch {
                     c.directory_roles.push(r.pick(&ROLES).into());
                 }
@@ -961,7 +962,7 @@ impl Generator {
             Case::RestoreUser => {
                 let o = self.user(&mut r, i, &person, UserKind::Synced);
                 let mut c = self.synced_twin(&mut r, &o);
-                c.deleted_date_time = Some(r.date_time());
+                c.deleted_date_time = Some(Text::from(r.date_time()));
                 (o, vec![c])
             }
             Case::AdminSoftMatch => {
@@ -969,9 +970,9 @@ impl Generator {
                 let mut c = cloud_copy(&mut r, &o);
                 let role = r.pick(&ROLES).to_string();
                 if r.percent(30) {
-                    c.eligible_directory_roles.push(role);
+                    c.eligible_directory_roles.push(role.into());
                 } else {
-                    c.directory_roles.push(role);
+                    c.directory_roles.push(role.into());
                 }
                 (o, vec![c])
             }
@@ -1003,11 +1004,12 @@ impl Generator {
                         let first = self.person(k);
                         let mut o = self.slot(k).0;
                         o.object_guid = r.guid();
-                        o.sam_account_name = o
+                        o.sam_account_name = (o
                             .sam_account_name
-                            .map(|s| format!("{}-rh", s.chars().take(17).collect::<String>()));
-                        o.object_sid = Some(self.sid(i));
-                        o.distinguished_name = format!(
+                            .map(|s| format!("{}-rh", s.chars().take(17).collect::<String>())))
+                        .map(Text::from);
+                        o.object_sid = Some(Text::from(self.sid(i)));
+                        o.distinguished_name = format_compact!(
                             "CN={} (rehire),OU=Users,OU={},{INCLUDED_OU}",
                             first.display(),
                             r.pick(&SITES)
@@ -1032,8 +1034,8 @@ impl Generator {
                 // The earlier holder of the name left; their synced object is in the recycle bin.
                 let mut c = cloud_copy(&mut r, &o);
                 c.on_premises_sync_enabled = Some(true);
-                c.on_premises_immutable_id = Some(Anchor::from_guid(r.guid()).immutable_id());
-                c.deleted_date_time = Some(r.date_time());
+                c.on_premises_immutable_id = Some(Anchor::from_guid(r.guid()).immutable_id_text());
+                c.deleted_date_time = Some(Text::from(r.date_time()));
                 (o, vec![c])
             }
             Case::ContactIsGuest => {
@@ -1041,8 +1043,8 @@ impl Generator {
                 let mail = o.mail.clone().unwrap_or_default();
                 let mut c = CloudObject::new(r.guid(), ObjectKind::User);
                 c.display_name = o.display_name.clone();
-                c.user_principal_name = Some(guest_upn(&mail));
-                c.proxy_addresses = vec![format!("SMTP:{mail}")];
+                c.user_principal_name = Some(Text::from(guest_upn(&mail)));
+                c.proxy_addresses = vec![format_compact!("SMTP:{mail}")];
                 c.mail = Some(mail);
                 guest_extra(&mut c);
                 (o, vec![c])
@@ -1068,32 +1070,33 @@ impl Generator {
                 let mut o = self.user(&mut r, i, &person, UserKind::Synced);
                 let c = self.synced_twin(&mut r, &o);
                 o.distinguished_name =
-                    format!("CN={},OU=Disabled Users,DC=contoso,DC=com", person.cn());
+                    format_compact!("CN={},OU=Disabled Users,DC=contoso,DC=com", person.cn());
                 (o, vec![c])
             }
             Case::SipClash => {
                 let mut o = self.user(&mut r, i, &person, UserKind::New);
                 let sip = format!("SIP:{}@{}", person.local, DOMAIN);
-                o.proxy_addresses.push(sip.clone());
+                o.proxy_addresses.push(Text::from(sip.as_str()));
                 // A cloud-only Teams room account that took the same SIP address.
                 let mut c = cloud_copy(&mut r, &o);
                 let room = format!("room-{}", person.local);
-                c.display_name = Some(format!("Room {}", person.display()));
-                c.user_principal_name = Some(format!("{room}@{DOMAIN}"));
-                c.mail = Some(format!("{room}@{DOMAIN}"));
-                c.mail_nickname = Some(room.clone());
-                c.proxy_addresses = vec![format!("SMTP:{room}@{DOMAIN}"), sip];
+                c.display_name = Some(format_compact!("Room {}", person.display()));
+                c.user_principal_name = Some(format_compact!("{room}@{DOMAIN}"));
+                c.mail = Some(format_compact!("{room}@{DOMAIN}"));
+                c.mail_nickname = Some(Text::from(room.as_str()));
+                c.proxy_addresses = vec![format_compact!("SMTP:{room}@{DOMAIN}"), sip.into()];
                 (o, vec![c])
             }
             Case::BuiltInAccount => {
                 let mut o = self.user(&mut r, i, &person, UserKind::New);
                 let name = format!("MSOL_{:012x}", r.next_u64() & 0xffff_ffff_ffff);
-                o.sam_account_name = Some(name.clone());
-                o.display_name = Some(name.clone());
-                o.user_principal_name = Some(format!("{name}@{DOMAIN}"));
+                o.sam_account_name = Some(Text::from(name.as_str()));
+                o.display_name = Some(Text::from(name.as_str()));
+                o.user_principal_name = Some(format_compact!("{name}@{DOMAIN}"));
                 o.mail = None;
                 o.proxy_addresses.clear();
-                o.distinguished_name = format!("CN={name},OU=Service Accounts,{INCLUDED_OU}");
+                o.distinguished_name =
+                    format_compact!("CN={name},OU=Service Accounts,{INCLUDED_OU}");
                 (o, Vec::new())
             }
             Case::CloudManagedUser => {
@@ -1132,24 +1135,24 @@ impl Generator {
         };
         let address = format!("{}@{domain}", p.local);
         let mailbox = r.percent(95);
-        let mut proxies = Vec::new();
+        let mut proxies: Vec<Text> = Vec::new();
         if mailbox {
-            proxies.push(format!("SMTP:{address}"));
+            proxies.push(format_compact!("SMTP:{address}"));
             if r.percent(60) {
-                proxies.push(format!("smtp:{}@contoso.net", p.local));
+                proxies.push(format_compact!("smtp:{}@contoso.net", p.local));
             }
             if r.percent(30) {
-                proxies.push(format!(
+                proxies.push(format_compact!(
                     "X500:/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn={}",
                     p.sam()
                 ));
             }
             if r.percent(20) {
-                proxies.push(format!("SIP:{address}"));
+                proxies.push(format_compact!("SIP:{address}"));
             }
             if r.percent(1) {
                 // The hybrid routing address the service assigns itself (P2: discarded).
-                proxies.push(format!("smtp:{}@{ROUTING_DOMAIN}", p.local));
+                proxies.push(format_compact!("smtp:{}@{ROUTING_DOMAIN}", p.local));
             }
         }
         let consistency_guid = match kind {
@@ -1170,16 +1173,16 @@ impl Generator {
         OnPremObject {
             object_class: ObjectKind::User,
             object_guid: guid,
-            distinguished_name: format!("CN={cn},OU=Users,OU={site},{INCLUDED_OU}"),
-            sam_account_name: Some(p.sam()),
-            user_principal_name: Some(format!("{}@{upn_suffix}", p.local)),
-            mail: mailbox.then(|| address.clone()),
+            distinguished_name: format_compact!("CN={cn},OU=Users,OU={site},{INCLUDED_OU}"),
+            sam_account_name: Some(Text::from(p.sam())),
+            user_principal_name: Some(format_compact!("{}@{upn_suffix}", p.local)),
+            mail: mailbox.then(|| Text::from(address.as_str())),
             proxy_addresses: proxies,
-            display_name: Some(p.display()),
+            display_name: Some(Text::from(p.display())),
             consistency_guid,
             group_type: None,
-            object_sid: Some(self.sid(i)),
-            mail_nickname: mailbox.then(|| p.local.clone()),
+            object_sid: Some(Text::from(self.sid(i))),
+            mail_nickname: mailbox.then(|| Text::from(p.local.as_str())),
             extra: extra.into(),
         }
     }
@@ -1217,16 +1220,16 @@ impl Generator {
         OnPremObject {
             object_class: ObjectKind::Group,
             object_guid: r.guid(),
-            distinguished_name: format!("CN={name},OU=Groups,{INCLUDED_OU}"),
-            sam_account_name: Some(name.clone()),
+            distinguished_name: format_compact!("CN={name},OU=Groups,{INCLUDED_OU}"),
+            sam_account_name: Some(Text::from(name.as_str())),
             user_principal_name: None,
-            proxy_addresses: mail.iter().map(|m| format!("SMTP:{m}")).collect(),
-            mail_nickname: mail.is_some().then_some(alias),
-            mail,
-            display_name: Some(name),
+            proxy_addresses: mail.iter().map(|m| format_compact!("SMTP:{m}")).collect(),
+            mail_nickname: mail.is_some().then_some(alias.into()),
+            mail: mail.map(Text::from),
+            display_name: Some(name.into()),
             consistency_guid: None,
             group_type: Some(group_type),
-            object_sid: Some(self.sid(i)),
+            object_sid: Some(Text::from(self.sid(i))),
             extra: extra.into(),
         }
     }
@@ -1240,16 +1243,16 @@ impl Generator {
         OnPremObject {
             object_class: ObjectKind::Contact,
             object_guid: r.guid(),
-            distinguished_name: format!("CN={},OU=Contacts,{INCLUDED_OU}", p.cn()),
+            distinguished_name: format_compact!("CN={},OU=Contacts,{INCLUDED_OU}", p.cn()),
             sam_account_name: None,
             user_principal_name: None,
-            proxy_addresses: vec![format!("SMTP:{mail}")],
-            mail: Some(mail),
-            display_name: Some(display),
+            proxy_addresses: vec![format_compact!("SMTP:{mail}")],
+            mail: Some(mail.into()),
+            display_name: Some(display.into()),
             consistency_guid: None,
             group_type: None,
             object_sid: None,
-            mail_nickname: Some(format!("{}-{company}", p.local)),
+            mail_nickname: Some(format_compact!("{}-{company}", p.local)),
             extra: Extra::new(),
         }
     }
@@ -1260,18 +1263,20 @@ impl Generator {
         if roll < 40 {
             let service = r.pick(&SERVICES);
             let name = format!("svc-{service}-{i:06}");
-            o.distinguished_name = format!("CN={name},OU=Service Accounts,DC=contoso,DC=com");
+            o.distinguished_name =
+                format_compact!("CN={name},OU=Service Accounts,DC=contoso,DC=com");
             o.sam_account_name = Some(name.chars().take(20).collect());
-            o.user_principal_name = Some(format!("{name}@contoso.com"));
-            o.display_name = Some(format!("Service account ({service})"));
+            o.user_principal_name = Some(format_compact!("{name}@contoso.com"));
+            o.display_name = Some(format_compact!("Service account ({service})"));
             o.mail = None;
             o.proxy_addresses.clear();
             o.mail_nickname = None;
             o.extra.clear();
         } else if roll < 80 {
-            o.distinguished_name = format!("CN={},OU=Disabled Users,DC=contoso,DC=com", p.cn());
+            o.distinguished_name =
+                format_compact!("CN={},OU=Disabled Users,DC=contoso,DC=com", p.cn());
         } else {
-            o.distinguished_name = format!("CN={},CN=Users,DC=contoso,DC=com", p.cn());
+            o.distinguished_name = format_compact!("CN={},CN=Users,DC=contoso,DC=com", p.cn());
         }
         o
     }
@@ -1280,7 +1285,7 @@ impl Generator {
     fn synced_twin(&self, r: &mut Rng, o: &OnPremObject) -> CloudObject {
         let mut c = cloud_copy(r, o);
         c.on_premises_sync_enabled = Some(true);
-        c.on_premises_immutable_id = Some(anchor_of(o));
+        c.on_premises_immutable_id = Some(Text::from(anchor_of(o)));
         c.on_premises_security_identifier = o.object_sid.clone();
         if o.object_class == ObjectKind::User {
             let upn = o.user_principal_name.as_deref().unwrap_or_default();
@@ -1288,11 +1293,11 @@ impl Generator {
             if !verified {
                 // M9: the service gave it a UPN on the initial domain.
                 let nick = o.mail_nickname_for_cloud().unwrap_or("user");
-                c.user_principal_name = Some(format!("{nick}@{INITIAL_DOMAIN}"));
+                c.user_principal_name = Some(format_compact!("{nick}@{INITIAL_DOMAIN}"));
             }
             if c.mail.is_some() {
                 c.proxy_addresses
-                    .push(format!("smtp:{}@{ROUTING_DOMAIN}", local_part(upn)));
+                    .push(format_compact!("smtp:{}@{ROUTING_DOMAIN}", local_part(upn)));
             }
             if r.below(1_000) < 3 {
                 // A synced admin: roles do not matter once linked.
@@ -1307,7 +1312,7 @@ impl Generator {
         if let Some(k) = self.find(i, Case::LinkedUser, Direction::Nearest)
             && let Some(address) = self.slot(k).0.primary_smtp()
         {
-            o.proxy_addresses.push(format!("smtp:{address}"));
+            o.proxy_addresses.push(format_compact!("smtp:{address}"));
         }
     }
 
@@ -1321,22 +1326,22 @@ impl Generator {
         match roll {
             0..=44 | 80..=89 => {
                 // Cloud-only members (contractors, shared mailboxes); 10 in 55 in the recycle bin.
-                c.display_name = Some(p.display());
+                c.display_name = Some(Text::from(p.display()));
                 let address = format!("{}@contoso.com", p.local);
-                c.user_principal_name = Some(address.clone());
+                c.user_principal_name = Some(Text::from(address.as_str()));
                 if r.percent(70) {
-                    c.proxy_addresses = vec![format!("SMTP:{address}")];
-                    c.mail = Some(address);
-                    c.mail_nickname = Some(p.local.clone());
+                    c.proxy_addresses = vec![format_compact!("SMTP:{address}")];
+                    c.mail = Some(address.into());
+                    c.mail_nickname = Some(Text::from(p.local.as_str()));
                     c.assigned_licenses = vec![r.pick(&[SKU_E3, SKU_F3]).into()];
                 }
                 if roll >= 80 {
-                    c.deleted_date_time = Some(r.date_time());
+                    c.deleted_date_time = Some(Text::from(r.date_time()));
                     if roll >= 87 {
                         // A leaver's synced object: it still holds its values (Q5).
                         c.on_premises_sync_enabled = Some(true);
                         c.on_premises_immutable_id =
-                            Some(Anchor::from_guid(r.guid()).immutable_id());
+                            Some(Anchor::from_guid(r.guid()).immutable_id_text());
                     }
                 }
                 member_extra(&mut c, Some(r.pick(&DEPARTMENTS)));
@@ -1344,23 +1349,23 @@ impl Generator {
             45..=64 => {
                 let partner = r.pick(&PARTNERS);
                 let mail = format!("{}@{partner}", p.local);
-                c.display_name = Some(p.display());
-                c.user_principal_name = Some(guest_upn(&mail));
-                c.proxy_addresses = vec![format!("SMTP:{mail}")];
-                c.mail = Some(mail);
+                c.display_name = Some(Text::from(p.display()));
+                c.user_principal_name = Some(Text::from(guest_upn(&mail)));
+                c.proxy_addresses = vec![format_compact!("SMTP:{mail}")];
+                c.mail = Some(mail.into());
                 guest_extra(&mut c);
             }
             65..=79 => {
                 let topic = r.pick(&TOPICS);
                 let alias = format!("{}-{f:06}", topic.to_ascii_lowercase().replace(' ', "-"));
                 let mut g = CloudObject::new(c.id, ObjectKind::Group);
-                g.display_name = Some(format!("{topic} {}", r.pick(&SITES)));
-                g.mail = Some(format!("{alias}@contoso.com"));
+                g.display_name = Some(format_compact!("{topic} {}", r.pick(&SITES)));
+                g.mail = Some(format_compact!("{alias}@contoso.com"));
                 g.proxy_addresses = vec![
-                    format!("SMTP:{alias}@contoso.com"),
-                    format!("smtp:{alias}@{INITIAL_DOMAIN}"),
+                    format_compact!("SMTP:{alias}@contoso.com"),
+                    format_compact!("smtp:{alias}@{INITIAL_DOMAIN}"),
                 ];
-                g.mail_nickname = Some(alias);
+                g.mail_nickname = Some(alias.into());
                 g.mail_enabled = Some(true);
                 g.security_enabled = Some(false);
                 g.group_types = vec!["Unified".into()];
@@ -1372,7 +1377,7 @@ impl Generator {
             }
             90..=97 => {
                 let mut g = CloudObject::new(c.id, ObjectKind::Group);
-                g.display_name = Some(format!(
+                g.display_name = Some(format_compact!(
                     "CA-{}-{}-{f:06}",
                     r.pick(&["Exclude", "Include", "Pilot", "Break-Glass"]),
                     r.pick(&DEPARTMENTS)
@@ -1382,8 +1387,8 @@ impl Generator {
                 c = g;
             }
             _ => {
-                c.display_name = Some(format!("Emergency Admin {f}"));
-                c.user_principal_name = Some(format!("admin{f}@{INITIAL_DOMAIN}"));
+                c.display_name = Some(format_compact!("Emergency Admin {f}"));
+                c.user_principal_name = Some(format_compact!("admin{f}@{INITIAL_DOMAIN}"));
                 c.directory_roles = vec!["Global Administrator".into()];
                 member_extra(&mut c, Some("IT"));
             }
@@ -1424,7 +1429,7 @@ fn cloud_copy(r: &mut Rng, o: &OnPremObject) -> CloudObject {
     c.mail_nickname = o.mail_nickname.clone();
     c.proxy_addresses = smtp_proxies(&o.proxy_addresses)
         .filter(|p| discarded_address(p.address).is_none())
-        .map(|p| p.raw.to_string())
+        .map(|p| Text::from(p.raw))
         .collect();
     match o.object_class {
         ObjectKind::User => {
@@ -1460,19 +1465,19 @@ fn rename(r: &mut Rng, mut o: OnPremObject, p: &Person) -> OnPremObject {
         .and_then(domain_of)
         .unwrap_or("contoso.com")
         .to_string();
-    o.display_name = Some(format!("{} {}-{added}", p.given, p.surname));
-    o.user_principal_name = Some(format!("{local}@{domain}"));
+    o.display_name = Some(format_compact!("{} {}-{added}", p.given, p.surname));
+    o.user_principal_name = Some(format_compact!("{local}@{domain}"));
     if let Some(old) = o.mail.take() {
         let mail_domain = domain_of(&old).unwrap_or("contoso.com").to_string();
         let new = format!("{local}@{mail_domain}");
         for proxy in &mut o.proxy_addresses {
             if proxy.starts_with("SMTP:") {
-                *proxy = format!("smtp:{old}");
+                *proxy = format_compact!("smtp:{old}");
             }
         }
-        o.proxy_addresses.insert(0, format!("SMTP:{new}"));
-        o.mail = Some(new);
-        o.mail_nickname = Some(local);
+        o.proxy_addresses.insert(0, format_compact!("SMTP:{new}"));
+        o.mail = Some(new.into());
+        o.mail_nickname = Some(local.into());
     }
     o.extra
         .insert("sn".into(), json!(format!("{}-{added}", p.surname)));

@@ -6,7 +6,7 @@
 use crate::anchor::Anchor;
 use crate::error::InputError;
 use crate::index::{CloudIndex, fold};
-use crate::model::{Bundle, ObjectKind, domain_of};
+use crate::model::{Bundle, ObjectKind, Text, domain_of};
 use crate::outcome::SyncResult;
 use crate::plan::plan;
 use crate::remediation::{Command, ScriptStep, render_script};
@@ -251,7 +251,7 @@ pub fn check(b: &Bundle, rows: Vec<CsvRow>) -> Vec<RowReport> {
     let mut what_if = b.clone();
     for (r, at) in reports.iter().zip(&resolved) {
         if let (true, Some((_, ci)), Some(id)) = (r.ok(), at, &r.immutable_id) {
-            what_if.cloud[*ci].on_premises_immutable_id = Some(id.clone());
+            what_if.cloud[*ci].on_premises_immutable_id = Some(Text::from(id.as_str()));
         }
     }
     let after = plan(&what_if);

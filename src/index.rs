@@ -770,7 +770,10 @@ mod tests {
     fn user(n: u128, upn: &str, proxies: &[&str]) -> CloudObject {
         let mut c = CloudObject::new(Uuid::from_u128(n), ObjectKind::User);
         c.user_principal_name = Some(upn.into());
-        c.proxy_addresses = proxies.iter().map(|p| p.to_string()).collect();
+        c.proxy_addresses = proxies
+            .iter()
+            .map(|p| crate::model::Text::from(*p))
+            .collect();
         c
     }
 
@@ -902,7 +905,9 @@ mod tests {
                 1 => c.deleted_date_time = Some("2026-12-01T00:00:00Z".into()),
                 2 => c.deleted_date_time = None,
                 3 => c.proxy_addresses = other.proxy_addresses.clone(),
-                4 => c.proxy_addresses.push(format!("smtp:extra{j}@contoso.com")),
+                4 => c
+                    .proxy_addresses
+                    .push(compact_str::format_compact!("smtp:extra{j}@contoso.com")),
                 5 => c.on_premises_immutable_id = other.on_premises_immutable_id.clone(),
                 6 => c.on_premises_object_identifier = None,
                 7 => {

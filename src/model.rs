@@ -9,6 +9,11 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+/// A directory value. Most values (sAMAccountName, mailNickname, an ImmutableID, many UPNs) are
+/// at most 24 bytes and are kept inside the 24-byte slot with no allocation of their own; longer
+/// ones are one allocation, as a `String` is (issue 15, the compact model).
+pub type Text = compact_str::CompactString;
+
 /// AD `objectClass` / Entra object type.
 #[derive(
     serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord,
@@ -51,17 +56,17 @@ impl ObjectKind {
 pub struct OnPremObject {
     pub object_class: ObjectKind,
     pub object_guid: Uuid,
-    pub distinguished_name: String,
-    pub sam_account_name: Option<String>,
-    pub user_principal_name: Option<String>,
-    pub mail: Option<String>,
-    pub proxy_addresses: Vec<String>,
-    pub display_name: Option<String>,
+    pub distinguished_name: Text,
+    pub sam_account_name: Option<Text>,
+    pub user_principal_name: Option<Text>,
+    pub mail: Option<Text>,
+    pub proxy_addresses: Vec<Text>,
+    pub display_name: Option<Text>,
     /// `mS-DS-ConsistencyGuid` as bytes (A2).
     pub consistency_guid: Option<Anchor>,
     pub group_type: Option<i64>,
-    pub object_sid: Option<String>,
-    pub mail_nickname: Option<String>,
+    pub object_sid: Option<Text>,
+    pub mail_nickname: Option<Text>,
     /// Every other attribute of the export, kept for display and written back unchanged.
     pub extra: Extra,
 }
@@ -71,24 +76,24 @@ pub struct OnPremObject {
 pub struct CloudObject {
     pub id: Uuid,
     pub object_type: ObjectKind,
-    pub display_name: Option<String>,
-    pub user_principal_name: Option<String>,
-    pub mail: Option<String>,
-    pub mail_nickname: Option<String>,
-    pub proxy_addresses: Vec<String>,
+    pub display_name: Option<Text>,
+    pub user_principal_name: Option<Text>,
+    pub mail: Option<Text>,
+    pub mail_nickname: Option<Text>,
+    pub proxy_addresses: Vec<Text>,
     /// ImmutableID text. Compared as text, case-sensitively (A3).
-    pub on_premises_immutable_id: Option<String>,
+    pub on_premises_immutable_id: Option<Text>,
     pub on_premises_sync_enabled: Option<bool>,
-    pub on_premises_security_identifier: Option<String>,
-    pub on_premises_object_identifier: Option<String>,
-    pub assigned_licenses: Vec<String>,
-    pub directory_roles: Vec<String>,
-    pub eligible_directory_roles: Vec<String>,
-    pub deleted_date_time: Option<String>,
+    pub on_premises_security_identifier: Option<Text>,
+    pub on_premises_object_identifier: Option<Text>,
+    pub assigned_licenses: Vec<Text>,
+    pub directory_roles: Vec<Text>,
+    pub eligible_directory_roles: Vec<Text>,
+    pub deleted_date_time: Option<Text>,
     pub on_premises_provisioning_errors: Vec<ProvisioningError>,
     pub mail_enabled: Option<bool>,
     pub security_enabled: Option<bool>,
-    pub group_types: Vec<String>,
+    pub group_types: Vec<Text>,
     pub extra: Extra,
 }
 
@@ -122,10 +127,10 @@ impl PropertyName {
 /// Graph `onPremisesProvisioningError`: a quarantined value (Q1).
 #[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct ProvisioningError {
-    pub category: String,
-    pub property_causing_error: String,
-    pub value: String,
-    pub occurred_date_time: Option<String>,
+    pub category: Text,
+    pub property_causing_error: Text,
+    pub value: Text,
+    pub occurred_date_time: Option<Text>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
@@ -231,7 +236,7 @@ pub struct SmtpProxy<'a> {
 }
 
 /// The SMTP proxies of a proxyAddresses list (X500:, SIP: and other prefixes are not SMTP).
-pub fn smtp_proxies(proxies: &[String]) -> impl Iterator<Item = SmtpProxy<'_>> {
+pub fn smtp_proxies(proxies: &[Text]) -> impl Iterator<Item = SmtpProxy<'_>> {
     proxies.iter().filter_map(|raw| {
         let (prefix, rest) = raw.split_at_checked(5)?;
         if !prefix.eq_ignore_ascii_case("smtp:") {
@@ -246,8 +251,8 @@ pub fn smtp_proxies(proxies: &[String]) -> impl Iterator<Item = SmtpProxy<'_>> {
 }
 
 /// P4 (d): proxy addresses with a prefix other than `smtp:` (compared with their prefix).
-pub fn other_proxies(proxies: &[String]) -> impl Iterator<Item = &str> {
-    proxies.iter().map(String::as_str).filter(|raw| {
+pub fn other_proxies(proxies: &[Text]) -> impl Iterator<Item = &str> {
+    proxies.iter().map(Text::as_str).filter(|raw| {
         raw.split_once(':').is_some_and(|(prefix, rest)| {
             !prefix.is_empty() && !rest.trim().is_empty() && !prefix.eq_ignore_ascii_case("smtp")
         })
@@ -273,7 +278,7 @@ pub fn discarded_address(address: &str) -> Option<Discard> {
 }
 
 /// P1 primary SMTP of a proxy list, with `mail` as the fallback when there are no proxies.
-fn primary_smtp_of<'a>(proxies: &'a [String], mail: Option<&'a str>) -> Option<&'a str> {
+fn primary_smtp_of<'a>(proxies: &'a [Text], mail: Option<&'a str>) -> Option<&'a str> {
     if proxies.is_empty() {
         return mail.filter(|m| !m.is_empty());
     }
@@ -787,7 +792,7 @@ impl CloudObject {
         !self.directory_roles.is_empty() || !self.eligible_directory_roles.is_empty()
     }
 
-    pub fn all_roles(&self) -> impl Iterator<Item = &String> {
+    pub fn all_roles(&self) -> impl Iterator<Item = &Text> {
         self.directory_roles
             .iter()
             .chain(self.eligible_directory_roles.iter())
@@ -945,7 +950,7 @@ mod tests {
             sam_account_name: None,
             user_principal_name: None,
             mail: mail.map(Into::into),
-            proxy_addresses: proxies.iter().map(|s| s.to_string()).collect(),
+            proxy_addresses: proxies.iter().map(|s| Text::from(*s)).collect(),
             display_name: None,
             consistency_guid: None,
             group_type: None,

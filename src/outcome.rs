@@ -2,7 +2,7 @@
 //! trace that explains it (interfaces §3).
 
 use crate::index::CloudIdx;
-use crate::model::PropertyName;
+use crate::model::{PropertyName, Text};
 use crate::trace::Step;
 
 /// `result` of interfaces §3.
@@ -172,9 +172,9 @@ pub enum Holder {
 #[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Quarantine {
     pub property: PropertyName,
-    pub value: String,
+    pub value: Text,
     /// The placeholder UPN the object gets instead (UPN conflicts only).
-    pub placeholder: Option<String>,
+    pub placeholder: Option<Text>,
     pub conflicts_with: Holder,
 }
 
@@ -184,7 +184,7 @@ pub struct Outcome {
     /// Index in `Bundle::on_premises`.
     pub on_prem: u32,
     /// The sourceAnchor as ImmutableID text (A1, A2).
-    pub source_anchor: String,
+    pub source_anchor: Text,
     pub result: SyncResult,
     /// Matched, linked or restored object; for `error`, the conflicting object.
     pub cloud: Option<CloudIdx>,
@@ -198,12 +198,12 @@ pub struct Outcome {
     pub flags: Vec<Flag>,
     pub quarantined: Vec<Quarantine>,
     /// The UPN the cloud object has after the sync (users only).
-    pub cloud_upn: Option<String>,
+    pub cloud_upn: Option<Text>,
     pub steps: Vec<Step>,
 }
 
 impl Outcome {
-    pub fn new(on_prem: u32, source_anchor: String) -> Self {
+    pub fn new(on_prem: u32, source_anchor: Text) -> Self {
         Outcome {
             on_prem,
             source_anchor,

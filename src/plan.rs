@@ -505,7 +505,10 @@ impl<'a> Planner<'a> {
     /// Plans one object, in input order (Q2), and records which anchor it joins (A5).
     fn plan_one(&mut self, i: u32) -> Outcome {
         self.at = i;
-        let out = self.plan_object(i);
+        let mut out = self.plan_object(i);
+        // Most traces are shorter than the capacity they start with; the plan keeps one per
+        // object, so the slack is let go (issue 15: a sixth of the steps' memory).
+        out.steps.shrink_to_fit();
         // A5: remember which object joins (or creates) the cloud object of this anchor.
         if matches!(out.result, SyncResult::Linked | SyncResult::Provision)
             || out.result.is_takeover()
@@ -727,7 +730,7 @@ impl<'a> Planner<'a> {
     fn plan_object(&mut self, i: u32) -> Outcome {
         let o = &self.b.on_premises[i as usize];
         let attribute = self.connect.source_anchor;
-        let anchor = o.source_anchor(attribute).immutable_id();
+        let anchor = o.source_anchor(attribute).immutable_id_text();
         let mut out = Outcome::new(i, anchor);
         out.steps.push(Step {
             rule: "A2",
@@ -1256,7 +1259,7 @@ impl<'a> Planner<'a> {
                 }
                 out.steps.push(Step {
                     rule: "M5",
-                    note: Note::SmtpNone(addr.to_string()),
+                    note: Note::SmtpNone(addr.into()),
                 });
             }
         }
@@ -1282,7 +1285,7 @@ impl<'a> Planner<'a> {
         }
         out.steps.push(Step {
             rule: "M5",
-            note: Note::UpnNone(upn.to_string()),
+            note: Note::UpnNone(upn.into()),
         });
         None
     }
@@ -1399,8 +1402,8 @@ impl<'a> Planner<'a> {
         out.steps.push(Step {
             rule: "M9",
             note: Note::UnverifiedSuffix {
-                suffix: suffix.unwrap_or("(none)").to_string(),
-                upn: cloud_upn.clone(),
+                suffix: suffix.unwrap_or("(none)").into(),
+                upn: Text::from(cloud_upn.clone()),
             },
         });
         Some(cloud_upn)
@@ -1446,42 +1449,40 @@ impl<'a> Planner<'a> {
                 _ => None,
             };
             match current {
-                Some(cur) if cur.eq_ignore_ascii_case(&wanted) => {
-                    out.cloud_upn = Some(cur.to_string())
-                }
+                Some(cur) if cur.eq_ignore_ascii_case(&wanted) => out.cloud_upn = Some(cur.into()),
                 Some(cur) if kept.is_some() => {
                     let why = kept.expect("guarded");
-                    out.cloud_upn = Some(cur.to_string());
+                    out.cloud_upn = Some(cur.into());
                     if matches!(why, UpnKept::PredatesFeature | UpnKept::NoHistory) {
                         out.flag(Flag::UpnKeptUntilChange);
                     }
                     out.steps.push(Step {
                         rule: why.rule(),
                         note: Note::UpnKept {
-                            kept: cur.to_string(),
-                            wanted,
+                            kept: cur.into(),
+                            wanted: wanted.into(),
                             why,
                         },
                     });
                 }
                 Some(cur) if already_quarantined(PropertyName::UserPrincipalName, &wanted) => {
-                    out.cloud_upn = Some(cur.to_string());
+                    out.cloud_upn = Some(cur.into());
                     out.steps.push(Step {
                         rule: "Q3",
                         note: Note::AlreadyQuarantined {
                             property: PropertyName::UserPrincipalName,
-                            value: wanted,
+                            value: wanted.into(),
                         },
                     });
                 }
                 Some(cur) if self.upn_change_blocked(target.expect("current implies target")) => {
-                    out.cloud_upn = Some(cur.to_string());
+                    out.cloud_upn = Some(cur.into());
                     out.flag(Flag::UpnUpdateBlocked);
                     out.steps.push(Step {
                         rule: "M8",
                         note: Note::UpnBlocked {
-                            kept: cur.to_string(),
-                            wanted,
+                            kept: cur.into(),
+                            wanted: wanted.into(),
                         },
                     });
                 }
@@ -1490,12 +1491,12 @@ impl<'a> Planner<'a> {
                         out.steps.push(Step {
                             rule: "M8",
                             note: Note::UpnChange {
-                                from: cur.to_string(),
-                                to: wanted.clone(),
+                                from: cur.into(),
+                                to: Text::from(wanted.clone()),
                             },
                         });
                     }
-                    out.cloud_upn = Some(wanted.clone());
+                    out.cloud_upn = Some(Text::from(wanted.clone()));
                     values.push((
                         PropertyName::UserPrincipalName,
                         wanted.clone(),
@@ -1515,7 +1516,7 @@ impl<'a> Planner<'a> {
                 out.steps.push(Step {
                     rule: "P2",
                     note: Note::Discarded {
-                        value: p.raw.to_string(),
+                        value: p.raw.into(),
                         reason,
                     },
                 });
@@ -1533,7 +1534,7 @@ impl<'a> Planner<'a> {
                     rule: "Q3",
                     note: Note::AlreadyQuarantined {
                         property: PropertyName::ProxyAddresses,
-                        value: p.address.to_string(),
+                        value: p.address.into(),
                     },
                 });
                 continue;
@@ -1590,7 +1591,7 @@ impl<'a> Planner<'a> {
                     rule: "P4",
                     note: Note::UniqueConflict {
                         attribute,
-                        value,
+                        value: value.into(),
                         holder,
                     },
                 });
@@ -1616,7 +1617,7 @@ impl<'a> Planner<'a> {
                         rule: "Q5",
                         note: Note::RecycleBin {
                             property: ns,
-                            value,
+                            value: value.into(),
                             cloud: c,
                         },
                     });
@@ -1652,7 +1653,7 @@ impl<'a> Planner<'a> {
                     rule: "Q1",
                     note: Note::ConflictError {
                         property: ns,
-                        value,
+                        value: value.into(),
                         holder,
                     },
                 });
@@ -1664,7 +1665,7 @@ impl<'a> Planner<'a> {
                 p
             });
             if placeholder.is_some() {
-                out.cloud_upn = placeholder.clone();
+                out.cloud_upn = (placeholder.clone()).map(Text::from);
             }
             out.steps.push(Step {
                 rule: if matches!(holder, Holder::OnPrem(_)) {
@@ -1674,15 +1675,15 @@ impl<'a> Planner<'a> {
                 },
                 note: Note::Quarantined {
                     property: ns,
-                    value: recorded.clone(),
+                    value: Text::from(recorded.clone()),
                     holder,
-                    placeholder: placeholder.clone(),
+                    placeholder: (placeholder.clone()).map(Text::from),
                 },
             });
             out.quarantined.push(Quarantine {
                 property: ns,
-                value: recorded,
-                placeholder,
+                value: recorded.into(),
+                placeholder: placeholder.map(Text::from),
                 conflicts_with: holder,
             });
         }
@@ -1717,7 +1718,7 @@ impl<'a> Planner<'a> {
                 let group_primary = h.object_type == ObjectKind::Group
                     && h.primary_smtp().is_some_and(|p| *fold(p) == *folded);
                 group_primary.then(|| Note::QuirkSecondarySmtp {
-                    value: value.to_string(),
+                    value: value.into(),
                     holder,
                 })
             }
@@ -1726,7 +1727,7 @@ impl<'a> Planner<'a> {
                 let group_primary = h.object_class == ObjectKind::Group
                     && h.primary_smtp().is_some_and(|p| *fold(p) == *folded);
                 group_primary.then(|| Note::QuirkSecondarySmtp {
-                    value: value.to_string(),
+                    value: value.into(),
                     holder,
                 })
             }
@@ -1734,7 +1735,7 @@ impl<'a> Planner<'a> {
                 if self.on_prem(j).object_class == ObjectKind::Group =>
             {
                 Some(Note::QuirkNewGroups {
-                    value: value.to_string(),
+                    value: value.into(),
                     holder,
                 })
             }

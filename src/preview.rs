@@ -2,7 +2,7 @@
 //! preview the admin sees before acting.
 
 use crate::apply::written_proxies;
-use crate::model::{Bundle, ObjectKind, strip_smtp_prefix};
+use crate::model::{Bundle, ObjectKind, Text, strip_smtp_prefix};
 use crate::outcome::{Outcome, SyncResult};
 use crate::settings::Setting;
 
@@ -76,19 +76,19 @@ pub fn preview(b: &Bundle, out: &Outcome) -> Option<SyncPreview> {
         );
     }
     let written = written_proxies(o, out, c);
-    let bare = |v: &String| strip_smtp_prefix(v).to_lowercase();
+    let bare = |v: &Text| strip_smtp_prefix(v).to_lowercase();
     let written_bare: Vec<String> = written.iter().map(bare).collect();
     let cloud_bare: Vec<String> = c.proxy_addresses.iter().map(bare).collect();
     p.proxies_lost = c
         .proxy_addresses
         .iter()
         .filter(|v| !written_bare.contains(&bare(v)))
-        .cloned()
+        .map(|v| v.to_string())
         .collect();
     p.proxies_added = written
         .iter()
         .filter(|v| !cloud_bare.contains(&bare(v)))
-        .cloned()
+        .map(|v| v.to_string())
         .collect();
     let takeover = out.result.is_takeover();
     p.becomes_synced = takeover && !c.is_synced();

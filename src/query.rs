@@ -314,13 +314,13 @@ pub fn error_rows(b: &Bundle) -> Vec<ErrorRow> {
         for e in &c.on_premises_provisioning_errors {
             rows.push(ErrorRow {
                 object_id: c.id,
-                display_name: c.display_name.clone().unwrap_or_default(),
+                display_name: c.display_name.as_deref().unwrap_or_default().to_string(),
                 object_type: c.object_type.as_str(),
-                user_principal_name: c.user_principal_name.clone(),
-                category: e.category.clone(),
-                property_name: e.property_causing_error.clone(),
-                value: e.value.clone(),
-                occurred_date_time: e.occurred_date_time.clone(),
+                user_principal_name: c.user_principal_name.as_deref().map(String::from),
+                category: e.category.to_string(),
+                property_name: e.property_causing_error.to_string(),
+                value: e.value.to_string(),
+                occurred_date_time: e.occurred_date_time.as_deref().map(String::from),
                 new_in_next_sync: false,
             });
         }

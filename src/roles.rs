@@ -3,7 +3,7 @@
 //! permissions reference ("Microsoft Entra built-in roles", the PRIVILEGED label), keyed by
 //! template id and display name; `roleDefinitions` in the snapshot override it.
 
-use crate::model::{Bundle, CloudObject};
+use crate::model::{Bundle, CloudObject, Text};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -700,7 +700,7 @@ impl RoleTable {
     pub fn blocking_roles<'c>(&self, c: &'c CloudObject, all_roles: bool) -> Vec<&'c str> {
         c.all_roles()
             .filter(|r| all_roles || self.privilege(r).0)
-            .map(String::as_str)
+            .map(Text::as_str)
             .collect()
     }
 }

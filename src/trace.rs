@@ -3,7 +3,7 @@
 //! detail pane), so planning 400,000 objects formats no text.
 
 use crate::index::CloudIdx;
-use crate::model::{Bundle, Discard, PropertyName, SourceAnchorAttribute};
+use crate::model::{Bundle, Discard, PropertyName, SourceAnchorAttribute, Text};
 use crate::outcome::Holder;
 
 /// Steps about passed-over candidates kept per object and lookup; the rest are counted in one
@@ -71,7 +71,7 @@ pub enum Note {
     SoftMatchBlocked,
     SoftMatchNotEligible(#[serde(with = "crate::cache::statics")] crate::cache::statics::Constant),
     NoPrimarySmtp,
-    SmtpNone(String),
+    SmtpNone(Text),
     SmtpCandidate {
         cloud: CloudIdx,
         any_proxy: bool,
@@ -88,55 +88,55 @@ pub enum Note {
         count: usize,
     },
     UpnFeatureOff,
-    UpnNone(String),
+    UpnNone(Text),
     UpnCandidate(CloudIdx),
     TypeMismatch(CloudIdx),
     Refused(CloudIdx, Refusal),
     Takeover(CloudIdx),
     ProvisionNew,
     Discarded {
-        value: String,
+        value: Text,
         reason: Discard,
     },
     Quarantined {
         property: PropertyName,
-        value: String,
+        value: Text,
         holder: Holder,
-        placeholder: Option<String>,
+        placeholder: Option<Text>,
     },
     ConflictError {
         property: PropertyName,
-        value: String,
+        value: Text,
         holder: Holder,
     },
     QuirkSecondarySmtp {
-        value: String,
+        value: Text,
         holder: Holder,
     },
     QuirkNewGroups {
-        value: String,
+        value: Text,
         holder: Holder,
     },
     RecycleBin {
         property: PropertyName,
-        value: String,
+        value: Text,
         cloud: CloudIdx,
     },
     AlreadyQuarantined {
         property: PropertyName,
-        value: String,
+        value: Text,
     },
     UpnBlocked {
-        kept: String,
-        wanted: String,
+        kept: Text,
+        wanted: Text,
     },
     UpnChange {
-        from: String,
-        to: String,
+        from: Text,
+        to: Text,
     },
     UnverifiedSuffix {
-        suffix: String,
-        upn: String,
+        suffix: Text,
+        upn: Text,
     },
     /// Q7: filtered by Connect's out-of-box rules.
     OutOfBoxFilter(#[serde(with = "crate::cache::statics")] crate::cache::statics::Constant),
@@ -162,13 +162,13 @@ pub enum Note {
     /// P4 (c), (d): an objectSid or a non-SMTP proxy someone else holds.
     UniqueConflict {
         attribute: UniqueAttribute,
-        value: String,
+        value: Text,
         holder: Holder,
     },
     /// M8, M9 (r2): the cloud UPN stays.
     UpnKept {
-        kept: String,
-        wanted: String,
+        kept: Text,
+        wanted: Text,
         why: crate::plan::UpnKept,
     },
 }
@@ -211,7 +211,7 @@ pub fn holder_ref(b: &Bundle, h: Holder) -> String {
 
 fn roles(b: &Bundle, i: CloudIdx) -> String {
     let c = &b.cloud[i as usize];
-    let mut out: Vec<String> = c.directory_roles.clone();
+    let mut out: Vec<String> = c.directory_roles.iter().map(|r| r.to_string()).collect();
     out.extend(
         c.eligible_directory_roles
             .iter()

@@ -367,7 +367,7 @@ impl Walkthrough {
                         .filter(|p| !strip_smtp_prefix(p).eq_ignore_ascii_case(primary))
                         .map(|p| match p.strip_prefix("SMTP:") {
                             Some(rest) => format!("smtp:{rest}"),
-                            None => p.clone(),
+                            None => p.to_string(),
                         })
                         .collect();
                     proxies.insert(0, format!("SMTP:{primary}"));
@@ -382,7 +382,7 @@ impl Walkthrough {
                         commands: vec![Command::SetOnPremProxyAddresses { object: subject, values: proxies }],
                         expect: None,
                     });
-                } else if let Some(upn) = c.user_principal_name.clone() {
+                } else if let Some(upn) = c.user_principal_name.as_deref().map(String::from) {
                     steps.push(Step {
                         title: format!("Set the on-prem UPN to {upn}"),
                         explain: "M5: without a primary SMTP on the cloud side, soft match can only use the UPN (softMatchOnUpnEnabled).".into(),
@@ -826,12 +826,12 @@ fn blocking_roles(b: &Bundle, c: &CloudObject, hardening: bool) -> Vec<(String, 
     c.directory_roles
         .iter()
         .filter(|r| keep(r, false))
-        .map(|r| (r.clone(), false))
+        .map(|r| (r.to_string(), false))
         .chain(
             c.eligible_directory_roles
                 .iter()
                 .filter(|r| keep(r, true))
-                .map(|r| (r.clone(), true)),
+                .map(|r| (r.to_string(), true)),
         )
         .collect()
 }

@@ -1,6 +1,7 @@
 //! Cost bounded by the input (issue 11, item 5): an explanation trace does not grow with the
 //! number of objects sharing a value, and bulk hard match goes through the indexes.
 
+use compact_str::format_compact;
 use std::time::Instant;
 use syncscope::bundle::parse_bundle;
 use syncscope::hardmatch::{CsvRow, check};
@@ -39,19 +40,19 @@ fn sharing_one_address(n: usize) -> Bundle {
     for i in 0..n {
         let mut x = o.clone();
         x.object_guid = Uuid::from_u128(0x1000_0000 + i as u128);
-        x.distinguished_name = format!("CN=User {i},{dn_rest}");
-        x.sam_account_name = Some(format!("user{i}"));
-        x.user_principal_name = Some(format!("user{i}@contoso.com"));
+        x.distinguished_name = format_compact!("CN=User {i},{dn_rest}");
+        x.sam_account_name = Some(format_compact!("user{i}"));
+        x.user_principal_name = Some(format_compact!("user{i}@contoso.com"));
         x.mail = Some(address.into());
-        x.proxy_addresses = vec![format!("SMTP:{address}")];
+        x.proxy_addresses = vec![format_compact!("SMTP:{address}")];
         x.consistency_guid = None;
-        x.object_sid = Some(format!("S-1-5-21-1-2-3-{}", 10_000 + i));
+        x.object_sid = Some(format_compact!("S-1-5-21-1-2-3-{}", 10_000 + i));
         b.on_premises.push(x);
         let mut y = c.clone();
         y.id = Uuid::from_u128(0x2000_0000 + i as u128);
-        y.user_principal_name = Some(format!("cloud{i}@contoso.com"));
+        y.user_principal_name = Some(format_compact!("cloud{i}@contoso.com"));
         y.mail = Some(address.into());
-        y.proxy_addresses = vec![format!("SMTP:{address}")];
+        y.proxy_addresses = vec![format_compact!("SMTP:{address}")];
         y.on_premises_immutable_id = None;
         y.on_premises_security_identifier = None;
         y.on_premises_sync_enabled = None;
@@ -109,12 +110,12 @@ fn bulk_hard_match_goes_through_the_indexes() {
     let n = 20_000;
     let mut b = sharing_one_address(n);
     for (i, o) in b.on_premises.iter_mut().enumerate() {
-        o.mail = Some(format!("user{i}@contoso.com"));
-        o.proxy_addresses = vec![format!("SMTP:user{i}@contoso.com")];
+        o.mail = Some(format_compact!("user{i}@contoso.com"));
+        o.proxy_addresses = vec![format_compact!("SMTP:user{i}@contoso.com")];
     }
     for (i, c) in b.cloud.iter_mut().enumerate() {
-        c.mail = Some(format!("cloud{i}@contoso.com"));
-        c.proxy_addresses = vec![format!("SMTP:cloud{i}@contoso.com")];
+        c.mail = Some(format_compact!("cloud{i}@contoso.com"));
+        c.proxy_addresses = vec![format_compact!("SMTP:cloud{i}@contoso.com")];
     }
     let rows: Vec<CsvRow> = (0..n)
         .map(|i| CsvRow {

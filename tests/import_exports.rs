@@ -117,7 +117,7 @@ fn assert_same_cloud(expected: &CloudObject, got: &CloudObject) {
         got.assigned_licenses, expected.assigned_licenses,
         "{n}: licenses"
     );
-    let sorted = |v: &Vec<String>| {
+    let sorted = |v: &Vec<syncscope::model::Text>| {
         let mut v = v.clone();
         v.sort();
         v
@@ -305,7 +305,7 @@ fn assert_format_gives_the_bundles_directory(format: &str, expected_format: &str
     }
     // The synced groups' and contacts' anchors are found the same way from every format.
     let ids = |b: &Bundle| {
-        let mut v: Vec<(Uuid, Option<String>)> = b
+        let mut v: Vec<(Uuid, Option<syncscope::model::Text>)> = b
             .cloud
             .iter()
             .map(|c| (c.id, c.on_premises_immutable_id.clone()))

@@ -76,7 +76,8 @@ fn tangled(objects: usize, seed: u64) -> Bundle {
                 o.proxy_addresses.clear();
                 o.mail = None;
             } else {
-                o.user_principal_name = Some(format!("pair{at}@{}", b.tenant.initial_domain));
+                o.user_principal_name =
+                    Some(format!("pair{at}@{}", b.tenant.initial_domain).into());
                 o.proxy_addresses = proxies.clone();
                 o.mail = None;
             }
@@ -338,7 +339,7 @@ fn change_objects(b: &mut Bundle, k: usize) {
             2 => b.cloud[c].user_principal_name = other_upn,
             3 => b.cloud[c].proxy_addresses = other_proxies,
             4 => b.cloud[c].on_premises_immutable_id = None,
-            5 => b.cloud[c].on_premises_immutable_id = Some(anchor_of_j),
+            5 => b.cloud[c].on_premises_immutable_id = Some(anchor_of_j.into()),
             6 => b.cloud[c].deleted_date_time = Some("2026-12-01T00:00:00Z".into()),
             7 => b.cloud[c].deleted_date_time = None,
             8 => {

@@ -39,7 +39,7 @@ fn namespaces(b: &Bundle) -> Vec<(&'static str, Shared)> {
             shared(b, |c| {
                 c.user_principal_name
                     .iter()
-                    .map(|u| u.to_lowercase())
+                    .map(|u| u.as_str().to_lowercase())
                     .collect()
             }),
         ),
@@ -65,13 +65,18 @@ fn namespaces(b: &Bundle) -> Vec<(&'static str, Shared)> {
             shared(b, |c| {
                 c.on_premises_security_identifier
                     .iter()
-                    .map(|s| s.to_lowercase())
+                    .map(|s| s.as_str().to_lowercase())
                     .collect()
             }),
         ),
         (
             "ImmutableID",
-            shared(b, |c| c.on_premises_immutable_id.iter().cloned().collect()),
+            shared(b, |c| {
+                c.on_premises_immutable_id
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            }),
         ),
     ]
 }

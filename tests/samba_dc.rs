@@ -144,7 +144,7 @@ fn check_exports(ldb: &str, ldap: &str) -> (Loaded, Loaded) {
         assert_eq!(l.bundle.on_premises.len(), dc.len(), "{name}: {}", l.report);
         for o in &l.bundle.on_premises {
             let r = dc
-                .get(&o.distinguished_name.to_lowercase())
+                .get(&o.distinguished_name.as_str().to_lowercase())
                 .unwrap_or_else(|| {
                     panic!(
                         "{name}: {} is not what the DC exported",

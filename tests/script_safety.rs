@@ -354,29 +354,29 @@ fn escape_rdn(v: &str) -> String {
 fn hostile_sample(v: &str) -> Bundle {
     let mut b = sample();
     for o in &mut b.on_premises {
-        o.display_name = Some(format!("{v}{}", o.name()));
+        o.display_name = Some(format!("{v}{}", o.name()).into());
         let dn = o.distinguished_name.clone();
         let (first, rest) = dn.split_once(',').unwrap();
         let (kind, value) = first.split_once('=').unwrap();
-        o.distinguished_name = format!("{kind}={}{value},{rest}", escape_rdn(v));
+        o.distinguished_name = format!("{kind}={}{value},{rest}", escape_rdn(v)).into();
         o.user_principal_name = o
             .user_principal_name
             .as_deref()
-            .map(|u| hostile_address(v, u));
-        o.mail = o.mail.as_deref().map(|m| hostile_address(v, m));
+            .map(|u| hostile_address(v, u).into());
+        o.mail = o.mail.as_deref().map(|m| hostile_address(v, m).into());
         for p in &mut o.proxy_addresses {
-            *p = hostile_address(v, p);
+            *p = hostile_address(v, p).into();
         }
     }
     for c in &mut b.cloud {
-        c.display_name = Some(format!("{v}{}", c.name()));
+        c.display_name = Some(format!("{v}{}", c.name()).into());
         c.user_principal_name = c
             .user_principal_name
             .as_deref()
-            .map(|u| hostile_address(v, u));
-        c.mail = c.mail.as_deref().map(|m| hostile_address(v, m));
+            .map(|u| hostile_address(v, u).into());
+        c.mail = c.mail.as_deref().map(|m| hostile_address(v, m).into());
         for p in &mut c.proxy_addresses {
-            *p = hostile_address(v, p);
+            *p = hostile_address(v, p).into();
         }
     }
     b
@@ -435,7 +435,7 @@ fn w4_moves_a_dn_with_an_escaped_comma_and_non_ascii_letters() {
         .unwrap();
     let dn = b.on_premises[i].distinguished_name.clone();
     let rest = dn.split_once(',').unwrap().1.to_string();
-    b.on_premises[i].distinguished_name = format!("CN=Eriksson\\, Björn,{rest}");
+    b.on_premises[i].distinguished_name = format!("CN=Eriksson\\, Björn,{rest}").into();
     b.on_premises[i].display_name = None;
     assert_eq!(b.on_premises[i].label(), "Eriksson, Björn");
     let guid = b.on_premises[i].object_guid;

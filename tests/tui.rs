@@ -1099,11 +1099,12 @@ fn search_on_a_large_tenant_streams_ranked_matches_between_keystrokes() {
     for i in 0..30_000u128 {
         let mut o = template.clone();
         o.object_guid = uuid::Uuid::from_u128(0x1000_0000 + i);
-        o.display_name = Some(format!("Synthetic User {i}"));
-        o.user_principal_name = Some(format!("synthetic{i}@contoso.com"));
-        o.proxy_addresses = vec![format!("SMTP:synthetic{i}@contoso.com")];
+        o.display_name = Some(format!("Synthetic User {i}").into());
+        o.user_principal_name = Some(format!("synthetic{i}@contoso.com").into());
+        o.proxy_addresses = vec![format!("SMTP:synthetic{i}@contoso.com").into()];
         o.consistency_guid = None;
-        o.distinguished_name = format!("CN=Synthetic User {i},OU=Staff,OU=Corp,DC=contoso,DC=com");
+        o.distinguished_name =
+            format!("CN=Synthetic User {i},OU=Staff,OU=Corp,DC=contoso,DC=com").into();
         b.on_premises.push(o);
     }
     let mut h = Harness::new(b, 120, 40, true);

@@ -4,7 +4,7 @@
 //! not here does not build).
 
 use crate::anchor::Anchor;
-use crate::model::{CloudObject, Extra, ObjectKind, OnPremObject, ProvisioningError, Shared};
+use crate::model::{CloudObject, Extra, ObjectKind, OnPremObject, ProvisioningError, Shared, Text};
 use serde::de::{SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -15,16 +15,16 @@ use uuid::Uuid;
 struct OnPremDef {
     object_class: ObjectKind,
     object_guid: Uuid,
-    distinguished_name: String,
-    sam_account_name: Option<String>,
-    user_principal_name: Option<String>,
-    mail: Option<String>,
-    proxy_addresses: Vec<String>,
-    display_name: Option<String>,
+    distinguished_name: Text,
+    sam_account_name: Option<Text>,
+    user_principal_name: Option<Text>,
+    mail: Option<Text>,
+    proxy_addresses: Vec<Text>,
+    display_name: Option<Text>,
     consistency_guid: Option<Anchor>,
     group_type: Option<i64>,
-    object_sid: Option<String>,
-    mail_nickname: Option<String>,
+    object_sid: Option<Text>,
+    mail_nickname: Option<Text>,
     extra: Extra,
 }
 
@@ -33,23 +33,23 @@ struct OnPremDef {
 struct CloudDef {
     id: Uuid,
     object_type: ObjectKind,
-    display_name: Option<String>,
-    user_principal_name: Option<String>,
-    mail: Option<String>,
-    mail_nickname: Option<String>,
-    proxy_addresses: Vec<String>,
-    on_premises_immutable_id: Option<String>,
+    display_name: Option<Text>,
+    user_principal_name: Option<Text>,
+    mail: Option<Text>,
+    mail_nickname: Option<Text>,
+    proxy_addresses: Vec<Text>,
+    on_premises_immutable_id: Option<Text>,
     on_premises_sync_enabled: Option<bool>,
-    on_premises_security_identifier: Option<String>,
-    on_premises_object_identifier: Option<String>,
-    assigned_licenses: Vec<String>,
-    directory_roles: Vec<String>,
-    eligible_directory_roles: Vec<String>,
-    deleted_date_time: Option<String>,
+    on_premises_security_identifier: Option<Text>,
+    on_premises_object_identifier: Option<Text>,
+    assigned_licenses: Vec<Text>,
+    directory_roles: Vec<Text>,
+    eligible_directory_roles: Vec<Text>,
+    deleted_date_time: Option<Text>,
     on_premises_provisioning_errors: Vec<ProvisioningError>,
     mail_enabled: Option<bool>,
     security_enabled: Option<bool>,
-    group_types: Vec<String>,
+    group_types: Vec<Text>,
     extra: Extra,
 }
 

@@ -17,7 +17,7 @@ pub mod rules;
 pub mod values;
 
 use crate::index::{CloudIdx, CloudIndex, fold};
-use crate::model::{Bundle, CloudObject, ObjectKind, OnPremObject, PropertyName, domain_of};
+use crate::model::{Bundle, CloudObject, ObjectKind, OnPremObject, PropertyName, Text, domain_of};
 use crate::outcome::{Outcome, SyncResult};
 use crate::plan::Plan;
 use crate::remediation::{Command, ScriptStep, render_script};
@@ -276,16 +276,16 @@ fn privileged_roles(
     c: &CloudObject,
 ) -> Vec<(String, bool)> {
     let all = b.settings.get(Setting::HardeningAllRoles);
-    let blocking = |r: &String| all || roles.privilege(r).0;
+    let blocking = |r: &Text| all || roles.privilege(r).0;
     c.directory_roles
         .iter()
         .filter(|r| blocking(r))
-        .map(|r| (r.clone(), false))
+        .map(|r| (r.to_string(), false))
         .chain(
             c.eligible_directory_roles
                 .iter()
                 .filter(|r| blocking(r))
-                .map(|r| (r.clone(), true)),
+                .map(|r| (r.to_string(), true)),
         )
         .collect()
 }
@@ -296,12 +296,12 @@ fn all_roles(b: &Bundle, c: &CloudObject) -> Vec<(String, bool)> {
     let eligible = b.settings.get(Setting::EligibleRolesBlockSoftMatch);
     c.directory_roles
         .iter()
-        .map(|r| (r.clone(), false))
+        .map(|r| (r.to_string(), false))
         .chain(
             c.eligible_directory_roles
                 .iter()
                 .filter(|_| eligible)
-                .map(|r| (r.clone(), true)),
+                .map(|r| (r.to_string(), true)),
         )
         .collect()
 }
@@ -1023,7 +1023,7 @@ impl<'a> Checker<'a> {
                 values: o
                     .proxy_addresses
                     .iter()
-                    .map(|v| if v == p { with.to_string() } else { v.clone() })
+                    .map(|v| if v == p { with } else { v.as_str() }.to_string())
                     .collect(),
             }]
         };
@@ -1464,7 +1464,7 @@ impl<'a> Checker<'a> {
         commands.push(Command::WaitForSyncCycle);
         commands.push(Command::CheckMatch {
             user: cloud.id,
-            immutable_id: self.plan.outcomes[i as usize].source_anchor.clone(),
+            immutable_id: self.plan.outcomes[i as usize].source_anchor.to_string(),
         });
         commands.extend(roles.iter().map(|(r, e)| Command::AddRole {
             user: cloud.id,

@@ -264,7 +264,7 @@ pub(crate) fn infer_group_and_contact_anchors(
         match o.object_class {
             ObjectKind::Group => {
                 if let Some(sid) = &o.object_sid {
-                    by_sid.insert(sid.to_ascii_uppercase(), o);
+                    by_sid.insert(sid.as_str().to_ascii_uppercase(), o);
                 }
             }
             ObjectKind::Contact => {
@@ -285,7 +285,7 @@ pub(crate) fn infer_group_and_contact_anchors(
             ObjectKind::Group => c
                 .on_premises_security_identifier
                 .as_ref()
-                .and_then(|sid| by_sid.get(&sid.to_ascii_uppercase()).copied()),
+                .and_then(|sid| by_sid.get(&sid.as_str().to_ascii_uppercase()).copied()),
             ObjectKind::Contact => c
                 .primary_smtp()
                 .and_then(|smtp| by_smtp.get(&smtp.to_lowercase()))
@@ -295,8 +295,9 @@ pub(crate) fn infer_group_and_contact_anchors(
         };
         match source {
             Some(o) => {
-                c.on_premises_immutable_id =
-                    Some(o.source_anchor(connect.source_anchor).immutable_id());
+                c.on_premises_immutable_id = Some(Text::from(
+                    o.source_anchor(connect.source_anchor).immutable_id(),
+                ));
                 if c.object_type == ObjectKind::Group {
                     groups += 1;
                 } else {
@@ -338,7 +339,7 @@ pub(crate) fn initial_domain_from_objects(cloud: &[Shared<CloudObject>]) -> Opti
         let values = c
             .user_principal_name
             .iter()
-            .map(String::as_str)
+            .map(Text::as_str)
             .chain(c.proxy_addresses.iter().map(|p| strip_smtp_prefix(p)));
         for v in values {
             if let Some(d) = domain_of(v) {

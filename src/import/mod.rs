@@ -945,8 +945,8 @@ fn assemble(
                 } else {
                     &mut cloud[i].directory_roles
                 };
-                if !roles.contains(&g.role) {
-                    roles.push(g.role);
+                if !roles.iter().any(|r| *r == g.role) {
+                    roles.push(g.role.into());
                 }
             }
             None => {

@@ -4,7 +4,7 @@
 
 use super::FileCtx;
 use crate::anchor::{Anchor, parse_guid_text};
-use crate::model::{ObjectKind, OnPremObject};
+use crate::model::{ObjectKind, OnPremObject, Text};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value};
@@ -356,7 +356,7 @@ pub(crate) fn on_prem_object(
             proxy_addresses.extend(
                 v.split(';')
                     .filter(|p| !p.trim().is_empty())
-                    .map(str::to_string),
+                    .map(Text::from),
             );
         }
     }
@@ -459,16 +459,16 @@ pub(crate) fn on_prem_object(
     Some(OnPremObject {
         object_class: kind,
         object_guid,
-        distinguished_name: dn,
-        sam_account_name,
-        user_principal_name,
-        mail,
+        distinguished_name: dn.into(),
+        sam_account_name: sam_account_name.map(Text::from),
+        user_principal_name: user_principal_name.map(Text::from),
+        mail: mail.map(Text::from),
         proxy_addresses,
-        display_name,
+        display_name: display_name.map(Text::from),
         consistency_guid,
         group_type,
-        object_sid,
-        mail_nickname,
+        object_sid: object_sid.map(Text::from),
+        mail_nickname: mail_nickname.map(Text::from),
         extra: extra.into(),
     })
 }

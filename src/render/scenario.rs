@@ -34,10 +34,10 @@ impl OutcomeLine {
         };
         OutcomeLine {
             object_guid: o.object_guid,
-            display_name: o.display_name.clone(),
+            display_name: o.display_name.as_deref().map(String::from),
             result: out.result,
             cloud_id: out.cloud.map(|c| b.cloud[c as usize].id),
-            cloud_upn: out.cloud_upn.clone(),
+            cloud_upn: out.cloud_upn.as_deref().map(String::from),
             error: out.error.map(|e| e.as_str()),
             flags: out.flags.iter().map(|f| f.as_str()).collect(),
             quarantined: out
@@ -45,8 +45,8 @@ impl OutcomeLine {
                 .iter()
                 .map(|q| {
                     (
-                        q.value.clone(),
-                        q.placeholder.clone(),
+                        q.value.to_string(),
+                        q.placeholder.as_deref().map(String::from),
                         holder(q.conflicts_with),
                     )
                 })

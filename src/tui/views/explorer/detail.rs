@@ -6,7 +6,7 @@
 
 use super::Pane;
 use crate::anchor::Anchor;
-use crate::model::{CloudObject, OnPremObject};
+use crate::model::{CloudObject, OnPremObject, Text};
 use crate::outcome::{ErrorCode, Flag, Holder, Outcome, SyncResult};
 use crate::preview::preview;
 use crate::sanitize::display_safe;
@@ -77,7 +77,7 @@ fn compare_row(
     ])
 }
 
-fn list(v: &[String]) -> Option<String> {
+fn list(v: &[Text]) -> Option<String> {
     (!v.is_empty()).then(|| v.join(", "))
 }
 
@@ -218,15 +218,19 @@ fn on_prem_lines(s: &State, oi: u32, full: usize) -> Vec<Line<'static>> {
     let rows: Vec<(&str, Option<String>, Option<String>)> = vec![
         (
             "displayName",
-            o.display_name.clone(),
-            c(|c| c.display_name.clone()),
+            o.display_name.as_deref().map(String::from),
+            c(|c| c.display_name.as_deref().map(String::from)),
         ),
         (
             "userPrincipalName",
-            o.user_principal_name.clone(),
-            c(|c| c.user_principal_name.clone()),
+            o.user_principal_name.as_deref().map(String::from),
+            c(|c| c.user_principal_name.as_deref().map(String::from)),
         ),
-        ("mail", o.mail.clone(), c(|c| c.mail.clone())),
+        (
+            "mail",
+            o.mail.as_deref().map(String::from),
+            c(|c| c.mail.as_deref().map(String::from)),
+        ),
         (
             "primary SMTP",
             o.primary_smtp().map(str::to_string),
@@ -239,8 +243,8 @@ fn on_prem_lines(s: &State, oi: u32, full: usize) -> Vec<Line<'static>> {
         ),
         (
             "anchor/ImmutableID",
-            Some(out.source_anchor.clone()),
-            c(|c| c.on_premises_immutable_id.clone()),
+            Some(out.source_anchor.to_string()),
+            c(|c| c.on_premises_immutable_id.as_deref().map(String::from)),
         ),
     ];
     for (label, l, r) in rows {
@@ -424,14 +428,14 @@ fn anchor_lines(s: &State, o: &OnPremObject, immutable_id: &str) -> Vec<Line<'st
 }
 
 fn roles(c: &CloudObject) -> Option<String> {
-    let all: Vec<String> = c
+    let all: Vec<Text> = c
         .directory_roles
         .iter()
         .cloned()
         .chain(
             c.eligible_directory_roles
                 .iter()
-                .map(|r| format!("{r} (eligible)")),
+                .map(|r| compact_str::format_compact!("{r} (eligible)")),
         )
         .collect();
     list(&all)
@@ -461,17 +465,23 @@ fn cloud_lines(s: &State, ci: u32, full: usize) -> Vec<Line<'static>> {
         (false, false) => "cloud-managed (never synced, or converted)",
     };
     let mut facts: Vec<(&str, Option<String>)> = vec![
-        ("displayName", c.display_name.clone()),
-        ("userPrincipalName", c.user_principal_name.clone()),
-        ("mail", c.mail.clone()),
+        ("displayName", c.display_name.as_deref().map(String::from)),
+        (
+            "userPrincipalName",
+            c.user_principal_name.as_deref().map(String::from),
+        ),
+        ("mail", c.mail.as_deref().map(String::from)),
         ("proxyAddresses", list(&c.proxy_addresses)),
-        ("ImmutableID", c.on_premises_immutable_id.clone()),
+        (
+            "ImmutableID",
+            c.on_premises_immutable_id.as_deref().map(String::from),
+        ),
         ("sync state", Some(sync.to_string())),
         ("directory roles", roles(c)),
         ("licenses", Some(c.assigned_licenses.len().to_string())),
         (
             "onPremisesObjectIdentifier",
-            c.on_premises_object_identifier.clone(),
+            c.on_premises_object_identifier.as_deref().map(String::from),
         ),
     ];
     if c.object_type == crate::model::ObjectKind::Group {

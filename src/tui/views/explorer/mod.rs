@@ -405,7 +405,9 @@ impl App {
             _ => e.selected_outcome().map(|o| {
                 (
                     "ImmutableID",
-                    self.session.plan.outcomes[o as usize].source_anchor.clone(),
+                    self.session.plan.outcomes[o as usize]
+                        .source_anchor
+                        .to_string(),
                 )
             }),
         };
