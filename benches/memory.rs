@@ -100,7 +100,7 @@ fn main() {
             .map(|o| o.extra.clone())
             .collect::<Vec<_>>()
     });
-    let vec_of = |n: usize| n * size_of::<serde_json::Map<String, serde_json::Value>>();
+    let vec_of = |n: usize| n * size_of::<syncscope::model::Extra>();
     println!(
         "  extra (heap beyond the struct): on-prem {}, cloud {}",
         mib(e1 - vec_of(n_on)),
@@ -128,10 +128,10 @@ fn main() {
         }
         v
     });
-    let vs = strings.len() * 24;
+    let vs = strings.len() * size_of::<syncscope::model::Text>();
     drop(strings);
     println!(
-        "  on-prem strings: {} in {} allocations",
+        "  on-prem strings beyond their slots: {} in {} allocations",
         mib(s - vs - 0),
         scount
     );

@@ -505,10 +505,7 @@ impl<'a> Planner<'a> {
     /// Plans one object, in input order (Q2), and records which anchor it joins (A5).
     fn plan_one(&mut self, i: u32) -> Outcome {
         self.at = i;
-        let mut out = self.plan_object(i);
-        // Most traces are shorter than the capacity they start with; the plan keeps one per
-        // object, so the slack is let go (issue 15: a sixth of the steps' memory).
-        out.steps.shrink_to_fit();
+        let out = self.plan_object(i);
         // A5: remember which object joins (or creates) the cloud object of this anchor.
         if matches!(out.result, SyncResult::Linked | SyncResult::Provision)
             || out.result.is_takeover()
