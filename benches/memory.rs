@@ -132,7 +132,7 @@ fn main() {
     drop(strings);
     println!(
         "  on-prem strings beyond their slots: {} in {} allocations",
-        mib(s - vs - 0),
+        mib(s - vs),
         scount
     );
     PEAK.store(LIVE.load(Relaxed), Relaxed);

@@ -559,8 +559,9 @@ impl Extra {
     /// Sets an attribute: replaced where it is, else added at the end. Returns the old value.
     pub fn insert(&mut self, name: String, value: Value) -> Option<Value> {
         if !self.contains_key(&name) {
-            let mut b = ExtraBuilder::default();
-            b.text = std::mem::take(&mut self.0).into_string();
+            let mut b = ExtraBuilder {
+                text: std::mem::take(&mut self.0).into_string(),
+            };
             if b.text.ends_with('}') {
                 b.text.pop();
             }
