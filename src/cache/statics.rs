@@ -17,8 +17,24 @@ const MAX_DISTINCT: usize = 1024;
 
 static TEXTS: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
 
+thread_local! {
+    /// The texts this thread has already interned: a cache read decodes millions of rule ids
+    /// on two threads, and taking the one lock for each made the threads wait on each other.
+    static SEEN: std::cell::RefCell<HashSet<&'static str>> = Default::default();
+}
+
 /// The one `'static` copy of `text`; `None` past [`MAX_DISTINCT`] distinct texts.
 pub fn intern(text: &str) -> Option<&'static str> {
+    if let Some(t) = SEEN.with_borrow(|seen| seen.get(text).copied()) {
+        return Some(t);
+    }
+    let t = intern_shared(text)?;
+    SEEN.with_borrow_mut(|seen| seen.insert(t));
+    Some(t)
+}
+
+/// [`intern`] through the process's one set.
+fn intern_shared(text: &str) -> Option<&'static str> {
     let mut guard = TEXTS.lock().unwrap_or_else(|p| p.into_inner());
     let texts = guard.get_or_insert_with(HashSet::new);
     if let Some(t) = texts.get(text) {
