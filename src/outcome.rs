@@ -215,7 +215,7 @@ impl Outcome {
             flags: Vec::new(),
             quarantined: Vec::new(),
             cloud_upn: None,
-            steps: Vec::with_capacity(4),
+            steps: Vec::new(),
         }
     }
 

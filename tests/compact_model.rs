@@ -151,5 +151,10 @@ fn what_if_settings_anchors_errors_and_checks_come_out_as_with_the_string_model(
         got.push(json_hash(&full, dir.path()));
     }
     let wanted: Vec<&str> = cases.iter().map(|c| c.2).collect();
-    assert_eq!(got, wanted, "{:#?}", cases.iter().map(|c| c.0).collect::<Vec<_>>());
+    assert_eq!(
+        got,
+        wanted,
+        "{:#?}",
+        cases.iter().map(|c| c.0).collect::<Vec<_>>()
+    );
 }
