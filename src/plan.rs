@@ -1410,7 +1410,7 @@ impl<'a> Planner<'a> {
             rule: "M9",
             note: Note::UnverifiedSuffix {
                 suffix: suffix.unwrap_or("(none)").into(),
-                upn: Text::from(cloud_upn.clone()),
+                upn: Text::from(cloud_upn.as_str()),
             },
         });
         Some(cloud_upn)
@@ -1499,11 +1499,11 @@ impl<'a> Planner<'a> {
                             rule: "M8",
                             note: Note::UpnChange {
                                 from: cur.into(),
-                                to: Text::from(wanted.clone()),
+                                to: Text::from(wanted.as_str()),
                             },
                         });
                     }
-                    out.cloud_upn = Some(Text::from(wanted.clone()));
+                    out.cloud_upn = Some(Text::from(wanted.as_str()));
                     values.push((
                         PropertyName::UserPrincipalName,
                         wanted.clone(),
@@ -1666,13 +1666,13 @@ impl<'a> Planner<'a> {
                 });
                 return;
             }
-            let placeholder = (ns == PropertyName::UserPrincipalName).then(|| {
+            let placeholder: Option<Text> = (ns == PropertyName::UserPrincipalName).then(|| {
                 let p = self.placeholder_upn(o, &value);
                 claims.push((ns, fold(&p)));
-                p
+                p.into()
             });
             if placeholder.is_some() {
-                out.cloud_upn = (placeholder.clone()).map(Text::from);
+                out.cloud_upn = placeholder.clone();
             }
             out.steps.push(Step {
                 rule: if matches!(holder, Holder::OnPrem(_)) {
@@ -1682,15 +1682,15 @@ impl<'a> Planner<'a> {
                 },
                 note: Note::Quarantined {
                     property: ns,
-                    value: Text::from(recorded.clone()),
+                    value: Text::from(recorded.as_str()),
                     holder,
-                    placeholder: (placeholder.clone()).map(Text::from),
+                    placeholder: placeholder.clone(),
                 },
             });
             out.quarantined.push(Quarantine {
                 property: ns,
                 value: recorded.into(),
-                placeholder: placeholder.map(Text::from),
+                placeholder,
                 conflicts_with: holder,
             });
         }
