@@ -96,7 +96,9 @@ pub fn plan_recorded(
 ) -> (Plan, Record) {
     let split = split_point(bundle.on_premises.len());
     let (plan, record) = plan_split(bundle, index, settings, connect, split, true);
-    (plan, record.expect("recording"))
+    let mut record = record.expect("recording");
+    record.trim();
+    (plan, record)
 }
 
 /// Below this many on-prem objects a plan is made on one thread (a thread costs more than it

@@ -128,7 +128,12 @@ impl WriteLog {
         }
         WriteLog {
             table,
-            entries: keyed.into_iter().map(|(_, i, at)| (i, at)).collect(),
+            // Not collected in place: that would keep the keyed list's room, twice the entries'.
+            entries: {
+                let mut entries = Vec::with_capacity(keyed.len());
+                entries.extend(keyed.iter().map(|&(_, i, at)| (i, at)));
+                entries
+            },
             deletions,
         }
     }
