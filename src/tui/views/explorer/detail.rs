@@ -47,17 +47,17 @@ fn heading(s: &State, text: &str) -> Line<'static> {
 fn compare_row(
     s: &State,
     label: &str,
-    left: Option<String>,
-    right: Option<String>,
+    left: Option<Text>,
+    right: Option<Text>,
     width: usize,
     compare: bool,
 ) -> Line<'static> {
-    let norm = |v: &Option<String>| v.as_deref().map(str::to_lowercase);
+    let norm = |v: &Option<Text>| v.as_deref().map(str::to_lowercase);
     // Compared only when there is a cloud object: a new object has nothing to differ from.
     let differ = compare
         && (left.is_some() && right.is_some() && norm(&left) != norm(&right)
             || left.is_some() != right.is_some());
-    let cell = |v: Option<String>| {
+    let cell = |v: Option<Text>| {
         let t = v.map(|v| safe(&v)).unwrap_or_else(|| "—".into());
         crate::report::truncate(&t, width)
     };
@@ -77,8 +77,8 @@ fn compare_row(
     ])
 }
 
-fn list(v: &[Text]) -> Option<String> {
-    (!v.is_empty()).then(|| v.join(", "))
+fn list(v: &[Text]) -> Option<Text> {
+    (!v.is_empty()).then(|| v.join(", ").into())
 }
 
 fn on_prem_lines(s: &State, oi: u32, full: usize) -> Vec<Line<'static>> {
@@ -214,27 +214,23 @@ fn on_prem_lines(s: &State, oi: u32, full: usize) -> Vec<Line<'static>> {
             s.theme.heading(),
         ),
     ]));
-    let c = |f: fn(&CloudObject) -> Option<String>| cloud.and_then(f);
-    let rows: Vec<(&str, Option<String>, Option<String>)> = vec![
+    let c = |f: fn(&CloudObject) -> Option<Text>| cloud.and_then(f);
+    let rows: Vec<(&str, Option<Text>, Option<Text>)> = vec![
         (
             "displayName",
-            o.display_name.as_deref().map(String::from),
-            c(|c| c.display_name.as_deref().map(String::from)),
+            o.display_name.clone(),
+            c(|c| c.display_name.clone()),
         ),
         (
             "userPrincipalName",
-            o.user_principal_name.as_deref().map(String::from),
-            c(|c| c.user_principal_name.as_deref().map(String::from)),
+            o.user_principal_name.clone(),
+            c(|c| c.user_principal_name.clone()),
         ),
-        (
-            "mail",
-            o.mail.as_deref().map(String::from),
-            c(|c| c.mail.as_deref().map(String::from)),
-        ),
+        ("mail", o.mail.clone(), c(|c| c.mail.clone())),
         (
             "primary SMTP",
-            o.primary_smtp().map(str::to_string),
-            c(|c| c.primary_smtp().map(str::to_string)),
+            o.primary_smtp().map(Text::from),
+            c(|c| c.primary_smtp().map(Text::from)),
         ),
         (
             "proxyAddresses",
@@ -243,8 +239,8 @@ fn on_prem_lines(s: &State, oi: u32, full: usize) -> Vec<Line<'static>> {
         ),
         (
             "anchor/ImmutableID",
-            Some(out.source_anchor.to_string()),
-            c(|c| c.on_premises_immutable_id.as_deref().map(String::from)),
+            Some(out.source_anchor.clone()),
+            c(|c| c.on_premises_immutable_id.clone()),
         ),
     ];
     for (label, l, r) in rows {
@@ -258,7 +254,10 @@ fn on_prem_lines(s: &State, oi: u32, full: usize) -> Vec<Line<'static>> {
         };
         let facts = [
             ("sync state", sync),
-            ("directory roles", roles(c).unwrap_or_else(|| "none".into())),
+            (
+                "directory roles",
+                roles(c).map_or_else(|| "none".into(), String::from),
+            ),
             ("licenses", c.assigned_licenses.len().to_string()),
         ];
         for (label, value) in facts {
@@ -427,7 +426,7 @@ fn anchor_lines(s: &State, o: &OnPremObject, immutable_id: &str) -> Vec<Line<'st
     v
 }
 
-fn roles(c: &CloudObject) -> Option<String> {
+fn roles(c: &CloudObject) -> Option<Text> {
     let all: Vec<Text> = c
         .directory_roles
         .iter()
@@ -464,30 +463,27 @@ fn cloud_lines(s: &State, ci: u32, full: usize) -> Vec<Line<'static>> {
         (true, false) => "synced",
         (false, false) => "cloud-managed (never synced, or converted)",
     };
-    let mut facts: Vec<(&str, Option<String>)> = vec![
-        ("displayName", c.display_name.as_deref().map(String::from)),
-        (
-            "userPrincipalName",
-            c.user_principal_name.as_deref().map(String::from),
-        ),
-        ("mail", c.mail.as_deref().map(String::from)),
+    let mut facts: Vec<(&str, Option<Text>)> = vec![
+        ("displayName", c.display_name.clone()),
+        ("userPrincipalName", c.user_principal_name.clone()),
+        ("mail", c.mail.clone()),
         ("proxyAddresses", list(&c.proxy_addresses)),
-        (
-            "ImmutableID",
-            c.on_premises_immutable_id.as_deref().map(String::from),
-        ),
-        ("sync state", Some(sync.to_string())),
+        ("ImmutableID", c.on_premises_immutable_id.clone()),
+        ("sync state", Some(sync.into())),
         ("directory roles", roles(c)),
-        ("licenses", Some(c.assigned_licenses.len().to_string())),
+        (
+            "licenses",
+            Some(c.assigned_licenses.len().to_string().into()),
+        ),
         (
             "onPremisesObjectIdentifier",
-            c.on_premises_object_identifier.as_deref().map(String::from),
+            c.on_premises_object_identifier.clone(),
         ),
     ];
     if c.object_type == crate::model::ObjectKind::Group {
         facts.push((
             "group",
-            Some(format!(
+            Some(compact_str::format_compact!(
                 "mail-enabled {}, security {}, types {}",
                 c.mail_enabled.unwrap_or(false),
                 c.security_enabled.unwrap_or(false),
