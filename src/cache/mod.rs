@@ -22,7 +22,7 @@ use crate::model::{
     AuthenticationType, Bundle, CloudObject, ConnectSettings, Domain, OnPremObject, Shared,
     SourceAnchorAttribute, Tenant,
 };
-use crate::outcome::Outcome;
+use crate::outcome::{Holder, Outcome};
 use crate::pending::Pending;
 use crate::plan::{Plan, Record};
 use crate::settings::Settings;
@@ -644,6 +644,10 @@ fn assemble(h: &Header, decoded: Vec<Decoded>) -> Result<(Bundle, LoadReport, Op
                     o.on_prem as usize == i
                         && o.cloud.is_none_or(|c| (c as usize) < n.1)
                         && o.conflicting_on_prem.is_none_or(|c| (c as usize) < n.0)
+                        && o.quarantined.iter().all(|q| match q.conflicts_with {
+                            Holder::Cloud(c) => (c as usize) < n.1,
+                            Holder::OnPrem(c) => (c as usize) < n.0,
+                        })
                 })
                 && deletions.iter().all(|&c| (c as usize) < n.1);
             if !fits {

@@ -434,3 +434,37 @@ fn what_is_decoded_later_is_made_again_if_the_cache_is_damaged_by_then() {
         assert!(record(&opened).is_some());
     }
 }
+
+/// A plan whose quarantined values name an object outside the snapshot (a cache that passed its
+/// hashes but was written wrong) is not used: the snapshot is loaded instead, so no later
+/// lookup of that holder can fail.
+#[test]
+fn a_plan_naming_a_holder_outside_the_snapshot_is_not_used() {
+    let (_d, path) = cached_copy("sample-data/contoso.json");
+    let none = ImportOptions::default();
+    let mut file = File::open(path_for(&path)).unwrap();
+    let h = header(&mut file, &Stamps::of(&path).unwrap(), &none).unwrap();
+    let now: Vec<&Section> = (h.sections.iter())
+        .filter(|s| !matches!(s.part, Part::Index | Part::Record))
+        .collect();
+    let decoded = || decode_sections(&path_for(&path), &now, || ()).1.unwrap();
+    assert!(assemble(&h, decoded()).is_ok());
+    let beyond = [
+        Holder::Cloud(h.cloud as u32),
+        Holder::OnPrem(h.on_premises as u32),
+    ];
+    for holder in beyond {
+        let mut sections = decoded();
+        let quarantine = (sections.iter_mut())
+            .filter_map(|d| match d {
+                Decoded::Outcomes(v) => Some(v),
+                _ => None,
+            })
+            .flatten()
+            .find(|o| !o.quarantined.is_empty())
+            .expect("the sample quarantines a value");
+        Arc::make_mut(quarantine).quarantined[0].conflicts_with = holder;
+        let why = assemble(&h, sections).unwrap_err().to_string();
+        assert!(why.contains("does not fit"), "{holder:?}: {why}");
+    }
+}
