@@ -41,25 +41,64 @@ impl Plan {
     }
 
     /// For each cloud object, the outcomes that name it (linked, matched, conflicting,
-    /// quarantined against): the reverse of `Outcome::cloud`, built in one pass.
-    pub fn cloud_references(&self, cloud_len: usize) -> Vec<Vec<u32>> {
-        let mut refs = vec![Vec::new(); cloud_len];
+    /// quarantined against): the reverse of `Outcome::cloud`, built in two passes.
+    pub fn cloud_references(&self, cloud_len: usize) -> CloudReferences {
+        // Row starts by counting, then the rows filled in outcome order (so each row is sorted):
+        // one flat list instead of a vector per cloud object, which at 1M objects took a
+        // million allocations on the UI thread after every re-plan.
+        let mut starts = vec![0u32; cloud_len + 1];
+        for o in &self.outcomes {
+            named_clouds(o, cloud_len, |c| starts[c as usize + 1] += 1);
+        }
+        for c in 0..cloud_len {
+            starts[c + 1] += starts[c];
+        }
+        let mut next = starts.clone();
+        let mut outcomes = vec![0u32; starts[cloud_len] as usize];
         for (i, o) in self.outcomes.iter().enumerate() {
-            if let Some(c) = o.cloud {
-                refs[c as usize].push(i as u32);
-            }
-            for q in &o.quarantined {
-                if let Holder::Cloud(c) = q.conflicts_with
-                    && o.cloud != Some(c)
-                {
-                    refs[c as usize].push(i as u32);
-                }
-            }
+            named_clouds(o, cloud_len, |c| {
+                let at = &mut next[c as usize];
+                outcomes[*at as usize] = i as u32;
+                *at += 1;
+            });
         }
-        for r in &mut refs {
-            r.dedup();
+        CloudReferences { starts, outcomes }
+    }
+}
+
+/// Each cloud object an outcome names, once: the one it links or matches, then those its
+/// quarantined values conflict with. Indexes outside the snapshot are left out.
+fn named_clouds(o: &Outcome, cloud_len: usize, mut f: impl FnMut(CloudIdx)) {
+    let fits = |c: CloudIdx| (c as usize) < cloud_len;
+    if let Some(c) = o.cloud.filter(|&c| fits(c)) {
+        f(c);
+    }
+    for (k, q) in o.quarantined.iter().enumerate() {
+        if let Holder::Cloud(c) = q.conflicts_with
+            && fits(c)
+            && o.cloud != Some(c)
+            && !o.quarantined[..k].iter().any(|p| p.conflicts_with == q.conflicts_with)
+        {
+            f(c);
         }
-        refs
+    }
+}
+
+/// The outcomes that name each cloud object ([`Plan::cloud_references`]), in outcome order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CloudReferences {
+    /// Cloud object `c`'s outcomes are `outcomes[starts[c]..starts[c + 1]]`.
+    starts: Vec<u32>,
+    outcomes: Vec<u32>,
+}
+
+impl CloudReferences {
+    /// The outcomes that name cloud object `c` (none for an index outside the snapshot).
+    pub fn of(&self, c: CloudIdx) -> &[u32] {
+        match (self.starts.get(c as usize), self.starts.get(c as usize + 1)) {
+            (Some(&a), Some(&b)) => &self.outcomes[a as usize..b as usize],
+            _ => &[],
+        }
     }
 }
 

@@ -82,3 +82,55 @@ fn a_mini_bundle_written_to_disk_plans_the_same_through_the_binary() {
     );
     assert_eq!(cli, syncscope::report::plan_json(&s.snapshot, &s.plan));
 }
+
+/// The explorer's cloud references (which outcomes name each cloud object: the one linked or
+/// matched to it, those whose values conflict with it) are, cloud object by cloud object, what a
+/// direct search of every outcome finds, in outcome order and each outcome once; on the sample,
+/// the hostile fixture, a generated tenant, and after a what-if flip.
+#[test]
+fn cloud_references_are_the_outcomes_that_name_each_cloud_object() {
+    use syncscope::outcome::Holder;
+    let direct = |plan: &syncscope::plan::Plan, c: u32| -> Vec<u32> {
+        let names = |o: &syncscope::outcome::Outcome| {
+            o.cloud == Some(c)
+                || (o.quarantined.iter()).any(|q| q.conflicts_with == Holder::Cloud(c))
+        };
+        (0..plan.outcomes.len() as u32)
+            .filter(|&i| names(&plan.outcomes[i as usize]))
+            .collect()
+    };
+    let mut named_by_two = 0;
+    for b in [sample(), util::hostile(), syncscope::generate::generate(600, 5)] {
+        let mut s = Session::open_for_what_if(b, &[]);
+        for flip in [None, Some(Setting::BlockSoftMatch)] {
+            if let Some(f) = flip {
+                s.flip(Item::Setting(f));
+                s.replan();
+            }
+            let n = s.snapshot.cloud.len();
+            let refs = s.plan.cloud_references(n);
+            for c in 0..n as u32 {
+                assert_eq!(refs.of(c), direct(&s.plan, c), "cloud object {c}");
+                named_by_two += usize::from(refs.of(c).len() > 1);
+            }
+            assert!(refs.of(n as u32).is_empty() && refs.of(u32::MAX).is_empty());
+        }
+    }
+    assert!(named_by_two > 0, "some cloud object is named by two outcomes");
+}
+
+/// The what-if comparison after a re-plan that shares the outcomes it did not plan again: the
+/// same per-object changes and transitions as against a plan made in full.
+#[test]
+fn a_diff_against_shared_outcomes_is_the_diff_against_a_full_plan() {
+    let mut s = Session::open_for_what_if(syncscope::generate::generate(3000, 7), &[]);
+    s.flip(Item::Setting(Setting::BlockSoftMatch));
+    let config = s.config.clone();
+    let incremental = s.plan_for(&config);
+    assert!(incremental.planned_again.is_some(), "re-planned from the record");
+    let full = Session::open(s.what_if_bundle(), &[]);
+    let shared = syncscope::diff::diff(&s.baseline, &incremental.plan);
+    let fresh = syncscope::diff::diff(&s.baseline, &full.plan);
+    assert!(shared.count() > 0);
+    assert_eq!(shared, fresh);
+}

@@ -320,7 +320,7 @@ fn selecting_an_object_selects_its_counterpart_in_the_other_pane_and_back() {
         h.act(&[Action::MoveDown]);
     }
     assert_eq!(h.app.explorer.selected_outcome(), Some(diana));
-    assert!(h.app.explorer.cloud_refs[cloud as usize].contains(&diana));
+    assert!(h.app.explorer.cloud_refs.of(cloud).contains(&diana));
 }
 
 #[test]

@@ -73,6 +73,8 @@ pub enum Effect {
     /// Make what the first what-if flip needs and the first frame did not (the index and record
     /// a cache left pending, the record's write log), in the background.
     Prefetch,
+    /// Free a plan that is no longer shown, in the background.
+    Discard(std::sync::Arc<crate::plan::Plan>),
 }
 
 /// The parts of the screen every view shares.

@@ -21,6 +21,8 @@ pub enum JobKind {
     Cache,
     /// Decoding the index and record a snapshot read from its cache left pending.
     Prefetch,
+    /// Freeing a plan no longer shown (a million outcomes take tens of milliseconds to free).
+    Discard,
 }
 
 pub struct Jobs<R> {

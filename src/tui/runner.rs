@@ -35,6 +35,8 @@ pub enum Done {
     Replanned {
         config: Config,
         plan: crate::session::Replan,
+        /// The new plan's cloud references, made on the job's thread too.
+        refs: crate::plan::CloudReferences,
         took: Duration,
     },
     /// The error lines, and the plan they were built for.
@@ -49,6 +51,8 @@ pub enum Done {
     CacheWritten(Result<(std::path::PathBuf, u64), String>),
     /// What the cache left pending is decoded.
     Prefetched,
+    /// A plan no longer shown is freed.
+    Discarded,
 }
 
 /// The terminal side of the loop: events in, clipboard and mouse capture out, frames bracketed
@@ -117,10 +121,13 @@ pub fn perform(
             jobs.spawn(JobKind::Replan, move || {
                 let started = Instant::now();
                 let plan = session.plan_for(&config);
+                let took = started.elapsed();
+                let refs = plan.plan.cloud_references(session.snapshot.cloud.len());
                 Done::Replanned {
                     config,
                     plan,
-                    took: started.elapsed(),
+                    refs,
+                    took,
                 }
             });
         }
@@ -181,6 +188,12 @@ pub fn perform(
                 )
             });
         }
+        Effect::Discard(plan) => {
+            jobs.spawn(JobKind::Discard, move || {
+                drop(plan);
+                Done::Discarded
+            });
+        }
         Effect::Prefetch => {
             let session = app.session.clone();
             jobs.spawn(JobKind::Prefetch, move || {
@@ -222,7 +235,12 @@ fn write_file(app: &mut App, req: WriteRequest) {
 pub fn finish(app: &mut App, done: Done) {
     match done {
         Done::Loaded(_) => {}
-        Done::Replanned { config, plan, took } => app.replanned(&config, plan, took),
+        Done::Replanned {
+            config,
+            plan,
+            refs,
+            took,
+        } => app.replanned(&config, plan, refs, took),
         Done::Errors(plan, lines) => app.errors_built(&plan, lines),
         Done::WalkStarted(w) => app.walk_started(w),
         Done::WalkStepped(w) => app.walk_stepped(w),
@@ -230,7 +248,7 @@ pub fn finish(app: &mut App, done: Done) {
         Done::Checked(c) => app.checked(c),
         Done::Reloaded(r) => app.reloaded(r),
         Done::CacheWritten(r) => app.cache_written(r),
-        Done::Prefetched => {}
+        Done::Prefetched | Done::Discarded => {}
     }
 }
 

@@ -443,7 +443,7 @@ fn roles(c: &CloudObject) -> Option<Text> {
 fn cloud_lines(s: &State, ci: u32, full: usize) -> Vec<Line<'static>> {
     let b = &*s.session.snapshot;
     let c = &b.cloud[ci as usize];
-    let refs = &s.explorer.cloud_refs[ci as usize];
+    let refs = s.explorer.cloud_refs.of(ci);
     let mut v: Vec<Line<'static>> = Vec::new();
     let (sym, word, style) = cloud_badge(s, ci);
     v.push(Line::from(vec![
@@ -581,7 +581,7 @@ fn describe_relation(out: &Outcome, ci: u32) -> String {
 /// Symbol, word and style for a cloud object's fate in this plan.
 pub fn cloud_badge(s: &State, ci: u32) -> (&'static str, &'static str, Style) {
     let c = &s.session.snapshot.cloud[ci as usize];
-    let refs = &s.explorer.cloud_refs[ci as usize];
+    let refs = s.explorer.cloud_refs.of(ci);
     let direct = refs
         .iter()
         .map(|o| &s.session.plan.outcomes[*o as usize])

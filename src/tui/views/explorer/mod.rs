@@ -137,7 +137,7 @@ pub struct ExplorerView {
     on_prem_pos: Vec<Option<u32>>,
     cloud_pos: Vec<Option<u32>>,
     /// Cloud object → outcomes that name it (for the plan shown).
-    pub cloud_refs: Vec<Vec<u32>>,
+    pub cloud_refs: crate::plan::CloudReferences,
     pub focus: Pane,
     /// The list pane the details describe (the last list focused).
     pub subject: Pane,
@@ -155,7 +155,7 @@ impl ExplorerView {
             cloud_rows: Vec::new(),
             on_prem_pos: Vec::new(),
             cloud_pos: Vec::new(),
-            cloud_refs: Vec::new(),
+            cloud_refs: Default::default(),
             focus: Pane::OnPrem,
             subject: Pane::OnPrem,
             on_prem: Cursor::default(),
@@ -223,7 +223,7 @@ impl App {
         let cloud_len = self.session.snapshot.cloud.len() as u32;
         let refs = &e.cloud_refs;
         let cloud_keeps =
-            |c: u32| filter == Filter::All || refs[c as usize].iter().any(|o| keeps(*o));
+            |c: u32| filter == Filter::All || refs.of(c).iter().any(|o| keeps(*o));
         let (on_prem_rows, cloud_rows): (Vec<u32>, Vec<u32>) = match e.search.matches() {
             Some((on, cloud)) => (
                 on.iter().copied().filter(|o| keeps(*o)).collect(),
@@ -282,7 +282,7 @@ impl App {
                 let Some(c) = e.selected_cloud() else {
                     return;
                 };
-                let Some(pos) = e.cloud_refs[c as usize]
+                let Some(pos) = e.cloud_refs.of(c)
                     .iter()
                     .find_map(|o| e.on_prem_position(*o))
                 else {

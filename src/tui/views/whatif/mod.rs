@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::diff::Diff;
-use crate::plan::Plan;
+use crate::plan::{CloudReferences, Plan};
 use crate::sanitize::display_safe;
 use crate::session::{Replan, Session};
 use crate::tui::action::Action;
@@ -109,18 +109,28 @@ impl App {
     }
 
     /// A re-plan arrived; installed only if it is for the configuration in force.
-    pub fn replanned(&mut self, config: &Config, plan: Replan, took: Duration) {
+    /// `refs` are the new plan's cloud references, made by the job.
+    pub fn replanned(
+        &mut self,
+        config: &Config,
+        plan: Replan,
+        refs: CloudReferences,
+        took: Duration,
+    ) {
         let planned_again = plan.planned_again;
+        let shown = Arc::clone(&self.session.plan);
         if !self.session.install(config, plan) {
             return;
         }
+        // Freed on a job's thread, not between two frames.
+        self.effects.push_back(Effect::Discard(shown));
         self.whatif.replanning = false;
         self.whatif.replan_time = Some((took, planned_again));
         if planned_again.is_none() {
             // Planned in full and recorded: the next flips re-plan from it.
             self.effects.push_back(Effect::Prefetch);
         }
-        self.plan_changed();
+        self.plan_changed_with(refs);
         self.status = Some(format!(
             "{} in {:.0} ms: {} object(s) change",
             replanned_objects(self.session.plan.outcomes.len(), planned_again),
@@ -131,10 +141,13 @@ impl App {
 
     /// Everything derived from the plan, made again after it changed.
     pub fn plan_changed(&mut self) {
-        self.explorer.cloud_refs = self
-            .session
-            .plan
-            .cloud_references(self.session.snapshot.cloud.len());
+        let refs = (self.session.plan).cloud_references(self.session.snapshot.cloud.len());
+        self.plan_changed_with(refs);
+    }
+
+    /// [`App::plan_changed`] with the plan's cloud references already made.
+    pub fn plan_changed_with(&mut self, refs: CloudReferences) {
+        self.explorer.cloud_refs = refs;
         self.rediff();
         self.errors.stale = true;
         if self.view == View::Errors {
