@@ -88,14 +88,14 @@ impl Session {
     /// Opens a snapshot: `overrides` (`--set FEATURE=BOOL`) become part of the snapshot as this
     /// run sees it. Indexes and plans once.
     pub fn open(bundle: Bundle, overrides: &[(Setting, bool)]) -> Session {
-        Self::open_with(bundle, overrides, false, None)
+        Self::open_with(Arc::new(bundle), overrides, false, None)
     }
 
     /// [`Session::open`] for exploring what-ifs (the explorer): the plan keeps its [`Record`]
     /// (about 100 bytes per object), so that a flip of a setting re-plans only the objects it
     /// can change instead of the whole tenant.
     pub fn open_for_what_if(bundle: Bundle, overrides: &[(Setting, bool)]) -> Session {
-        Self::open_with(bundle, overrides, true, None)
+        Self::open_with(Arc::new(bundle), overrides, true, None)
     }
 
     /// Opens a snapshot read from the snapshot cache ([`crate::cache`]) with the index, plan
@@ -114,14 +114,18 @@ impl Session {
     }
 
     fn open_with(
-        mut bundle: Bundle,
+        mut bundle: Arc<Bundle>,
         overrides: &[(Setting, bool)],
         record: bool,
         prepared: Option<Prepared>,
     ) -> Session {
         let own = bundle.settings;
-        for (s, v) in overrides {
-            bundle.settings.set(*s, *v);
+        for &(s, v) in overrides {
+            // Copied (its object pointers) only when a setting changes: a cache's fallbacks
+            // keep the snapshot as it was read.
+            if bundle.settings.get(s) != v {
+                Arc::make_mut(&mut bundle).settings.set(s, v);
+            }
         }
         let (index, mut made_before) = match prepared {
             Some(p) => (p.index, p.plan),
@@ -153,7 +157,7 @@ impl Session {
             })
         });
         Session {
-            snapshot: Arc::new(bundle),
+            snapshot: bundle,
             index,
             config,
             baseline: Arc::clone(&plan),

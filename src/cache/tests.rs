@@ -198,7 +198,7 @@ fn a_cache_is_not_used_once_its_input_or_options_change() {
     again.write_cache(&path, &none).unwrap().unwrap();
     let cached = read(&path, &none).unwrap();
     let now = crate::bundle::load_bundle(&path).unwrap();
-    assert_eq!(cached.bundle, now);
+    assert_eq!(*cached.bundle, now);
     assert_ne!(
         *first.session.snapshot, now,
         "the edit changed the snapshot"
