@@ -300,10 +300,10 @@ fn the_plan_on_two_threads_is_the_one_thread_plan_wherever_it_is_split() {
     }
     // And under other settings, where other objects contend (every single flip).
     let b = tangled(1000, 9);
-    for k in 0..SETTINGS.len() {
+    for (k, setting) in SETTINGS.iter().enumerate() {
         let mut t = b.clone();
         t.settings = flipped(&b.settings, k);
-        check_split(&format!("tangled 1000, flip {}", SETTINGS[k].key), &t);
+        check_split(&format!("tangled 1000, flip {}", setting.key), &t);
     }
 }
 

@@ -358,7 +358,8 @@ fn duplicates_of_a_linked_objects_own_values_name_the_first_holder() {
                "onPremisesImmutableId": crate::anchor::Anchor::from_guid(guid).immutable_id()})
     };
     // (on-prem objects, the linked one's number) → each duplicate: (rule, object, first holder).
-    let cases: [(Vec<Value>, u32, Vec<(&str, u32, u32)>); 3] = [
+    type Case = (Vec<Value>, u32, Vec<(&'static str, u32, u32)>);
+    let cases: [Case; 3] = [
         (vec![linked(1), new(2)], 1, vec![("D1", 1, 0), ("D2", 1, 0)]),
         (vec![new(2), linked(1)], 1, vec![("D1", 1, 0), ("D2", 1, 0)]),
         (

@@ -694,7 +694,10 @@ mod tests {
         src.bind_dn = None;
         src.password_env = None;
         match validate(&src) {
-            Ok(()) => assert!(cfg!(feature = "kerberos")),
+            Ok(()) => {
+                #[cfg(not(feature = "kerberos"))]
+                panic!("Kerberos accepted in a build without the feature");
+            }
             Err(e) => assert!(
                 !cfg!(feature = "kerberos") && e.usage && e.message.contains("feature"),
                 "{e}"
