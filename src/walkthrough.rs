@@ -107,9 +107,7 @@ fn plan_of(
     recorded: &mut Option<Arc<Recorded>>,
     state: &Bundle,
 ) -> Arc<Plan> {
-    let t0 = std::time::Instant::now();
     let index = tracked.of(&state.cloud);
-    eprintln!("    index {:?}", t0.elapsed());
     if let Some(r) = recorded
         && let Some(changes) = Changes::between(&r.state, state)
     {
@@ -121,13 +119,9 @@ fn plan_of(
             return Arc::new(again.plan);
         }
     }
-    let t0 = std::time::Instant::now();
     let (plan, record) = plan_recorded(state, index, &state.settings, &state.connect);
-    eprintln!("    plan_recorded {:?}", t0.elapsed());
-    let t0 = std::time::Instant::now();
     // What the next step's re-plan reads, made while this step is still in the background.
     record.prepare();
-    eprintln!("    prepare {:?}", t0.elapsed());
     let plan = Arc::new(plan);
     *recorded = Some(Arc::new(Recorded {
         state: state.clone(),
@@ -513,9 +507,7 @@ impl Walkthrough {
         if !skip {
             for action in &step.actions {
                 if *action == Action::Sync {
-                    let t0 = std::time::Instant::now();
                     let p = plan_of(&mut self.index, &mut self.recorded, &after);
-                    eprintln!("  plan before {:?}", t0.elapsed());
                     if let Some(i) = after
                         .on_premises
                         .iter()
@@ -523,9 +515,7 @@ impl Walkthrough {
                     {
                         sync_outcome = Some(describe_outcome(&after, &p.outcomes[i]));
                     }
-                    let t0 = std::time::Instant::now();
                     apply_plan(&mut after, &p, now.as_deref());
-                    eprintln!("  apply_plan {:?}", t0.elapsed());
                     messages.push(crate::apply::sync_summary(
                         &p,
                         after.connect.deletion_threshold,
@@ -544,9 +534,7 @@ impl Walkthrough {
                 }
             }
         }
-        let t0 = std::time::Instant::now();
         let next = plan_of(&mut self.index, &mut self.recorded, &after);
-        eprintln!("  plan after {:?}", t0.elapsed());
         let next_outcome = after
             .on_premises
             .iter()
@@ -556,10 +544,7 @@ impl Walkthrough {
         let changes = if skip {
             Vec::new()
         } else {
-            let t0 = std::time::Instant::now();
-            let c = changes(before, &after);
-            eprintln!("  changes {:?}", t0.elapsed());
-            c
+            changes(before, &after)
         };
         self.states.push(after);
         self.results.push(StepResult {
