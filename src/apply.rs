@@ -508,7 +508,9 @@ pub fn apply_plan(b: &mut Bundle, plan: &Plan, now: Option<&str>) {
         return;
     }
     // Ids in use, so a new object's derived id never collides (one set, not a scan per object).
-    let mut ids: std::collections::HashSet<Uuid> = b.cloud.iter().map(|c| c.id).collect();
+    let mut ids: hashbrown::HashSet<Uuid, foldhash::fast::FixedState> =
+        hashbrown::HashSet::with_capacity_and_hasher(b.cloud.len(), Default::default());
+    ids.extend(b.cloud.iter().map(|c| c.id));
     let consistency_guid = b.connect.source_anchor == SourceAnchorAttribute::ConsistencyGuid;
     for out in &plan.outcomes {
         let o = &b.on_premises[out.on_prem as usize];

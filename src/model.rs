@@ -514,13 +514,18 @@ impl Extra {
 
     /// The value of an attribute, by its exact name.
     pub fn get(&self, name: &str) -> Option<Value> {
+        self.get_raw(name).map(parse_raw)
+    }
+
+    /// The JSON text of an attribute's value as it is kept, by its exact name.
+    pub fn get_raw(&self, name: &str) -> Option<&RawValue> {
         let mut found = None;
         self.for_each(|k, raw| {
             if found.is_none() && k == name {
                 found = Some(raw);
             }
         });
-        found.map(parse_raw)
+        found
     }
 
     /// The value of an attribute, its name matched exactly first, else ignoring ASCII case.
@@ -554,6 +559,24 @@ impl Extra {
     /// The attributes as (name, value) pairs, in order.
     pub fn iter(&self) -> impl Iterator<Item = (String, Value)> {
         self.to_map().into_iter()
+    }
+
+    /// Sets an attribute to a value given as compact JSON text (as `serde_json` writes it):
+    /// added at the end as it is, with no value built, or replaced where it is.
+    pub fn set_json(&mut self, name: &str, json: &str) {
+        if self.contains_key(name) {
+            let value = serde_json::from_str(json).unwrap_or(Value::Null);
+            self.insert(name.to_string(), value);
+            return;
+        }
+        let mut b = ExtraBuilder {
+            text: std::mem::take(&mut self.0).into_string(),
+        };
+        if b.text.ends_with('}') {
+            b.text.pop();
+        }
+        b.push_json(name, json);
+        *self = b.finish();
     }
 
     /// Sets an attribute: replaced where it is, else added at the end. Returns the old value.
@@ -625,13 +648,25 @@ pub struct ExtraBuilder {
 impl ExtraBuilder {
     /// Adds an attribute; the caller keeps names unique.
     pub fn push(&mut self, name: &str, value: &Value) {
+        self.push_with(name, |out| {
+            let _ = serde_json::to_writer(out, value);
+        });
+    }
+
+    /// Adds an attribute whose value is compact JSON text already; the caller keeps names
+    /// unique.
+    fn push_json(&mut self, name: &str, json: &str) {
+        self.push_with(name, |out| out.extend_from_slice(json.as_bytes()));
+    }
+
+    fn push_with(&mut self, name: &str, value: impl FnOnce(&mut Vec<u8>)) {
         self.text.push(if self.text.is_empty() { '{' } else { ',' });
         // Writing JSON into a String cannot fail: every key is a string.
         let mut out = std::mem::take(&mut self.text).into_bytes();
         let _ = serde_json::to_writer(&mut out, name);
         out.push(b':');
-        let _ = serde_json::to_writer(&mut out, value);
-        // serde_json writes UTF-8.
+        value(&mut out);
+        // serde_json writes UTF-8, and `push_json` is given its text.
         self.text = String::from_utf8(out).unwrap_or_default();
     }
 
@@ -746,13 +781,18 @@ impl CloudObject {
     }
 
     pub fn set_last_export(&mut self, e: &LastExport) {
-        self.extra
-            .insert(LAST_EXPORT_KEY.into(), last_export_json(e));
+        self.extra.set_json(LAST_EXPORT_KEY, &last_export_text(e));
     }
 
     /// Whether the last export recorded is exactly `e` (so writing it again changes nothing).
     pub fn has_last_export(&self, e: &LastExport) -> bool {
-        self.extra.get(LAST_EXPORT_KEY) == Some(last_export_json(e))
+        match self.extra.get_raw(LAST_EXPORT_KEY) {
+            None => false,
+            // The text `set_last_export` writes: the same text, the same value.
+            Some(raw) if raw.get() == last_export_text(e) => true,
+            // Written some other way (a bundle edited by hand): compared as values.
+            Some(raw) => parse_raw(raw) == last_export_json(e),
+        }
     }
 
     /// The non-SMTP proxy addresses (`SIP:`, `X500:`, `EUM:` …), P4 (d).
@@ -922,6 +962,30 @@ pub fn rdn_value(dn: &str) -> std::borrow::Cow<'_, str> {
     crate::dn::unescape_value(crate::dn::first_rdn_value_escaped(dn))
 }
 
+/// [`LastExport`] as compact JSON text, written straight from its fields: the bytes
+/// `serde_json` writes for [`last_export_json`] (same keys, same order), with no value built (a
+/// first sync writes it on every linked user).
+fn last_export_text(e: &LastExport) -> String {
+    #[derive(serde::Serialize)]
+    struct Exported<'a> {
+        #[serde(rename = "objectGUID", skip_serializing_if = "Option::is_none")]
+        object_guid: Option<&'a str>,
+        #[serde(rename = "userPrincipalName", skip_serializing_if = "Option::is_none")]
+        user_principal_name: Option<&'a str>,
+        #[serde(rename = "mailNickname", skip_serializing_if = "Option::is_none")]
+        mail_nickname: Option<&'a str>,
+        #[serde(rename = "upnSuffixVerified")]
+        upn_suffix_verified: bool,
+    }
+    serde_json::to_string(&Exported {
+        object_guid: e.object_guid.as_deref(),
+        user_principal_name: e.user_principal_name.as_deref(),
+        mail_nickname: e.mail_nickname.as_deref(),
+        upn_suffix_verified: e.upn_suffix_verified,
+    })
+    .unwrap_or_default()
+}
+
 fn last_export_json(e: &LastExport) -> Value {
     let mut m = Map::new();
     let mut put = |k: &str, v: &Option<String>| {
@@ -959,6 +1023,64 @@ mod tests {
             mail_nickname: None,
             extra: Extra::new(),
         }
+    }
+
+    /// M8: the last export is kept as the text `serde_json` writes for its value, whatever
+    /// its fields hold; it is found again as written, and a hand-written equal value (other key
+    /// order, spaces) counts as the same export.
+    #[test]
+    fn the_last_export_is_kept_as_its_json_text_and_found_again() {
+        let exports = [
+            LastExport {
+                object_guid: Some("2f0c7e1e-0000-4000-8000-000000000001".into()),
+                user_principal_name: Some("ada \"the\" lovelace@contoso.com".into()),
+                mail_nickname: Some("ada\u{e9}\n".into()),
+                upn_suffix_verified: true,
+            },
+            LastExport {
+                object_guid: None,
+                user_principal_name: None,
+                mail_nickname: None,
+                upn_suffix_verified: false,
+            },
+        ];
+        for e in &exports {
+            let text = serde_json::to_string(&last_export_json(e)).unwrap();
+            assert_eq!(last_export_text(e), text);
+            let mut c = CloudObject::new(Uuid::nil(), ObjectKind::User);
+            c.extra.insert("givenName".into(), Value::from("Ada"));
+            assert!(!c.has_last_export(e));
+            c.set_last_export(e);
+            assert!(c.has_last_export(e));
+            assert_eq!(c.last_export().as_ref(), Some(e));
+            assert_eq!(
+                c.extra.as_json(),
+                format!(r#"{{"givenName":"Ada","{LAST_EXPORT_KEY}":{text}}}"#)
+            );
+            let other = LastExport {
+                upn_suffix_verified: !e.upn_suffix_verified,
+                ..e.clone()
+            };
+            assert!(!c.has_last_export(&other));
+            // Replaced where it is.
+            c.set_last_export(&other);
+            assert!(c.has_last_export(&other) && !c.has_last_export(e));
+            assert_eq!(c.extra.to_map().keys().collect::<Vec<_>>(), ["givenName", LAST_EXPORT_KEY]);
+        }
+        // Written by hand, in another order.
+        let mut c = CloudObject::new(Uuid::nil(), ObjectKind::User);
+        let by_hand: Value = serde_json::from_str(
+            r#"{ "upnSuffixVerified": false, "userPrincipalName": "a@b.c" }"#,
+        )
+        .unwrap();
+        c.extra.insert(LAST_EXPORT_KEY.into(), by_hand);
+        let e = LastExport {
+            object_guid: None,
+            user_principal_name: Some("a@b.c".into()),
+            mail_nickname: None,
+            upn_suffix_verified: false,
+        };
+        assert!(c.has_last_export(&e));
     }
 
     #[test]
