@@ -285,6 +285,8 @@ pub(crate) fn collect(
 
 /// The host part of an LDAP URL (`ldaps://dc01.contoso.com:636` → `dc01.contoso.com`; an IPv6
 /// literal keeps no brackets).
+// Used by the Kerberos bind and its tests: only with the `kerberos` feature.
+#[cfg(any(feature = "kerberos", test))]
 fn url_host(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split(['/', '?']).next().unwrap_or("");
@@ -297,6 +299,8 @@ fn url_host(url: &str) -> &str {
 /// The name in the DC's service principal `ldap/NAME`: the URL's host, or, when the URL names
 /// the DC by address (a Kerberos service ticket is for a name, never an address), the DC's own
 /// `dnsHostName` from its RootDSE (MS-ADTS 3.1.1.3.2.7, readable before any bind).
+// Used by the Kerberos bind: only with the `kerberos` feature.
+#[cfg(feature = "kerberos")]
 fn spn_host(ldap: &mut LdapConn, url: &str) -> Result<String, CollectError> {
     let host = url_host(url);
     if !host.is_empty() && host.parse::<std::net::IpAddr>().is_err() {
@@ -372,6 +376,8 @@ fn kerberos_bind(_: &mut LdapConn, src: &LdapSource) -> Result<(), CollectError>
 }
 
 /// What to do about a GSSAPI failure, from MIT Kerberos' message (com_err texts).
+// Used by the Kerberos bind and its tests: only with the `kerberos` feature.
+#[cfg(any(feature = "kerberos", test))]
 fn kerberos_hint(gss: &str) -> &'static str {
     let m = gss.to_ascii_lowercase();
     if m.contains("no kerberos credentials")
