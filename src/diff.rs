@@ -69,10 +69,10 @@ pub fn diff(from: &Plan, to: &Plan) -> Diff {
         // read (at 1M objects, reading both sides of every pair was 130 ms on the UI thread).
         let same = std::sync::Arc::ptr_eq(a, b)
             || a.result == b.result
-            && a.error == b.error
-            && a.cloud == b.cloud
-            && a.flags == b.flags
-            && a.quarantined.len() == b.quarantined.len();
+                && a.error == b.error
+                && a.cloud == b.cloud
+                && a.flags == b.flags
+                && a.quarantined.len() == b.quarantined.len();
         if same {
             continue;
         }

@@ -1026,8 +1026,8 @@ mod tests {
     }
 
     /// M8: the last export is kept as the text `serde_json` writes for its value, whatever
-    /// its fields hold; it is found again as written, and a hand-written equal value (other key
-    /// order, spaces) counts as the same export.
+    /// its fields hold; it is found again as written, and an equal value written by hand in
+    /// another key order counts as the same export.
     #[test]
     fn the_last_export_is_kept_as_its_json_text_and_found_again() {
         let exports = [
@@ -1065,14 +1065,16 @@ mod tests {
             // Replaced where it is.
             c.set_last_export(&other);
             assert!(c.has_last_export(&other) && !c.has_last_export(e));
-            assert_eq!(c.extra.to_map().keys().collect::<Vec<_>>(), ["givenName", LAST_EXPORT_KEY]);
+            assert_eq!(
+                c.extra.to_map().keys().collect::<Vec<_>>(),
+                ["givenName", LAST_EXPORT_KEY]
+            );
         }
         // Written by hand, in another order.
         let mut c = CloudObject::new(Uuid::nil(), ObjectKind::User);
-        let by_hand: Value = serde_json::from_str(
-            r#"{ "upnSuffixVerified": false, "userPrincipalName": "a@b.c" }"#,
-        )
-        .unwrap();
+        let by_hand: Value =
+            serde_json::from_str(r#"{ "upnSuffixVerified": false, "userPrincipalName": "a@b.c" }"#)
+                .unwrap();
         c.extra.insert(LAST_EXPORT_KEY.into(), by_hand);
         let e = LastExport {
             object_guid: None,

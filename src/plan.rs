@@ -77,7 +77,9 @@ fn named_clouds(o: &Outcome, cloud_len: usize, mut f: impl FnMut(CloudIdx)) {
         if let Holder::Cloud(c) = q.conflicts_with
             && fits(c)
             && o.cloud != Some(c)
-            && !o.quarantined[..k].iter().any(|p| p.conflicts_with == q.conflicts_with)
+            && !o.quarantined[..k]
+                .iter()
+                .any(|p| p.conflicts_with == q.conflicts_with)
         {
             f(c);
         }

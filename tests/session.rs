@@ -100,7 +100,11 @@ fn cloud_references_are_the_outcomes_that_name_each_cloud_object() {
             .collect()
     };
     let mut named_by_two = 0;
-    for b in [sample(), util::hostile(), syncscope::generate::generate(600, 5)] {
+    for b in [
+        sample(),
+        util::hostile(),
+        syncscope::generate::generate(600, 5),
+    ] {
         let mut s = Session::open_for_what_if(b, &[]);
         for flip in [None, Some(Setting::BlockSoftMatch)] {
             if let Some(f) = flip {
@@ -116,7 +120,10 @@ fn cloud_references_are_the_outcomes_that_name_each_cloud_object() {
             assert!(refs.of(n as u32).is_empty() && refs.of(u32::MAX).is_empty());
         }
     }
-    assert!(named_by_two > 0, "some cloud object is named by two outcomes");
+    assert!(
+        named_by_two > 0,
+        "some cloud object is named by two outcomes"
+    );
 }
 
 /// The what-if comparison after a re-plan that shares the outcomes it did not plan again: the
@@ -127,7 +134,10 @@ fn a_diff_against_shared_outcomes_is_the_diff_against_a_full_plan() {
     s.flip(Item::Setting(Setting::BlockSoftMatch));
     let config = s.config.clone();
     let incremental = s.plan_for(&config);
-    assert!(incremental.planned_again.is_some(), "re-planned from the record");
+    assert!(
+        incremental.planned_again.is_some(),
+        "re-planned from the record"
+    );
     let full = Session::open(s.what_if_bundle(), &[]);
     let shared = syncscope::diff::diff(&s.baseline, &incremental.plan);
     let fresh = syncscope::diff::diff(&s.baseline, &full.plan);

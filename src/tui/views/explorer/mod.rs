@@ -222,8 +222,7 @@ impl App {
         };
         let cloud_len = self.session.snapshot.cloud.len() as u32;
         let refs = &e.cloud_refs;
-        let cloud_keeps =
-            |c: u32| filter == Filter::All || refs.of(c).iter().any(|o| keeps(*o));
+        let cloud_keeps = |c: u32| filter == Filter::All || refs.of(c).iter().any(|o| keeps(*o));
         let (on_prem_rows, cloud_rows): (Vec<u32>, Vec<u32>) = match e.search.matches() {
             Some((on, cloud)) => (
                 on.iter().copied().filter(|o| keeps(*o)).collect(),
@@ -282,7 +281,9 @@ impl App {
                 let Some(c) = e.selected_cloud() else {
                     return;
                 };
-                let Some(pos) = e.cloud_refs.of(c)
+                let Some(pos) = e
+                    .cloud_refs
+                    .of(c)
                     .iter()
                     .find_map(|o| e.on_prem_position(*o))
                 else {
