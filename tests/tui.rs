@@ -1786,3 +1786,33 @@ fn recollect_shows_what_changed() {
 fn line_has(screen: &str, parts: &[&str]) -> bool {
     screen.lines().any(|l| parts.iter().all(|p| l.contains(p)))
 }
+
+/// A re-plan's result comes with its comparison against A, made by the job. If A changed
+/// while the job ran (a pin), that comparison is not installed: the view compares with A as it
+/// is now. Here the job's comparison is against another plan than A (the new plan itself, so
+/// it finds no change); the view still shows the changes against the baseline.
+#[test]
+fn a_comparison_made_against_another_a_is_made_again() {
+    use std::sync::Arc;
+    use syncscope::config::Item;
+    use syncscope::settings::Setting;
+    use syncscope::tui::views::whatif::Comparison;
+    let mut h = Harness::new(sample(), 120, 40, true);
+    let n = h.app.session.snapshot.cloud.len();
+    h.app.session.flip(Item::Setting(Setting::BlockSoftMatch));
+    let config = h.app.session.config.clone();
+    let replan = h.app.session.plan_for(&config);
+    let refs = replan.plan.cloud_references(n);
+    let stale = Comparison::of(Arc::clone(&replan.plan), &replan.plan);
+    assert_eq!(stale.diff.count(), 0);
+    h.app
+        .replanned(&config, replan, refs, stale, Duration::ZERO);
+    let now = syncscope::diff::diff(&h.app.session.baseline, &h.app.session.plan);
+    assert!(now.count() > 0, "blockSoftMatch changes the sample's plan");
+    assert_eq!(h.app.whatif.diff, now);
+    assert_eq!(h.app.whatif.changed, now.count());
+    assert_eq!(
+        h.app.whatif.counts_a,
+        h.app.session.baseline.counts().to_vec()
+    );
+}

@@ -35,8 +35,10 @@ pub enum Done {
     Replanned {
         config: Config,
         plan: crate::session::Replan,
-        /// The new plan's cloud references, made on the job's thread too.
+        /// The new plan's cloud references and its comparison with A, made on the job's
+        /// thread too.
         refs: crate::plan::CloudReferences,
+        comparison: super::views::whatif::Comparison,
         took: Duration,
     },
     /// The error lines, and the plan they were built for.
@@ -118,15 +120,18 @@ pub fn perform(
     match effect {
         Effect::Replan(config) => {
             let session = app.session.clone();
+            let against = Arc::clone(app.whatif.against(&app.session));
             jobs.spawn(JobKind::Replan, move || {
                 let started = Instant::now();
                 let plan = session.plan_for(&config);
                 let took = started.elapsed();
                 let refs = plan.plan.cloud_references(session.snapshot.cloud.len());
+                let comparison = super::views::whatif::Comparison::of(against, &plan.plan);
                 Done::Replanned {
                     config,
                     plan,
                     refs,
+                    comparison,
                     took,
                 }
             });
@@ -239,8 +244,9 @@ pub fn finish(app: &mut App, done: Done) {
             config,
             plan,
             refs,
+            comparison,
             took,
-        } => app.replanned(&config, plan, refs, took),
+        } => app.replanned(&config, plan, refs, comparison, took),
         Done::Errors(plan, lines) => app.errors_built(&plan, lines),
         Done::WalkStarted(w) => app.walk_started(w),
         Done::WalkStepped(w) => app.walk_stepped(w),
