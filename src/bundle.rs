@@ -18,6 +18,8 @@ use std::fmt;
 use std::io::{self, Write};
 use uuid::Uuid;
 
+mod blocks;
+
 /// Parses a bundle from JSON text. `file` is only used in error messages.
 pub fn parse_bundle(file: &str, text: &[u8]) -> Result<Bundle, InputError> {
     // The fast reader keeps no JSON path; bad input is read again with one to say where.
@@ -27,42 +29,44 @@ pub fn parse_bundle(file: &str, text: &[u8]) -> Result<Bundle, InputError> {
     Ok(bundle)
 }
 
-/// Reads a bundle file as a stream, never holding its text in memory: the peak is the bundle
-/// itself rather than the bundle plus the file. Errors as [`parse_bundle`]'s.
+/// Reads a bundle from a stream of UTF-8 text a block at a time, never holding the whole
+/// text: the peak is the bundle plus a few blocks rather than the bundle plus the file (see
+/// `blocks`). When the block reader cannot take the text for certain (bad input among others),
+/// `again` gives the whole text and [`parse_bundle`] reads it: its bundle, or its error with the
+/// JSON path, is the answer. `file` is only used in error messages.
+pub fn read_bundle(
+    file: &str,
+    reader: &mut dyn io::Read,
+    again: impl FnOnce() -> Result<Vec<u8>, InputError>,
+) -> Result<Bundle, InputError> {
+    read_bundle_in(file, reader, again, blocks::BLOCK)
+}
+
+/// [`read_bundle`] with blocks of `block` bytes: the tests cut small documents everywhere.
+#[doc(hidden)]
+pub fn read_bundle_in(
+    file: &str,
+    reader: &mut dyn io::Read,
+    again: impl FnOnce() -> Result<Vec<u8>, InputError>,
+    block: usize,
+) -> Result<Bundle, InputError> {
+    match blocks::read(reader, block) {
+        blocks::Blocks::Read(raw) => {
+            let bundle = raw.into_bundle();
+            validate(file, &bundle)?;
+            Ok(bundle)
+        }
+        blocks::Blocks::Whole(text) => parse_bundle(file, &text),
+        blocks::Blocks::GaveUp => parse_bundle(file, &again()?),
+    }
+}
+
+/// Reads a bundle file (UTF-8, no byte-order mark) with [`read_bundle`].
 pub fn load_bundle(path: &std::path::Path) -> Result<Bundle, InputError> {
     let file = path.display().to_string();
-    let open = || {
-        std::fs::File::open(path)
-            .map(|f| io::BufReader::with_capacity(1 << 20, f))
-            .map_err(|e| InputError::new(&file, "", format!("cannot read the file: {e}")))
-    };
-    let mut de = serde_json::Deserializer::from_reader(open()?);
-    let raw = RawBundle::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw));
-    let raw = match raw {
-        Ok(raw) => raw,
-        Err(e) if e.is_io() => {
-            return Err(InputError::new(
-                &file,
-                "",
-                format!("cannot read the file: {e}"),
-            ));
-        }
-        Err(_) => {
-            let mut de = serde_json::Deserializer::from_reader(open()?);
-            return Err(
-                match serde_path_to_error::deserialize::<_, RawBundle>(&mut de) {
-                    Err(e) => json_error(&file, e),
-                    Ok(_) => match de.end() {
-                        Err(e) => end_error(&file, e),
-                        Ok(()) => InputError::new(&file, "", "the bundle could not be read"),
-                    },
-                },
-            );
-        }
-    };
-    let bundle = raw.into_bundle();
-    validate(&file, &bundle)?;
-    Ok(bundle)
+    let cannot = |e: io::Error| InputError::new(&file, "", format!("cannot read the file: {e}"));
+    let mut reader = std::fs::File::open(path).map_err(cannot)?;
+    read_bundle(&file, &mut reader, || std::fs::read(path).map_err(cannot))
 }
 
 fn read_raw(text: &[u8]) -> Result<RawBundle, serde_json::Error> {

@@ -22,7 +22,6 @@ mod sniff;
 mod text;
 pub(crate) mod unique;
 
-use crate::bundle::parse_bundle;
 use crate::error::InputError;
 use crate::model::*;
 use crate::settings::{Setting, Settings};
@@ -305,11 +304,16 @@ fn load_bundle_file(path: &Path, label: &str, opts: &ImportOptions) -> Result<Lo
              or PowerShell export, not a snapshot bundle: put it in a folder with the other exports and open the folder (see docs/importing.md)",
         ));
     }
-    let mut bytes = Vec::new();
-    file.reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| text::io_error(label, e))?;
-    let mut bundle = parse_bundle(label, &bytes)?;
+    // Read a block at a time (the whole text is never held); read whole again only when the
+    // block reader cannot take it for certain, which then says where the input is wrong.
+    let mut bundle = crate::bundle::read_bundle(label, &mut *file.reader, || {
+        let mut bytes = Vec::new();
+        TextFile::open(path, label)?
+            .reader
+            .read_to_end(&mut bytes)
+            .map_err(|e| text::io_error(label, e))?;
+        Ok(bytes)
+    })?;
     let mut report = LoadReport::default();
     for (i, id) in crate::bundle::opaque_immutable_ids(&bundle) {
         let message = crate::bundle::opaque_immutable_id_message(&bundle.cloud[i], id);
