@@ -124,9 +124,10 @@ pub fn perform(
             jobs.spawn(JobKind::Replan, move || {
                 let started = Instant::now();
                 let plan = session.plan_for(&config);
-                let took = started.elapsed();
                 let refs = plan.plan.cloud_references(session.snapshot.cloud.len());
                 let comparison = super::views::whatif::Comparison::of(against, &plan.plan);
+                // The time the status line gives is the wait for all of it, not the plan alone.
+                let took = started.elapsed();
                 Done::Replanned {
                     config,
                     plan,
