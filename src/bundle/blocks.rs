@@ -30,14 +30,10 @@ pub(super) const BLOCK: usize = 4 << 20;
 /// reader, which decides.
 const MAX_DEPTH: usize = 100;
 
-/// A top-level value or element longer than this is left to the whole-text reader (each new
-/// block would scan it again from its start).
-const MAX_PIECE: usize = 64 << 20;
-
 /// What [`read`] made of the text.
 pub(super) enum Blocks {
     /// The bundle, its object lists built block by block.
-    Read(RawBundle),
+    Read(Box<RawBundle>),
     /// The text ended within the first block: here whole, for the whole-text reader.
     Whole(Vec<u8>),
     /// Not read this way (see the module's comment): read the text whole instead.
@@ -95,7 +91,7 @@ pub(super) fn read(reader: &mut dyn Read, block: usize) -> Blocks {
         Ok(mut raw) => {
             raw.on_premises = on_premises;
             raw.cloud = cloud;
-            Blocks::Read(raw)
+            Blocks::Read(Box::new(raw))
         }
         Err(_) => Blocks::GaveUp,
     }
@@ -149,24 +145,25 @@ fn build(batch: &Batch) -> Option<Objects> {
     let (first, last) = (batch.elements.first()?.0, batch.elements.last()?.1);
     // Cut at ASCII delimiters, so the batch is UTF-8 if every element is.
     let text = std::str::from_utf8(&batch.text[first..last]).ok()?;
-    let element = |&(a, b): &(usize, usize)| &text[a - first..b - first];
+    let elements = batch
+        .elements
+        .iter()
+        .map(|&(a, b)| &text[a - first..b - first]);
     Some(match batch.list {
-        List::OnPremises => Objects::OnPremises(
-            batch
-                .elements
-                .iter()
-                .map(|e| serde_json::from_str(element(e)).ok())
-                .collect::<Option<_>>()?,
-        ),
-        List::Cloud => Objects::Cloud(
-            batch
-                .elements
-                .iter()
-                .map(|e| serde_json::from_str(element(e)).ok())
-                .collect::<Option<_>>()?,
-        ),
+        List::OnPremises => Objects::OnPremises(read_each(elements)?),
+        List::Cloud => Objects::Cloud(read_each(elements)?),
     })
 }
+
+/// Each element read on its own by the bundle's element reader; `None` if one fails.
+fn read_each<'t, T: serde::de::DeserializeOwned>(
+    elements: impl Iterator<Item = &'t str>,
+) -> Option<Vec<T>> {
+    elements.map(|e| serde_json::from_str(e).ok()).collect()
+}
+
+/// The on-prem objects and the cloud objects, in the text's order.
+type ObjectLists = (Vec<Shared<OnPremObject>>, Vec<Shared<CloudObject>>);
 
 /// Where cut elements go: the workers' queue, and the built lists coming back in any order.
 struct Sink<'a> {
@@ -220,7 +217,7 @@ impl Sink<'_> {
     }
 
     /// Waits for every batch, and puts each list's objects together in the text's order.
-    fn finish(mut self) -> Option<(Vec<Shared<OnPremObject>>, Vec<Shared<CloudObject>>)> {
+    fn finish(mut self) -> Option<ObjectLists> {
         drop(self.work.take());
         while let Ok(built) = self.done.recv() {
             self.take(built);
@@ -358,16 +355,18 @@ impl Input<'_> {
     }
 
     /// The text `end` finds from the next byte that is not whitespace, consumed and returned.
-    fn piece(&mut self, end: fn(&[u8], usize) -> Scan) -> Option<Vec<u8>> {
+    fn piece(&mut self, end: fn(&[u8], usize, &mut Progress) -> Scan) -> Option<Vec<u8>> {
         self.peek()?;
+        let mut progress = Progress::default();
         loop {
-            match end(&self.buf, self.pos) {
+            match end(&self.buf, self.pos, &mut progress) {
                 Scan::End(e) => {
                     let piece = self.buf[self.pos..e].to_vec();
                     self.pos = e;
                     return Some(piece);
                 }
-                Scan::More if self.buf.len() - self.pos < MAX_PIECE && self.fill() => {}
+                // The piece stays at `pos`: the scan goes on where it stopped.
+                Scan::More if self.fill() => {}
                 Scan::More | Scan::Bad => return None,
             }
         }
@@ -379,14 +378,17 @@ impl Input<'_> {
             self.pos += 1;
             return Some(());
         }
+        // How far the element at `at` was scanned: it goes on there after a new block.
+        let mut progress = Progress::default();
         loop {
             let mut at = self.pos;
             let mut elements = Vec::new();
             let ended = loop {
-                match value_end(&self.buf, at) {
+                match value_end(&self.buf, at, &mut progress) {
                     Scan::End(e) => {
                         elements.push((at, e));
                         at = e + 1;
+                        progress = Progress::default();
                         match self.buf[e] {
                             b',' => {}
                             b']' => break true,
@@ -397,11 +399,7 @@ impl Input<'_> {
                     Scan::Bad => return None,
                 }
             };
-            if elements.is_empty() {
-                if self.buf.len() - self.pos >= MAX_PIECE {
-                    return None;
-                }
-            } else {
+            if !elements.is_empty() {
                 // The block goes to a worker; what follows its last element is read on from
                 // a spare buffer.
                 let mut rest = sink.buffer();
@@ -441,50 +439,100 @@ enum Scan {
     Bad,
 }
 
-/// The value from `i` (after any whitespace) ends at the `,`, `}` or `]` it is followed by at
+/// How far the scan of a value got before the text read so far ended: the next scan, with
+/// more text after it, goes on from there instead of from the value's start (a value longer
+/// than a block would be scanned again for every block).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Progress {
+    /// Bytes scanned from the value's start.
+    scanned: usize,
+    /// Lists and objects open at that point.
+    depth: usize,
+    /// Inside a string at that point.
+    in_string: bool,
+}
+
+/// The value from `from` (after any whitespace) ends at the `,`, `}` or `]` it is followed by at
 /// its own level: `End` gives that delimiter's index. Strings are skipped whole, escapes and all.
-fn value_end(b: &[u8], mut i: usize) -> Scan {
-    let mut depth = 0usize;
+fn value_end(b: &[u8], from: usize, p: &mut Progress) -> Scan {
+    let mut i = from + p.scanned;
+    if p.in_string {
+        match string_end(b, i) {
+            Ok(e) => {
+                i = e;
+                p.in_string = false;
+            }
+            Err(at) => {
+                p.scanned = at - from;
+                return Scan::More;
+            }
+        }
+    }
     while let Some(&c) = b.get(i) {
         match c {
             b'"' => match string_end(b, i + 1) {
-                Some(e) => {
+                Ok(e) => {
                     i = e;
                     continue;
                 }
-                None => return Scan::More,
+                Err(at) => {
+                    p.in_string = true;
+                    p.scanned = at - from;
+                    return Scan::More;
+                }
             },
             b'{' | b'[' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
+                p.depth += 1;
+                if p.depth > MAX_DEPTH {
                     return Scan::Bad;
                 }
             }
-            b'}' | b']' if depth == 0 => return Scan::End(i),
-            b'}' | b']' => depth -= 1,
-            b',' if depth == 0 => return Scan::End(i),
+            b'}' | b']' if p.depth == 0 => return Scan::End(i),
+            b'}' | b']' => p.depth -= 1,
+            b',' if p.depth == 0 => return Scan::End(i),
             _ => {}
         }
         i += 1;
     }
+    p.scanned = i - from;
     Scan::More
 }
 
-/// A string starting at `i` (its opening quote), ending after its closing quote.
-fn string_end_at(b: &[u8], i: usize) -> Scan {
-    match b.get(i) {
-        Some(b'"') => string_end(b, i + 1).map_or(Scan::More, Scan::End),
-        Some(_) => Scan::Bad,
-        None => Scan::More,
+/// A string starting at `from` (its opening quote), ending after its closing quote.
+fn string_end_at(b: &[u8], from: usize, p: &mut Progress) -> Scan {
+    if !p.in_string {
+        match b.get(from) {
+            Some(b'"') => {
+                p.in_string = true;
+                p.scanned = 1;
+            }
+            Some(_) => return Scan::Bad,
+            None => return Scan::More,
+        }
+    }
+    match string_end(b, from + p.scanned) {
+        Ok(e) => Scan::End(e),
+        Err(at) => {
+            p.scanned = at - from;
+            Scan::More
+        }
     }
 }
 
-/// The index after the closing quote of a string whose text starts at `i`.
-fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+/// The index after the closing quote of a string whose text goes on from `i`; when the text
+/// read so far ends first, where to go on from (an escape's backslash is scanned again with the
+/// byte after it).
+fn string_end(b: &[u8], mut i: usize) -> Result<usize, usize> {
     loop {
-        let k = i + memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+        let Some(k) = memchr::memchr2(b'"', b'\\', &b[i..]) else {
+            return Err(b.len());
+        };
+        let k = i + k;
         if b[k] == b'"' {
-            return Some(k + 1);
+            return Ok(k + 1);
+        }
+        if k + 1 >= b.len() {
+            return Err(k);
         }
         // An escape: the next byte is never the string's end.
         i = k + 2;

@@ -43,24 +43,78 @@ fn documents() -> Vec<(String, Vec<u8>)> {
     docs
 }
 
+fn end_of(text: &[u8]) -> Scan {
+    value_end(text, 0, &mut Progress::default())
+}
+
 #[test]
 fn a_value_ends_at_the_delimiter_of_its_own_level() {
-    assert_eq!(
-        value_end(br#" {"a":[1,{"b":"],}"}]} , 2"#, 0),
-        Scan::End(23)
-    );
-    assert_eq!(value_end(br#""x\"],"]"#, 0), Scan::End(7));
-    assert_eq!(value_end(br#"{"a":"x\"#, 0), Scan::More);
-    assert_eq!(value_end(br#"{"a":"x\\"}"#, 0), Scan::More);
-    assert_eq!(value_end(br#"{"a":"x\\"},"#, 0), Scan::End(11));
-    assert_eq!(value_end(b"123", 0), Scan::More);
+    assert_eq!(end_of(br#" {"a":[1,{"b":"],}"}]} , 2"#), Scan::End(23));
+    assert_eq!(end_of(br#""x\"],"]"#), Scan::End(7));
+    assert_eq!(end_of(br#"{"a":"x\"#), Scan::More);
+    assert_eq!(end_of(br#"{"a":"x\\"}"#), Scan::More);
+    assert_eq!(end_of(br#"{"a":"x\\"},"#), Scan::End(11));
+    assert_eq!(end_of(b"123"), Scan::More);
     let deep = "[".repeat(MAX_DEPTH + 1);
-    assert_eq!(value_end(deep.as_bytes(), 0), Scan::Bad);
+    assert_eq!(end_of(deep.as_bytes()), Scan::Bad);
     let deep_enough = format!("{}{},", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
-    assert_eq!(
-        value_end(deep_enough.as_bytes(), 0),
-        Scan::End(2 * MAX_DEPTH)
+    assert_eq!(end_of(deep_enough.as_bytes()), Scan::End(2 * MAX_DEPTH));
+}
+
+/// A value read a byte at a time is scanned once, not again from its start for each byte (the
+/// fuzzer found the quadratic scan: a long value in small blocks), and ends where it ends when
+/// read whole.
+#[test]
+fn a_scan_goes_on_where_the_text_read_so_far_ended() {
+    let values: [&[u8]; 4] = [
+        br#" {"a":[1,{"b":"],}"}]} , 2"#,
+        br#""x\"],\\"]"#,
+        br#"{"k":"\\\"\\","l":[[],{}]}]"#,
+        br#"[{"deep":[[[["x"]]]]},"\u005d"] }"#,
+    ];
+    for value in values {
+        let whole = end_of(value);
+        assert!(matches!(whole, Scan::End(_)), "{whole:?}");
+        let mut progress = Progress::default();
+        for read in 1..=value.len() {
+            match value_end(&value[..read], 0, &mut progress) {
+                Scan::More => {
+                    // Never more than an escape's backslash is scanned again.
+                    assert!(
+                        progress.scanned + 1 >= read,
+                        "{} of {read} bytes scanned",
+                        progress.scanned
+                    );
+                }
+                end => {
+                    assert_eq!(end, whole, "{}", String::from_utf8_lossy(value));
+                    break;
+                }
+            }
+        }
+    }
+    // A key the same way.
+    let key = br#""on\"Prem\\ises":"#;
+    let mut progress = Progress::default();
+    let ends: Vec<Scan> = (1..=key.len())
+        .map(|read| string_end_at(&key[..read], 0, &mut progress))
+        .collect();
+    assert_eq!(ends.last(), Some(&Scan::End(key.len() - 1)));
+    assert_eq!(string_end_at(b"x", 0, &mut Progress::default()), Scan::Bad);
+}
+
+/// A long element and a long top-level value, read in blocks of a few bytes, as the fuzz target
+/// does.
+#[test]
+fn long_values_in_small_blocks_are_read() {
+    let long = "x".repeat(200_000);
+    let text = format!(
+        r#"{{"tenant":{{"initialDomain":"contoso.onmicrosoft.com"}},"note":"{long}","onPremises":[{{"objectClass":"user","objectGUID":"6f9619ff-8b86-d011-b42d-00cf4fc964ff","distinguishedName":"CN=A,DC=contoso,DC=com","description":"{long}"}}],"cloud":[]}}"#
     );
+    let whole = parse_bundle("t.json", text.as_bytes()).unwrap();
+    let (read, again) = read_in(text.as_bytes(), 7);
+    assert_eq!(read, Ok(whole));
+    assert!(!again);
 }
 
 #[test]
