@@ -64,10 +64,12 @@ pub(super) fn read(reader: &mut dyn Read, block: usize) -> Blocks {
     let queue = Mutex::new(queue);
     let (done_tx, done) = channel::<Built>();
     let read = std::thread::scope(|s| {
-        for _ in 0..workers {
-            let (queue, done_tx) = (&queue, done_tx.clone());
-            s.spawn(move || build_batches(queue, done_tx));
-        }
+        let workers: Vec<_> = (0..workers)
+            .map(|_| {
+                let (queue, done_tx) = (&queue, done_tx.clone());
+                s.spawn(move || build_batches(queue, done_tx))
+            })
+            .collect();
         drop(done_tx);
         let mut sink = Sink {
             work: Some(work),
@@ -79,6 +81,14 @@ pub(super) fn read(reader: &mut dyn Read, block: usize) -> Blocks {
         };
         let skeleton = input.walk(&mut sink);
         let lists = sink.finish();
+        // Joined, not only waited for by the scope: the threads have ended, their thread-locals
+        // freed, when the load returns (the fuzzer's leak check saw them still alive). A panic
+        // there is a bug in the element reader: passed on as it is.
+        for worker in workers {
+            if let Err(panic) = worker.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
         skeleton.zip(lists)
     });
     let Some((skeleton, (on_premises, cloud))) = read else {
