@@ -181,8 +181,8 @@ struct Sink<'a> {
     done: &'a Receiver<Built>,
     /// Texts of built batches, to read the next blocks into (no fresh pages per block).
     spare: Vec<Vec<u8>>,
-    /// Each batch's list and objects, by sequence number.
-    lists: Vec<(List, Option<Objects>)>,
+    /// Each batch's objects by sequence number, once built.
+    lists: Vec<Option<Objects>>,
     failed: bool,
     block: usize,
 }
@@ -205,7 +205,7 @@ impl Sink<'_> {
     fn take(&mut self, built: Built) {
         self.spare.push(built.text);
         match built.objects {
-            Some(objects) => self.lists[built.seq].1 = Some(objects),
+            Some(objects) => self.lists[built.seq] = Some(objects),
             None => self.failed = true,
         }
     }
@@ -216,7 +216,7 @@ impl Sink<'_> {
             return None;
         }
         let seq = self.lists.len();
-        self.lists.push((list, None));
+        self.lists.push(None);
         let batch = Batch {
             seq,
             list,
@@ -235,20 +235,16 @@ impl Sink<'_> {
         if self.failed {
             return None;
         }
-        let count = |which: List| {
-            self.lists
-                .iter()
-                .filter(|(l, _)| *l == which)
-                .map(|(_, o)| match o {
-                    Some(Objects::OnPremises(v)) => v.len(),
-                    Some(Objects::Cloud(v)) => v.len(),
-                    None => 0,
-                })
-                .sum::<usize>()
-        };
-        let mut on_premises = Vec::with_capacity(count(List::OnPremises));
-        let mut cloud = Vec::with_capacity(count(List::Cloud));
-        for (_, objects) in self.lists {
+        let (mut on_premises_len, mut cloud_len) = (0, 0);
+        for objects in self.lists.iter().flatten() {
+            match objects {
+                Objects::OnPremises(v) => on_premises_len += v.len(),
+                Objects::Cloud(v) => cloud_len += v.len(),
+            }
+        }
+        let mut on_premises = Vec::with_capacity(on_premises_len);
+        let mut cloud = Vec::with_capacity(cloud_len);
+        for objects in self.lists {
             match objects? {
                 Objects::OnPremises(v) => on_premises.extend(v),
                 Objects::Cloud(v) => cloud.extend(v),
